@@ -1,0 +1,62 @@
+// Package cli holds Kassa's headless commands (`kassa sale`, `kassa sandbox`,
+// `kassa journal`, ...). They use the same packages as the GUI: the pos engine,
+// the journal, the reader driver and the gateway client.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+)
+
+// Command is one headless subcommand.
+type Command struct {
+	Name    string
+	Summary string
+	// Run executes the command with the arguments after its name and returns
+	// the process exit code.
+	Run func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+// commands lists every subcommand; each lives in its own file.
+var commands = map[string]Command{}
+
+func register(c Command) { commands[c.Name] = c }
+
+// Has reports whether name is a headless subcommand.
+func Has(name string) bool {
+	_, ok := commands[name]
+	return ok
+}
+
+// Run dispatches args[0] to its command and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		Usage(stderr)
+		return 1
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "kassa: unknown command %q\n\n", args[0])
+		Usage(stderr)
+		return 1
+	}
+	return c.Run(ctx, args[1:], stdout, stderr)
+}
+
+// Usage prints the list of commands.
+func Usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: kassa [--demo]            start the checkout (GUI)")
+	fmt.Fprintln(w, "       kassa <command> [flags]   run a headless command")
+	fmt.Fprintln(w, "\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].Summary)
+	}
+	fmt.Fprintln(w, "\nRun 'kassa <command> --help' for a command's flags.")
+}
