@@ -1,0 +1,233 @@
+package pos
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/zalando/go-keyring"
+)
+
+// Merchant holds the merchant's details sent with payments and printed on
+// receipts.
+type Merchant struct {
+	Name     string `json:"name,omitempty"`
+	Address1 string `json:"address1,omitempty"`
+	City     string `json:"city,omitempty"`
+	ZipCode  string `json:"zip_code,omitempty"`
+	Country  string `json:"country,omitempty"`
+	Email    string `json:"email,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+}
+
+// Config is Kassa's configuration: the file config.json in
+// os.UserConfigDir()/kassa, overridden by KASSA_* environment variables.
+type Config struct {
+	DataDir    string `json:"data_dir,omitempty"`    // KASSA_DATA_DIR; default os.UserConfigDir()/kassa
+	GatewayURL string `json:"gateway_url,omitempty"` // KASSA_GATEWAY_URL, base e.g. https://host/paynet
+	EndpointID string `json:"endpoint_id,omitempty"` // KASSA_ENDPOINT_ID
+	Login      string `json:"login,omitempty"`       // KASSA_LOGIN
+	// ControlKey is the merchant control key: env KASSA_CONTROL_KEY or the OS
+	// keyring (service "kassa"); it is never written to the config file.
+	ControlKey     string        `json:"-"`
+	Reader         string        `json:"reader,omitempty"`          // KASSA_READER: port path | auto | sim
+	CallbackListen string        `json:"callback_listen,omitempty"` // KASSA_CALLBACK_LISTEN, e.g. :8080
+	CallbackURL    string        `json:"callback_url,omitempty"`    // KASSA_CALLBACK_URL, public URL
+	Currency       string        `json:"currency,omitempty"`        // KASSA_CURRENCY, default RUB
+	TerminalID     string        `json:"terminal_id,omitempty"`     // KASSA_TERMINAL_ID; default a UUID made at first start
+	TerminalName   string        `json:"terminal_name,omitempty"`
+	SaleTimeout    time.Duration `json:"sale_timeout,omitempty"` // KASSA_SALE_TIMEOUT, default 30s
+	Demo           bool          `json:"-"`                      // --demo, or no gateway configured
+	Merchant       Merchant      `json:"merchant"`
+	Language       string        `json:"language,omitempty"`
+	CashierPINHash string        `json:"cashier_pin_hash,omitempty"`
+	ManagerPINHash string        `json:"manager_pin_hash,omitempty"`
+
+	// ResultWait is how long Pay waits for a final answer after sending
+	// before it returns the payment as unknown (it keeps resolving in the
+	// background). Default 2 minutes. Not in the file; tests shorten it.
+	ResultWait time.Duration `json:"-"`
+	// PollInterval is the status polling interval for the first five minutes
+	// (MAPI §4: 3–5 s). Default 4 s. Not in the file; tests shorten it.
+	PollInterval time.Duration `json:"-"`
+	// NotFoundGrace is how long a sent payment the gateway reports as "order
+	// not found" stays unknown before it is recorded as not charged.
+	// Default 10 minutes.
+	NotFoundGrace time.Duration `json:"-"`
+}
+
+// Defaults.
+const (
+	DefaultCurrency      = "RUB"
+	DefaultSaleTimeout   = 30 * time.Second
+	DefaultResultWait    = 2 * time.Minute
+	DefaultPollInterval  = 4 * time.Second
+	DefaultNotFoundGrace = 10 * time.Minute
+	// KeyringService is the OS keyring service holding the control key.
+	KeyringService = "kassa"
+)
+
+// ErrKeyringUnavailable is returned (wrapped) when the OS keyring cannot be
+// used, e.g. no D-Bus secret service on a headless machine.
+var ErrKeyringUnavailable = errors.New("the OS keyring is not available (no secret service?); set KASSA_CONTROL_KEY instead")
+
+// ConfigDir is os.UserConfigDir()/kassa (or ./kassa-config if there is none).
+func ConfigDir() string {
+	d, err := os.UserConfigDir()
+	if err != nil || d == "" {
+		return "kassa-config"
+	}
+	return filepath.Join(d, "kassa")
+}
+
+// ConfigPath is the config file's path.
+func ConfigPath() string { return filepath.Join(ConfigDir(), "config.json") }
+
+// LoadConfig reads the config file (missing is fine), applies environment
+// overrides and defaults, and fetches the control key from the keyring when
+// KASSA_CONTROL_KEY is not set. With demo true, or with no gateway
+// configured, the result is in demo mode. A terminal id is made and saved at
+// first start.
+func LoadConfig(demo bool) (Config, error) {
+	var cfg Config
+	b, err := os.ReadFile(ConfigPath())
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			return Config{}, fmt.Errorf("config file %s: %w", ConfigPath(), err)
+		}
+	case errors.Is(err, os.ErrNotExist):
+	default:
+		return Config{}, fmt.Errorf("config file: %w", err)
+	}
+	if err := applyEnv(&cfg); err != nil {
+		return Config{}, err
+	}
+	if cfg.TerminalID == "" {
+		cfg.TerminalID = uuid.NewString()
+		// Saved so the id stays the same; failure to save is not fatal.
+		_ = saveFile(cfg)
+	}
+	cfg.Demo = demo || cfg.GatewayURL == ""
+	if !cfg.Demo && cfg.ControlKey == "" {
+		k, err := keyring.Get(KeyringService, keyringUser(cfg))
+		if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+			return cfg, fmt.Errorf("control key: %w: %v", ErrKeyringUnavailable, err)
+		}
+		cfg.ControlKey = k
+	}
+	cfg.fillDefaults()
+	return cfg, nil
+}
+
+func keyringUser(cfg Config) string {
+	if cfg.Login != "" {
+		return cfg.Login
+	}
+	return "control-key"
+}
+
+func applyEnv(cfg *Config) error {
+	str := map[string]*string{
+		"KASSA_DATA_DIR":        &cfg.DataDir,
+		"KASSA_GATEWAY_URL":     &cfg.GatewayURL,
+		"KASSA_ENDPOINT_ID":     &cfg.EndpointID,
+		"KASSA_LOGIN":           &cfg.Login,
+		"KASSA_CONTROL_KEY":     &cfg.ControlKey,
+		"KASSA_READER":          &cfg.Reader,
+		"KASSA_CALLBACK_LISTEN": &cfg.CallbackListen,
+		"KASSA_CALLBACK_URL":    &cfg.CallbackURL,
+		"KASSA_CURRENCY":        &cfg.Currency,
+		"KASSA_TERMINAL_ID":     &cfg.TerminalID,
+	}
+	for k, p := range str {
+		if v, ok := os.LookupEnv(k); ok && v != "" {
+			*p = strings.TrimSpace(v)
+		}
+	}
+	if v := os.Getenv("KASSA_SALE_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			// plain seconds
+			var n int
+			if _, err2 := fmt.Sscanf(v, "%d", &n); err2 != nil || n <= 0 {
+				return fmt.Errorf("KASSA_SALE_TIMEOUT=%q: want a duration like 30s", v)
+			}
+			d = time.Duration(n) * time.Second
+		}
+		if d <= 0 {
+			return fmt.Errorf("KASSA_SALE_TIMEOUT=%q: must be positive", v)
+		}
+		cfg.SaleTimeout = d
+	}
+	return nil
+}
+
+func (c *Config) fillDefaults() {
+	if c.DataDir == "" {
+		c.DataDir = ConfigDir()
+	}
+	if c.Currency == "" {
+		c.Currency = DefaultCurrency
+	}
+	c.Currency = strings.ToUpper(c.Currency)
+	if c.SaleTimeout <= 0 {
+		c.SaleTimeout = DefaultSaleTimeout
+	}
+	if c.ResultWait <= 0 {
+		c.ResultWait = DefaultResultWait
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = DefaultPollInterval
+	}
+	if c.NotFoundGrace <= 0 {
+		c.NotFoundGrace = DefaultNotFoundGrace
+	}
+	if c.Reader == "" {
+		c.Reader = "auto"
+	}
+	if c.TerminalName == "" {
+		c.TerminalName = "Kassa"
+	}
+}
+
+// SaveConfig writes the config file (never the control key). Environment
+// overrides in force are written as they are.
+func SaveConfig(cfg Config) error { return saveFile(cfg) }
+
+func saveFile(cfg Config) error {
+	if err := os.MkdirAll(ConfigDir(), 0o700); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := ConfigPath() + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, ConfigPath())
+}
+
+// StoreControlKey saves the control key in the OS keyring (service "kassa")
+// for the login of the saved config. It returns an error wrapping
+// ErrKeyringUnavailable when there is no keyring.
+func StoreControlKey(key string) error {
+	var cfg Config
+	if b, err := os.ReadFile(ConfigPath()); err == nil {
+		_ = json.Unmarshal(b, &cfg)
+	}
+	if v := os.Getenv("KASSA_LOGIN"); v != "" {
+		cfg.Login = v
+	}
+	if err := keyring.Set(KeyringService, keyringUser(cfg), key); err != nil {
+		return fmt.Errorf("%w: %v", ErrKeyringUnavailable, err)
+	}
+	return nil
+}
