@@ -1,0 +1,198 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"kassa/mapi"
+	"kassa/mapi/money"
+)
+
+// order is one accepted sale or preauth as the sandbox keeps it (in memory
+// and in the data file). It never holds the clear PAN or the card blob: only
+// the scenario name and the masked card fields.
+type order struct {
+	ClientOrderID string    `json:"client_orderid"`
+	PaynetOrderID string    `json:"paynet_order_id"`
+	SerialNumber  string    `json:"serial_number"`
+	Type          string    `json:"type"` // sale | preauth
+	AmountMinor   int64     `json:"amount_minor"`
+	Currency      string    `json:"currency"`
+	Description   string    `json:"description,omitempty"`
+	MerchantData  string    `json:"merchant_data,omitempty"`
+	CallbackURL   string    `json:"callback_url,omitempty"`
+	Scenario      string    `json:"scenario"`
+	First6        string    `json:"first6"`
+	Last4         string    `json:"last4"`
+	Expiry        string    `json:"expiry"`
+	PANLength     int       `json:"pan_length"`
+	ReaderSerial  string    `json:"reader_serial,omitempty"`
+	AcceptedAt    time.Time `json:"accepted_at"`
+	// Scale is the time scale the order was accepted with: 1/Speed, 0 when
+	// Instant. Its timings never change afterwards, even if the sandbox is
+	// restarted with another speed.
+	Scale     float64     `json:"scale"`
+	ClosedBy  string      `json:"closed_by,omitempty"`
+	Callbacks []*delivery `json:"callbacks,omitempty"`
+
+	sc scenario // resolved from Scenario
+}
+
+// delivery is one planned callback of an order and its retry state.
+type delivery struct {
+	Due       time.Time `json:"due"`
+	Attempts  int       `json:"attempts"`
+	Delivered bool      `json:"delivered"`
+	GaveUp    bool      `json:"gave_up"`
+	Last      string    `json:"last,omitempty"` // result of the last attempt
+}
+
+func (d *delivery) pending() bool { return !d.Delivered && !d.GaveUp }
+
+// closeDay is one day_close_request_id and its stored reply.
+type closeDay struct {
+	RequestID    string      `json:"request_id"`
+	SerialNumber string      `json:"serial_number"`
+	Number       int64       `json:"number"`
+	CreatedAt    time.Time   `json:"created_at"`
+	FinishAt     time.Time   `json:"finish_at"`
+	Finished     bool        `json:"finished"`
+	Orders       []string    `json:"orders,omitempty"`
+	Reply        [][2]string `json:"reply,omitempty"` // the finished reply, returned again on repeats
+}
+
+// state is everything the sandbox remembers; the data file is its JSON.
+type state struct {
+	Version    int         `json:"version"`
+	NextOrder  int64       `json:"next_order"`
+	NextSerial int64       `json:"next_serial"`
+	NextClose  int64       `json:"next_close"`
+	Orders     []*order    `json:"orders"`
+	Closes     []*closeDay `json:"closes"`
+}
+
+const stateVersion = 1
+
+// loadState reads a data file; a missing file is an empty state.
+func loadState(path string) (*state, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var st state
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("not a sandbox data file: %w", err)
+	}
+	if st.Version != stateVersion {
+		return nil, fmt.Errorf("data file version %d, want %d", st.Version, stateVersion)
+	}
+	seen := map[string]bool{}
+	for _, o := range st.Orders {
+		if o == nil || o.ClientOrderID == "" || seen[o.ClientOrderID] {
+			return nil, errors.New("data file has an order without an id or a repeated id")
+		}
+		seen[o.ClientOrderID] = true
+		sc, ok := scenarioNamed(o.Scenario)
+		if !ok {
+			return nil, fmt.Errorf("order %s has unknown scenario %q", o.ClientOrderID, o.Scenario)
+		}
+		o.sc = sc
+		for _, d := range o.Callbacks {
+			if d == nil {
+				return nil, fmt.Errorf("order %s has an empty callback", o.ClientOrderID)
+			}
+		}
+	}
+	for _, c := range st.Closes {
+		if c == nil || c.RequestID == "" {
+			return nil, errors.New("data file has a close-day without an id")
+		}
+	}
+	return &st, nil
+}
+
+// writeFileAtomic writes b to path through a temporary file in the same
+// directory, fsynced and renamed over path, so a crash leaves either the old
+// or the new file, never half of one.
+func writeFileAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // best effort: make the rename durable
+		d.Close()
+	}
+	return nil
+}
+
+// OrderView is a test hook's copy of one order, with its status now.
+type OrderView struct {
+	ClientOrderID, PaynetOrderID, SerialNumber string
+	Type                                       string // sale | preauth
+	Amount                                     money.Amount
+	Status                                     mapi.Status // at the time of the call
+	MaskedPAN                                  string      // first 6, '*'s, last 4
+	CardType                                   string
+	Expiry                                     string // YYMM
+	Scenario                                   string // approved, declined, slow, held-reply, unknown, ...
+	CallbackURL                                string
+	AcceptedAt, FinalAt                        time.Time
+	CallbackAttempts                           int // callback GETs made so far
+	CallbacksDelivered                         int // callbacks answered 200
+	ClosedBy                                   string // day_close_request_id that covered it
+}
+
+func (o *order) view(now time.Time) OrderView {
+	v := OrderView{
+		ClientOrderID: o.ClientOrderID, PaynetOrderID: o.PaynetOrderID, SerialNumber: o.SerialNumber,
+		Type: o.Type, Amount: money.Amount{Minor: o.AmountMinor, Currency: o.Currency},
+		Status:    o.sc.statusAt(o.AcceptedAt, o.Scale, now),
+		MaskedPAN: maskPAN(o.First6, o.Last4, o.PANLength), CardType: cardType(o.First6), Expiry: o.Expiry,
+		Scenario: o.Scenario, CallbackURL: o.CallbackURL,
+		AcceptedAt: o.AcceptedAt, FinalAt: o.sc.finalAt(o.AcceptedAt, o.Scale), ClosedBy: o.ClosedBy,
+	}
+	for _, d := range o.Callbacks {
+		v.CallbackAttempts += d.Attempts
+		if d.Delivered {
+			v.CallbacksDelivered++
+		}
+	}
+	return v
+}
+
+// maskPAN writes first 6, one '*' per hidden digit, last 4.
+func maskPAN(first6, last4 string, n int) string {
+	stars := n - len(first6) - len(last4)
+	if stars < 0 {
+		stars = 0
+	}
+	b := []byte(first6)
+	for i := 0; i < stars; i++ {
+		b = append(b, '*')
+	}
+	return string(append(b, last4...))
+}

@@ -1,0 +1,428 @@
+// Package sandbox is a local Elecsnet mPOS API gateway (MAPI.md §7): a real
+// net/http server for sale, preauth, status, close-day and callbacks, with the
+// test cards of §7 and the timings of §8. It runs embedded (tests, demo mode)
+// through New or Start, and standalone as `kassa sandbox`.
+//
+// Defaults: login "demo", control key "demo-control-key", endpoint "1",
+// currency RUB, the test BDK of READER-PROTOCOL.md §7, real §8 timings.
+//
+// Choices where MAPI.md leaves room (see also decisions in handlers.go):
+//   - Close day: the first call with a new day_close_request_id answers
+//     status=processing (isDayClosing=true) for 2 s (scaled by Speed); the
+//     first call after that finishes it and stores the reply, which every
+//     repeat of the id gets back. A finished close covers the orders that
+//     were final at its finish time and not covered by an earlier one.
+//   - OAuth timestamps are not checked unless Options.MaxClockSkew is set, so
+//     signatures made with fixed nonce/timestamp pairs (MAPI.md §2's check
+//     value) are accepted.
+//   - Errors of close-day parameters come as type=error, error-code=1; those
+//     of sale, preauth and status as type=validation-error.
+package sandbox
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"kassa/device/sred"
+	"kassa/mapi"
+	"kassa/mapi/money"
+)
+
+// Defaults used when the matching Options field is empty.
+const (
+	DefaultLogin    = "demo"
+	DefaultKey      = "demo-control-key"
+	DefaultEndpoint = "1"
+	DefaultCurrency = "RUB"
+	// DefaultCallbackTries is how many times a callback is sent at most.
+	DefaultCallbackTries = 30
+)
+
+// defaultRetry is the pause after the 1st, 2nd, ... failed callback attempt
+// (MAPI.md §8); the last value repeats. Scaled by Speed.
+var defaultRetry = []time.Duration{1 * time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 60 * time.Second}
+
+// closeDayProcessing is how long a new close-day answers processing.
+const closeDayProcessing = 2 * time.Second
+
+// maxBody caps request bodies.
+const maxBody = 64 << 10
+
+// Options configure a sandbox. The zero value is a working sandbox with the
+// defaults above.
+type Options struct {
+	Login      string      // merchant login (oauth_consumer_key, status login); default "demo"
+	Key        mapi.Secret // merchant control key; default "demo-control-key"
+	EndpointID string      // the one endpoint served; default "1"
+	Currency   string      // the endpoint's currency; default RUB
+	BDK        [16]byte    // DUKPT base key for encrypted-data; zero = sred.TestBDK
+
+	// Speed divides every §8 delay (card outcomes, held reply, close-day
+	// processing, default callback retries): 0 or 1 is real time, 50 is 50x
+	// faster. For tests only.
+	Speed float64
+	// Instant makes every delay zero (benchmarks): orders are final as soon
+	// as they are accepted and replies are never held.
+	Instant bool
+	// CallbackRetry, when set, replaces the pauses between callback attempts
+	// (the last one repeats); used as given, not scaled by Speed.
+	CallbackRetry []time.Duration
+	// CallbackTries caps the attempts per callback; default 30.
+	CallbackTries int
+	// MaxClockSkew, when positive, refuses (403) OAuth requests whose
+	// oauth_timestamp is further than this from the sandbox's clock. Zero
+	// (default) accepts any timestamp.
+	MaxClockSkew time.Duration
+
+	// DataFile, when set, keeps orders, pending callbacks and close-days in
+	// this JSON file (rewritten atomically on every change) so a restarted
+	// sandbox answers as before. Without it everything is in memory.
+	DataFile string
+	// Logger gets one line per request; nil discards. It never sees the
+	// control key, encrypted-data or a clear PAN.
+	Logger *slog.Logger
+	// HTTPClient sends callbacks; nil is a client with a 5 s timeout.
+	HTTPClient *http.Client
+}
+
+// Server is the sandbox gateway: an http.Handler serving paths under
+// /paynet/. Close stops its callbacks and timers.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	client  *http.Client
+	scale   float64 // 1/Speed; 0 when Instant
+	loadErr error   // data file unreadable: every request gets 503
+
+	ctx    context.Context // cancelled by Close: in-flight callbacks
+	cancel context.CancelFunc
+	done   chan struct{} // closed by Close: held replies return
+
+	mu       sync.Mutex
+	st       *state
+	byClient map[string]*order
+	closes   map[string]*closeDay
+	timers   map[*delivery]*time.Timer
+	faults   map[string]Fault
+	requests map[string]int
+	closed   bool
+	wg       sync.WaitGroup // timers, callbacks and handlers in flight
+
+	saveMu sync.Mutex // orders data file writes
+}
+
+// New returns a sandbox serving opts. If opts.DataFile exists but cannot be
+// read, the server answers every request with HTTP 503 saying so (and never
+// overwrites the file); use NewServer to get that error directly.
+func New(opts Options) *Server {
+	s, _ := NewServer(opts)
+	return s
+}
+
+// NewServer is New, returning the data file's error too (the server is
+// usable either way, as New describes).
+func NewServer(opts Options) (*Server, error) {
+	if opts.Login == "" {
+		opts.Login = DefaultLogin
+	}
+	if opts.Key == "" {
+		opts.Key = DefaultKey
+	}
+	if opts.EndpointID == "" {
+		opts.EndpointID = DefaultEndpoint
+	}
+	if opts.Currency == "" {
+		opts.Currency = DefaultCurrency
+	}
+	if opts.BDK == ([16]byte{}) {
+		opts.BDK = sred.TestBDK
+	}
+	if opts.CallbackTries <= 0 {
+		opts.CallbackTries = DefaultCallbackTries
+	}
+	s := &Server{
+		opts:     opts,
+		log:      opts.Logger,
+		client:   opts.HTTPClient,
+		scale:    1,
+		done:     make(chan struct{}),
+		byClient: map[string]*order{},
+		closes:   map[string]*closeDay{},
+		timers:   map[*delivery]*time.Timer{},
+		faults:   map[string]Fault{},
+		requests: map[string]int{},
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.client == nil {
+		s.client = &http.Client{Timeout: 5 * time.Second}
+	}
+	switch {
+	case opts.Instant:
+		s.scale = 0
+	case opts.Speed > 1:
+		s.scale = 1 / opts.Speed
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if _, err := money.Exponent(opts.Currency); err != nil {
+		s.loadErr = fmt.Errorf("sandbox currency %q is not an ISO 4217 code", opts.Currency)
+		return s, s.loadErr
+	}
+	s.st = &state{Version: stateVersion, NextOrder: time.Now().UnixMilli(), NextSerial: 1, NextClose: 1}
+	if opts.DataFile != "" {
+		st, err := loadState(opts.DataFile)
+		if err != nil {
+			s.loadErr = fmt.Errorf("sandbox data file %s is unreadable (%v); fix or move it away, it was left untouched", opts.DataFile, err)
+			s.log.Error("sandbox: data file unreadable", "file", opts.DataFile, "err", err)
+			return s, s.loadErr
+		}
+		if st != nil {
+			s.st = st
+		}
+	}
+	now := time.Now()
+	for _, o := range s.st.Orders {
+		s.byClient[o.ClientOrderID] = o
+		for _, d := range o.Callbacks {
+			if d.pending() {
+				s.scheduleLocked(o, d, now)
+			}
+		}
+	}
+	for _, c := range s.st.Closes {
+		s.closes[c.RequestID] = c
+	}
+	return s, nil
+}
+
+// Close stops every timer and callback of the server, makes held replies
+// return, and waits for its goroutines. Requests after Close get 503.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.done)
+	s.cancel()
+	for d, t := range s.timers {
+		if t.Stop() {
+			s.wg.Done()
+		}
+		delete(s.timers, d)
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+// Command names, as used by FailNext and Requests.
+const (
+	CmdSale     = "sale"
+	CmdPreauth  = "preauth"
+	CmdStatus   = "status"
+	CmdCloseDay = "close-day"
+)
+
+// route maps /paynet/{family}/{version}/{command}/{endpoint} to a command.
+func route(path string) (cmd, endpoint string, ok bool) {
+	rest, found := strings.CutPrefix(path, "/paynet/")
+	if !found {
+		return "", "", false
+	}
+	parts := strings.Split(strings.TrimSuffix(rest, "/"), "/")
+	if len(parts) != 4 || parts[3] == "" {
+		return "", "", false
+	}
+	switch parts[0] + "/" + parts[1] + "/" + parts[2] {
+	case "mapi/v1/sale":
+		return CmdSale, parts[3], true
+	case "mapi/v1/preauth":
+		return CmdPreauth, parts[3], true
+	case "api/v2/status":
+		return CmdStatus, parts[3], true
+	case "api/v2/close-day":
+		return CmdCloseDay, parts[3], true
+	}
+	return "", "", false
+}
+
+// ServeHTTP serves the four MAPI commands under /paynet/.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.loadErr != nil {
+		plain(w, http.StatusServiceUnavailable, s.loadErr.Error())
+		return
+	}
+	cmd, endpoint, ok := route(r.URL.Path)
+	if !ok {
+		plain(w, http.StatusNotFound, "no such MAPI command: "+r.URL.Path)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		plain(w, http.StatusMethodNotAllowed, "use POST")
+		return
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		plain(w, http.StatusServiceUnavailable, "sandbox is shutting down")
+		return
+	}
+	s.wg.Add(1)
+	s.requests[cmd]++
+	fault := s.faults[cmd]
+	delete(s.faults, cmd)
+	s.mu.Unlock()
+	defer s.wg.Done()
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			plain(w, http.StatusRequestEntityTooLarge, "request body too large")
+			return
+		}
+		plain(w, http.StatusBadRequest, "could not read the request body")
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		plain(w, http.StatusBadRequest, "request body is not application/x-www-form-urlencoded")
+		return
+	}
+	req := &request{cmd: cmd, endpoint: endpoint, r: r, form: form, fault: fault, start: time.Now()}
+	var rep reply
+	switch cmd {
+	case CmdSale, CmdPreauth:
+		rep = s.payment(req)
+	case CmdStatus:
+		rep = s.status(req)
+	case CmdCloseDay:
+		rep = s.closeDay(req)
+	}
+	s.finish(w, req, rep)
+}
+
+// request is one incoming command.
+type request struct {
+	cmd, endpoint string
+	r             *http.Request
+	form          url.Values
+	fault         Fault
+	start         time.Time
+	clientOrderID string // for the log
+	card          string // masked, for the log
+}
+
+// reply is what a command answers: a plain HTTP error (forbidden), or the
+// reply fields, maybe held for a while first.
+type reply struct {
+	httpStatus int    // non-zero: plain-text error reply
+	text       string // its body
+	kv         [][2]string
+	hold       time.Duration
+	took       bool // the request took effect (an order or close-day was created)
+}
+
+// value returns a trimmed form value (the gateway strips whitespace).
+func (q *request) value(k string) string { return strings.TrimSpace(q.form.Get(k)) }
+
+// finish applies a held reply and injected faults, writes the reply and logs.
+func (s *Server) finish(w http.ResponseWriter, q *request, rep reply) {
+	typ, code := "", ""
+	for _, kv := range rep.kv {
+		switch kv[0] {
+		case "type":
+			typ = kv[1]
+		case "error-code":
+			code = kv[1]
+		}
+	}
+	if rep.hold > 0 {
+		t := time.NewTimer(rep.hold)
+		select {
+		case <-t.C:
+		case <-q.r.Context().Done():
+		case <-s.done:
+		}
+		t.Stop()
+	}
+	attrs := []any{"command", q.cmd, "client_orderid", q.clientOrderID}
+	if q.card != "" {
+		attrs = append(attrs, "card", q.card)
+	}
+	switch q.fault {
+	case FaultServerError:
+		s.log.Info("sandbox: injected 500", append(attrs, "took_effect", rep.took)...)
+		plain(w, http.StatusInternalServerError, "internal server error (injected)")
+		return
+	case FaultDrop:
+		s.log.Info("sandbox: injected dropped connection", append(attrs, "took_effect", rep.took)...)
+		panic(http.ErrAbortHandler)
+	}
+	if rep.httpStatus != 0 {
+		s.log.Warn("sandbox: refused", append(attrs, "http_status", rep.httpStatus, "reason", rep.text)...)
+		plain(w, rep.httpStatus, rep.text)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	w.Write(mapi.EncodeReply(rep.kv))
+	s.log.Info("sandbox: "+q.cmd, append(attrs, "type", typ, "error_code", code, "duration", time.Since(q.start))...)
+}
+
+// plain writes a short plain-text HTTP error.
+func plain(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	io.WriteString(w, msg+"\n")
+}
+
+// save writes the data file (if any) with the current state. Writes are
+// serialised so the file always holds the latest state.
+func (s *Server) save() error {
+	if s.opts.DataFile == "" {
+		return nil
+	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	s.mu.Lock()
+	b, err := json.MarshalIndent(s.st, "", " ")
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(s.opts.DataFile, b); err != nil {
+		s.log.Error("sandbox: could not write the data file", "file", s.opts.DataFile, "err", err)
+		return err
+	}
+	return nil
+}
+
+// equalFold compares two secrets-derived strings in constant time.
+func constantEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// serialLocked returns a new serial-number in the gateway's style.
+func (s *Server) serialLocked() string {
+	n := s.st.NextSerial
+	s.st.NextSerial++
+	return fmt.Sprintf("00000000-0000-0000-0000-%012x", n)
+}
+
+// now is the sandbox clock.
+func now() time.Time { return time.Now() }
