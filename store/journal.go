@@ -1,0 +1,683 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+
+	"kassa/mapi/money"
+)
+
+// Bucket and key names. Schema history: v1 had every bucket but the search
+// indexes (last4, amount, gwid); v2 added those (migrate1to2 builds them).
+var (
+	bMeta       = []byte("meta")       // schema, seq, head
+	bPayments   = []byte("payments")   // client_orderid -> Payment JSON (no Events)
+	bEvents     = []byte("events")     // seq (8 bytes BE) -> hash hex (64) + event JSON
+	bByOrder    = []byte("byorder")    // client_orderid 0x00 seq -> nil
+	bDays       = []byte("days")       // day 0x00 client_orderid -> nil
+	bCreated    = []byte("created")    // intent seq -> client_orderid
+	bUnresolved = []byte("unresolved") // client_orderid -> nil, while not final
+	bOpen       = []byte("open")       // client_orderid -> "kind|currency|amount": approved, no finished close
+	bBatches    = []byte("batches")    // request id -> Batch JSON
+	bAlerts     = []byte("alerts")     // seq -> client_orderid
+	bLast4      = []byte("last4")      // v2: last4 0x00 client_orderid -> nil
+	bAmount     = []byte("amount")     // v2: amount (8 bytes BE) client_orderid -> nil
+	bGwID       = []byte("gwid")       // v2: gateway order id -> client_orderid
+
+	kSchema = []byte("schema")
+	kSeq    = []byte("seq")
+	kHead   = []byte("head")
+
+	bucketsV1 = [][]byte{bMeta, bPayments, bEvents, bByOrder, bDays, bCreated, bUnresolved, bOpen, bBatches, bAlerts}
+	bucketsV2 = [][]byte{bLast4, bAmount, bGwID}
+)
+
+// Genesis is the chain head of an empty journal (the Prev of the first event).
+const Genesis = "0000000000000000000000000000000000000000000000000000000000000000"
+
+const dateLayout = "2006-01-02"
+
+// rec is an event as stored. The stored value is the hex SHA-256 of the JSON
+// body followed by the body itself, so verification never re-encodes.
+type rec struct {
+	Seq     uint64            `json:"q"`
+	Order   string            `json:"o,omitempty"`
+	Type    EventType         `json:"t"`
+	At      int64             `json:"a"` // unix nanoseconds
+	Status  Status            `json:"s,omitempty"`
+	Fields  map[string]string `json:"f,omitempty"`
+	Payment *Payment          `json:"p,omitempty"` // intent: the payment as begun (chained with it)
+	Prev    string            `json:"v"`
+}
+
+func k8(n uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, n)
+	return b
+}
+
+func u64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
+func join(parts ...[]byte) []byte { return bytes.Join(parts, []byte{0}) }
+
+func decodeEvent(v []byte) (rec, string, error) {
+	var r rec
+	if len(v) < 64 {
+		return r, "", fmt.Errorf("event too short")
+	}
+	if err := json.Unmarshal(v[64:], &r); err != nil {
+		return r, "", err
+	}
+	return r, string(v[:64]), nil
+}
+
+func (r rec) event(hash string) Event {
+	return Event{Seq: r.Seq, OrderID: r.Order, Type: r.Type, At: time.Unix(0, r.At), Status: r.Status,
+		Fields: r.Fields, Prev: r.Prev, Hash: hash}
+}
+
+// appendEvent chains r after the current head and stores it, its per-payment
+// index entry and the new head, all in tx.
+func appendEvent(tx *bolt.Tx, r *rec) (Event, error) {
+	meta := tx.Bucket(bMeta)
+	seq := u64(meta.Get(kSeq)) + 1
+	r.Seq = seq
+	r.Prev = string(meta.Get(kHead))
+	if r.Prev == "" {
+		r.Prev = Genesis
+	}
+	body, err := json.Marshal(r)
+	if err != nil {
+		return Event{}, err
+	}
+	sum := sha256.Sum256(body)
+	h := hex.EncodeToString(sum[:])
+	val := make([]byte, 0, 64+len(body))
+	val = append(append(val, h...), body...)
+	ev := tx.Bucket(bEvents)
+	ev.FillPercent = 0.95 // keys only ever grow
+	if err := ev.Put(k8(seq), val); err != nil {
+		return Event{}, err
+	}
+	if err := meta.Put(kSeq, k8(seq)); err != nil {
+		return Event{}, err
+	}
+	if err := meta.Put(kHead, []byte(h)); err != nil {
+		return Event{}, err
+	}
+	if r.Order != "" {
+		if err := tx.Bucket(bByOrder).Put(join([]byte(r.Order), k8(seq)), nil); err != nil {
+			return Event{}, err
+		}
+	}
+	if r.Type == EventAlert {
+		if err := tx.Bucket(bAlerts).Put(k8(seq), []byte(r.Order)); err != nil {
+			return Event{}, err
+		}
+	}
+	return r.event(h), nil
+}
+
+func putPayment(tx *bolt.Tx, p *Payment) error {
+	evs := p.Events
+	p.Events = nil
+	b, err := json.Marshal(p)
+	p.Events = evs
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bPayments).Put([]byte(p.ClientOrderID), b)
+}
+
+func getPayment(tx *bolt.Tx, id string, withEvents bool) (Payment, error) {
+	var p Payment
+	v := tx.Bucket(bPayments).Get([]byte(id))
+	if v == nil {
+		return p, fmt.Errorf("payment %s: %w", id, ErrNotFound)
+	}
+	if err := json.Unmarshal(v, &p); err != nil {
+		return p, fmt.Errorf("payment %s: %w", id, err)
+	}
+	if withEvents {
+		evs, err := paymentEvents(tx, id)
+		if err != nil {
+			return p, err
+		}
+		p.Events = evs
+	}
+	return p, nil
+}
+
+func paymentEvents(tx *bolt.Tx, id string) ([]Event, error) {
+	prefix := append([]byte(id), 0)
+	events := tx.Bucket(bEvents)
+	var out []Event
+	c := tx.Bucket(bByOrder).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		v := events.Get(k[len(prefix):])
+		if v == nil {
+			return nil, fmt.Errorf("%w: event %d of %s is missing", ErrChain, u64(k[len(prefix):]), id)
+		}
+		r, h, err := decodeEvent(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r.event(h))
+	}
+	return out, nil
+}
+
+func last4(masked string) string {
+	d := make([]byte, 0, 4)
+	for i := len(masked) - 1; i >= 0 && len(d) < 4; i-- {
+		c := masked[i]
+		if c >= '0' && c <= '9' {
+			d = append(d, c)
+		} else if len(d) > 0 || c == '*' {
+			break
+		}
+	}
+	if len(d) != 4 {
+		return ""
+	}
+	return string([]byte{d[3], d[2], d[1], d[0]})
+}
+
+func amountKey(minor int64, id string) []byte {
+	return append(k8(uint64(minor)), id...)
+}
+
+// indexSearch adds p to the v2 search indexes.
+func indexSearch(tx *bolt.Tx, p *Payment) error {
+	if l4 := last4(p.MaskedPAN); l4 != "" {
+		if err := tx.Bucket(bLast4).Put(join([]byte(l4), []byte(p.ClientOrderID)), nil); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bAmount).Put(amountKey(p.AmountMinor, p.ClientOrderID), nil); err != nil {
+		return err
+	}
+	if p.PaynetOrderID != "" {
+		return tx.Bucket(bGwID).Put([]byte(p.PaynetOrderID), []byte(p.ClientOrderID))
+	}
+	return nil
+}
+
+func validatePayment(p *Payment) error {
+	u, err := uuid.Parse(p.ClientOrderID)
+	if err != nil || len(p.ClientOrderID) != 36 || strings.ToLower(p.ClientOrderID) != u.String() {
+		return fmt.Errorf("%w: client_orderid %q is not a lower-case UUID", ErrInvalid, p.ClientOrderID)
+	}
+	if p.Kind != KindSale && p.Kind != KindPreauth {
+		return fmt.Errorf("%w: kind %q", ErrInvalid, p.Kind)
+	}
+	if p.AmountMinor <= 0 {
+		return fmt.Errorf("%w: amount %d", ErrInvalid, p.AmountMinor)
+	}
+	if _, err := money.Exponent(p.Currency); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if p.Status != "" && p.Status != StatusPending {
+		return fmt.Errorf("%w: a new payment starts pending, not %q", ErrInvalid, p.Status)
+	}
+	if strings.Count(p.MaskedPAN, "*") == 0 && len(strings.TrimSpace(p.MaskedPAN)) > 10 {
+		return fmt.Errorf("%w: MaskedPAN must be masked", ErrCardData)
+	}
+	return nil
+}
+
+// Begin journals the write-ahead intent of a new payment and returns only
+// after it is fsynced. The payment starts pending; its business day is the
+// local date of CreatedAt (Options.Now when zero). It returns ErrExists when
+// the client_orderid was used before.
+func (j *Journal) Begin(p Payment) error {
+	if err := validatePayment(&p); err != nil {
+		return err
+	}
+	now := j.now()
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = now
+	}
+	p.UpdatedAt = p.CreatedAt
+	p.Day = p.CreatedAt.Format(dateLayout)
+	p.Status = StatusPending
+	p.CloseBatch = ""
+	p.Events = nil
+	id := []byte(p.ClientOrderID)
+	return j.update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bPayments).Get(id) != nil {
+			return fmt.Errorf("payment %s: %w", p.ClientOrderID, ErrExists)
+		}
+		snap := p
+		ev, err := appendEvent(tx, &rec{Order: p.ClientOrderID, Type: EventIntent, At: now.UnixNano(),
+			Status: StatusPending, Payment: &snap})
+		if err != nil {
+			return err
+		}
+		if err := putPayment(tx, &p); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bDays).Put(join([]byte(p.Day), id), nil); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bCreated).Put(k8(ev.Seq), id); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bUnresolved).Put(id, nil); err != nil {
+			return err
+		}
+		return indexSearch(tx, &p)
+	})
+}
+
+// Record appends an event to a payment and applies it. States only move
+// forward and a final state never changes: an exact repeat (a duplicate
+// callback with the same final status) is a no-op returning nil; an event
+// that contradicts the journaled state is stored as an alert and returns
+// ErrConflict; an event that would move the state backwards stores nothing
+// and returns ErrStale. Use Apply to get the Outcome without inspecting
+// errors. The returned payment includes its events.
+func (j *Journal) Record(id string, ev Event) (Payment, error) {
+	p, _, err := j.Apply(id, ev)
+	return p, err
+}
+
+// Apply is Record that also says what happened: OutcomeApplied,
+// OutcomeRepeat, OutcomeConflict (err wraps ErrConflict) or OutcomeStale
+// (err wraps ErrStale).
+func (j *Journal) Apply(id string, ev Event) (Payment, Outcome, error) {
+	if err := checkFields(ev.Fields); err != nil {
+		return Payment{}, "", err
+	}
+	switch ev.Type {
+	case EventIntent:
+		return Payment{}, "", fmt.Errorf("%w: intents are journaled by Begin", ErrInvalid)
+	case EventClose:
+		return Payment{}, "", fmt.Errorf("%w: close events are journaled by FinishClose", ErrInvalid)
+	case EventFinal, EventResolved:
+		if !isFinal(ev.Status) {
+			return Payment{}, "", fmt.Errorf("%w: %s event needs a final status, not %q", ErrInvalid, ev.Type, ev.Status)
+		}
+	case EventSent, EventAccepted, EventUnknown, EventAlert, EventOverride:
+	default:
+		return Payment{}, "", fmt.Errorf("%w: event type %q", ErrInvalid, ev.Type)
+	}
+	at := ev.At
+	if at.IsZero() {
+		at = j.now()
+	}
+	var (
+		out     Payment
+		outcome Outcome
+	)
+	err := j.update(func(tx *bolt.Tx) error {
+		p, err := getPayment(tx, id, false)
+		if err != nil {
+			return err
+		}
+		outcome = decide(&p, ev)
+		switch outcome {
+		case OutcomeApplied:
+			if err := apply(tx, &p, ev, at); err != nil {
+				return err
+			}
+		case OutcomeConflict:
+			f := map[string]string{}
+			for k, v := range ev.Fields {
+				f[k] = v
+			}
+			f["reported_type"] = string(ev.Type)
+			f["journaled_status"] = string(p.Status)
+			if p.PaynetOrderID != "" {
+				f["journaled_paynet_order_id"] = p.PaynetOrderID
+			}
+			if _, err := appendEvent(tx, &rec{Order: id, Type: EventAlert, At: at.UnixNano(),
+				Status: ev.Status, Fields: f}); err != nil {
+				return err
+			}
+		}
+		out, err = getPayment(tx, id, true)
+		return err
+	})
+	if err != nil {
+		return out, "", err
+	}
+	switch outcome {
+	case OutcomeConflict:
+		return out, outcome, fmt.Errorf("payment %s is %s; %s %s: %w", id, out.Status, ev.Type, ev.Status, ErrConflict)
+	case OutcomeStale:
+		return out, outcome, fmt.Errorf("payment %s is %s; %s: %w", id, out.Status, ev.Type, ErrStale)
+	}
+	return out, outcome, nil
+}
+
+var rank = map[Status]int{StatusPending: 0, StatusSent: 1, StatusAccepted: 2, StatusUnknown: 3}
+
+// decide classifies ev against the payment's current state.
+func decide(p *Payment, ev Event) Outcome {
+	gw := ev.Fields[FieldPaynetOrderID]
+	gwClash := gw != "" && p.PaynetOrderID != "" && gw != p.PaynetOrderID
+	switch ev.Type {
+	case EventAlert, EventOverride:
+		return OutcomeApplied
+	case EventSent:
+		switch p.Status {
+		case StatusPending:
+			return OutcomeApplied
+		case StatusSent:
+			return OutcomeRepeat
+		}
+		return OutcomeStale
+	case EventAccepted:
+		if gwClash {
+			return OutcomeConflict
+		}
+		switch {
+		case p.Status == StatusPending || p.Status == StatusSent:
+			return OutcomeApplied
+		case p.Status == StatusUnknown && gw != "" && p.PaynetOrderID == "":
+			return OutcomeApplied // new information; status stays unknown
+		case p.Status == StatusAccepted || p.Final() || p.Status == StatusUnknown:
+			return OutcomeRepeat
+		}
+		return OutcomeStale
+	case EventUnknown:
+		if gwClash {
+			return OutcomeConflict
+		}
+		switch {
+		case p.Status == StatusUnknown:
+			return OutcomeRepeat
+		case p.Final():
+			return OutcomeStale
+		}
+		return OutcomeApplied
+	case EventFinal, EventResolved:
+		if gwClash {
+			return OutcomeConflict
+		}
+		if !p.Final() {
+			return OutcomeApplied
+		}
+		if p.Status == ev.Status {
+			return OutcomeRepeat
+		}
+		return OutcomeConflict
+	}
+	return OutcomeStale
+}
+
+// applyFields copies the gateway ids in f onto the payment.
+func applyFields(p *Payment, f map[string]string) {
+	set := func(dst *string, key string) {
+		if v := f[key]; v != "" {
+			*dst = v
+		}
+	}
+	set(&p.PaynetOrderID, FieldPaynetOrderID)
+	set(&p.SerialNumber, FieldSerialNumber)
+	set(&p.ApprovalCode, FieldApprovalCode)
+	set(&p.RRN, FieldRRN)
+	set(&p.ReceiptID, FieldReceiptID)
+	set(&p.CardScheme, FieldCardScheme)
+}
+
+// nextStatus is the payment status after an applied event.
+func nextStatus(cur Status, ev Event) Status {
+	switch ev.Type {
+	case EventSent:
+		return StatusSent
+	case EventAccepted:
+		if cur == StatusUnknown {
+			return cur
+		}
+		return StatusAccepted
+	case EventUnknown:
+		return StatusUnknown
+	case EventFinal, EventResolved:
+		return ev.Status
+	}
+	return cur
+}
+
+func apply(tx *bolt.Tx, p *Payment, ev Event, at time.Time) error {
+	id := []byte(p.ClientOrderID)
+	hadGw := p.PaynetOrderID
+	status := nextStatus(p.Status, ev)
+	evStatus := status
+	if ev.Type == EventAlert && ev.Status != "" {
+		evStatus = ev.Status // the reported status
+	}
+	if _, err := appendEvent(tx, &rec{Order: p.ClientOrderID, Type: ev.Type, At: at.UnixNano(),
+		Status: evStatus, Fields: ev.Fields}); err != nil {
+		return err
+	}
+	if ev.Type == EventAlert || ev.Type == EventOverride {
+		return nil // changes nothing on the payment
+	}
+	p.Status = status
+	applyFields(p, ev.Fields)
+	p.UpdatedAt = at
+	if err := putPayment(tx, p); err != nil {
+		return err
+	}
+	if p.PaynetOrderID != "" && p.PaynetOrderID != hadGw {
+		if err := tx.Bucket(bGwID).Put([]byte(p.PaynetOrderID), id); err != nil {
+			return err
+		}
+	}
+	if p.Final() {
+		if err := tx.Bucket(bUnresolved).Delete(id); err != nil {
+			return err
+		}
+		if p.Status == StatusApproved {
+			v := fmt.Sprintf("%s|%s|%d", p.Kind, p.Currency, p.AmountMinor)
+			return tx.Bucket(bOpen).Put(id, []byte(v))
+		}
+	}
+	return nil
+}
+
+// Get returns a payment with its events, or ErrNotFound.
+func (j *Journal) Get(id string) (Payment, error) {
+	var p Payment
+	err := j.view(func(tx *bolt.Tx) error {
+		var err error
+		p, err = getPayment(tx, id, true)
+		return err
+	})
+	return p, err
+}
+
+// loadAll returns the payments named by ids, with their events.
+func loadAll(tx *bolt.Tx, ids []string) ([]Payment, error) {
+	out := make([]Payment, 0, len(ids))
+	for _, id := range ids {
+		p, err := getPayment(tx, id, true)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (j *Journal) collect(fn func(tx *bolt.Tx) ([]string, error)) ([]Payment, error) {
+	var out []Payment
+	err := j.view(func(tx *bolt.Tx) error {
+		ids, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		out, err = loadAll(tx, ids)
+		return err
+	})
+	return out, err
+}
+
+func prefixIDs(tx *bolt.Tx, bucket, prefix []byte, idFrom func(k []byte) string) []string {
+	var ids []string
+	c := tx.Bucket(bucket).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		ids = append(ids, idFrom(k))
+	}
+	return ids
+}
+
+func sortByCreated(ps []Payment) {
+	sort.SliceStable(ps, func(a, b int) bool { return ps[a].CreatedAt.Before(ps[b].CreatedAt) })
+}
+
+// Unresolved returns every payment that is not final (pending, sent,
+// accepted, unknown), oldest first: what recovery must settle.
+func (j *Journal) Unresolved() ([]Payment, error) {
+	ps, err := j.collect(func(tx *bolt.Tx) ([]string, error) {
+		var ids []string
+		err := tx.Bucket(bUnresolved).ForEach(func(k, _ []byte) error {
+			ids = append(ids, string(k))
+			return nil
+		})
+		return ids, err
+	})
+	sortByCreated(ps)
+	return ps, err
+}
+
+// ByDay returns the payments of a business day (YYYY-MM-DD), oldest first.
+func (j *Journal) ByDay(day string) ([]Payment, error) {
+	if _, err := time.Parse(dateLayout, day); err != nil {
+		return nil, fmt.Errorf("%w: day %q is not YYYY-MM-DD", ErrInvalid, day)
+	}
+	ps, err := j.collect(func(tx *bolt.Tx) ([]string, error) {
+		p := append([]byte(day), 0)
+		return prefixIDs(tx, bDays, p, func(k []byte) string { return string(k[len(p):]) }), nil
+	})
+	sortByCreated(ps)
+	return ps, err
+}
+
+// Walk calls fn for each payment (with events) whose business day is within
+// from..to inclusive (YYYY-MM-DD; empty means unbounded), by day.
+func (j *Journal) Walk(from, to string, fn func(Payment) error) error {
+	for _, d := range []string{from, to} {
+		if d != "" {
+			if _, err := time.Parse(dateLayout, d); err != nil {
+				return fmt.Errorf("%w: day %q is not YYYY-MM-DD", ErrInvalid, d)
+			}
+		}
+	}
+	return j.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bDays).Cursor()
+		k, _ := c.First()
+		if from != "" {
+			k, _ = c.Seek([]byte(from))
+		}
+		for ; k != nil; k, _ = c.Next() {
+			i := bytes.IndexByte(k, 0)
+			if i < 0 {
+				continue
+			}
+			if to != "" && string(k[:i]) > to {
+				break
+			}
+			p, err := getPayment(tx, string(k[i+1:]), true)
+			if err != nil {
+				return err
+			}
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Latest returns the n most recently begun payments, newest first.
+func (j *Journal) Latest(n int) ([]Payment, error) {
+	return j.collect(func(tx *bolt.Tx) ([]string, error) {
+		var ids []string
+		c := tx.Bucket(bCreated).Cursor()
+		for k, v := c.Last(); k != nil && len(ids) < n; k, v = c.Prev() {
+			ids = append(ids, string(v))
+		}
+		return ids, nil
+	})
+}
+
+// Search returns the payments matching every set field of q, newest first.
+// OrderID matches the client_orderid or the gateway's order id.
+func (j *Journal) Search(q Query) ([]Payment, error) {
+	if q.Last4 == "" && q.AmountMinor == 0 && q.OrderID == "" && q.Day == "" {
+		return nil, fmt.Errorf("%w: empty search", ErrInvalid)
+	}
+	ps, err := j.collect(func(tx *bolt.Tx) ([]string, error) {
+		switch {
+		case q.OrderID != "":
+			if tx.Bucket(bPayments).Get([]byte(q.OrderID)) != nil {
+				return []string{q.OrderID}, nil
+			}
+			if v := tx.Bucket(bGwID).Get([]byte(q.OrderID)); v != nil {
+				return []string{string(v)}, nil
+			}
+			return nil, nil
+		case q.Last4 != "":
+			p := append([]byte(q.Last4), 0)
+			return prefixIDs(tx, bLast4, p, func(k []byte) string { return string(k[len(p):]) }), nil
+		case q.AmountMinor > 0:
+			p := k8(uint64(q.AmountMinor))
+			return prefixIDs(tx, bAmount, p, func(k []byte) string { return string(k[8:]) }), nil
+		default:
+			p := append([]byte(q.Day), 0)
+			return prefixIDs(tx, bDays, p, func(k []byte) string { return string(k[len(p):]) }), nil
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := ps[:0]
+	for _, p := range ps {
+		if (q.Last4 == "" || last4(p.MaskedPAN) == q.Last4) &&
+			(q.AmountMinor == 0 || p.AmountMinor == q.AmountMinor) &&
+			(q.Day == "" || p.Day == q.Day) {
+			out = append(out, p)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].CreatedAt.After(out[b].CreatedAt) })
+	return out, nil
+}
+
+// Alerts returns every alert event (contradicting reports), oldest first.
+func (j *Journal) Alerts() ([]Event, error) {
+	var out []Event
+	err := j.view(func(tx *bolt.Tx) error {
+		events := tx.Bucket(bEvents)
+		return tx.Bucket(bAlerts).ForEach(func(k, _ []byte) error {
+			v := events.Get(k)
+			if v == nil {
+				return fmt.Errorf("%w: alert event %d is missing", ErrChain, u64(k))
+			}
+			r, h, err := decodeEvent(v)
+			if err != nil {
+				return err
+			}
+			out = append(out, r.event(h))
+			return nil
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,159 @@
+package store
+
+import "time"
+
+// Kind is what a payment does at the gateway.
+type Kind string
+
+// Payment kinds.
+const (
+	KindSale    Kind = "sale"
+	KindPreauth Kind = "preauth"
+)
+
+// Status is a payment's current state.
+type Status string
+
+// Payment states. States only move forward: pending → sent → accepted →
+// final (approved, declined, filtered, error) or unknown → final.
+const (
+	StatusPending  Status = "pending"  // intent journaled, nothing sent yet
+	StatusSent     Status = "sent"     // request may have left the machine
+	StatusAccepted Status = "accepted" // the gateway took it (has a gateway order id)
+	StatusApproved Status = "approved"
+	StatusDeclined Status = "declined"
+	StatusFiltered Status = "filtered"
+	StatusError    Status = "error"
+	StatusUnknown  Status = "unknown" // the outcome is not known: must be resolved
+)
+
+// Final reports whether s is a final state (approved, declined, filtered, error).
+func (s Status) Final() bool { return isFinal(s) }
+
+// EventType names an event in a payment's list.
+type EventType string
+
+// Event types.
+const (
+	EventIntent   EventType = "intent"   // Begin: the write-ahead intent
+	EventSent     EventType = "sent"     // about to send / sent to the gateway
+	EventAccepted EventType = "accepted" // gateway order id known
+	EventFinal    EventType = "final"    // final status (Status field)
+	EventUnknown  EventType = "unknown"  // outcome unknown (timeout, lost reply)
+	EventResolved EventType = "resolved" // an unknown payment's final status, found later
+	EventAlert    EventType = "alert"    // a contradicting report, for a manager; changes nothing
+	EventOverride EventType = "override" // a manager's decision (Fields: manager, reason); changes nothing
+	EventClose    EventType = "close"    // close-day: batch begun/finished; payment covered by a finished batch
+)
+
+// Well-known Event.Fields keys. Record copies the gateway ids among them onto
+// the payment record. Fields never carry card data or secrets.
+const (
+	FieldPaynetOrderID = "paynet_order_id"
+	FieldSerialNumber  = "serial_number"
+	FieldApprovalCode  = "approval_code"
+	FieldRRN           = "rrn"
+	FieldReceiptID     = "receipt_id"
+	FieldCardScheme    = "card_scheme"
+	FieldReason        = "reason"
+	FieldManager       = "manager"
+	FieldRequestID     = "request_id"
+	FieldSource        = "source" // who reported it: reply, callback, status, recovery
+)
+
+// Event is one entry in the journal's hash chain.
+type Event struct {
+	Seq     uint64            `json:"seq"`              // position in the whole journal, from 1
+	OrderID string            `json:"client_orderid"`   // the payment; empty for journal-level close events
+	Type    EventType         `json:"type"`             //
+	At      time.Time         `json:"at"`               //
+	Status  Status            `json:"status,omitempty"` // the payment's status after the event (alerts: the reported one)
+	Fields  map[string]string `json:"fields,omitempty"` // gateway ids, approval code, RRN, reasons, overrides
+	Prev    string            `json:"prev"`             // SHA-256 (hex) of the previous event
+	Hash    string            `json:"hash"`             // SHA-256 (hex) of this event
+}
+
+// Payment is the journal's record of one payment attempt.
+type Payment struct {
+	ClientOrderID string `json:"client_orderid"` // UUID, chosen by Kassa
+	Kind          Kind   `json:"kind"`
+	AmountMinor   int64  `json:"amount_minor"`
+	Currency      string `json:"currency"`
+	MaskedPAN     string `json:"masked_pan,omitempty"` // e.g. 401234****8909; never the full PAN
+	CardScheme    string `json:"card_scheme,omitempty"`
+	ReaderSerial  string `json:"reader_serial,omitempty"`
+	KSN           string `json:"ksn,omitempty"`
+	TerminalID    string `json:"terminal_id,omitempty"`
+	CashierID     string `json:"cashier_id,omitempty"`
+	Description   string `json:"description,omitempty"`
+
+	PaynetOrderID string `json:"paynet_order_id,omitempty"`
+	SerialNumber  string `json:"serial_number,omitempty"`
+	ApprovalCode  string `json:"approval_code,omitempty"`
+	RRN           string `json:"rrn,omitempty"`
+	ReceiptID     string `json:"receipt_id,omitempty"`
+
+	Status     Status    `json:"status"`
+	Day        string    `json:"day"` // business day YYYY-MM-DD: local date of CreatedAt
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	CloseBatch string    `json:"close_batch,omitempty"` // request id of the finished close-day that covers it
+	Events     []Event   `json:"events,omitempty"`
+}
+
+// Final reports whether the payment has a final status.
+func (p Payment) Final() bool { return isFinal(p.Status) }
+
+// Outcome says what Apply did with an event.
+type Outcome string
+
+// Outcomes of Apply.
+const (
+	OutcomeApplied  Outcome = "applied"  // stored and applied
+	OutcomeRepeat   Outcome = "repeat"   // an exact repeat (duplicate callback): nothing stored, not an error
+	OutcomeConflict Outcome = "conflict" // contradicts a final state: stored as an alert, not applied
+	OutcomeStale    Outcome = "stale"    // would move the state backwards: nothing stored
+)
+
+// Query selects payments for Search; set fields must all match.
+type Query struct {
+	Last4       string // last four digits of the card
+	AmountMinor int64  // exact amount in minor units
+	OrderID     string // client_orderid or the gateway's order id
+	Day         string // business day YYYY-MM-DD
+}
+
+// Totals are a currency's open-day counters (approved payments not covered by
+// a finished close-day). Sums are in minor units. Preauths are counted apart
+// from sales; Kassa issues no reversals yet, so those stay zero.
+type Totals struct {
+	Currency      string `json:"currency"`
+	SaleCount     int64  `json:"sale_count"`
+	SaleSum       int64  `json:"sale_sum"`
+	ReversalCount int64  `json:"reversal_count"`
+	ReversalSum   int64  `json:"reversal_sum"`
+	PreauthCount  int64  `json:"preauth_count"`
+	PreauthSum    int64  `json:"preauth_sum"`
+}
+
+// Close-day batch statuses. Pending is set by BeginClose; the others are the
+// gateway's reply statuses given to FinishClose.
+const (
+	BatchPending    = "pending"
+	BatchProcessing = "processing"
+	BatchFinished   = "finished"
+	BatchError      = "error"
+)
+
+// Batch is one close-day request: the payments it covers, its totals and the
+// gateway's reply.
+type Batch struct {
+	RequestID string            `json:"request_id"`
+	Currency  string            `json:"currency"`
+	Totals    Totals            `json:"totals"`
+	Status    string            `json:"status"`
+	Reply     map[string]string `json:"reply,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+	Payments  []string          `json:"payments"` // client_orderids
+}

@@ -1,0 +1,243 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ErrChain means the journal's hash chain, or a record derived from it, does
+// not check out: an event was edited, deleted or reordered, or a payment
+// record no longer matches its events.
+var ErrChain = errors.New("journal chain is broken")
+
+func timeFromNano(n int64) time.Time { return time.Unix(0, n) }
+
+// replayed is what the events say a payment should look like.
+type replayed struct {
+	p Payment
+}
+
+// Verify walks the whole hash chain: every event's hash must match its
+// content, every Prev the hash before it, sequence numbers must have no gap,
+// and the stored head and count must match the last event (so deleting the
+// newest event is caught too). It then replays the events and checks each
+// payment record against them. It returns the head and the number of events,
+// or an error wrapping ErrChain that says what is wrong.
+func (j *Journal) Verify() (head string, events int, err error) {
+	err = j.view(func(tx *bolt.Tx) error {
+		head, events, err = verify(tx)
+		return err
+	})
+	return head, events, err
+}
+
+func verify(tx *bolt.Tx) (string, int, error) {
+	prev := Genesis
+	var seq uint64
+	state := map[string]*replayed{}
+	c := tx.Bucket(bEvents).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		seq++
+		if got := u64(k); got != seq {
+			if got > seq {
+				return prev, int(seq - 1), fmt.Errorf("%w: event %d is missing (next is %d)", ErrChain, seq, got)
+			}
+			return prev, int(seq - 1), fmt.Errorf("%w: event key %x out of order", ErrChain, k)
+		}
+		if len(v) < 64 {
+			return prev, int(seq - 1), fmt.Errorf("%w: event %d is truncated", ErrChain, seq)
+		}
+		sum := sha256.Sum256(v[64:])
+		h := hex.EncodeToString(sum[:])
+		if h != string(v[:64]) {
+			return prev, int(seq - 1), fmt.Errorf("%w: event %d was changed (its hash does not match its content)", ErrChain, seq)
+		}
+		var r rec
+		if err := json.Unmarshal(v[64:], &r); err != nil {
+			return prev, int(seq - 1), fmt.Errorf("%w: event %d: %v", ErrChain, seq, err)
+		}
+		if r.Seq != seq {
+			return prev, int(seq - 1), fmt.Errorf("%w: event %d carries sequence %d", ErrChain, seq, r.Seq)
+		}
+		if r.Prev != prev {
+			return prev, int(seq - 1), fmt.Errorf("%w: event %d does not follow event %d (an event was removed or replaced)", ErrChain, seq, seq-1)
+		}
+		if err := replay(state, r); err != nil {
+			return prev, int(seq - 1), err
+		}
+		prev = h
+	}
+	meta := tx.Bucket(bMeta)
+	if got := u64(meta.Get(kSeq)); got != seq {
+		return prev, int(seq), fmt.Errorf("%w: the journal says it holds %d events, found %d (events were removed)", ErrChain, got, seq)
+	}
+	if got := string(meta.Get(kHead)); got != prev && !(seq == 0 && got == "") {
+		return prev, int(seq), fmt.Errorf("%w: stored head %s is not the last event's hash %s", ErrChain, got, prev)
+	}
+	// Every payment record must be what its events say.
+	n := 0
+	err := tx.Bucket(bPayments).ForEach(func(k, v []byte) error {
+		n++
+		var p Payment
+		if err := json.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("%w: payment %s: %v", ErrChain, k, err)
+		}
+		r, ok := state[string(k)]
+		if !ok {
+			return fmt.Errorf("%w: payment %s has no intent event", ErrChain, k)
+		}
+		if d := diff(r.p, p); d != "" {
+			return fmt.Errorf("%w: payment %s was changed: %s", ErrChain, k, d)
+		}
+		return nil
+	})
+	if err != nil {
+		return prev, int(seq), err
+	}
+	if n != len(state) {
+		return prev, int(seq), fmt.Errorf("%w: %d payments have events but only %d records remain", ErrChain, len(state), n)
+	}
+	return prev, int(seq), nil
+}
+
+func replay(state map[string]*replayed, r rec) error {
+	if r.Order == "" {
+		return nil // journal-level close events
+	}
+	if r.Type == EventIntent {
+		if r.Payment == nil {
+			return fmt.Errorf("%w: intent %d has no payment", ErrChain, r.Seq)
+		}
+		if _, dup := state[r.Order]; dup {
+			return fmt.Errorf("%w: payment %s begun twice", ErrChain, r.Order)
+		}
+		state[r.Order] = &replayed{p: *r.Payment}
+		return nil
+	}
+	s, ok := state[r.Order]
+	if !ok {
+		return fmt.Errorf("%w: event %d is for payment %s, which has no intent", ErrChain, r.Seq, r.Order)
+	}
+	switch r.Type {
+	case EventAlert, EventOverride:
+		return nil
+	case EventClose:
+		s.p.CloseBatch = r.Fields[FieldRequestID]
+		return nil
+	}
+	ev := Event{Type: r.Type, Status: r.Status, Fields: r.Fields}
+	s.p.Status = nextStatus(s.p.Status, ev)
+	applyFields(&s.p, r.Fields)
+	s.p.UpdatedAt = timeFromNano(r.At)
+	return nil
+}
+
+// diff names the first field where the stored payment differs from the
+// replayed one.
+func diff(want, got Payment) string {
+	type kv struct{ name, a, b string }
+	for _, f := range []kv{
+		{"kind", string(want.Kind), string(got.Kind)},
+		{"amount", fmt.Sprint(want.AmountMinor), fmt.Sprint(got.AmountMinor)},
+		{"currency", want.Currency, got.Currency},
+		{"masked card", want.MaskedPAN, got.MaskedPAN},
+		{"reader serial", want.ReaderSerial, got.ReaderSerial},
+		{"KSN", want.KSN, got.KSN},
+		{"terminal", want.TerminalID, got.TerminalID},
+		{"cashier", want.CashierID, got.CashierID},
+		{"status", string(want.Status), string(got.Status)},
+		{"day", want.Day, got.Day},
+		{"gateway order id", want.PaynetOrderID, got.PaynetOrderID},
+		{"approval code", want.ApprovalCode, got.ApprovalCode},
+		{"RRN", want.RRN, got.RRN},
+		{"receipt id", want.ReceiptID, got.ReceiptID},
+		{"close batch", want.CloseBatch, got.CloseBatch},
+	} {
+		if f.a != f.b {
+			return fmt.Sprintf("%s is %q, its events say %q", f.name, f.b, f.a)
+		}
+	}
+	if !want.CreatedAt.Equal(got.CreatedAt) {
+		return "creation time differs from its intent"
+	}
+	return ""
+}
+
+// init checks a freshly opened file and creates or migrates the schema.
+func (j *Journal) init() error {
+	fi, err := os.Stat(j.path)
+	if err != nil {
+		return err
+	}
+	var (
+		version uint64
+		fresh   bool
+	)
+	err = j.view(func(tx *bolt.Tx) error {
+		if tx.Size() > fi.Size() {
+			return &CorruptError{Path: j.path, Err: fmt.Errorf("file is truncated: %d bytes, needs %d", fi.Size(), tx.Size())}
+		}
+		meta := tx.Bucket(bMeta)
+		if meta == nil {
+			empty := true
+			_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+			if !empty {
+				return &CorruptError{Path: j.path, Err: errors.New("not a Kassa journal")}
+			}
+			fresh = true
+			return nil
+		}
+		version = u64(meta.Get(kSchema))
+		if version == 0 {
+			return &CorruptError{Path: j.path, Err: errors.New("no schema version")}
+		}
+		for _, b := range bucketsV1 {
+			if tx.Bucket(b) == nil {
+				return &CorruptError{Path: j.path, Err: fmt.Errorf("bucket %s is missing", b)}
+			}
+		}
+		// Touch the newest event: it must be the stored head.
+		seq := u64(meta.Get(kSeq))
+		k, v := tx.Bucket(bEvents).Cursor().Last()
+		if seq > 0 && (u64(k) != seq || len(v) < 64 || !bytes.Equal(v[:64], meta.Get(kHead))) {
+			j.log.Warn("journal head does not match its newest event; run kassa journal verify", "path", j.path)
+		}
+		j.head = string(meta.Get(kHead))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if fresh {
+		if j.opts.ReadOnly {
+			return fmt.Errorf("%s: %w: the journal is empty", j.path, ErrNotFound)
+		}
+		return j.update(func(tx *bolt.Tx) error {
+			for _, b := range append(append([][]byte{}, bucketsV1...), bucketsV2...) {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
+			}
+			meta := tx.Bucket(bMeta)
+			if err := meta.Put(kSchema, k8(SchemaVersion)); err != nil {
+				return err
+			}
+			if err := meta.Put(kSeq, k8(0)); err != nil {
+				return err
+			}
+			return meta.Put(kHead, []byte(Genesis))
+		})
+	}
+	if j.head == "" {
+		j.head = Genesis
+	}
+	return j.migrate(version)
+}
