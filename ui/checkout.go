@@ -1,0 +1,229 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kassa/pos"
+)
+
+// maxDigits limits the amount a cashier can type (9 999 999.99 in RUB).
+const maxDigits = 9
+
+// checkoutScreen is the cashier's main screen: the amount, the keypad, Sale
+// and Preauth. Amounts are typed like on a card terminal: digits fill from
+// the right in minor units (1, 0, 4, 2 gives 10.42).
+type checkoutScreen struct {
+	u *UI
+
+	digits   string // minor units as typed, no leading zeros
+	currency string
+
+	amount   *canvas.Text
+	currLbl  *canvas.Text
+	hint     *widget.Label
+	noticeBx *statusPanel
+	noticeTx *canvas.Text
+	saleBtn  *widget.Button
+	preBtn   *widget.Button
+	keys     map[string]*widget.Button
+
+	root fyne.CanvasObject
+}
+
+func newCheckoutScreen(u *UI) *checkoutScreen {
+	c := &checkoutScreen{
+		u:        u,
+		currency: u.eng.Snapshot().Currency,
+		amount:   text("0.00", 84, true, theme.ColorNameForeground),
+		currLbl:  text("", 30, true, colorMuted),
+		hint:     &widget.Label{Text: lang.L("Type the amount · Enter = Sale · F2 = Preauth · Esc = clear"), Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance},
+		noticeTx: text("", 16, true, colorOnStatus),
+		keys:     map[string]*widget.Button{},
+	}
+	if c.currency == "" {
+		c.currency = u.eng.Config().Currency
+	}
+	c.amount.Alignment = fyne.TextAlignTrailing
+	c.currLbl.Text = c.currency
+
+	c.saleBtn = &widget.Button{Text: lang.L("SALE"), Icon: theme.ConfirmIcon(), Importance: widget.SuccessImportance, OnTapped: c.saleTapped}
+	c.preBtn = &widget.Button{Text: lang.L("PREAUTH"), Icon: theme.MailSendIcon(), Importance: widget.HighImportance, OnTapped: c.preauthTapped}
+
+	label := text(lang.L("Amount"), 18, false, colorMuted)
+	clear := &widget.Button{Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: c.clearTapped}
+	display := panel(colorCard, container.NewBorder(
+		container.NewHBox(label, layout.NewSpacer(), clear), nil, nil,
+		container.NewCenter(c.currLbl),
+		fixedHeight(110, container.NewStack(c.amount))))
+
+	c.noticeBx = newStatusPanel(colorApproved, 8, container.NewPadded(c.noticeTx))
+	c.noticeBx.box.Hide()
+
+	rows := [][]string{{"7", "8", "9"}, {"4", "5", "6"}, {"1", "2", "3"}, {"00", "0", "⌫"}}
+	grid := container.NewGridWithColumns(3)
+	for _, row := range rows {
+		for _, k := range row {
+			b := &widget.Button{Text: k, OnTapped: c.keyTapped(k)}
+			if k == "⌫" {
+				b.Text = ""
+				b.Icon = theme.NavigateBackIcon()
+				b.Importance = widget.MediumImportance
+			}
+			c.keys[k] = b
+			grid.Add(b)
+		}
+	}
+	keypad := container.NewThemeOverride(grid, bigTextTheme{Theme: kassaTheme{}, text: 40})
+	actions := container.NewThemeOverride(
+		container.NewGridWithRows(2, c.saleBtn, c.preBtn),
+		bigTextTheme{Theme: kassaTheme{}, text: 30})
+
+	left := container.NewBorder(
+		container.NewVBox(display, c.hint, c.noticeBx.box), nil, nil, nil,
+		keypad)
+	right := container.NewBorder(nil, c.u.demo.view(), nil, nil, actions)
+	c.root = container.NewPadded(container.NewBorder(nil, nil, nil,
+		fixedWidth(330, right), container.NewPadded(left)))
+	c.refresh()
+	return c
+}
+
+func (c *checkoutScreen) view() fyne.CanvasObject { return c.root }
+
+// keyTapped returns the callback of one keypad key.
+func (c *checkoutScreen) keyTapped(k string) func() {
+	return func() {
+		switch k {
+		case "⌫":
+			c.backspace()
+		default:
+			for _, r := range k {
+				c.typed(r)
+			}
+		}
+	}
+}
+
+// typed adds a digit typed on the keyboard or the keypad.
+func (c *checkoutScreen) typed(r rune) {
+	if r < '0' || r > '9' {
+		return
+	}
+	c.hideNotice()
+	if c.digits == "" && r == '0' {
+		return
+	}
+	if len(c.digits) >= maxDigits {
+		return
+	}
+	c.digits += string(r)
+	c.refresh()
+}
+
+func (c *checkoutScreen) backspace() {
+	if c.digits != "" {
+		c.digits = c.digits[:len(c.digits)-1]
+		c.refresh()
+	}
+}
+
+func (c *checkoutScreen) clearTapped() {
+	c.digits = ""
+	c.hideNotice()
+	c.refresh()
+}
+
+// key handles the checkout's keyboard keys.
+func (c *checkoutScreen) key(k fyne.KeyName) {
+	switch k {
+	case fyne.KeyBackspace, fyne.KeyDelete:
+		c.backspace()
+	case fyne.KeyReturn, fyne.KeyEnter:
+		c.saleTapped()
+	case fyne.KeyF2:
+		c.preauthTapped()
+	case fyne.KeyEscape:
+		c.clearTapped()
+	}
+}
+
+// value is the typed amount.
+func (c *checkoutScreen) value() pos.Amount {
+	minor, _ := strconv.ParseInt(c.digits, 10, 64)
+	return pos.Amount{Minor: minor, Currency: c.currency}
+}
+
+// refresh shows the typed amount and enables Sale/Preauth when it can pay.
+func (c *checkoutScreen) refresh() {
+	c.amount.Text = groupDigits(c.value().Major())
+	c.amount.Refresh()
+	if c.currLbl.Text != c.currency {
+		c.currLbl.Text = c.currency
+		c.currLbl.Refresh()
+	}
+	if c.canPay() {
+		c.saleBtn.Enable()
+		c.preBtn.Enable()
+	} else {
+		c.saleBtn.Disable()
+		c.preBtn.Disable()
+	}
+}
+
+// canPay: an amount is typed and the engine is ready for a payment.
+func (c *checkoutScreen) canPay() bool {
+	s := c.u.snap
+	if c.digits == "" || c.u.paying || s.Blocked {
+		return false
+	}
+	return s.Stage != pos.StageStarting && s.Stage != pos.StageRecovering
+}
+
+func (c *checkoutScreen) update(s pos.Snapshot) {
+	if s.Currency != "" && s.Currency != c.currency && c.digits == "" {
+		c.currency = s.Currency
+	}
+	c.refresh()
+}
+
+func (c *checkoutScreen) saleTapped()    { c.pay(pos.Sale) }
+func (c *checkoutScreen) preauthTapped() { c.pay(pos.Preauth) }
+
+// pay hands the typed amount to the engine.
+func (c *checkoutScreen) pay(kind pos.Kind) {
+	if !c.canPay() {
+		return
+	}
+	amount := c.value()
+	c.hideNotice()
+	c.digits = ""
+	c.refresh()
+	c.u.startPayment(kind, amount)
+}
+
+// notice shows a one-line message above the keypad until the next key.
+func (c *checkoutScreen) notice(msg string, bad bool) {
+	col := colorApproved
+	if bad {
+		col = colorDeclined
+	}
+	if strings.TrimSpace(msg) == "" {
+		c.hideNotice()
+		return
+	}
+	c.noticeTx.Text = msg
+	c.noticeTx.Refresh()
+	c.noticeBx.setColor(themeColor(col))
+	c.noticeBx.box.Show()
+}
+
+func (c *checkoutScreen) hideNotice() { c.noticeBx.box.Hide() }

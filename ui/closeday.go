@@ -1,0 +1,428 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/color"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kassa/pos"
+	"kassa/pos/receipt"
+)
+
+// closeDayScreen is the manager's end of day: the open day's totals with
+// warnings first (unresolved payments), progress while the gateway closes
+// the day, then the result with every difference highlighted and a
+// printable Z report carrying the journal's chain head.
+type closeDayScreen struct {
+	u *UI
+
+	preview pos.CloseDayPreview
+	report  *pos.CloseDayReport
+	running bool
+	cancel  context.CancelFunc
+
+	title    *canvas.Text
+	body     *fyne.Container
+	closeBtn *widget.Button
+	printBtn *widget.Button
+	backBtn  *widget.Button
+	stopBtn  *widget.Button
+	saved    *widget.Label
+	steps    *widget.Label
+	spinner  *widget.Activity
+
+	root fyne.CanvasObject
+}
+
+func newCloseDayScreen(u *UI) *closeDayScreen {
+	c := &closeDayScreen{
+		u:       u,
+		title:   text(lang.L("Close day"), 30, true, theme.ColorNameForeground),
+		body:    container.NewVBox(),
+		saved:   &widget.Label{Wrapping: fyne.TextWrapBreak, Selectable: true},
+		steps:   &widget.Label{Wrapping: fyne.TextWrapWord},
+		spinner: widget.NewActivity(),
+	}
+	c.closeBtn = &widget.Button{Text: lang.L("Close day now"), Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: c.closeTapped}
+	c.printBtn = &widget.Button{Text: lang.L("Print Z report"), Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: c.printTapped}
+	c.backBtn = &widget.Button{Text: lang.L("Back to checkout"), Icon: theme.NavigateBackIcon(), OnTapped: c.backTapped}
+	c.stopBtn = &widget.Button{Text: lang.L("Stop waiting"), Icon: theme.CancelIcon(), OnTapped: c.stopTapped}
+	buttons := container.NewHBox(c.backBtn, layout.NewSpacer(), c.stopBtn, fixedHeight(52, c.printBtn), fixedHeight(52, c.closeBtn))
+	c.root = container.NewPadded(container.NewBorder(
+		container.NewPadded(c.title), container.NewVBox(c.saved, buttons), nil, nil,
+		container.NewVScroll(container.NewPadded(c.body))))
+	c.setButtons()
+	return c
+}
+
+func (c *closeDayScreen) view() fyne.CanvasObject { return c.root }
+
+func (c *closeDayScreen) shown() {
+	if c.running {
+		return
+	}
+	c.report = nil
+	c.saved.SetText("")
+	c.load()
+}
+
+func (c *closeDayScreen) hidden() {}
+
+func (c *closeDayScreen) setButtons() {
+	show := func(b *widget.Button, on bool) {
+		if on {
+			b.Show()
+		} else {
+			b.Hide()
+		}
+	}
+	show(c.closeBtn, !c.running && c.report == nil)
+	show(c.printBtn, !c.running && c.report != nil)
+	show(c.stopBtn, c.running)
+	if c.running {
+		c.backBtn.Disable()
+	} else {
+		c.backBtn.Enable()
+	}
+	if len(c.preview.Unresolved) > 0 {
+		c.closeBtn.Importance = widget.WarningImportance
+		c.closeBtn.SetText(lang.L("Close day anyway"))
+	} else {
+		c.closeBtn.Importance = widget.HighImportance
+		c.closeBtn.SetText(lang.L("Close day now"))
+	}
+}
+
+// load asks the engine for the open day's totals and warnings.
+func (c *closeDayScreen) load() {
+	c.body.Objects = []fyne.CanvasObject{widget.NewLabel(lang.L("Counting the open day…"))}
+	c.body.Refresh()
+	c.u.goroutine(func(ctx context.Context) {
+		p, err := c.u.eng.PreviewCloseDay()
+		c.u.later(func() {
+			if err != nil {
+				c.body.Objects = []fyne.CanvasObject{errorPanel(lang.L("Cannot count the open day"), say(err.Error()))}
+				c.body.Refresh()
+				c.closeBtn.Hide()
+				return
+			}
+			c.preview = p
+			c.showPreview()
+		})
+	})
+}
+
+// showPreview: warnings first, then the totals per currency.
+func (c *closeDayScreen) showPreview() {
+	var objs []fyne.CanvasObject
+	if w := c.warnings(); w != nil {
+		objs = append(objs, w)
+	}
+	objs = append(objs, text(lang.L("Open day totals (Kassa's journal)"), 20, true, theme.ColorNameForeground))
+	if len(c.preview.Totals) == 0 {
+		objs = append(objs, widget.NewLabel(lang.L("No payments since the last close.")))
+	}
+	for _, t := range c.preview.Totals {
+		objs = append(objs, panel(colorCard, totalsTable(t, nil, nil)))
+	}
+	c.body.Objects = objs
+	c.body.Refresh()
+	c.setButtons()
+}
+
+// warnings lists what the manager must know before closing.
+func (c *closeDayScreen) warnings() fyne.CanvasObject {
+	if len(c.preview.Warnings) == 0 && len(c.preview.Unresolved) == 0 {
+		return nil
+	}
+	lines := container.NewVBox(text(lang.L("Before you close"), 20, true, colorOnStatus))
+	for _, w := range c.preview.Warnings {
+		lines.Add(wrapText(say(w), colorOnStatus))
+	}
+	for _, p := range c.preview.Unresolved {
+		lines.Add(wrapText(fmt.Sprintf("• %s  %s  %s  %s", clock(p.CreatedAt), money(p.Amount), p.MaskedPAN, statusText(p.Status)), colorOnStatus))
+	}
+	if len(c.preview.Unresolved) > 0 {
+		lines.Add(wrapText(lang.L("These payments are not in the totals until the bank answers. Wait, or close anyway."), colorOnStatus))
+	}
+	return newStatusPanel(colorUnknown, 12, container.NewPadded(lines)).box
+}
+
+// closeTapped starts the close (after a confirmation if payments are
+// unresolved).
+func (c *closeDayScreen) closeTapped() {
+	if len(c.preview.Unresolved) == 0 {
+		c.run(false)
+		return
+	}
+	dialog.ShowConfirm(lang.L("Close day anyway?"),
+		lang.L("Some payments are not resolved yet. They will be left out of today's totals."),
+		func(ok bool) {
+			if ok {
+				c.run(true)
+			}
+		}, c.u.win)
+}
+
+// run closes the day through the engine on a goroutine, showing its steps.
+func (c *closeDayScreen) run(force bool) {
+	if c.running {
+		return
+	}
+	c.running = true
+	c.steps.SetText("")
+	c.spinner.Start()
+	c.body.Objects = []fyne.CanvasObject{
+		container.NewHBox(container.NewGridWrap(fyne.NewSquareSize(40), c.spinner),
+			text(lang.L("Closing the day with the bank…"), 22, true, theme.ColorNamePrimary)),
+		c.steps,
+	}
+	c.body.Refresh()
+	c.setButtons()
+	ctx, cancel := context.WithCancel(c.u.ctx)
+	c.cancel = cancel
+	var steps []string
+	progress := func(s string) {
+		c.u.later(func() {
+			steps = append(steps, clock(time.Now())+"  "+say(s))
+			c.steps.SetText(strings.Join(steps, "\n"))
+		})
+	}
+	c.u.goroutine(func(context.Context) {
+		defer cancel()
+		rep, err := c.u.eng.CloseDay(ctx, force, progress)
+		c.u.later(func() {
+			c.running = false
+			c.cancel = nil
+			c.spinner.Stop()
+			if err != nil && rep.RequestID == "" {
+				c.body.Objects = []fyne.CanvasObject{errorPanel(lang.L("The day was not closed"), say(err.Error())), c.steps}
+				c.body.Refresh()
+				c.report = nil
+				c.setButtons()
+				return
+			}
+			c.report = &rep
+			c.showReport(rep, err)
+		})
+	})
+}
+
+func (c *closeDayScreen) stopTapped() {
+	if c.cancel != nil {
+		c.cancel()
+	}
+}
+
+// showReport shows the close-day result with differences highlighted.
+func (c *closeDayScreen) showReport(r pos.CloseDayReport, err error) {
+	var head fyne.ThemeColorName
+	var title string
+	switch {
+	case r.Status == "finished" && r.Agree:
+		head, title = colorApproved, lang.L("Day closed — totals agree")
+	case r.Status == "finished":
+		head, title = colorDeclined, lang.L("Day closed — totals DIFFER")
+	case r.Status == "processing":
+		head, title = colorUnknown, lang.L("The bank is still closing the day")
+	default:
+		head, title = colorDeclined, lang.L("The day was not closed")
+	}
+	msg := say(r.Message)
+	if err != nil && msg == "" {
+		msg = say(err.Error())
+	}
+	top := container.NewVBox(text(title, 26, true, colorOnStatus))
+	if msg != "" {
+		top.Add(wrapText(msg, colorOnStatus))
+	}
+	objs := []fyne.CanvasObject{newStatusPanel(head, 12, container.NewPadded(top)).box}
+	if len(r.Differences) > 0 {
+		diffs := container.NewVBox(text(lang.L("Differences"), 20, true, colorDeclined))
+		for _, d := range r.Differences {
+			diffs.Add(wrapText(fmt.Sprintf("%s: %s %s, %s %s", say(d.Field), lang.L("Kassa"), d.Ours, lang.L("bank"), d.Theirs), colorDeclined))
+		}
+		objs = append(objs, diffs)
+	}
+	theirs := &r.Theirs
+	if r.Theirs == (pos.Totals{}) {
+		theirs = nil
+	}
+	objs = append(objs, panel(colorCard, totalsTable(r.Ours, theirs, r.Differences)))
+	objs = append(objs, kv(
+		[2]string{lang.L("Request id"), r.RequestID},
+		[2]string{lang.L("Status"), r.Status},
+		[2]string{lang.L("Bank close date"), r.GateCloseDate},
+		[2]string{lang.L("Journal chain head"), r.ChainHead},
+		[2]string{lang.L("Time"), dateTime(r.At)},
+	))
+	c.body.Objects = objs
+	c.body.Refresh()
+	c.setButtons()
+}
+
+// totalsTable shows one currency's totals, the gateway's beside them when
+// known; rows the gateway disagrees on are red.
+func totalsTable(ours pos.Totals, theirs *pos.Totals, diffs []pos.Difference) fyne.CanvasObject {
+	cur := ours.Currency
+	if cur == "" && theirs != nil {
+		cur = theirs.Currency
+	}
+	type row struct {
+		field, name string
+		ours, their string
+	}
+	count := func(n int64) string { return strconv.FormatInt(n, 10) }
+	rows := []row{
+		{"sale count", lang.L("Sales"), count(ours.SaleCount), ""},
+		{"sale sum", lang.L("Sales sum"), money(ours.SaleSum), ""},
+		{"reversal count", lang.L("Reversals"), count(ours.ReversalCount), ""},
+		{"reversal sum", lang.L("Reversals sum"), money(ours.ReversalSum), ""},
+		{"preauth count", lang.L("Preauths"), count(ours.PreauthCount), ""},
+		{"preauth sum", lang.L("Preauths sum"), money(ours.PreauthSum), ""},
+	}
+	if theirs != nil {
+		rows[0].their, rows[1].their = count(theirs.SaleCount), money(theirs.SaleSum)
+		rows[2].their, rows[3].their = count(theirs.ReversalCount), money(theirs.ReversalSum)
+	}
+	cols := 2
+	if theirs != nil {
+		cols = 3
+	}
+	g := container.NewGridWithColumns(cols)
+	hdr := func(s string) fyne.CanvasObject { return &widget.Label{Text: s, TextStyle: fyne.TextStyle{Bold: true}} }
+	g.Add(hdr(cur))
+	g.Add(hdr(lang.L("Kassa")))
+	if theirs != nil {
+		g.Add(hdr(lang.L("Bank")))
+	}
+	for _, r := range rows {
+		bad := false
+		for _, d := range diffs {
+			if strings.EqualFold(d.Field, r.field) || strings.EqualFold(d.Field, cur+" "+r.field) {
+				bad = true
+			}
+		}
+		if theirs != nil && r.their != "" && r.their != r.ours && r.ours != "" {
+			bad = true
+		}
+		cell := func(s string) fyne.CanvasObject {
+			l := &widget.Label{Text: s}
+			if !bad {
+				return l
+			}
+			l.Importance = widget.DangerImportance
+			l.TextStyle = fyne.TextStyle{Bold: true}
+			bg := canvas.NewRectangle(withAlpha(themeColor(colorDeclined), 0x30))
+			return container.NewStack(bg, l)
+		}
+		g.Add(cell(r.name))
+		g.Add(cell(r.ours))
+		if theirs != nil {
+			g.Add(cell(r.their))
+		}
+	}
+	return g
+}
+
+func withAlpha(c color.Color, a uint8) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), a}
+}
+
+func wrapText(s string, c fyne.ThemeColorName) fyne.CanvasObject {
+	// A label wraps; canvas.Text does not. Status panels need light text, so
+	// a rich text segment with the colour name is used.
+	seg := &widget.TextSegment{Text: s, Style: widget.RichTextStyle{ColorName: c, Inline: false, SizeName: theme.SizeNameText, TextStyle: fyne.TextStyle{Bold: true}}}
+	rt := widget.NewRichText(seg)
+	rt.Wrapping = fyne.TextWrapWord
+	return rt
+}
+
+// printTapped writes the Z report as PDF and opens it with the OS.
+func (c *closeDayScreen) printTapped() {
+	if c.report == nil {
+		return
+	}
+	z := c.zReport(*c.report)
+	c.printBtn.Disable()
+	c.u.goroutine(func(context.Context) {
+		name := "z-report-" + safeName(z.RequestID) + "-" + time.Now().Format("20060102-150405") + ".pdf"
+		path, err := c.u.savePDF(name, func(b *bytes.Buffer) error { return receipt.ZPDF(b, z) })
+		c.u.later(func() {
+			c.printBtn.Enable()
+			if err != nil {
+				c.saved.SetText(lang.L("Could not print:") + " " + say(err.Error()))
+				return
+			}
+			c.saved.SetText(lang.L("Saved and sent to the printer:") + " " + path)
+			c.u.openFile(path)
+		})
+	})
+}
+
+// zReport lays the engine's close-day report out for printing.
+func (c *closeDayScreen) zReport(r pos.CloseDayReport) receipt.ZReport {
+	cfg := c.u.eng.Config()
+	tot := func(t pos.Totals) receipt.Totals {
+		return receipt.Totals{
+			SaleCount: t.SaleCount, SaleSum: t.SaleSum.Minor,
+			ReversalCount: t.ReversalCount, ReversalSum: t.ReversalSum.Minor,
+			PreauthCount: t.PreauthCount, PreauthSum: t.PreauthSum.Minor,
+		}
+	}
+	cur := r.Ours.Currency
+	if cur == "" {
+		cur = r.Theirs.Currency
+	}
+	ct := receipt.CurrencyTotals{Currency: cur, Ours: tot(r.Ours)}
+	if r.Theirs != (pos.Totals{}) {
+		t := tot(r.Theirs)
+		ct.Theirs = &t
+	}
+	z := receipt.ZReport{
+		Merchant:      cfg.Merchant.Name,
+		Address:       joinComma(cfg.Merchant.Address1, cfg.Merchant.City, cfg.Merchant.ZipCode, cfg.Merchant.Country),
+		TerminalID:    cfg.TerminalID,
+		RequestID:     r.RequestID,
+		Status:        r.Status,
+		GateCloseDate: r.GateCloseDate,
+		Currencies:    []receipt.CurrencyTotals{ct},
+		ChainHead:     r.ChainHead,
+		At:            r.At,
+		Message:       r.Message,
+		Demo:          r.Demo || c.u.snap.Demo,
+	}
+	for _, d := range r.Differences {
+		z.Differences = append(z.Differences, receipt.Difference{Currency: cur, Field: d.Field, Ours: d.Ours, Theirs: d.Theirs})
+	}
+	for _, p := range c.preview.Unresolved {
+		z.Unresolved = append(z.Unresolved, receipt.Unresolved{
+			ClientOrderID: p.ClientOrderID, Amount: p.Amount.Major(), Currency: p.Amount.Currency,
+			Status: p.Status, MaskedPAN: p.MaskedPAN, At: p.CreatedAt,
+		})
+	}
+	if z.At.IsZero() {
+		z.At = time.Now()
+	}
+	return z
+}
+
+func (c *closeDayScreen) backTapped() {
+	if !c.running {
+		c.u.home()
+	}
+}

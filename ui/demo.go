@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"kassa/pos"
+)
+
+// demoPanel drives the simulated reader in demo mode: which test card the
+// next read gives, or which fault, so a new user can try every outcome.
+type demoPanel struct {
+	u     *UI
+	ctl   pos.DemoControls
+	cards []pos.DemoCard
+
+	card  *widget.Select
+	fault *widget.Select
+	msg   *widget.Label
+	root  *fyne.Container
+}
+
+func newDemoPanel(u *UI) *demoPanel {
+	d := &demoPanel{u: u, ctl: u.eng.Demo(), msg: &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}}
+	d.card = &widget.Select{PlaceHolder: lang.L("Test card"), OnChanged: d.cardChanged}
+	d.card.ExtendBaseWidget(d.card)
+	d.fault = &widget.Select{PlaceHolder: lang.L("No fault"), OnChanged: d.faultChanged}
+	d.fault.ExtendBaseWidget(d.fault)
+	title := text(lang.L("Simulated reader"), 17, true, colorDemo)
+	form := container.NewVBox(title,
+		widget.NewLabel(lang.L("Next card")), d.card,
+		widget.NewLabel(lang.L("Fault on the next read")), d.fault,
+		d.msg)
+	d.root = container.NewVBox(widget.NewSeparator(), panel(colorCard, form))
+	d.load()
+	return d
+}
+
+func (d *demoPanel) view() fyne.CanvasObject { return d.root }
+
+// load fills the lists from the engine's demo controls.
+func (d *demoPanel) load() {
+	if d.ctl == nil {
+		d.root.Hide()
+		return
+	}
+	d.cards = d.ctl.Cards()
+	labels := make([]string, len(d.cards))
+	for i, c := range d.cards {
+		labels[i] = cardLabel(c)
+	}
+	d.card.Options = labels
+	if len(labels) > 0 {
+		d.card.SetSelectedIndex(0)
+	}
+	faults := []string{}
+	for _, f := range d.ctl.Faults() {
+		faults = append(faults, faultLabel(f))
+	}
+	d.fault.Options = faults
+	d.root.Show()
+}
+
+func (d *demoPanel) update(s pos.Snapshot) {
+	if d.ctl == nil && s.Demo {
+		d.ctl = d.u.eng.Demo()
+		d.load()
+	}
+}
+
+func cardLabel(c pos.DemoCard) string {
+	last4 := c.PAN
+	if len(last4) > 4 {
+		last4 = last4[len(last4)-4:]
+	}
+	return "•" + last4 + "  " + say(c.Label)
+}
+
+// faultLabel names a simulated fault; "none" reads as "No fault".
+func faultLabel(f string) string {
+	switch f {
+	case "", "none":
+		return lang.L("No fault")
+	case "bad-swipe":
+		return lang.L("Bad swipe")
+	case "no-card":
+		return lang.L("No card (timeout)")
+	case "unplug":
+		return lang.L("Reader unplugged")
+	case "corrupt":
+		return lang.L("Corrupted data")
+	case "slow":
+		return lang.L("Slow reader")
+	case "no-keys":
+		return lang.L("No encryption keys")
+	case "drop":
+		return lang.L("Connection drop")
+	}
+	return f
+}
+
+func (d *demoPanel) cardChanged(label string) {
+	if d.ctl == nil {
+		return
+	}
+	for _, c := range d.cards {
+		if cardLabel(c) == label {
+			if err := d.ctl.SetCard(c.PAN); err != nil {
+				d.msg.SetText(say(err.Error()))
+			} else {
+				d.msg.SetText("")
+			}
+			return
+		}
+	}
+}
+
+func (d *demoPanel) faultChanged(label string) {
+	if d.ctl == nil {
+		return
+	}
+	for _, f := range d.ctl.Faults() {
+		if faultLabel(f) == label {
+			if err := d.ctl.SetFault(f); err != nil {
+				d.msg.SetText(say(err.Error()))
+			} else {
+				d.msg.SetText("")
+			}
+			return
+		}
+	}
+}
+
+// selectCard picks the test card whose PAN ends in last4 (tests, demos).
+func (d *demoPanel) selectCard(last4 string) bool {
+	for _, c := range d.cards {
+		if len(c.PAN) >= 4 && c.PAN[len(c.PAN)-4:] == last4 {
+			d.card.SetSelected(cardLabel(c))
+			return true
+		}
+	}
+	return false
+}
+
+// selectFault picks a fault by its engine name (tests, demos).
+func (d *demoPanel) selectFault(name string) {
+	d.fault.SetSelected(faultLabel(name))
+}
+
+// resetFault shows "No fault" again after a payment: a fault applies to one
+// read only.
+func (d *demoPanel) resetFault() {
+	d.fault.Selected = ""
+	d.fault.Refresh()
+}

@@ -1,0 +1,299 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kassa/pos"
+)
+
+// historyScreen lists today's payments with status colours, searches by
+// amount, last four digits or order id, and shows one payment in detail
+// with its journal events.
+type historyScreen struct {
+	u *UI
+
+	rows     []pos.PaymentView
+	selected string // ClientOrderID shown in the detail pane
+	query    string
+
+	search   *widget.Entry
+	heading  *widget.Label
+	list     *widget.List
+	empty    *widget.Label
+	detail   *fyne.Container
+	events   *widget.List
+	evRows   []pos.Event
+	receipt  *widget.Button
+	check    *widget.Button
+	placeHdr fyne.CanvasObject
+	detailBx *fyne.Container
+
+	root fyne.CanvasObject
+}
+
+func newHistoryScreen(u *UI) *historyScreen {
+	h := &historyScreen{
+		u:       u,
+		search:  widget.NewEntry(),
+		heading: &widget.Label{Text: lang.L("Today"), TextStyle: fyne.TextStyle{Bold: true}},
+		empty:   &widget.Label{Text: lang.L("No payments yet today."), Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance},
+		detail:  container.NewVBox(),
+	}
+	h.search.SetPlaceHolder(lang.L("Search: amount (10.42), last 4 digits or order id"))
+	h.search.OnSubmitted = h.searchSubmitted
+	searchBtn := &widget.Button{Text: lang.L("Search"), Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: h.searchTapped}
+	todayBtn := &widget.Button{Text: lang.L("Today"), Icon: theme.ViewRefreshIcon(), OnTapped: h.todayTapped}
+
+	h.list = &widget.List{Length: h.length, CreateItem: h.createItem, UpdateItem: h.updateItem, OnSelected: h.selectedRow}
+	h.list.ExtendBaseWidget(h.list)
+	h.events = &widget.List{
+		Length:     func() int { return len(h.evRows) },
+		CreateItem: h.createEvent,
+		UpdateItem: h.updateEvent,
+	}
+	h.events.ExtendBaseWidget(h.events)
+
+	h.receipt = &widget.Button{Text: lang.L("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: h.receiptTapped}
+	h.check = &widget.Button{Text: lang.L("Check with the bank"), Icon: theme.ViewRefreshIcon(), OnTapped: h.checkTapped}
+	h.placeHdr = container.NewCenter(&widget.Label{Text: lang.L("Choose a payment to see its details."), Importance: widget.LowImportance})
+	h.detailBx = container.NewStack(h.placeHdr)
+
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(searchBtn, todayBtn), h.search)
+	left := container.NewBorder(container.NewVBox(top, h.heading), nil, nil, nil,
+		container.NewStack(h.list, h.empty))
+	split := container.NewHSplit(left, panel(colorCard, h.detailBx))
+	split.Offset = 0.55
+	h.root = container.NewPadded(split)
+	return h
+}
+
+func (h *historyScreen) view() fyne.CanvasObject { return h.root }
+
+func (h *historyScreen) shown()  { h.load() }
+func (h *historyScreen) hidden() {}
+
+func (h *historyScreen) searchSubmitted(string) { h.searchTapped() }
+
+func (h *historyScreen) searchTapped() {
+	h.query = h.search.Text
+	h.load()
+}
+
+func (h *historyScreen) todayTapped() {
+	h.query = ""
+	h.search.SetText("")
+	h.load()
+}
+
+// load fetches today's payments or the search's from the engine.
+func (h *historyScreen) load() {
+	q := h.query
+	h.u.goroutine(func(ctx context.Context) {
+		var rows []pos.PaymentView
+		var err error
+		if q == "" {
+			rows, err = h.u.eng.Today()
+		} else {
+			rows, err = h.u.eng.Search(q)
+		}
+		h.u.later(func() {
+			if q != h.query {
+				return
+			}
+			h.setRows(rows, err)
+		})
+	})
+}
+
+func (h *historyScreen) setRows(rows []pos.PaymentView, err error) {
+	h.rows = rows
+	switch {
+	case err != nil:
+		h.empty.SetText(say(err.Error()))
+		h.empty.Show()
+	case len(rows) == 0 && h.query != "":
+		h.empty.SetText(lang.L("Nothing found."))
+		h.empty.Show()
+	case len(rows) == 0:
+		h.empty.SetText(lang.L("No payments yet today."))
+		h.empty.Show()
+	default:
+		h.empty.Hide()
+	}
+	if h.query == "" {
+		h.heading.SetText(lang.L("Today") + " · " + countText(len(rows)))
+	} else {
+		h.heading.SetText(lang.L("Search") + " “" + h.query + "” · " + countText(len(rows)))
+	}
+	h.list.UnselectAll()
+	h.list.Refresh()
+	if h.selected != "" {
+		for i, r := range rows {
+			if r.ClientOrderID == h.selected {
+				h.showDetail(r)
+				h.list.Select(i)
+				return
+			}
+		}
+	}
+}
+
+func countText(n int) string {
+	return lang.N("{{.Count}} payments", n, map[string]any{"Count": n})
+}
+
+func (h *historyScreen) length() int { return len(h.rows) }
+
+// historyRow is one line of the list: status bar, time, card, amount, status.
+type historyRow struct {
+	widget.BaseWidget
+	bar    *canvas.Rectangle
+	when   *widget.Label
+	card   *widget.Label
+	amount *widget.Label
+	status *canvas.Text
+}
+
+func newHistoryRow() *historyRow {
+	r := &historyRow{
+		bar:    canvas.NewRectangle(themeColor(colorMuted)),
+		when:   &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}},
+		card:   &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Truncation: fyne.TextTruncateEllipsis},
+		amount: &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Alignment: fyne.TextAlignTrailing},
+		status: text("", 15, true, colorMuted),
+	}
+	r.bar.SetMinSize(fyne.NewSize(6, 30))
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *historyRow) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil,
+		container.NewHBox(r.bar, r.when),
+		container.NewHBox(fixedWidth(150, r.amount), fixedWidth(130, container.NewCenter(r.status))),
+		r.card))
+}
+
+func (r *historyRow) set(v pos.PaymentView) {
+	col := themeColor(statusColor(v.Status))
+	r.bar.FillColor = col
+	r.bar.Refresh()
+	r.when.SetText(v.CreatedAt.Local().Format("15:04"))
+	r.amount.SetText(money(v.Amount))
+	kind := ""
+	if v.Kind == pos.Preauth {
+		kind = lang.L("Preauth") + " · "
+	}
+	r.card.SetText(kind + joinNonEmpty(v.MaskedPAN, v.CardScheme))
+	r.status.Text = statusText(v.Status)
+	r.status.Color = col
+	r.status.Refresh()
+}
+
+func (h *historyScreen) createItem() fyne.CanvasObject { return newHistoryRow() }
+
+func (h *historyScreen) updateItem(i widget.ListItemID, o fyne.CanvasObject) {
+	if i < len(h.rows) {
+		o.(*historyRow).set(h.rows[i])
+	}
+}
+
+func (h *historyScreen) selectedRow(i widget.ListItemID) {
+	if i < len(h.rows) {
+		h.showDetail(h.rows[i])
+	}
+}
+
+// showDetail shows one payment and its journal events.
+func (h *historyScreen) showDetail(v pos.PaymentView) {
+	h.selected = v.ClientOrderID
+	head := newStatusPanel(statusColor(v.Status), 10, container.NewVBox(
+		text(statusText(v.Status)+" · "+kindText(v.Kind), 22, true, colorOnStatus),
+		text(money(v.Amount), 30, true, colorOnStatus)))
+	info := kv(
+		[2]string{lang.L("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
+		[2]string{lang.L("What happened"), say(v.Reason)},
+		[2]string{lang.L("What to do"), say(v.Advice)},
+		[2]string{lang.L("Approval code"), v.ApprovalCode},
+		[2]string{lang.L("RRN"), v.RRN},
+		[2]string{lang.L("Receipt id"), v.ReceiptID},
+		[2]string{lang.L("Order id"), v.ClientOrderID},
+		[2]string{lang.L("Bank order id"), v.PaynetOrderID},
+		[2]string{lang.L("Terminal"), v.TerminalID},
+		[2]string{lang.L("Created"), dateTime(v.CreatedAt)},
+		[2]string{lang.L("Updated"), dateTime(v.UpdatedAt)},
+	)
+	h.evRows = v.Events
+	h.events.Refresh()
+	if v.Final() {
+		h.check.Hide()
+	} else {
+		h.check.Show()
+	}
+	buttons := container.NewHBox(h.receipt, h.check, layout.NewSpacer())
+	evTitle := &widget.Label{Text: lang.L("Journal events"), TextStyle: fyne.TextStyle{Bold: true}}
+	top := container.NewVBox(head.box, info, buttons, evTitle)
+	h.detailBx.Objects = []fyne.CanvasObject{container.NewBorder(top, nil, nil, nil, h.events)}
+	h.detailBx.Refresh()
+}
+
+func (h *historyScreen) createEvent() fyne.CanvasObject {
+	return &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Truncation: fyne.TextTruncateEllipsis}
+}
+
+func (h *historyScreen) updateEvent(i widget.ListItemID, o fyne.CanvasObject) {
+	if i >= len(h.evRows) {
+		return
+	}
+	e := h.evRows[i]
+	line := clock(e.At) + "  " + e.Type
+	if e.Status != "" {
+		line += " → " + e.Status
+	}
+	if e.Detail != "" {
+		line += "  " + say(e.Detail)
+	}
+	o.(*widget.Label).SetText(line)
+}
+
+func (h *historyScreen) receiptTapped() {
+	if h.selected == "" {
+		return
+	}
+	h.u.receipt.open(h.selected, h)
+	h.u.show(h.u.receipt)
+}
+
+// checkTapped asks the gateway for the selected payment's status.
+func (h *historyScreen) checkTapped() {
+	id := h.selected
+	if id == "" {
+		return
+	}
+	h.check.Disable()
+	h.u.goroutine(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
+		defer cancel()
+		v, err := h.u.eng.Lookup(ctx, id)
+		h.u.later(func() {
+			h.check.Enable()
+			if err != nil {
+				h.empty.SetText(say(err.Error()))
+				return
+			}
+			if h.selected == id {
+				h.showDetail(v)
+			}
+			h.load()
+		})
+	})
+}

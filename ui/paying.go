@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kassa/pos"
+)
+
+// payingScreen shows a running payment: a spinner, the engine's stage in
+// words, the elapsed time, and Cancel while the engine says it can cancel.
+type payingScreen struct {
+	u *UI
+
+	since    time.Time // when the current stage began
+	began    time.Time // when the payment began
+	stopTick chan struct{}
+
+	kind    *canvas.Text
+	amount  *canvas.Text
+	spinner *widget.Activity
+	stage   *canvas.Text
+	clock   *canvas.Text
+	card    *widget.Label
+	note    *widget.Label
+	cancel  *widget.Button
+
+	root fyne.CanvasObject
+}
+
+func newPayingScreen(u *UI) *payingScreen {
+	p := &payingScreen{
+		u:       u,
+		kind:    text("", 22, false, colorMuted),
+		amount:  text("", 64, true, theme.ColorNameForeground),
+		spinner: widget.NewActivity(),
+		stage:   text("", 34, true, theme.ColorNamePrimary),
+		clock:   text("0:00", 22, false, colorMuted),
+		card:    &widget.Label{Alignment: fyne.TextAlignCenter, TextStyle: fyne.TextStyle{Monospace: true}},
+		note:    &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance},
+	}
+	for _, t := range []*canvas.Text{p.kind, p.amount, p.stage, p.clock} {
+		t.Alignment = fyne.TextAlignCenter
+	}
+	p.cancel = &widget.Button{Text: lang.L("Cancel (Esc)"), Icon: theme.CancelIcon(), Importance: widget.DangerImportance, OnTapped: p.cancelTapped}
+	cancel := container.NewThemeOverride(container.NewCenter(fixedWidth(320, fixedHeight(64, p.cancel))),
+		bigTextTheme{Theme: kassaTheme{}, text: 24})
+
+	content := container.NewVBox(
+		layout.NewSpacer(),
+		p.kind, p.amount,
+		container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(110), p.spinner)),
+		p.stage, p.clock, p.card,
+		fixedHeight(16, layout.NewSpacer()),
+		cancel, p.note,
+		layout.NewSpacer(),
+	)
+	p.root = container.NewBorder(nil, nil, nil, nil, container.NewPadded(content))
+	return p
+}
+
+func (p *payingScreen) view() fyne.CanvasObject { return p.root }
+
+// start resets the screen for a new payment and starts the clock.
+func (p *payingScreen) start(kind pos.Kind, amount pos.Amount) {
+	now := time.Now()
+	p.began, p.since = now, now
+	p.kind.Text = kindText(kind)
+	p.kind.Refresh()
+	p.amount.Text = money(amount)
+	p.amount.Refresh()
+	p.stage.Text = stageText(pos.StageWaitingReader)
+	p.stage.Refresh()
+	p.card.SetText("")
+	p.note.SetText("")
+	p.cancel.Show()
+	p.cancel.Enable()
+	p.spinner.Start()
+	p.tick()
+	p.stopTick = make(chan struct{})
+	p.u.every(250*time.Millisecond, p.stopTick, p.tick)
+}
+
+// stop ends the clock (the payment returned).
+func (p *payingScreen) stop() {
+	p.spinner.Stop()
+	if p.stopTick != nil {
+		close(p.stopTick)
+		p.stopTick = nil
+	}
+}
+
+func (p *payingScreen) tick() {
+	t := elapsed(time.Since(p.began))
+	if p.clock.Text != t {
+		p.clock.Text = t
+		p.clock.Refresh()
+	}
+}
+
+// update follows the engine's stage while a payment runs.
+func (p *payingScreen) update(s pos.Snapshot) {
+	if !p.u.paying {
+		return
+	}
+	if s.Stage == pos.StageReady || s.Stage == pos.StageStarting || s.Stage == pos.StageRecovering {
+		return // the snapshot predates this payment
+	}
+	p.stage.Text = stageText(s.Stage)
+	p.stage.Refresh()
+	if !s.StageSince.IsZero() {
+		p.since = s.StageSince
+	}
+	if s.Payment != nil && s.Payment.MaskedPAN != "" {
+		p.card.SetText(s.Payment.MaskedPAN + "  " + s.Payment.CardScheme)
+	}
+	if s.CanCancel {
+		p.cancel.Show()
+		p.cancel.Enable()
+		p.note.SetText(say(s.Advice))
+	} else {
+		p.cancel.Hide()
+		switch s.Stage {
+		case pos.StageSending, pos.StageWaitingBank:
+			p.note.SetText(lang.L("The card data is with the bank: the payment can no longer be cancelled. Please wait."))
+		default:
+			p.note.SetText(say(s.Advice))
+		}
+	}
+}
+
+// cancelTapped asks the engine to cancel; it refuses once the request was
+// sent, and the screen then says why.
+func (p *payingScreen) cancelTapped() {
+	if !p.cancel.Visible() || p.cancel.Disabled() {
+		return
+	}
+	if p.u.eng.Cancel() {
+		p.cancel.Disable()
+		p.note.SetText(lang.L("Cancelling…"))
+		return
+	}
+	p.cancel.Hide()
+	p.note.SetText(lang.L("Too late to cancel: the payment is already with the bank."))
+}

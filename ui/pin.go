@@ -1,0 +1,168 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kassa/pos"
+)
+
+// pinScreen asks for a PIN on a touch keypad (or the keyboard) before a
+// manager screen opens. The engine checks it; a wrong PIN is refused.
+type pinScreen struct {
+	u *UI
+
+	role     pos.Role
+	ok       func()
+	pin      string
+	checking bool
+	attempt  int // bumps with every ask so a late answer is ignored
+
+	title  *canvas.Text
+	dots   *canvas.Text
+	msg    *canvas.Text
+	okBtn  *widget.Button
+	cancel *widget.Button
+
+	root fyne.CanvasObject
+}
+
+func newPINScreen(u *UI) *pinScreen {
+	p := &pinScreen{
+		u:     u,
+		title: text("", 28, true, theme.ColorNameForeground),
+		dots:  text("", 44, true, theme.ColorNameForeground),
+		msg:   text("", 18, true, colorDeclined),
+	}
+	for _, t := range []*canvas.Text{p.title, p.dots, p.msg} {
+		t.Alignment = fyne.TextAlignCenter
+	}
+	p.okBtn = &widget.Button{Text: lang.L("OK"), Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: p.okTapped}
+	p.cancel = &widget.Button{Text: lang.L("Cancel"), Icon: theme.CancelIcon(), OnTapped: p.cancelTapped}
+
+	grid := container.NewGridWithColumns(3)
+	for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"} {
+		switch k {
+		case "OK":
+			grid.Add(p.okBtn)
+		case "⌫":
+			grid.Add(&widget.Button{Icon: theme.NavigateBackIcon(), OnTapped: p.backspace})
+		default:
+			r := rune(k[0])
+			grid.Add(&widget.Button{Text: k, OnTapped: func() { p.typed(r) }})
+		}
+	}
+	keypad := container.NewThemeOverride(fixedWidth(360, fixedHeight(360, grid)), bigTextTheme{Theme: kassaTheme{}, text: 32})
+	box := container.NewVBox(
+		p.title,
+		fixedHeight(64, panel(colorCard, container.NewCenter(p.dots))),
+		p.msg,
+		container.NewCenter(keypad),
+		container.NewCenter(fixedWidth(200, p.cancel)),
+	)
+	p.root = container.NewVBox(layout.NewSpacer(), container.NewCenter(fixedWidth(380, box)), layout.NewSpacer())
+	return p
+}
+
+func (p *pinScreen) view() fyne.CanvasObject { return p.root }
+
+// ask resets the screen for a role; ok runs after the right PIN.
+func (p *pinScreen) ask(role pos.Role, title string, ok func()) {
+	p.role, p.ok = role, ok
+	p.pin = ""
+	p.checking = false
+	p.attempt++
+	who := lang.L("Manager PIN")
+	if role == pos.Cashier {
+		who = lang.L("Cashier PIN")
+	}
+	p.title.Text = title + " — " + who
+	p.title.Refresh()
+	p.setMsg("")
+	p.refresh()
+}
+
+func (p *pinScreen) refresh() {
+	if p.pin == "" {
+		p.dots.Text = "—"
+	} else {
+		p.dots.Text = strings.Repeat("● ", len(p.pin))
+	}
+	p.dots.Refresh()
+}
+
+func (p *pinScreen) setMsg(s string) {
+	p.msg.Text = s
+	p.msg.Refresh()
+}
+
+func (p *pinScreen) typed(r rune) {
+	if r < '0' || r > '9' || p.checking || len(p.pin) >= 12 {
+		return
+	}
+	p.pin += string(r)
+	p.setMsg("")
+	p.refresh()
+}
+
+func (p *pinScreen) backspace() {
+	if p.pin != "" && !p.checking {
+		p.pin = p.pin[:len(p.pin)-1]
+		p.refresh()
+	}
+}
+
+func (p *pinScreen) key(k fyne.KeyName) {
+	switch k {
+	case fyne.KeyBackspace, fyne.KeyDelete:
+		p.backspace()
+	case fyne.KeyReturn, fyne.KeyEnter:
+		p.okTapped()
+	case fyne.KeyEscape:
+		p.cancelTapped()
+	}
+}
+
+// okTapped has the engine check the PIN (a slow salted hash: off Fyne's
+// goroutine).
+func (p *pinScreen) okTapped() {
+	if p.checking || p.pin == "" {
+		return
+	}
+	p.checking = true
+	role, pin, attempt := p.role, p.pin, p.attempt
+	p.u.goroutine(func(ctx context.Context) {
+		good := p.u.eng.CheckPIN(role, pin)
+		p.u.later(func() {
+			if attempt != p.attempt || p.u.current != p {
+				return
+			}
+			p.checking = false
+			p.pin = ""
+			p.refresh()
+			if !good {
+				p.setMsg(lang.L("Wrong PIN"))
+				return
+			}
+			ok := p.ok
+			p.ok = nil
+			if ok != nil {
+				ok()
+			}
+		})
+	})
+}
+
+func (p *pinScreen) cancelTapped() {
+	p.attempt++
+	p.checking = false
+	p.u.home()
+}

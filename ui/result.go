@@ -1,0 +1,277 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kassa/pos"
+)
+
+// resultScreen shows how a payment ended: approved (green), declined or
+// failed (red), or unknown (amber: do not charge again). An unknown payment
+// keeps being resolved by the engine in the background; the screen follows
+// it and changes by itself when the answer comes.
+type resultScreen struct {
+	u *UI
+
+	view_    pos.PaymentView // the payment shown (ClientOrderID "" if none started)
+	watching chan struct{}   // closed to stop watching an unknown payment
+
+	header   *statusPanel
+	icon     *widget.Icon
+	title    *canvas.Text
+	amount   *canvas.Text
+	details  *fyne.Container
+	reason   *widget.Label
+	advice   *widget.Label
+	checking *fyne.Container
+	spinner  *widget.Activity
+
+	newBtn     *widget.Button
+	receiptBtn *widget.Button
+	checkBtn   *widget.Button
+
+	root fyne.CanvasObject
+}
+
+func newResultScreen(u *UI) *resultScreen {
+	r := &resultScreen{
+		u:       u,
+		icon:    widget.NewIcon(theme.ConfirmIcon()),
+		title:   text("", 44, true, colorOnStatus),
+		amount:  text("", 34, true, colorOnStatus),
+		details: container.NewStack(),
+		reason:  &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText},
+		advice:  &widget.Label{Wrapping: fyne.TextWrapWord},
+		spinner: widget.NewActivity(),
+	}
+	r.newBtn = &widget.Button{Text: lang.L("New payment (Enter)"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: r.newTapped}
+	r.receiptBtn = &widget.Button{Text: lang.L("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: r.receiptTapped}
+	r.checkBtn = &widget.Button{Text: lang.L("Check with the bank now"), Icon: theme.ViewRefreshIcon(), OnTapped: r.checkTapped}
+	r.checking = container.NewHBox(container.NewGridWrap(fyne.NewSquareSize(28), r.spinner),
+		widget.NewLabel(lang.L("Kassa keeps checking with the bank; this screen changes by itself.")))
+
+	head := container.NewBorder(nil, nil,
+		container.NewGridWrap(fyne.NewSquareSize(96), r.icon), nil,
+		container.NewVBox(r.title, r.amount))
+	r.header = newStatusPanel(colorApproved, 14, container.NewPadded(head))
+
+	buttons := container.NewThemeOverride(
+		container.NewHBox(layout.NewSpacer(),
+			fixedHeight(56, r.checkBtn), fixedHeight(56, r.receiptBtn), fixedHeight(56, r.newBtn)),
+		bigTextTheme{Theme: kassaTheme{}, text: 20})
+	body := container.NewVBox(
+		r.header.box,
+		container.NewPadded(container.NewVBox(r.reason, r.advice, r.checking)),
+		r.details,
+	)
+	r.root = container.NewPadded(container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(container.NewPadded(body))))
+	return r
+}
+
+func (r *resultScreen) view() fyne.CanvasObject { return r.root }
+
+func (r *resultScreen) hidden() { r.stopWatching() }
+func (r *resultScreen) shown()  {}
+
+// showPayment shows a payment that reached the journal.
+func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
+	r.view_ = v
+	status := v.Status
+	var title string
+	switch status {
+	case "approved":
+		title = lang.L("APPROVED")
+	case "declined", "filtered":
+		title = lang.L("DECLINED")
+	case "error":
+		title = lang.L("FAILED — NOT CHARGED")
+	default:
+		status = "unknown"
+		title = lang.L("RESULT UNKNOWN — DO NOT CHARGE AGAIN")
+	}
+	r.setHeader(status, title, money(v.Amount)+"  ·  "+kindText(v.Kind))
+
+	reason, advice := say(v.Reason), say(v.Advice)
+	if reason == "" && err != nil && status != "approved" {
+		reason = say(err.Error())
+	}
+	if status == "unknown" && advice == "" {
+		advice = lang.L("Do not charge the customer again. Kassa keeps checking with the bank.")
+	}
+	r.reason.SetText(reason)
+	r.advice.SetText(advice)
+
+	r.details.Objects = []fyne.CanvasObject{kv(
+		[2]string{lang.L("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
+		[2]string{lang.L("Approval code"), v.ApprovalCode},
+		[2]string{lang.L("RRN"), v.RRN},
+		[2]string{lang.L("Receipt id"), v.ReceiptID},
+		[2]string{lang.L("Order id"), v.ClientOrderID},
+		[2]string{lang.L("Bank order id"), v.PaynetOrderID},
+		[2]string{lang.L("Time"), dateTime(v.CreatedAt)},
+	)}
+	r.details.Refresh()
+
+	r.receiptBtn.Show()
+	if status == "unknown" {
+		r.checking.Show()
+		r.spinner.Start()
+		r.checkBtn.Show()
+		r.watch(v.ClientOrderID)
+	} else {
+		r.checking.Hide()
+		r.spinner.Stop()
+		r.checkBtn.Hide()
+		r.stopWatching()
+	}
+}
+
+// showNotStarted shows a payment the engine refused or could not start
+// (reader missing, blocked, busy...): nothing was charged.
+func (r *resultScreen) showNotStarted(kind pos.Kind, amount pos.Amount, err error) {
+	r.view_ = pos.PaymentView{}
+	r.stopWatching()
+	r.setHeader("error", lang.L("NOT STARTED — NOT CHARGED"), money(amount)+"  ·  "+kindText(kind))
+	msg := lang.L("The payment could not start.")
+	if err != nil {
+		msg = say(err.Error())
+	}
+	advice := lang.L("Check the reader and the connection, then try again.")
+	if errors.Is(err, pos.ErrBlocked) {
+		advice = lang.L("Wait until the earlier payment resolves, or ask a manager to override.")
+	}
+	r.reason.SetText(msg)
+	r.advice.SetText(advice)
+	r.details.Objects = nil
+	r.details.Refresh()
+	r.checking.Hide()
+	r.spinner.Stop()
+	r.checkBtn.Hide()
+	r.receiptBtn.Hide()
+}
+
+func (r *resultScreen) setHeader(status, title, sub string) {
+	r.header.setColor(themeColor(statusColor(status)))
+	r.icon.SetResource(theme.NewColoredResource(iconFor(status), colorOnStatus))
+	r.title.Text = title
+	r.title.Refresh()
+	r.amount.Text = sub
+	r.amount.Refresh()
+}
+
+// update: an unknown payment shown here may resolve in a snapshot.
+func (r *resultScreen) update(s pos.Snapshot) {
+	if r.watching == nil || s.Payment == nil || s.Payment.ClientOrderID != r.view_.ClientOrderID {
+		return
+	}
+	if s.Payment.Final() {
+		r.showPayment(*s.Payment, nil)
+	}
+}
+
+// watch polls the journal while an unknown payment is shown, in case the
+// answer comes without a snapshot naming it (e.g. resolved by recovery).
+func (r *resultScreen) watch(id string) {
+	if r.watching != nil {
+		return
+	}
+	stop := make(chan struct{})
+	r.watching = stop
+	r.u.goroutine(func(ctx context.Context) {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			v, err := r.u.eng.Payment(id)
+			if err != nil || !v.Final() {
+				continue
+			}
+			r.u.later(func() {
+				if r.watching == stop && r.view_.ClientOrderID == id {
+					r.showPayment(v, nil)
+				}
+			})
+			return
+		}
+	})
+}
+
+func (r *resultScreen) stopWatching() {
+	if r.watching != nil {
+		close(r.watching)
+		r.watching = nil
+	}
+}
+
+// checkTapped asks the gateway for the unknown payment's status now.
+func (r *resultScreen) checkTapped() {
+	id := r.view_.ClientOrderID
+	if id == "" {
+		return
+	}
+	r.checkBtn.Disable()
+	r.u.goroutine(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
+		defer cancel()
+		v, err := r.u.eng.Lookup(ctx, id)
+		r.u.later(func() {
+			r.checkBtn.Enable()
+			if r.view_.ClientOrderID != id {
+				return
+			}
+			if err == nil && v.Final() {
+				r.showPayment(v, nil)
+			} else if err != nil {
+				r.advice.SetText(lang.L("Still no answer from the bank:") + " " + say(err.Error()))
+			}
+		})
+	})
+}
+
+func (r *resultScreen) newTapped() { r.u.home() }
+
+func (r *resultScreen) receiptTapped() {
+	if r.view_.ClientOrderID == "" {
+		return
+	}
+	r.u.receipt.open(r.view_.ClientOrderID, r.u.result)
+	r.u.show(r.u.receipt)
+}
+
+// key: Enter or Esc starts a new payment.
+func (r *resultScreen) key(k fyne.KeyName) {
+	switch k {
+	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyEscape:
+		r.newTapped()
+	}
+}
+
+func joinNonEmpty(parts ...string) string {
+	out := ""
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if out != "" {
+			out += "  ·  "
+		}
+		out += p
+	}
+	return out
+}

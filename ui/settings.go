@@ -1,0 +1,299 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kassa/pos"
+)
+
+// settingsScreen is the manager's configuration: the reader port with a
+// test, the gateway with a connection test, the merchant's details, the
+// language and the PINs. The control key is write-only: it goes to the OS
+// keyring and is never shown.
+type settingsScreen struct {
+	u *UI
+
+	reader      *widget.SelectEntry
+	readerMsg   *widget.Label
+	testReader  *widget.Button
+	gatewayURL  *widget.Entry
+	endpointID  *widget.Entry
+	login       *widget.Entry
+	controlKey  *widget.Entry
+	cbListen    *widget.Entry
+	cbURL       *widget.Entry
+	gatewayMsg  *widget.Label
+	testGateway *widget.Button
+
+	merchName *widget.Entry
+	address   *widget.Entry
+	city      *widget.Entry
+	zip       *widget.Entry
+	country   *widget.Entry
+	email     *widget.Entry
+	phone     *widget.Entry
+	currency  *widget.Entry
+	termName  *widget.Entry
+	language  *widget.Select
+
+	cashierPIN *widget.Entry
+	managerPIN *widget.Entry
+
+	saveBtn *widget.Button
+	saveMsg *widget.Label
+
+	root fyne.CanvasObject
+}
+
+var languages = []struct{ code, name string }{{"", "Auto (system)"}, {"en", "English"}, {"ru", "Русский"}}
+
+func newSettingsScreen(u *UI) *settingsScreen {
+	s := &settingsScreen{
+		u:          u,
+		reader:     widget.NewSelectEntry([]string{"auto", "sim"}),
+		readerMsg:  &widget.Label{Wrapping: fyne.TextWrapWord},
+		gatewayURL: widget.NewEntry(), endpointID: widget.NewEntry(), login: widget.NewEntry(),
+		controlKey: widget.NewPasswordEntry(), cbListen: widget.NewEntry(), cbURL: widget.NewEntry(),
+		gatewayMsg: &widget.Label{Wrapping: fyne.TextWrapWord},
+		merchName:  widget.NewEntry(), address: widget.NewEntry(), city: widget.NewEntry(), zip: widget.NewEntry(),
+		country: widget.NewEntry(), email: widget.NewEntry(), phone: widget.NewEntry(),
+		currency: widget.NewEntry(), termName: widget.NewEntry(),
+		cashierPIN: widget.NewPasswordEntry(), managerPIN: widget.NewPasswordEntry(),
+		saveMsg: &widget.Label{Wrapping: fyne.TextWrapWord},
+	}
+	names := make([]string, len(languages))
+	for i, l := range languages {
+		names[i] = l.name
+	}
+	names[0] = lang.L("Auto (system)")
+	s.language = widget.NewSelect(names, nil)
+	s.testReader = &widget.Button{Text: lang.L("Test reader"), Icon: theme.SearchIcon(), OnTapped: s.testReaderTapped}
+	s.testGateway = &widget.Button{Text: lang.L("Test connection"), Icon: theme.ComputerIcon(), OnTapped: s.testGatewayTapped}
+	s.saveBtn = &widget.Button{Text: lang.L("Save settings"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.saveTapped}
+	s.controlKey.SetPlaceHolder(lang.L("unchanged (kept in the OS keyring)"))
+	s.cashierPIN.SetPlaceHolder(lang.L("unchanged"))
+	s.managerPIN.SetPlaceHolder(lang.L("unchanged"))
+	s.gatewayURL.SetPlaceHolder("https://gate.example/paynet")
+	s.cbListen.SetPlaceHolder(":8080")
+	s.cbURL.SetPlaceHolder("https://kassa.example/callback")
+
+	section := func(title string, items ...*widget.FormItem) fyne.CanvasObject {
+		f := widget.NewForm(items...)
+		return panel(colorCard, container.NewVBox(text(title, 20, true, theme.ColorNameForeground), f))
+	}
+	item := widget.NewFormItem
+	readerBox := section(lang.L("Card reader"),
+		item(lang.L("Port"), container.NewBorder(nil, nil, nil, s.testReader, s.reader)),
+		item("", s.readerMsg))
+	gatewayBox := section(lang.L("Payment gateway"),
+		item(lang.L("Gateway URL"), s.gatewayURL),
+		item(lang.L("Endpoint id"), s.endpointID),
+		item(lang.L("Login"), s.login),
+		item(lang.L("Control key"), s.controlKey),
+		item(lang.L("Callback listen address"), s.cbListen),
+		item(lang.L("Callback public URL"), s.cbURL),
+		item("", container.NewBorder(nil, nil, nil, s.testGateway, s.gatewayMsg)))
+	merchantBox := section(lang.L("Merchant"),
+		item(lang.L("Name"), s.merchName),
+		item(lang.L("Address"), s.address),
+		item(lang.L("City"), s.city),
+		item(lang.L("Zip code"), s.zip),
+		item(lang.L("Country"), s.country),
+		item(lang.L("E-mail"), s.email),
+		item(lang.L("Phone"), s.phone),
+		item(lang.L("Currency"), s.currency),
+		item(lang.L("Terminal name"), s.termName))
+	otherBox := section(lang.L("Language and PINs"),
+		item(lang.L("Language"), s.language),
+		item(lang.L("New cashier PIN"), s.cashierPIN),
+		item(lang.L("New manager PIN"), s.managerPIN))
+
+	cols := container.NewGridWithColumns(2,
+		container.NewVBox(readerBox, gatewayBox),
+		container.NewVBox(merchantBox, otherBox))
+	title := text(lang.L("Settings"), 30, true, theme.ColorNameForeground)
+	bottom := container.NewBorder(nil, nil, nil, fixedHeight(48, s.saveBtn), s.saveMsg)
+	s.root = container.NewPadded(container.NewBorder(container.NewPadded(title), bottom, nil, nil,
+		container.NewVScroll(cols)))
+	return s
+}
+
+func (s *settingsScreen) view() fyne.CanvasObject { return s.root }
+
+// shown fills the form from the engine's configuration.
+func (s *settingsScreen) shown() {
+	cfg := s.u.eng.Config()
+	s.reader.SetText(cfg.Reader)
+	s.gatewayURL.SetText(cfg.GatewayURL)
+	s.endpointID.SetText(cfg.EndpointID)
+	s.login.SetText(cfg.Login)
+	s.controlKey.SetText("")
+	s.cbListen.SetText(cfg.CallbackListen)
+	s.cbURL.SetText(cfg.CallbackURL)
+	m := cfg.Merchant
+	s.merchName.SetText(m.Name)
+	s.address.SetText(m.Address1)
+	s.city.SetText(m.City)
+	s.zip.SetText(m.ZipCode)
+	s.country.SetText(m.Country)
+	s.email.SetText(m.Email)
+	s.phone.SetText(m.Phone)
+	s.currency.SetText(cfg.Currency)
+	s.termName.SetText(cfg.TerminalName)
+	s.language.SetSelectedIndex(0)
+	for i, l := range languages {
+		if l.code != "" && strings.EqualFold(l.code, cfg.Language) {
+			s.language.SetSelectedIndex(i)
+		}
+	}
+	s.cashierPIN.SetText("")
+	s.managerPIN.SetText("")
+	s.readerMsg.SetText("")
+	s.gatewayMsg.SetText("")
+	s.saveMsg.SetText("")
+	if cfg.Demo {
+		s.gatewayMsg.SetText(lang.L("Demo mode: the embedded test gateway is used until a gateway URL is saved."))
+	}
+	s.loadPorts()
+}
+
+func (s *settingsScreen) hidden() {
+	s.controlKey.SetText("") // write-only: never left on screen
+}
+
+// loadPorts lists the serial ports for the reader choice.
+func (s *settingsScreen) loadPorts() {
+	s.u.goroutine(func(context.Context) {
+		ports, err := pos.ListPorts()
+		s.u.later(func() {
+			opts := append([]string{"auto", "sim"}, ports...)
+			s.reader.SetOptions(opts)
+			if err != nil {
+				s.readerMsg.SetText(lang.L("Could not list the serial ports:") + " " + say(err.Error()))
+			}
+		})
+	})
+}
+
+// form returns the configuration as edited (control key only if typed).
+func (s *settingsScreen) form() pos.Config {
+	cfg := s.u.eng.Config()
+	cfg.Reader = strings.TrimSpace(s.reader.Text)
+	cfg.GatewayURL = strings.TrimSpace(s.gatewayURL.Text)
+	cfg.EndpointID = strings.TrimSpace(s.endpointID.Text)
+	cfg.Login = strings.TrimSpace(s.login.Text)
+	cfg.ControlKey = s.controlKey.Text
+	cfg.CallbackListen = strings.TrimSpace(s.cbListen.Text)
+	cfg.CallbackURL = strings.TrimSpace(s.cbURL.Text)
+	cfg.Merchant = pos.Merchant{
+		Name: s.merchName.Text, Address1: s.address.Text, City: s.city.Text, ZipCode: s.zip.Text,
+		Country: s.country.Text, Email: s.email.Text, Phone: s.phone.Text,
+	}
+	cfg.Currency = strings.ToUpper(strings.TrimSpace(s.currency.Text))
+	cfg.TerminalName = s.termName.Text
+	if i := s.language.SelectedIndex(); i >= 0 {
+		cfg.Language = languages[i].code
+	}
+	return cfg
+}
+
+// testReaderTapped opens the chosen port through the engine and reports.
+func (s *settingsScreen) testReaderTapped() {
+	port := strings.TrimSpace(s.reader.Text)
+	s.testReader.Disable()
+	s.readerMsg.SetText(lang.L("Testing the reader…"))
+	s.u.goroutine(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		st, err := s.u.eng.TestReader(ctx, port)
+		s.u.later(func() {
+			s.testReader.Enable()
+			if err != nil {
+				s.readerMsg.SetText("✗ " + say(err.Error()))
+				return
+			}
+			_, words := readerIndicator(st)
+			msg := "✓ " + words
+			if st.Serial != "" {
+				msg += " · " + lang.L("serial") + " " + st.Serial
+			}
+			if st.Port != "" {
+				msg += " · " + st.Port
+			}
+			s.readerMsg.SetText(msg)
+		})
+	})
+}
+
+// testGatewayTapped checks the gateway settings as typed.
+func (s *settingsScreen) testGatewayTapped() {
+	cfg := s.form()
+	s.testGateway.Disable()
+	s.gatewayMsg.SetText(lang.L("Testing the connection…"))
+	s.u.goroutine(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		err := s.u.eng.TestGateway(ctx, cfg)
+		s.u.later(func() {
+			s.testGateway.Enable()
+			if err != nil {
+				s.gatewayMsg.SetText("✗ " + say(err.Error()))
+				return
+			}
+			s.gatewayMsg.SetText("✓ " + lang.L("The gateway answered and accepted the credentials."))
+		})
+	})
+}
+
+// saveTapped stores the key in the keyring, the PINs as salted hashes (by
+// the engine) and applies the configuration.
+func (s *settingsScreen) saveTapped() {
+	cfg := s.form()
+	key := cfg.ControlKey
+	cashier, manager := s.cashierPIN.Text, s.managerPIN.Text
+	s.saveBtn.Disable()
+	s.saveMsg.SetText(lang.L("Saving…"))
+	s.u.goroutine(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		var problems []string
+		if key != "" {
+			if err := pos.StoreControlKey(key); err != nil {
+				problems = append(problems, lang.L("Control key:")+" "+say(err.Error()))
+			}
+		}
+		if cashier != "" {
+			if err := s.u.eng.SetPIN(pos.Cashier, cashier); err != nil {
+				problems = append(problems, lang.L("Cashier PIN:")+" "+say(err.Error()))
+			}
+		}
+		if manager != "" {
+			if err := s.u.eng.SetPIN(pos.Manager, manager); err != nil {
+				problems = append(problems, lang.L("Manager PIN:")+" "+say(err.Error()))
+			}
+		}
+		if err := s.u.eng.ApplyConfig(ctx, cfg); err != nil {
+			problems = append(problems, say(err.Error()))
+		}
+		s.u.later(func() {
+			s.saveBtn.Enable()
+			s.controlKey.SetText("")
+			s.cashierPIN.SetText("")
+			s.managerPIN.SetText("")
+			if len(problems) > 0 {
+				s.saveMsg.SetText("✗ " + strings.Join(problems, "\n"))
+				return
+			}
+			s.saveMsg.SetText("✓ " + lang.L("Saved. A new language applies at the next start."))
+		})
+	})
+}
+

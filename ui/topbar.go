@@ -1,0 +1,234 @@
+package ui
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kassa/pos"
+)
+
+// topBar is the strip above every screen: the name, the DEMO badge, the
+// reader and gateway indicators and the navigation.
+type topBar struct {
+	u *UI
+
+	demoBadge   *fyne.Container
+	readerDot   *canvas.Circle
+	readerText  *widget.Label
+	gatewayDot  *canvas.Circle
+	gatewayText *widget.Label
+
+	checkoutBtn *widget.Button
+	historyBtn  *widget.Button
+	closeDayBtn *widget.Button
+	settingsBtn *widget.Button
+
+	root fyne.CanvasObject
+}
+
+func newTopBar(u *UI) *topBar {
+	t := &topBar{
+		u:           u,
+		readerDot:   dot(themeColor(colorMuted)),
+		readerText:  &widget.Label{Text: lang.L("Reader")},
+		gatewayDot:  dot(themeColor(colorMuted)),
+		gatewayText: &widget.Label{Text: lang.L("Gateway")},
+	}
+	demo := text(lang.L("DEMO"), 16, true, colorOnStatus)
+	t.demoBadge = newStatusPanel(colorDemo, 6, container.NewPadded(demo)).box
+	t.demoBadge.Hide()
+
+	t.checkoutBtn = &widget.Button{Text: lang.L("Checkout"), Icon: theme.HomeIcon(), OnTapped: t.checkoutTapped}
+	t.historyBtn = &widget.Button{Text: lang.L("History"), Icon: theme.HistoryIcon(), OnTapped: t.historyTapped}
+	t.closeDayBtn = &widget.Button{Text: lang.L("Close day"), Icon: theme.DocumentIcon(), OnTapped: t.closeDayTapped}
+	t.settingsBtn = &widget.Button{Text: lang.L("Settings"), Icon: theme.SettingsIcon(), OnTapped: t.settingsTapped}
+
+	name := text("Kassa", 22, true, theme.ColorNameForeground)
+	left := container.NewHBox(container.NewPadded(name), container.NewCenter(t.demoBadge))
+	indicators := container.NewHBox(
+		dotBox(t.readerDot), t.readerText,
+		widget.NewSeparator(),
+		dotBox(t.gatewayDot), t.gatewayText,
+	)
+	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.closeDayBtn, t.settingsBtn)
+	bar := container.NewHBox(left, layout.NewSpacer(), indicators, layout.NewSpacer(), nav)
+	bg := canvas.NewRectangle(themeColor(colorCard))
+	t.root = container.NewVBox(container.NewStack(bg, container.NewPadded(bar)), widget.NewSeparator())
+	return t
+}
+
+func (t *topBar) view() fyne.CanvasObject { return t.root }
+
+// update shows the reader and gateway state and which screen is open.
+func (t *topBar) update(s pos.Snapshot) {
+	if s.Demo {
+		t.demoBadge.Show()
+	} else {
+		t.demoBadge.Hide()
+	}
+	c, txt := readerIndicator(s.Reader)
+	t.readerDot.FillColor = themeColor(c)
+	t.readerDot.Refresh()
+	t.readerText.SetText(txt)
+
+	c, txt = gatewayIndicator(s.Gateway, s.Demo)
+	t.gatewayDot.FillColor = themeColor(c)
+	t.gatewayDot.Refresh()
+	t.gatewayText.SetText(txt)
+
+	cur := t.u.current
+	for _, b := range []struct {
+		btn *widget.Button
+		on  bool
+	}{
+		{t.checkoutBtn, cur == t.u.checkout || cur == t.u.pay || cur == t.u.result},
+		{t.historyBtn, cur == t.u.history || cur == t.u.receipt},
+		{t.closeDayBtn, cur == t.u.closeDay},
+		{t.settingsBtn, cur == t.u.settings},
+	} {
+		imp := widget.LowImportance
+		if b.on {
+			imp = widget.HighImportance
+		}
+		if b.btn.Importance != imp {
+			b.btn.Importance = imp
+			b.btn.Refresh()
+		}
+		// No leaving the payment screen while a payment runs.
+		if t.u.paying && !b.on {
+			b.btn.Disable()
+		} else {
+			b.btn.Enable()
+		}
+	}
+}
+
+// readerIndicator gives the reader's colour and words.
+func readerIndicator(r pos.ReaderStatus) (fyne.ThemeColorName, string) {
+	battery := ""
+	if r.Battery > 0 {
+		battery = fmt.Sprintf(" · %d%%", r.Battery)
+		if r.Charging == "charging" {
+			battery += " ⚡"
+		}
+	}
+	switch r.State {
+	case "connected":
+		return colorApproved, lang.L("Reader connected") + battery
+	case "simulated":
+		return colorApproved, lang.L("Simulated reader") + battery
+	case "reconnecting":
+		return colorUnknown, lang.L("Reader reconnecting…")
+	case "not-found":
+		return colorDeclined, lang.L("Reader not found")
+	case "":
+		return colorMuted, lang.L("Reader")
+	}
+	return colorUnknown, lang.L("Reader") + ": " + r.State
+}
+
+// gatewayIndicator gives the gateway's colour and words.
+func gatewayIndicator(g pos.GatewayStatus, demo bool) (fyne.ThemeColorName, string) {
+	mode := lang.L("Live gateway")
+	if demo || g.Demo {
+		mode = lang.L("Demo gateway")
+	}
+	c := colorApproved
+	if !g.OK {
+		c = colorUnknown
+		if g.LastContact.IsZero() {
+			c = colorMuted
+		}
+	}
+	if g.LastContact.IsZero() {
+		return c, mode + " · " + lang.L("no contact yet")
+	}
+	return c, mode + " · " + clock(g.LastContact)
+}
+
+func (t *topBar) checkoutTapped() { t.u.home() }
+func (t *topBar) historyTapped()  { t.u.show(t.u.history) }
+
+func (t *topBar) closeDayTapped() {
+	t.u.askPIN(pos.Manager, lang.L("Close day"), func() { t.u.show(t.u.closeDay) })
+}
+
+func (t *topBar) settingsTapped() {
+	t.u.askPIN(pos.Manager, lang.L("Settings"), func() { t.u.show(t.u.settings) })
+}
+
+// bannerBar shows what blocks or slows the checkout: recovery at start, an
+// unknown payment blocking new ones (with the manager override), payments
+// still unresolved.
+type bannerBar struct {
+	u        *UI
+	panel    *statusPanel
+	msg      *canvas.Text
+	override *widget.Button
+	root     *fyne.Container
+}
+
+func newBannerBar(u *UI) *bannerBar {
+	b := &bannerBar{u: u, msg: text("", 16, true, colorOnStatus)}
+	b.override = &widget.Button{Text: lang.L("Manager override"), Icon: theme.AccountIcon(), OnTapped: b.overrideTapped}
+	b.panel = newStatusPanel(colorUnknown, 0,
+		container.NewBorder(nil, nil, nil, b.override, container.NewPadded(b.msg)))
+	b.root = container.NewStack(b.panel.box)
+	b.root.Hide()
+	return b
+}
+
+func (b *bannerBar) view() fyne.CanvasObject { return b.root }
+
+func (b *bannerBar) update(s pos.Snapshot) {
+	b.override.Hide()
+	switch {
+	case s.Stage == pos.StageStarting || s.Stage == pos.StageRecovering:
+		b.msg.Text = stageText(s.Stage) + "…"
+		b.panel.setColor(themeColor(theme.ColorNamePrimary))
+	case s.Blocked:
+		b.msg.Text = lang.L("An earlier payment's result is not known — new payments are blocked until it resolves.")
+		b.panel.setColor(themeColor(colorUnknown))
+		b.override.Show()
+	case s.Unresolved > 0:
+		b.msg.Text = fmt.Sprintf(lang.L("Payments with unknown result: %d — Kassa keeps checking with the bank."), s.Unresolved)
+		b.panel.setColor(themeColor(colorUnknown))
+	default:
+		b.root.Hide()
+		return
+	}
+	b.msg.Refresh()
+	b.root.Show()
+}
+
+// overrideTapped lets a manager start new payments despite an unknown one:
+// manager PIN, then a reason that the engine journals.
+func (b *bannerBar) overrideTapped() {
+	u := b.u
+	back := u.current
+	u.askPIN(pos.Manager, lang.L("Manager override"), func() {
+		u.show(back)
+		reason := widget.NewEntry()
+		reason.SetPlaceHolder(lang.L("Why may new payments start?"))
+		d := dialog.NewForm(lang.L("Manager override"), lang.L("Override"), lang.L("Cancel"),
+			[]*widget.FormItem{widget.NewFormItem(lang.L("Reason"), reason)},
+			func(ok bool) {
+				if !ok || reason.Text == "" {
+					return
+				}
+				if err := u.eng.Override("manager", reason.Text); err != nil {
+					dialog.ShowError(err, u.win)
+				}
+			}, u.win)
+		d.Resize(fyne.NewSize(480, 200))
+		d.Show()
+	})
+}
