@@ -1,0 +1,322 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// The session layer (READER-PROTOCOL §10): one command at a time over one
+// link; unsolicited messages go to an event channel, never the response
+// queue; response timeouts of 3 s (RESET DEVICE 10 s); any framing error,
+// EOF, write error or response timeout breaks the session for good (the
+// caller closes and reopens); a non-9000 status word fails only its command;
+// after 9F26 the session sends ABORT and retries the command once.
+
+// nadRestTimeout is the §2 rule: the rest of a packet must arrive within
+// 1 s of its NAD.
+const nadRestTimeout = time.Second
+
+// message is one reassembled message from the reader.
+type rxMessage struct {
+	nad         byte
+	unsolicited bool
+	apdu        []byte // response APDU: body + SW1 SW2
+	at          time.Time
+}
+
+// session owns one link. Its reader goroutine ends when the link breaks or
+// the session is closed; done is closed then and err says why.
+type session struct {
+	conn  io.ReadWriteCloser
+	log   *slog.Logger
+	respT time.Duration
+
+	cmdMu   sync.Mutex // one command at a time
+	waiting chan rxMessage
+	pendMu  sync.Mutex
+	pending bool // a command waits for its response
+
+	events chan rxMessage // unsolicited messages, NAD 01
+
+	done      chan struct{}
+	breakOnce sync.Once
+	err       error // set before done is closed
+	wg        sync.WaitGroup
+
+	in *timedReader
+}
+
+// newSession starts the reader goroutine on conn.
+func newSession(conn io.ReadWriteCloser, log *slog.Logger, respTimeout time.Duration) *session {
+	if respTimeout <= 0 {
+		respTimeout = DefaultResponseTimeout
+	}
+	s := &session{
+		conn:    conn,
+		log:     log,
+		respT:   respTimeout,
+		waiting: make(chan rxMessage, 1),
+		events:  make(chan rxMessage, 32),
+		done:    make(chan struct{}),
+	}
+	s.in = newTimedReader(conn, s.done)
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); s.in.pump() }()
+	go func() { defer s.wg.Done(); s.readLoop() }()
+	return s
+}
+
+// fail breaks the session once: records why, closes the link and wakes every
+// waiter. Later calls are no-ops.
+func (s *session) fail(err error) {
+	s.breakOnce.Do(func() {
+		s.err = err
+		close(s.done)
+		_ = s.conn.Close()
+		if !errors.Is(err, ErrClosed) {
+			s.log.Warn("reader session broken", "err", err)
+		}
+	})
+}
+
+// close ends the session and waits for its goroutines.
+func (s *session) close() {
+	s.fail(ErrClosed)
+	s.wg.Wait()
+}
+
+// broken reports the error that broke the session, or nil.
+func (s *session) broken() error {
+	select {
+	case <-s.done:
+		return s.err
+	default:
+		return nil
+	}
+}
+
+// readLoop reads packets, reassembles messages and routes them.
+func (s *session) readLoop() {
+	fr := newFrameReader(s.in)
+	for {
+		m, err := fr.next()
+		if err != nil {
+			select {
+			case <-s.done:
+				return
+			default:
+			}
+			s.fail(&linkError{cause: err})
+			return
+		}
+		if m.nad != nadMPI {
+			// A Miura retail base (RPI): reassembled, then discarded [OD].
+			s.log.Debug("reader: discarded message from NAD 02", "len", len(m.apdu))
+			continue
+		}
+		if m.unsolicited {
+			select {
+			case s.events <- m:
+			default:
+				s.log.Warn("reader: event queue full, unsolicited message dropped")
+				wipeBytes(m.apdu)
+			}
+			continue
+		}
+		s.pendMu.Lock()
+		p := s.pending
+		s.pending = false
+		s.pendMu.Unlock()
+		if !p {
+			// A response nobody waits for would pair with the wrong command.
+			s.fail(&linkError{cause: errors.New("unexpected response from the reader")})
+			return
+		}
+		s.waiting <- m
+	}
+}
+
+// send writes one command packet.
+func (s *session) send(c Command) error {
+	if err := s.broken(); err != nil {
+		return err
+	}
+	pkt, err := encodeCommand(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.conn.Write(pkt); err != nil {
+		err = &linkError{cause: fmt.Errorf("write %s: %w", c.Name, err)}
+		s.fail(err)
+		return err
+	}
+	return nil
+}
+
+// transact sends c and, unless c has no response, waits for its response and
+// returns the response body. It implements the 9F26 rule (ABORT, retry once).
+// ctx is only checked before sending: once a command is out, only its
+// response or the response timeout ends the wait (a late response would
+// otherwise pair with the next command).
+func (s *session) transact(ctx context.Context, c Command) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.cmdMu.Lock()
+	defer s.cmdMu.Unlock()
+	body, sw, err := s.roundTrip(c)
+	if err == nil && sw == swNotAllowed && c.retryAfterAbortSW {
+		s.log.Info("reader: command not allowed in this state, sending ABORT and retrying once", "cmd", c.Name)
+		if _, asw, aerr := s.roundTrip(Abort()); aerr != nil {
+			return nil, aerr
+		} else if asw != swOK {
+			s.log.Warn("reader: ABORT refused", "sw", fmt.Sprintf("%04X", asw))
+		}
+		body, sw, err = s.roundTrip(c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if sw != swOK && !c.NoResponse {
+		return nil, &StatusError{Command: c.Name, SW: sw}
+	}
+	return body, nil
+}
+
+func (s *session) roundTrip(c Command) (body []byte, sw uint16, err error) {
+	start := time.Now()
+	if c.NoResponse {
+		err = s.send(c)
+		s.log.Debug("reader: sent", "cmd", c.Name, "err", err)
+		return nil, swOK, err
+	}
+	s.pendMu.Lock()
+	s.pending = true
+	s.pendMu.Unlock()
+	if err := s.send(c); err != nil {
+		return nil, 0, err
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = s.respT
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case m := <-s.waiting:
+		body, sw, err = splitResponse(m.apdu)
+		if err != nil {
+			err = &linkError{cause: fmt.Errorf("%s: %w", c.Name, err)}
+			s.fail(err)
+			return nil, 0, err
+		}
+		s.log.Debug("reader: response", "cmd", c.Name, "sw", fmt.Sprintf("%04X", sw), "took", time.Since(start))
+		return body, sw, nil
+	case <-s.done:
+		return nil, 0, s.err
+	case <-t.C:
+		err = &linkError{timeout: true, cause: fmt.Errorf("no response to %s within %v", c.Name, timeout)}
+		s.fail(err)
+		return nil, 0, err
+	}
+}
+
+// drainEvents discards queued unsolicited messages (stale state from before
+// a read).
+func (s *session) drainEvents() {
+	for {
+		select {
+		case m := <-s.events:
+			wipeBytes(m.apdu)
+		default:
+			return
+		}
+	}
+}
+
+// timedReader turns the link into a reader for the packet parser with the
+// §2 rule: once a packet's first byte is in, the rest must arrive within 1 s.
+// A pump goroutine reads the link (any io.Reader: serial port, pty, pipe).
+type timedReader struct {
+	src  io.Reader
+	ch   chan []byte
+	done <-chan struct{}
+	err  error // set before ch is closed
+
+	buf      []byte
+	deadline time.Time // zero: waiting for a packet's first byte
+	inPacket bool
+}
+
+func newTimedReader(src io.Reader, done <-chan struct{}) *timedReader {
+	return &timedReader{src: src, ch: make(chan []byte, 4), done: done}
+}
+
+// pump copies the link into ch until a read error (EOF, port closed).
+// A read returning 0 bytes and no error (a serial read timeout) is retried.
+func (t *timedReader) pump() {
+	defer close(t.ch)
+	for {
+		b := make([]byte, 512)
+		n, err := t.src.Read(b)
+		if n > 0 {
+			select {
+			case t.ch <- b[:n]:
+			case <-t.done:
+				return
+			}
+		}
+		if err != nil {
+			t.err = err
+			return
+		}
+	}
+}
+
+// startPacket marks the start of a packet: the next byte read starts the
+// 1 s clock.
+func (t *timedReader) startPacket() { t.inPacket = false }
+
+// Read implements io.Reader for the packet parser.
+func (t *timedReader) Read(p []byte) (int, error) {
+	for len(t.buf) == 0 {
+		var timeout <-chan time.Time
+		if t.inPacket {
+			d := time.Until(t.deadline)
+			if d <= 0 {
+				return 0, errPacketTimeout
+			}
+			tm := time.NewTimer(d)
+			defer tm.Stop()
+			timeout = tm.C
+		}
+		select {
+		case b, ok := <-t.ch:
+			if !ok {
+				if t.err == nil || t.err == io.EOF {
+					return 0, io.EOF
+				}
+				return 0, t.err
+			}
+			t.buf = b
+		case <-timeout:
+			return 0, errPacketTimeout
+		case <-t.done:
+			return 0, ErrClosed
+		}
+	}
+	if !t.inPacket {
+		t.inPacket = true
+		t.deadline = time.Now().Add(nadRestTimeout)
+	}
+	n := copy(p, t.buf)
+	t.buf = t.buf[n:]
+	return n, nil
+}
+
+var errPacketTimeout = errors.New("framing error: rest of packet not received within 1 s")
