@@ -11,10 +11,10 @@ import (
 )
 
 const (
-	nadMPI       = 0x01
-	swOK         = 0x9000
-	swNotAllowed = 0x9F26
-	linkMaxMessage   = 8192
+	nadMPI         = 0x01
+	swOK           = 0x9000
+	swNotAllowed   = 0x9F26
+	linkMaxMessage = 8192
 )
 
 var linkErrFraming = errors.New("framing error")
