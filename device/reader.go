@@ -40,8 +40,9 @@ type Options struct {
 	Dial func(ctx context.Context) (io.ReadWriteCloser, error)
 	// IdleText is shown on the reader when idle; default "Welcome".
 	IdleText string
-	// BatteryInterval polls BATTERY STATUS while idle and reports changes on
-	// the states stream; 0 = every 5 minutes, < 0 = never.
+	// BatteryInterval polls BATTERY STATUS while idle and reports a change as
+	// a new "connected" state with the new Info.Battery; 0 = every 5 minutes,
+	// < 0 = never.
 	BatteryInterval time.Duration
 }
 
@@ -101,7 +102,6 @@ const (
 	StateConnected    StateKind = "connected"
 	StateReconnecting StateKind = "reconnecting"
 	StateGone         StateKind = "gone"
-	StateBattery      StateKind = "battery" // battery update while connected
 )
 
 // State is one entry of the states stream.
@@ -631,7 +631,7 @@ func (r *Reader) refreshBattery() {
 		return
 	}
 	r.info.Battery = b
-	r.setStateLocked(State{Kind: StateBattery, Info: r.info})
+	r.setStateLocked(State{Kind: StateConnected, Info: r.info}) // battery update
 }
 
 // Close shows nothing more, closes the link and stops every goroutine. The

@@ -46,10 +46,15 @@ type fakeReader struct {
 }
 
 func newFake(t testing.TB, answer func(apdu []byte) []byte) (*fakeReader, net.Conn) {
+	f, host := newFakeNoCleanup(t, answer)
+	t.Cleanup(func() { f.conn.Close(); host.Close(); <-f.done })
+	return f, host
+}
+
+func newFakeNoCleanup(t testing.TB, answer func(apdu []byte) []byte) (*fakeReader, net.Conn) {
 	host, dev := net.Pipe()
 	f := &fakeReader{t: t, conn: dev, answer: answer, done: make(chan struct{})}
 	go f.loop()
-	t.Cleanup(func() { dev.Close(); host.Close(); <-f.done })
 	return f, host
 }
 
