@@ -220,7 +220,7 @@ func indexSearch(tx *bolt.Tx, p *Payment) error {
 
 func validatePayment(p *Payment) error {
 	u, err := uuid.Parse(p.ClientOrderID)
-	if err != nil || len(p.ClientOrderID) != 36 || strings.ToLower(p.ClientOrderID) != u.String() {
+	if err != nil || p.ClientOrderID != u.String() {
 		return fmt.Errorf("%w: client_orderid %q is not a lower-case UUID", ErrInvalid, p.ClientOrderID)
 	}
 	if p.Kind != KindSale && p.Kind != KindPreauth {

@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -118,12 +119,24 @@ func Open(path string, opts Options) (j *Journal, err error) {
 	if fi, serr := os.Stat(path); serr == nil {
 		fileSize = fi.Size()
 	}
+	if err := precheck(path); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, err
+		}
+		return nil, &CorruptError{Path: path, Err: err}
+	}
 	var db *bolt.DB
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			if db != nil {
 				_ = db.Close()
+			} else {
+				// bbolt.Open panicked holding the file's lock; let the
+				// finalizer of its unreachable file close it.
+				runtime.GC()
+				runtime.GC()
 			}
 			j, err = nil, &CorruptError{Path: path, Err: fmt.Errorf("unreadable file: %v", r)}
 		}
