@@ -161,8 +161,8 @@ type OrderView struct {
 	Scenario                                   string // approved, declined, slow, held-reply, unknown, ...
 	CallbackURL                                string
 	AcceptedAt, FinalAt                        time.Time
-	CallbackAttempts                           int // callback GETs made so far
-	CallbacksDelivered                         int // callbacks answered 200
+	CallbackAttempts                           int    // callback GETs made so far
+	CallbacksDelivered                         int    // callbacks answered 200
 	ClosedBy                                   string // day_close_request_id that covered it
 }
 

@@ -192,6 +192,8 @@ func NewServer(opts Options) (*Server, error) {
 		}
 	}
 	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, o := range s.st.Orders {
 		s.byClient[o.ClientOrderID] = o
 		for _, d := range o.Callbacks {
