@@ -152,6 +152,10 @@ func (d *demoPanel) selectFault(name string) {
 // resetFault shows "No fault" again after a payment: a fault applies to one
 // read only.
 func (d *demoPanel) resetFault() {
+	if d.ctl == nil || d.fault.Selected == "" || d.fault.Selected == faultLabel("none") {
+		return
+	}
+	_ = d.ctl.SetFault("none")
 	d.fault.Selected = ""
 	d.fault.Refresh()
 }

@@ -1,0 +1,40 @@
+package ui
+
+import (
+	"encoding/json"
+	"os"
+	"regexp"
+	"strconv"
+	"testing"
+)
+
+var keyRE = regexp.MustCompile(`lang\.[LN]\(\s*("(?:[^"\\]|\\.)*")`)
+
+// literalKeys returns the string literals passed to lang.L / lang.N.
+func literalKeys(src string) []string {
+	var out []string
+	for _, m := range keyRE.FindAllStringSubmatch(src, -1) {
+		if k, err := strconv.Unquote(m[1]); err == nil {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// readKeys reads a translation file's keys.
+func readKeys(t *testing.T, path string) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	keys := map[string]bool{}
+	for k := range m {
+		keys[k] = true
+	}
+	return keys
+}

@@ -1,0 +1,130 @@
+package ui
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"kassa/pos"
+)
+
+// TestScreenshots renders every screen to PNG under docs/screenshots/ (for
+// the README), driving a demo engine through real payments:
+//
+//	KASSA_SCREENSHOTS=1 go test -run TestScreenshots ./ui/
+func TestScreenshots(t *testing.T) {
+	if os.Getenv("KASSA_SCREENSHOTS") == "" {
+		t.Skip("set KASSA_SCREENSHOTS=1 to render docs/screenshots/*.png")
+	}
+	out := filepath.Join("..", "docs", "screenshots")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, tuning{saleTimeout: time.Second, resultWait: 300 * time.Millisecond, pollInterval: 1500 * time.Millisecond})
+	shot := func(name string) {
+		t.Helper()
+		h.settle(150 * time.Millisecond)
+		img := h.canvas().Capture()
+		f, err := os.Create(filepath.Join(out, name+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s.png", name)
+	}
+	pay := func(last4, amount string, key fyne.KeyName) pos.PaymentView {
+		t.Helper()
+		h.useCard(last4)
+		h.typeKeys(amount)
+		h.press(key)
+		h.waitFor(90*time.Second, "a result", func() bool { return h.u.current == h.u.result })
+		return h.u.result.view_
+	}
+
+	// Checkout with an amount typed.
+	h.typeKeys("125000")
+	shot("checkout")
+
+	// Paying: waiting for the card.
+	h.press(fyne.KeyEscape)
+	h.u.demo.selectFault("no-card")
+	h.typeKeys("4990")
+	h.press(fyne.KeyReturn)
+	h.waitFor(20*time.Second, "waiting for card", func() bool { return h.u.snap.Stage == pos.StageWaitingCard })
+	shot("paying")
+	h.press(fyne.KeyEscape)
+	h.waitFor(20*time.Second, "cancelled", func() bool { return h.u.current == h.u.checkout && !h.u.paying })
+
+	// Results.
+	pay("1111", "125000", fyne.KeyReturn)
+	shot("result-approved")
+	h.press(fyne.KeyReturn)
+	pay("0002", "34990", fyne.KeyReturn)
+	shot("result-declined")
+	h.press(fyne.KeyReturn)
+	if v := pay("0994", "78000", fyne.KeyF2); v.Status != "approved" {
+		shot("result-unknown")
+		h.waitFor(90*time.Second, "resolved", func() bool { return h.u.result.view_.Status == "approved" })
+	}
+	h.press(fyne.KeyReturn)
+	pay("4444", "2350", fyne.KeyReturn)
+
+	// Receipt of the last payment.
+	test.Tap(h.u.result.receiptBtn)
+	shot("receipt")
+
+	// History with a payment opened.
+	test.Tap(h.u.top.historyBtn)
+	h.waitFor(10*time.Second, "history", func() bool { return len(h.u.history.rows) >= 3 })
+	h.u.history.list.Select(1)
+	shot("history")
+
+	// PIN, then close day.
+	test.Tap(h.u.top.closeDayBtn)
+	h.typeKeys("12")
+	shot("pin")
+	h.typeKeys("34")
+	h.press(fyne.KeyReturn)
+	h.waitFor(10*time.Second, "close-day preview", func() bool {
+		return h.u.current == h.u.closeDay && len(h.u.closeDay.preview.Totals) > 0
+	})
+	shot("closeday-preview")
+	test.Tap(h.u.closeDay.closeBtn)
+	h.waitFor(60*time.Second, "close-day result", func() bool { return h.u.closeDay.report != nil && !h.u.closeDay.running })
+	shot("closeday-result")
+
+	// Settings.
+	h.press(fyne.KeyEscape)
+	test.Tap(h.u.top.settingsBtn)
+	h.enterPIN("1234")
+	h.waitFor(10*time.Second, "settings", func() bool { return h.u.current == h.u.settings })
+	shot("settings")
+}
+
+// TestScreenshotRussian renders the checkout in Russian.
+func TestScreenshotRussian(t *testing.T) {
+	if os.Getenv("KASSA_SCREENSHOTS") == "" {
+		t.Skip("set KASSA_SCREENSHOTS=1 to render docs/screenshots/*.png")
+	}
+	setupLanguage("ru")
+	t.Cleanup(func() { setupLanguage("en") })
+	h := newHarness(t, tuning{})
+	h.typeKeys("99900")
+	h.settle(150 * time.Millisecond)
+	f, err := os.Create(filepath.Join("..", "docs", "screenshots", "checkout-ru.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, h.canvas().Capture()); err != nil {
+		t.Fatal(err)
+	}
+}

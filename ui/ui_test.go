@@ -1,0 +1,293 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"kassa/pos"
+)
+
+// The full flows run against the demo engine (embedded sandbox, simulated
+// reader) at the sandbox's real timings, with the engine's own waits
+// shortened; each takes a few seconds.
+
+func TestDemoSaleTypedOnKeypadIsApproved(t *testing.T) {
+	h := newHarness(t, tuning{})
+	h.useCard("1111")
+	// Touch keypad: 1 0 4 2 -> 10.42
+	h.tapKeys("1", "0", "4", "2")
+	if got := h.u.checkout.amount.Text; got != "10.42" {
+		t.Fatalf("amount display = %q, want 10.42", got)
+	}
+	// A slip and its correction on the keyboard: 10.427, Backspace.
+	h.typeKeys("7")
+	h.press(fyne.KeyBackspace)
+	if got := h.u.checkout.amount.Text; got != "10.42" {
+		t.Fatalf("after Backspace the amount = %q, want 10.42", got)
+	}
+	test.Tap(h.u.checkout.saleBtn)
+	if h.u.current != h.u.pay {
+		t.Fatalf("after Sale the screen is %T, want the paying screen", h.u.current)
+	}
+	if h.u.pay.amount.Text != "10.42 RUB" {
+		t.Errorf("paying screen amount = %q", h.u.pay.amount.Text)
+	}
+	h.waitFor(30*time.Second, "the result screen", func() bool { return h.u.current == h.u.result })
+	v := h.u.result.view_
+	if v.Status != "approved" {
+		t.Fatalf("status %q (%s / %s), want approved", v.Status, v.Reason, v.Advice)
+	}
+	if h.u.result.title.Text != "APPROVED" {
+		t.Errorf("title %q", h.u.result.title.Text)
+	}
+	if !strings.HasSuffix(v.MaskedPAN, "1111") || v.ApprovalCode == "" {
+		t.Errorf("approved view lacks card or approval code: %+v", v)
+	}
+	if v.Amount.Minor != 1042 {
+		t.Errorf("charged %d minor units, want 1042", v.Amount.Minor)
+	}
+
+	// Receipt: print both copies to PDF; the second print is a DUPLICATE.
+	test.Tap(h.u.result.receiptBtn)
+	if h.u.current != h.u.receipt {
+		t.Fatalf("Receipt did not open the receipt screen")
+	}
+	if !strings.Contains(h.u.receipt.merchant.Text, "MERCHANT COPY") || !strings.Contains(h.u.receipt.customer.Text, "CUSTOMER COPY") {
+		t.Errorf("receipt preview lacks the copies:\n%s\n%s", h.u.receipt.merchant.Text, h.u.receipt.customer.Text)
+	}
+	for i := 0; i < 2; i++ {
+		test.Tap(h.u.receipt.printBtn)
+		h.waitFor(10*time.Second, "the receipt is printed", func() bool { return h.u.receipt.saved.Text != "" })
+		if !strings.Contains(h.u.receipt.saved.Text, ".pdf") {
+			t.Fatalf("print %d: %s", i+1, h.u.receipt.saved.Text)
+		}
+		if i == 1 && !strings.Contains(h.u.receipt.merchant.Text, "DUPLICATE") {
+			t.Errorf("the reprint is not stamped DUPLICATE:\n%s", h.u.receipt.merchant.Text)
+		}
+		if i == 0 {
+			h.u.receipt.saved.SetText("")
+		}
+	}
+	pdfs, _ := filepath.Glob(filepath.Join(h.dir, "receipts", "*.pdf"))
+	if len(pdfs) == 0 {
+		t.Errorf("no PDF in the receipts folder")
+	}
+
+	// Enter on the result screen goes back to a fresh checkout.
+	h.u.show(h.u.result)
+	h.press(fyne.KeyReturn)
+	if h.u.current != h.u.checkout || h.u.checkout.digits != "" {
+		t.Errorf("Enter did not return to an empty checkout")
+	}
+
+	// History shows it; search by last four.
+	test.Tap(h.u.top.historyBtn)
+	h.waitFor(10*time.Second, "history lists the sale", func() bool { return len(h.u.history.rows) == 1 })
+	h.u.history.search.SetText("1111")
+	test.Tap(h.u.history.search) // focus does not matter; submit via the button
+	h.u.history.searchTapped()
+	h.waitFor(10*time.Second, "search finds the sale", func() bool {
+		return h.u.history.query == "1111" && len(h.u.history.rows) == 1
+	})
+	h.u.history.list.Select(0)
+	if h.u.history.selected != v.ClientOrderID || len(h.u.history.evRows) == 0 {
+		t.Errorf("detail view: selected %q, %d events", h.u.history.selected, len(h.u.history.evRows))
+	}
+}
+
+func TestDeclinedCardShowsReasonInRed(t *testing.T) {
+	h := newHarness(t, tuning{})
+	h.useCard("0002") // declined: insufficient funds
+	h.typeKeys("500")
+	h.press(fyne.KeyReturn) // Enter = Sale
+	h.waitFor(30*time.Second, "the result screen", func() bool { return h.u.current == h.u.result })
+	v := h.u.result.view_
+	if v.Status != "declined" {
+		t.Fatalf("status %q, want declined", v.Status)
+	}
+	if h.u.result.title.Text != "DECLINED" {
+		t.Errorf("title %q", h.u.result.title.Text)
+	}
+	if h.u.result.header.bg.FillColor != themeColor(colorDeclined) {
+		t.Errorf("declined header is not red")
+	}
+	if h.u.result.reason.Text == "" || h.u.result.advice.Text == "" {
+		t.Errorf("declined without the reason or what to do: %q / %q", h.u.result.reason.Text, h.u.result.advice.Text)
+	}
+}
+
+func TestUnknownPaymentResolvesOnScreen(t *testing.T) {
+	// …0994: the gateway holds the sale reply past the sale timeout, so the
+	// outcome is unknown; status then finds it approved.
+	h := newHarness(t, tuning{saleTimeout: time.Second, resultWait: 300 * time.Millisecond, pollInterval: 1500 * time.Millisecond})
+	h.useCard("0994")
+	h.typeKeys("2500")
+	h.press(fyne.KeyF2) // F2 = Preauth
+	h.waitFor(30*time.Second, "the result screen", func() bool { return h.u.current == h.u.result })
+	first := h.u.result.view_
+	if first.Kind != pos.Preauth {
+		t.Errorf("kind %q, want preauth", first.Kind)
+	}
+	if first.Status == "approved" {
+		t.Skip("the engine resolved the held reply before Pay returned; no unknown screen to watch")
+	}
+	if first.Status != "unknown" && first.Status != "pending" {
+		t.Fatalf("status %q, want unknown", first.Status)
+	}
+	if !strings.Contains(h.u.result.title.Text, "DO NOT CHARGE AGAIN") {
+		t.Errorf("unknown title %q", h.u.result.title.Text)
+	}
+	if h.u.result.header.bg.FillColor != themeColor(colorUnknown) {
+		t.Errorf("unknown header is not amber")
+	}
+	// No touching: the screen changes by itself.
+	h.waitFor(60*time.Second, "the unknown payment resolves on screen", func() bool {
+		return h.u.current == h.u.result && h.u.result.view_.Status == "approved"
+	})
+	if h.u.result.title.Text != "APPROVED" || h.u.result.header.bg.FillColor != themeColor(colorApproved) {
+		t.Errorf("resolved screen: %q", h.u.result.title.Text)
+	}
+}
+
+func TestCancelWhileWaitingForCard(t *testing.T) {
+	h := newHarness(t, tuning{})
+	h.u.demo.selectFault("no-card") // nobody swipes
+	h.typeKeys("990")
+	test.Tap(h.u.checkout.saleBtn)
+	h.waitFor(20*time.Second, "waiting for the card", func() bool {
+		return h.u.snap.Stage == pos.StageWaitingCard && h.u.pay.cancel.Visible()
+	})
+	h.press(fyne.KeyEscape) // Esc = Cancel
+	h.waitFor(20*time.Second, "back at the checkout", func() bool { return h.u.current == h.u.checkout && !h.u.paying })
+	if !h.u.checkout.noticeBx.box.Visible() || !strings.Contains(h.u.checkout.noticeTx.Text, "not charged") {
+		t.Errorf("no 'not charged' notice after cancel: %q", h.u.checkout.noticeTx.Text)
+	}
+}
+
+func TestManagerScreensRefuseWrongPIN(t *testing.T) {
+	h := newHarness(t, tuning{})
+	for _, tc := range []struct {
+		name   string
+		btn    func() fyne.Tappable
+		target func() screen
+	}{
+		{"close day", func() fyne.Tappable { return h.u.top.closeDayBtn }, func() screen { return h.u.closeDay }},
+		{"settings", func() fyne.Tappable { return h.u.top.settingsBtn }, func() screen { return h.u.settings }},
+	} {
+		test.Tap(tc.btn())
+		if h.u.current != h.u.pin {
+			t.Fatalf("%s: no PIN asked (screen %T)", tc.name, h.u.current)
+		}
+		h.enterPIN("9999")
+		h.waitFor(10*time.Second, "the PIN is refused", func() bool { return h.u.pin.msg.Text != "" })
+		if h.u.current != h.u.pin || h.u.pin.msg.Text != "Wrong PIN" {
+			t.Fatalf("%s: wrong PIN not refused: screen %T, message %q", tc.name, h.u.current, h.u.pin.msg.Text)
+		}
+		h.enterPIN("1234") // the demo manager PIN
+		h.waitFor(10*time.Second, tc.name+" opens", func() bool { return h.u.current == tc.target() })
+		h.press(fyne.KeyEscape)
+		if h.u.current != h.u.checkout {
+			t.Fatalf("%s: Esc did not go back", tc.name)
+		}
+	}
+}
+
+func TestCloseDayAfterSale(t *testing.T) {
+	h := newHarness(t, tuning{})
+	h.useCard("4444")
+	h.typeKeys("12345")
+	h.press(fyne.KeyReturn)
+	h.waitFor(30*time.Second, "approved", func() bool { return h.u.current == h.u.result })
+	if h.u.result.view_.Status != "approved" {
+		t.Fatalf("sale %q", h.u.result.view_.Status)
+	}
+	test.Tap(h.u.top.closeDayBtn)
+	h.enterPIN("1234")
+	h.waitFor(10*time.Second, "the close-day preview", func() bool {
+		return h.u.current == h.u.closeDay && len(h.u.closeDay.preview.Totals) > 0
+	})
+	if got := h.u.closeDay.preview.Totals[0].SaleCount; got != 1 {
+		t.Errorf("preview sale count %d, want 1", got)
+	}
+	test.Tap(h.u.closeDay.closeBtn)
+	h.waitFor(60*time.Second, "the close-day result", func() bool { return h.u.closeDay.report != nil && !h.u.closeDay.running })
+	r := h.u.closeDay.report
+	if r.Status != "finished" || !r.Agree || r.ChainHead == "" {
+		t.Errorf("close day: %+v", *r)
+	}
+	test.Tap(h.u.closeDay.printBtn)
+	h.waitFor(10*time.Second, "the Z report is saved", func() bool { return strings.Contains(h.u.closeDay.saved.Text, ".pdf") })
+}
+
+func TestRussian(t *testing.T) {
+	setupLanguage("ru")
+	t.Cleanup(func() { setupLanguage("en") })
+	h := newHarness(t, tuning{})
+	if got := h.u.checkout.saleBtn.Text; got != "ОПЛАТА" {
+		t.Errorf("Sale button in Russian = %q", got)
+	}
+	if got := countText(3); got != "3 платежа" {
+		t.Errorf("plural: %q", got)
+	}
+	if got := countText(5); got != "5 платежей" {
+		t.Errorf("plural: %q", got)
+	}
+}
+
+// TestNoGoroutineLeak: closing the window (UI, then engine) ends every
+// goroutine the UI and the engine started.
+func TestNoGoroutineLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	h := newHarness(t, tuning{})
+	h.u.demo.selectFault("no-card")
+	h.typeKeys("100")
+	h.press(fyne.KeyReturn)
+	h.waitFor(20*time.Second, "waiting for the card", func() bool { return h.u.snap.Stage == pos.StageWaitingCard })
+	// Close mid-payment, as a cashier closing the window would.
+	h.u.Close()
+	if err := h.eng.Close(); err != nil {
+		t.Logf("engine close: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		h.p.drain()
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+2 {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Errorf("%d goroutines before, %d after closing:\n%s", before, n, buf)
+	}
+}
+
+// TestTranslationsComplete: every text the UI translates has a Russian
+// translation, and both files are valid.
+func TestTranslationsComplete(t *testing.T) {
+	ru := readKeys(t, "translations/ru.json")
+	en := readKeys(t, "translations/en.json")
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range literalKeys(string(src)) {
+			if !ru[k] {
+				t.Errorf("%s: %q has no Russian translation", f, k)
+			}
+			if !en[k] {
+				t.Errorf("%s: %q missing from en.json", f, k)
+			}
+		}
+	}
+}
