@@ -1,0 +1,111 @@
+package mapi
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Every failed call returns exactly one of NotSentError, RefusedError and
+// UnknownError (use errors.As, or IsNotSent, IsRefused and IsUnknown).
+
+// NotSentError means nothing reached the gateway: the connection failed, or
+// the context ended, before any byte of the request was written, or the
+// request was invalid and never left Kassa. A payment was not charged.
+type NotSentError struct {
+	Op  string // sale, preauth, status, close-day
+	Err error  // the cause
+}
+
+func (e *NotSentError) Error() string {
+	if isPayment(e.Op) {
+		return fmt.Sprintf("the %s was not sent to the bank, the card was not charged: %v; check the network and try again", e.Op, e.Err)
+	}
+	return fmt.Sprintf("the %s request was not sent to the bank: %v; check the network and try again", e.Op, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *NotSentError) Unwrap() error { return e.Err }
+
+// RefusedError means the gateway answered and refused the request: a
+// validation-error or error reply, or HTTP 403 (bad signature or control).
+// A refused payment was not charged.
+type RefusedError struct {
+	Op            string // sale, preauth, status, close-day
+	HTTPStatus    int    // 200 for validation-error/error replies, 403 for a refused signature
+	Type          string // validation-error, error, or "" for HTTP 403
+	Code          string // error-code, e.g. CodeDuplicate
+	Message       string // error-message, or the 403 body, as the gateway wrote it
+	PaynetOrderID string // the existing order for a duplicate; usually empty
+	SerialNumber  string // serial-number of the refused request, when given
+}
+
+func (e *RefusedError) Error() string {
+	var what string
+	switch {
+	case e.HTTPStatus == 403:
+		what = "the bank gateway refused the terminal's signature (HTTP 403); check the login and control key in Settings"
+	case e.Message != "":
+		what = fmt.Sprintf("the bank gateway refused it: %s (%s %s)", e.Message, e.Type, e.Code)
+	default:
+		what = fmt.Sprintf("the bank gateway refused it (%s %s)", e.Type, e.Code)
+	}
+	if isPayment(e.Op) && !e.Duplicate() {
+		return fmt.Sprintf("%s not charged: %s", e.Op, what)
+	}
+	return fmt.Sprintf("%s: %s", e.Op, what)
+}
+
+// NotFound reports whether the gateway knows no such order (error-code 3).
+func (e *RefusedError) NotFound() bool { return e.Code == CodeNotFound }
+
+// Duplicate reports whether the client_orderid was already used (error-code
+// 2); PaynetOrderID then names the existing order, whose status decides.
+func (e *RefusedError) Duplicate() bool { return e.Code == CodeDuplicate }
+
+// UnknownError means the request may have reached the gateway but no usable
+// answer came back: a timeout or reset after writing, an HTTP status other
+// than 200 and 403, or a reply that could not be read or understood. The
+// outcome of a payment is unknown: resolve it with Status, never charge again.
+type UnknownError struct {
+	Op         string // sale, preauth, status, close-day
+	HTTPStatus int    // the HTTP status, or 0 when no reply came
+	Err        error  // the cause
+}
+
+func (e *UnknownError) Error() string {
+	if isPayment(e.Op) {
+		return fmt.Sprintf("the %s may have reached the bank, its outcome is unknown: %v; do not charge again, check its status", e.Op, e.Err)
+	}
+	return fmt.Sprintf("the %s request may have reached the bank, no usable answer: %v; try again later", e.Op, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *UnknownError) Unwrap() error { return e.Err }
+
+// IsNotSent reports whether err is (or wraps) a *NotSentError.
+func IsNotSent(err error) bool {
+	var e *NotSentError
+	return errors.As(err, &e)
+}
+
+// IsRefused reports whether err is (or wraps) a *RefusedError.
+func IsRefused(err error) bool {
+	var e *RefusedError
+	return errors.As(err, &e)
+}
+
+// IsUnknown reports whether err is (or wraps) an *UnknownError.
+func IsUnknown(err error) bool {
+	var e *UnknownError
+	return errors.As(err, &e)
+}
+
+func isPayment(op string) bool { return op == opSale || op == opPreauth }
+
+// Operation names, as in errors and logs.
+const (
+	opSale     = "sale"
+	opPreauth  = "preauth"
+	opStatus   = "status"
+	opCloseDay = "close-day"
+)

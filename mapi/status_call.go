@@ -1,0 +1,123 @@
+package mapi
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+
+	"kassa/mapi/money"
+)
+
+// StatusRequest asks for the status of an order. PaynetOrderID may be empty
+// when the sale reply never arrived: the gateway then looks the order up by
+// ClientOrderID (a MAPI.md §4 decision).
+type StatusRequest struct {
+	ClientOrderID string // required
+	PaynetOrderID string // the paynet-order-id, when known
+	BySerial      string // by-request-sn: the status of one earlier request; usually empty
+}
+
+// StatusResult is a status-response (MAPI.md §4) with every card and receipt
+// field; fields the gateway left out are empty.
+type StatusResult struct {
+	Status Status
+	Amount money.Amount // zero when the reply has no amount or currency
+
+	PaynetOrderID, MerchantOrderID, SerialNumber string
+
+	LastFourDigits   string // last-four-digits
+	BIN              string // bin
+	CardType         string // card-type, e.g. VISA
+	CardholderName   string // cardholder-name
+	ApprovalCode     string // approval-code
+	ProcessorRRN     string // processor-rrn
+	ReceiptID        string // receipt-id
+	TerminalID       string // terminal-id
+	OrderStage       string // order-stage, e.g. sale_approved
+	TransactionType  string // transaction-type, e.g. sale
+	ProcessingDate   string // paynet-processing-date
+	AuthResponseCode string // auth-response-code
+	Descriptor       string // descriptor
+	ErrorMessage     string // error-message: the reason of a decline or error
+	ErrorCode        string // error-code
+
+	Raw url.Values // the whole reply
+}
+
+// Status asks the gateway for an order's status (/api/v2/status, SHA-1
+// control). An order the gateway does not know is a *RefusedError whose
+// NotFound is true.
+func (c *Client) Status(ctx context.Context, req StatusRequest) (_ *StatusResult, err error) {
+	l := c.track(ctx, opStatus, req.ClientOrderID)
+	defer func() { l.done(err) }()
+	if strings.TrimSpace(req.ClientOrderID) == "" {
+		return nil, notSent(opStatus, "no client order id")
+	}
+	form := url.Values{
+		"login":          {c.login},
+		"client_orderid": {req.ClientOrderID},
+		"control":        {StatusControl(c.login, req.ClientOrderID, req.PaynetOrderID, *c.key)},
+	}
+	if req.PaynetOrderID != "" {
+		form.Set("orderid", req.PaynetOrderID)
+	}
+	if req.BySerial != "" {
+		form.Set("by-request-sn", req.BySerial)
+	}
+	v, err := c.roundTrip(ctx, l, "api/v2/status", form, false)
+	if err != nil {
+		return nil, err
+	}
+	if t := v.Get("type"); t != "status-response" {
+		return nil, unknownReply(opStatus, "reply type %q, want status-response", clip(t))
+	}
+	r := &StatusResult{
+		Status:           Status(v.Get("status")),
+		PaynetOrderID:    v.Get("paynet-order-id"),
+		MerchantOrderID:  v.Get("merchant-order-id"),
+		SerialNumber:     v.Get("serial-number"),
+		LastFourDigits:   v.Get("last-four-digits"),
+		BIN:              v.Get("bin"),
+		CardType:         v.Get("card-type"),
+		CardholderName:   v.Get("cardholder-name"),
+		ApprovalCode:     v.Get("approval-code"),
+		ProcessorRRN:     v.Get("processor-rrn"),
+		ReceiptID:        v.Get("receipt-id"),
+		TerminalID:       v.Get("terminal-id"),
+		OrderStage:       v.Get("order-stage"),
+		TransactionType:  v.Get("transaction-type"),
+		ProcessingDate:   v.Get("paynet-processing-date"),
+		AuthResponseCode: v.Get("auth-response-code"),
+		Descriptor:       v.Get("descriptor"),
+		ErrorMessage:     v.Get("error-message"),
+		ErrorCode:        v.Get("error-code"),
+		Raw:              v,
+	}
+	switch {
+	case !r.Status.Valid():
+		return nil, unknownReply(opStatus, "status %q", clip(string(r.Status)))
+	case r.MerchantOrderID != "" && r.MerchantOrderID != req.ClientOrderID:
+		return nil, unknownReply(opStatus, "the reply is for order %q, not %q", clip(r.MerchantOrderID), req.ClientOrderID)
+	case req.PaynetOrderID != "" && r.PaynetOrderID != "" && r.PaynetOrderID != req.PaynetOrderID:
+		return nil, unknownReply(opStatus, "the reply is for gateway order %q, not %q", clip(r.PaynetOrderID), req.PaynetOrderID)
+	}
+	if amt, cur := v.Get("amount"), v.Get("currency"); amt != "" && cur != "" {
+		a, perr := parseWireAmount(amt, cur)
+		if perr != nil {
+			return nil, unknownReply(opStatus, "amount %q %q: %v", clip(amt), clip(cur), perr)
+		}
+		r.Amount = a
+	}
+	return r, nil
+}
+
+// parseWireAmount reads a major-unit amount of the gateway's replies; unlike
+// money.Parse it accepts zero ("0", "0.00").
+func parseWireAmount(s, cur string) (money.Amount, error) {
+	a, err := money.Parse(s, cur)
+	if errors.Is(err, money.ErrZero) {
+		return money.Amount{Currency: cur}, nil
+	}
+	return a, err
+}
