@@ -99,6 +99,12 @@ func loadState(path string) (*state, error) {
 			return nil, errors.New("data file has an order without an id or a repeated id")
 		}
 		seen[o.ClientOrderID] = true
+		if o.PANLength < 12 || o.PANLength > 19 || len(o.First6) != 6 || len(o.Last4) != 4 || o.Scale < 0 {
+			return nil, fmt.Errorf("order %s has malformed card fields", o.ClientOrderID)
+		}
+		if _, err := money.Exponent(o.Currency); err != nil {
+			return nil, fmt.Errorf("order %s: %w", o.ClientOrderID, err)
+		}
 		sc, ok := scenarioNamed(o.Scenario)
 		if !ok {
 			return nil, fmt.Errorf("order %s has unknown scenario %q", o.ClientOrderID, o.Scenario)
@@ -110,10 +116,12 @@ func loadState(path string) (*state, error) {
 			}
 		}
 	}
+	closes := map[string]bool{}
 	for _, c := range st.Closes {
-		if c == nil || c.RequestID == "" {
-			return nil, errors.New("data file has a close-day without an id")
+		if c == nil || c.RequestID == "" || closes[c.RequestID] {
+			return nil, errors.New("data file has a close-day without an id or a repeated id")
 		}
+		closes[c.RequestID] = true
 	}
 	return &st, nil
 }
