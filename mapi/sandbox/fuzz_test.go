@@ -19,7 +19,9 @@ import (
 // noNetwork is a callback client that never leaves the process: fuzzed
 // callback URLs must not reach any address.
 var noNetwork = &http.Client{Transport: &http.Transport{
-	DialContext: func(context.Context, string, string) (net.Conn, error) { return nil, errors.New("no network in fuzzing") },
+	DialContext: func(context.Context, string, string) (net.Conn, error) {
+		return nil, errors.New("no network in fuzzing")
+	},
 }}
 
 // FuzzRequest feeds arbitrary bodies, correctly signed (OAuth for sale and

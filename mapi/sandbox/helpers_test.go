@@ -256,9 +256,9 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 
 // hook is a callback receiver on loopback.
 type hook struct {
-	mu    sync.Mutex
-	got   []hit
-	fail  int // answer 500 to this many requests first
+	mu   sync.Mutex
+	got  []hit
+	fail int // answer 500 to this many requests first
 }
 
 type hit struct {

@@ -597,7 +597,7 @@ func TestRestart(t *testing.T) {
 	}
 	g1 := &gw{t: t, run: run1, login: DefaultLogin, key: DefaultKey, ep: DefaultEndpoint, client: &http.Client{}}
 	slow := g1.sale("sale", "rs-slow", "20.00", "4000000000000077", "server_callback_url", cb.URL) // approved after 2 s
-	g1.sale("sale", "rs-fast", "30.00", "4111111111111111", "server_callback_url", cb.URL)          // 100 ms
+	g1.sale("sale", "rs-fast", "30.00", "4111111111111111", "server_callback_url", cb.URL)         // 100 ms
 	waitFor(t, 3*time.Second, "failing callback attempts", func() bool { return len(h.hits("rs-fast")) >= 2 })
 	if g1.status("rs-slow", "").Get("status") != "processing" {
 		t.Fatal("slow card not processing")
