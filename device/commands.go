@@ -82,7 +82,7 @@ func BatteryStatus() Command {
 func Abort() Command { return Command{Name: "ABORT", CLA: 0xD0, INS: 0xFF} }
 
 // MaxDisplayText is the longest DISPLAY TEXT data (Lc ≤ 249).
-const MaxDisplayText = 249
+const MaxDisplayText = MaxLc
 
 // DisplayText is DISPLAY TEXT in the four-row layout with backlight and
 // UTF-8 (P1 00, P2 81). Lines are separated by "\n". The text must be 1-249

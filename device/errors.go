@@ -55,9 +55,9 @@ func (e *linkError) Unwrap() error { return e.cause }
 // failed; the session stays usable.
 type StatusError struct {
 	Command string
-	SW      uint16
+	SW      SW
 }
 
 func (e *StatusError) Error() string {
-	return fmt.Sprintf("card reader refused %s: status %04X (%s)", e.Command, e.SW, swMeaning(e.SW))
+	return fmt.Sprintf("card reader refused %s: status %s", e.Command, e.SW)
 }

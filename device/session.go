@@ -19,7 +19,7 @@ import (
 
 // nadRestTimeout is the §2 rule: the rest of a packet must arrive within
 // 1 s of its NAD.
-const nadRestTimeout = time.Second
+const nadRestTimeout = PacketTimeout
 
 // message is one reassembled message from the reader.
 type rxMessage struct {
@@ -114,7 +114,7 @@ func (s *session) readLoop() {
 			s.fail(&linkError{cause: err})
 			return
 		}
-		if m.nad != nadMPI {
+		if m.nad != NADMPI {
 			// A Miura retail base (RPI): reassembled, then discarded [OD].
 			s.log.Debug("reader: discarded message from NAD 02", "len", len(m.apdu))
 			continue
@@ -170,30 +170,30 @@ func (s *session) transact(ctx context.Context, c Command) ([]byte, error) {
 	s.cmdMu.Lock()
 	defer s.cmdMu.Unlock()
 	body, sw, err := s.roundTrip(c)
-	if err == nil && sw == swNotAllowed && c.retryAfterAbortSW {
+	if err == nil && sw == SWNotAllowed && c.retryAfterAbortSW {
 		s.log.Info("reader: command not allowed in this state, sending ABORT and retrying once", "cmd", c.Name)
 		if _, asw, aerr := s.roundTrip(Abort()); aerr != nil {
 			return nil, aerr
-		} else if asw != swOK {
-			s.log.Warn("reader: ABORT refused", "sw", fmt.Sprintf("%04X", asw))
+		} else if asw != SWSuccess {
+			s.log.Warn("reader: ABORT refused", "sw", asw.String())
 		}
 		body, sw, err = s.roundTrip(c)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if sw != swOK && !c.NoResponse {
+	if sw != SWSuccess && !c.NoResponse {
 		return nil, &StatusError{Command: c.Name, SW: sw}
 	}
 	return body, nil
 }
 
-func (s *session) roundTrip(c Command) (body []byte, sw uint16, err error) {
+func (s *session) roundTrip(c Command) (body []byte, sw SW, err error) {
 	start := time.Now()
 	if c.NoResponse {
 		err = s.send(c)
 		s.log.Debug("reader: sent", "cmd", c.Name, "err", err)
-		return nil, swOK, err
+		return nil, SWSuccess, err
 	}
 	s.pendMu.Lock()
 	s.pending = true
@@ -215,7 +215,7 @@ func (s *session) roundTrip(c Command) (body []byte, sw uint16, err error) {
 			s.fail(err)
 			return nil, 0, err
 		}
-		s.log.Debug("reader: response", "cmd", c.Name, "sw", fmt.Sprintf("%04X", sw), "took", time.Since(start))
+		s.log.Debug("reader: response", "cmd", c.Name, "sw", sw.String(), "took", time.Since(start))
 		return body, sw, nil
 	case <-s.done:
 		return nil, 0, s.err
@@ -318,5 +318,3 @@ func (t *timedReader) Read(p []byte) (int, error) {
 	t.buf = t.buf[n:]
 	return n, nil
 }
-
-var errPacketTimeout = errors.New("framing error: rest of packet not received within 1 s")
