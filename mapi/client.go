@@ -76,7 +76,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.SDKVersion == "" {
 		c.sdk = SDKVersionPrefix + DefaultSDKVersion
 	}
-	hc := http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// Idle connections are dropped well before a server's usual keep-alive
+	// timeout, so that a payment rarely meets a connection the server is
+	// closing (which would make its outcome unknown).
+	tr.IdleConnTimeout = 30 * time.Second
+	hc := http.Client{Transport: tr}
 	if cfg.HTTPClient != nil {
 		hc = *cfg.HTTPClient
 	}
@@ -118,6 +123,7 @@ type callLog struct {
 	typ, status string
 }
 
+// track starts the log record of one call.
 func (c *Client) track(ctx context.Context, op, orderID string) *callLog {
 	return &callLog{c: c, ctx: ctx, op: op, orderID: orderID, start: time.Now()}
 }

@@ -16,6 +16,7 @@ type NotSentError struct {
 	Err error  // the cause
 }
 
+// Error says what happened in words for the cashier.
 func (e *NotSentError) Error() string {
 	if isPayment(e.Op) {
 		return fmt.Sprintf("the %s was not sent to the bank, the card was not charged: %v; check the network and try again", e.Op, e.Err)
@@ -39,6 +40,7 @@ type RefusedError struct {
 	SerialNumber  string // serial-number of the refused request, when given
 }
 
+// Error says what happened in words for the cashier, with the gateway's message.
 func (e *RefusedError) Error() string {
 	var what string
 	switch {
@@ -72,6 +74,7 @@ type UnknownError struct {
 	Err        error  // the cause
 }
 
+// Error says what happened and what to do next, in words for the cashier.
 func (e *UnknownError) Error() string {
 	if isPayment(e.Op) {
 		return fmt.Sprintf("the %s may have reached the bank, its outcome is unknown: %v; do not charge again, check its status", e.Op, e.Err)
