@@ -14,3 +14,9 @@ var FontMono []byte
 //
 //go:embed fonts/DejaVuSansMono-Bold.ttf
 var FontMonoBold []byte
+
+// Icon is Kassa's application icon, 512×512 PNG (source: icon/kassa.svg);
+// the GUI sets it as the window icon.
+//
+//go:embed icon/kassa.png
+var Icon []byte
