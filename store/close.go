@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -113,33 +114,38 @@ func (j *Journal) BeginClose(requestID, currency string) (Batch, error) {
 	now := j.now()
 	var b Batch
 	err := j.update(func(tx *bolt.Tx) error {
-		if old, err := getBatch(tx, requestID); err == nil {
-			if old.Currency != currency {
-				return fmt.Errorf("close-day %s is for %s: %w", requestID, old.Currency, ErrExists)
-			}
-			b = old
-			return nil
-		}
-		totals, ids, err := openDay(tx, currency)
-		if err != nil {
-			return err
-		}
-		sort.Strings(ids)
-		t := totals[currency]
-		t.Currency = currency
-		b = Batch{RequestID: requestID, Currency: currency, Totals: t, Status: BatchPending,
-			CreatedAt: now, UpdatedAt: now, Payments: ids}
-		f := totalsFields(t)
-		f[FieldRequestID] = requestID
-		f["currency"] = currency
-		f["stage"] = BatchPending
-		f["payments"] = strconv.Itoa(len(ids))
-		if _, err := appendEvent(tx, &rec{Type: EventClose, At: now.UnixNano(), Fields: f}); err != nil {
-			return err
-		}
-		return putBatch(tx, &b)
+		var err error
+		b, err = beginCloseTx(tx, requestID, currency, now)
+		return err
 	})
 	return b, err
+}
+
+func beginCloseTx(tx *bolt.Tx, requestID, currency string, now time.Time) (Batch, error) {
+	if old, err := getBatch(tx, requestID); err == nil {
+		if old.Currency != currency {
+			return old, fmt.Errorf("close-day %s is for %s: %w", requestID, old.Currency, ErrExists)
+		}
+		return old, nil
+	}
+	totals, ids, err := openDay(tx, currency)
+	if err != nil {
+		return Batch{}, err
+	}
+	sort.Strings(ids)
+	t := totals[currency]
+	t.Currency = currency
+	b := Batch{RequestID: requestID, Currency: currency, Totals: t, Status: BatchPending,
+		CreatedAt: now, UpdatedAt: now, Payments: ids}
+	f := totalsFields(t)
+	f[FieldRequestID] = requestID
+	f["currency"] = currency
+	f["stage"] = BatchPending
+	f["payments"] = strconv.Itoa(len(ids))
+	if _, err := appendEvent(tx, &rec{Type: EventClose, At: now.UnixNano(), Fields: f}); err != nil {
+		return Batch{}, err
+	}
+	return b, putBatch(tx, &b)
 }
 
 // FinishClose journals the gateway's reply to a close-day request. Status

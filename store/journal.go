@@ -246,10 +246,18 @@ func validatePayment(p *Payment) error {
 // local date of CreatedAt (Options.Now when zero). It returns ErrExists when
 // the client_orderid was used before.
 func (j *Journal) Begin(p Payment) error {
-	if err := validatePayment(&p); err != nil {
+	now := j.now()
+	if err := prepare(&p, now); err != nil {
 		return err
 	}
-	now := j.now()
+	return j.update(func(tx *bolt.Tx) error { return beginTx(tx, &p, now) })
+}
+
+// prepare validates a new payment and sets its derived fields.
+func prepare(p *Payment, now time.Time) error {
+	if err := validatePayment(p); err != nil {
+		return err
+	}
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = now
 	}
@@ -258,31 +266,34 @@ func (j *Journal) Begin(p Payment) error {
 	p.Status = StatusPending
 	p.CloseBatch = ""
 	p.Events = nil
+	return nil
+}
+
+// beginTx journals a validated payment's intent in tx.
+func beginTx(tx *bolt.Tx, p *Payment, now time.Time) error {
 	id := []byte(p.ClientOrderID)
-	return j.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bPayments).Get(id) != nil {
-			return fmt.Errorf("payment %s: %w", p.ClientOrderID, ErrExists)
-		}
-		snap := p
-		ev, err := appendEvent(tx, &rec{Order: p.ClientOrderID, Type: EventIntent, At: now.UnixNano(),
-			Status: StatusPending, Payment: &snap})
-		if err != nil {
-			return err
-		}
-		if err := putPayment(tx, &p); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bDays).Put(join([]byte(p.Day), id), nil); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bCreated).Put(k8(ev.Seq), id); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bUnresolved).Put(id, nil); err != nil {
-			return err
-		}
-		return indexSearch(tx, &p)
-	})
+	if tx.Bucket(bPayments).Get(id) != nil {
+		return fmt.Errorf("payment %s: %w", p.ClientOrderID, ErrExists)
+	}
+	snap := *p
+	ev, err := appendEvent(tx, &rec{Order: p.ClientOrderID, Type: EventIntent, At: now.UnixNano(),
+		Status: StatusPending, Payment: &snap})
+	if err != nil {
+		return err
+	}
+	if err := putPayment(tx, p); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bDays).Put(join([]byte(p.Day), id), nil); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bCreated).Put(k8(ev.Seq), id); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bUnresolved).Put(id, nil); err != nil {
+		return err
+	}
+	return indexSearch(tx, p)
 }
 
 // Record appends an event to a payment and applies it. States only move
@@ -326,30 +337,9 @@ func (j *Journal) Apply(id string, ev Event) (Payment, Outcome, error) {
 		outcome Outcome
 	)
 	err := j.update(func(tx *bolt.Tx) error {
-		p, err := getPayment(tx, id, false)
-		if err != nil {
+		var err error
+		if outcome, err = applyTx(tx, id, ev, at); err != nil {
 			return err
-		}
-		outcome = decide(&p, ev)
-		switch outcome {
-		case OutcomeApplied:
-			if err := apply(tx, &p, ev, at); err != nil {
-				return err
-			}
-		case OutcomeConflict:
-			f := map[string]string{}
-			for k, v := range ev.Fields {
-				f[k] = v
-			}
-			f["reported_type"] = string(ev.Type)
-			f["journaled_status"] = string(p.Status)
-			if p.PaynetOrderID != "" {
-				f["journaled_paynet_order_id"] = p.PaynetOrderID
-			}
-			if _, err := appendEvent(tx, &rec{Order: id, Type: EventAlert, At: at.UnixNano(),
-				Status: ev.Status, Fields: f}); err != nil {
-				return err
-			}
 		}
 		out, err = getPayment(tx, id, true)
 		return err
@@ -366,7 +356,35 @@ func (j *Journal) Apply(id string, ev Event) (Payment, Outcome, error) {
 	return out, outcome, nil
 }
 
-var rank = map[Status]int{StatusPending: 0, StatusSent: 1, StatusAccepted: 2, StatusUnknown: 3}
+// applyTx decides and stores one event in tx.
+func applyTx(tx *bolt.Tx, id string, ev Event, at time.Time) (Outcome, error) {
+	p, err := getPayment(tx, id, false)
+	if err != nil {
+		return "", err
+	}
+	outcome := decide(&p, ev)
+	switch outcome {
+	case OutcomeApplied:
+		if err := apply(tx, &p, ev, at); err != nil {
+			return "", err
+		}
+	case OutcomeConflict:
+		f := map[string]string{}
+		for k, v := range ev.Fields {
+			f[k] = v
+		}
+		f["reported_type"] = string(ev.Type)
+		f["journaled_status"] = string(p.Status)
+		if p.PaynetOrderID != "" {
+			f["journaled_paynet_order_id"] = p.PaynetOrderID
+		}
+		if _, err := appendEvent(tx, &rec{Order: id, Type: EventAlert, At: at.UnixNano(),
+			Status: ev.Status, Fields: f}); err != nil {
+			return "", err
+		}
+	}
+	return outcome, nil
+}
 
 // decide classifies ev against the payment's current state.
 func decide(p *Payment, ev Event) Outcome {

@@ -141,7 +141,11 @@ func Open(path string, opts Options) (j *Journal, err error) {
 			j, err = nil, &CorruptError{Path: path, Err: fmt.Errorf("unreadable file: %v", r)}
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, ReadOnly: opts.ReadOnly})
+	bo := &bolt.Options{Timeout: opts.LockTimeout, ReadOnly: opts.ReadOnly}
+	if opts.noSync {
+		bo.NoGrowSync, bo.NoFreelistSync, bo.FreelistType = true, true, bolt.FreelistMapType
+	}
+	db, err = bolt.Open(path, 0o600, bo)
 	if err != nil {
 		db = nil
 		switch {
@@ -155,6 +159,9 @@ func Open(path string, opts Options) (j *Journal, err error) {
 		return nil, err
 	}
 	db.NoSync = opts.noSync
+	if opts.noSync {
+		db.AllocSize = 256 << 20
+	}
 	j = &Journal{db: db, path: path, opts: opts, log: log}
 	if err := j.init(); err != nil {
 		_ = db.Close()

@@ -1,0 +1,389 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"kassa/mapi/money"
+	"kassa/store"
+)
+
+func init() {
+	register(Command{Name: "journal", Summary: "list, show, verify and export the payment journal", Run: runJournal})
+}
+
+const journalUsage = `Usage: kassa journal <subcommand> [flags]
+
+Reads the payment journal (read-only). Subcommands:
+  list [--day YYYY-MM-DD] [--n N]                 payments of a business day, or the latest N
+  show CLIENT_ORDERID                             one payment and its events
+  verify                                          check the hash chain; exit 2 if it is broken
+  export --format csv|json [--from D] [--to D]    payments for accountants and auditors
+
+Every subcommand takes:
+  --journal PATH   the journal file (default $KASSA_DATA_DIR/journal.db,
+                   data dir default: the user config dir + /kassa)
+  --demo           the demo journal (demo-journal.db in the same dir)
+
+The journal is locked while Kassa runs; close Kassa first.
+`
+
+func runJournal(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, journalUsage)
+		return 1
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, journalUsage)
+		return 0
+	case "list":
+		return journalList(args[1:], stdout, stderr)
+	case "show":
+		return journalShow(args[1:], stdout, stderr)
+	case "verify":
+		return journalVerify(args[1:], stdout, stderr)
+	case "export":
+		return journalExport(ctx, args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "kassa journal: unknown subcommand %q\n\n%s", args[0], journalUsage)
+	return 1
+}
+
+// journalFlags are the flags every journal subcommand takes.
+type journalFlags struct {
+	path string
+	demo bool
+}
+
+func newJournalFlags(name, usage string, stderr io.Writer) (*flag.FlagSet, *journalFlags) {
+	fs := flag.NewFlagSet("journal "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	jf := &journalFlags{}
+	fs.StringVar(&jf.path, "journal", "", "journal file `PATH` (default $KASSA_DATA_DIR/journal.db)")
+	fs.BoolVar(&jf.demo, "demo", false, "use the demo journal (demo-journal.db)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: kassa journal %s\n\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs, jf
+}
+
+// journalParse parses args; done means exit with code (0 for --help).
+func journalParse(fs *flag.FlagSet, args []string) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, true
+		}
+		return 1, true
+	}
+	return 0, false
+}
+
+// journalFile returns the journal file Kassa uses: $KASSA_DATA_DIR (default
+// os.UserConfigDir()/kassa) + journal.db, or demo-journal.db in demo mode.
+func journalFile(demo bool) (string, error) {
+	dir := os.Getenv("KASSA_DATA_DIR")
+	if dir == "" {
+		cfg, err := os.UserConfigDir()
+		if err != nil {
+			return "", fmt.Errorf("no data directory: set KASSA_DATA_DIR (%v)", err)
+		}
+		dir = filepath.Join(cfg, "kassa")
+	}
+	name := "journal.db"
+	if demo {
+		name = "demo-journal.db"
+	}
+	return filepath.Join(dir, name), nil
+}
+
+// open opens the journal read-only. On failure it prints why and returns the
+// exit code: 2 for a damaged journal, 1 otherwise.
+func (jf *journalFlags) open(stderr io.Writer) (*store.Journal, int) {
+	path := jf.path
+	if path == "" {
+		var err error
+		if path, err = journalFile(jf.demo); err != nil {
+			fmt.Fprintln(stderr, "kassa journal:", err)
+			return nil, 1
+		}
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(stderr, "kassa journal: there is no journal at %s (no payment was taken there yet)\n", path)
+		return nil, 1
+	}
+	j, err := store.Open(path, store.Options{ReadOnly: true, LockTimeout: time.Second})
+	if err != nil {
+		fmt.Fprintln(stderr, "kassa journal:", err)
+		var ce *store.CorruptError
+		if errors.As(err, &ce) {
+			return nil, 2
+		}
+		if errors.Is(err, store.ErrLocked) {
+			fmt.Fprintln(stderr, "Close Kassa, then run this command again.")
+		}
+		return nil, 1
+	}
+	return j, 0
+}
+
+func journalCheckDay(name, d string, stderr io.Writer) bool {
+	if d == "" {
+		return true
+	}
+	if _, err := time.Parse("2006-01-02", d); err != nil {
+		fmt.Fprintf(stderr, "kassa journal: --%s %q is not a date (YYYY-MM-DD)\n", name, d)
+		return false
+	}
+	return true
+}
+
+func journalAmount(p store.Payment) string {
+	return money.FormatMinor(p.AmountMinor, p.Currency) + " " + p.Currency
+}
+
+func journalList(args []string, stdout, stderr io.Writer) int {
+	fs, jf := newJournalFlags("list", "list [--day YYYY-MM-DD] [--n N] [--journal PATH] [--demo]", stderr)
+	day := fs.String("day", "", "business `DATE` (YYYY-MM-DD) to list; default: the latest payments")
+	n := fs.Int("n", 50, "how many of the latest payments to list without --day")
+	if code, done := journalParse(fs, args); done {
+		return code
+	}
+	if fs.NArg() != 0 || *n <= 0 || !journalCheckDay("day", *day, stderr) {
+		fs.Usage()
+		return 1
+	}
+	j, code := jf.open(stderr)
+	if j == nil {
+		return code
+	}
+	defer j.Close()
+	var ps []store.Payment
+	var err error
+	if *day != "" {
+		ps, err = j.ByDay(*day)
+	} else {
+		ps, err = j.Latest(*n)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "kassa journal:", err)
+		return 1
+	}
+	if len(ps) == 0 {
+		fmt.Fprintln(stdout, "No payments.")
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CREATED\tCLIENT_ORDERID\tKIND\tSTATUS\tAMOUNT\tCARD\tAPPROVAL\tGATEWAY ID")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.CreatedAt.Local().Format("2006-01-02 15:04:05"),
+			p.ClientOrderID, p.Kind, p.Status, journalAmount(p), journalDash(p.MaskedPAN), journalDash(p.ApprovalCode), journalDash(p.PaynetOrderID))
+	}
+	_ = tw.Flush()
+	return 0
+}
+
+func journalDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func journalShow(args []string, stdout, stderr io.Writer) int {
+	fs, jf := newJournalFlags("show", "show CLIENT_ORDERID [--journal PATH] [--demo]", stderr)
+	// Accept the id before or after the flags.
+	var id string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+	}
+	if code, done := journalParse(fs, args); done {
+		return code
+	}
+	if id == "" && fs.NArg() == 1 {
+		id = fs.Arg(0)
+	} else if fs.NArg() != 0 || id == "" {
+		fs.Usage()
+		return 1
+	}
+	j, code := jf.open(stderr)
+	if j == nil {
+		return code
+	}
+	defer j.Close()
+	p, err := j.Get(id)
+	if err != nil {
+		fmt.Fprintln(stderr, "kassa journal:", err)
+		return 1
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	row("Client order id", p.ClientOrderID)
+	row("Kind", string(p.Kind))
+	row("Status", string(p.Status))
+	row("Amount", journalAmount(p))
+	row("Business day", p.Day)
+	row("Created", p.CreatedAt.Local().Format(time.RFC3339))
+	row("Updated", p.UpdatedAt.Local().Format(time.RFC3339))
+	row("Card", p.MaskedPAN)
+	row("Scheme", p.CardScheme)
+	row("Reader", p.ReaderSerial)
+	row("KSN", p.KSN)
+	row("Terminal", p.TerminalID)
+	row("Cashier", p.CashierID)
+	row("Description", p.Description)
+	row("Gateway order id", p.PaynetOrderID)
+	row("Serial number", p.SerialNumber)
+	row("Approval code", p.ApprovalCode)
+	row("RRN", p.RRN)
+	row("Receipt id", p.ReceiptID)
+	row("Close-day", p.CloseBatch)
+	_ = tw.Flush()
+	fmt.Fprintln(stdout, "\nEvents:")
+	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	for _, e := range p.Events {
+		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\t%s\n", e.Seq, e.At.Local().Format("2006-01-02 15:04:05"), e.Type, e.Status, journalFieldsText(e.Fields))
+	}
+	_ = tw.Flush()
+	return 0
+}
+
+func journalFieldsText(f map[string]string) string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%q", k, f[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+func journalVerify(args []string, stdout, stderr io.Writer) int {
+	fs, jf := newJournalFlags("verify", "verify [--journal PATH] [--demo]\n\nChecks every event's hash and link; exits 0 if the journal is intact, 2 if not.", stderr)
+	if code, done := journalParse(fs, args); done {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return 1
+	}
+	j, code := jf.open(stderr)
+	if j == nil {
+		return code
+	}
+	defer j.Close()
+	head, n, err := j.Verify()
+	if err != nil {
+		fmt.Fprintf(stderr, "journal %s is NOT intact: %v\n(%d events checked before the problem; last good hash %s)\n", j.Path(), err, n, head)
+		return 2
+	}
+	fmt.Fprintf(stdout, "journal %s is intact\nevents: %d\nchain head: %s\n", j.Path(), n, head)
+	return 0
+}
+
+var journalCSVHeader = []string{"client_orderid", "business_day", "created_at", "updated_at", "kind", "status",
+	"amount", "currency", "masked_pan", "card_scheme", "reader_serial", "ksn", "terminal_id", "cashier_id",
+	"paynet_order_id", "serial_number", "approval_code", "rrn", "receipt_id", "close_batch", "description"}
+
+func journalCSVRow(p store.Payment) []string {
+	return []string{p.ClientOrderID, p.Day, p.CreatedAt.Local().Format(time.RFC3339), p.UpdatedAt.Local().Format(time.RFC3339),
+		string(p.Kind), string(p.Status), money.FormatMinor(p.AmountMinor, p.Currency), p.Currency, p.MaskedPAN,
+		p.CardScheme, p.ReaderSerial, p.KSN, p.TerminalID, p.CashierID, p.PaynetOrderID, p.SerialNumber,
+		p.ApprovalCode, p.RRN, p.ReceiptID, p.CloseBatch, p.Description}
+}
+
+// journalExportPayment is a payment as exported in JSON: the journal record plus
+// the amount in major units.
+type journalExportPayment struct {
+	store.Payment
+	Amount string `json:"amount"`
+}
+
+func journalExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, jf := newJournalFlags("export", "export --format csv|json [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--journal PATH] [--demo]\n\n"+
+		"Writes the payments of the business days from..to (inclusive; default all) to standard output:\n"+
+		"CSV with a header row, or a JSON array (with each payment's events). Amounts are in major units.", stderr)
+	format := fs.String("format", "csv", "csv or json")
+	from := fs.String("from", "", "first business `DATE` (YYYY-MM-DD)")
+	to := fs.String("to", "", "last business `DATE` (YYYY-MM-DD)")
+	if code, done := journalParse(fs, args); done {
+		return code
+	}
+	if fs.NArg() != 0 || (*format != "csv" && *format != "json") || !journalCheckDay("from", *from, stderr) || !journalCheckDay("to", *to, stderr) {
+		fs.Usage()
+		return 1
+	}
+	if *from != "" && *to != "" && *from > *to {
+		fmt.Fprintf(stderr, "kassa journal: --from %s is after --to %s\n", *from, *to)
+		return 1
+	}
+	j, code := jf.open(stderr)
+	if j == nil {
+		return code
+	}
+	defer j.Close()
+	var err error
+	switch *format {
+	case "csv":
+		w := csv.NewWriter(stdout)
+		_ = w.Write(journalCSVHeader)
+		err = j.Walk(*from, *to, func(p store.Payment) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return w.Write(journalCSVRow(p))
+		})
+		w.Flush()
+		if err == nil {
+			err = w.Error()
+		}
+	case "json":
+		n := 0
+		_, _ = io.WriteString(stdout, "[")
+		err = j.Walk(*from, *to, func(p store.Payment) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			b, err := json.MarshalIndent(journalExportPayment{Payment: p, Amount: money.FormatMinor(p.AmountMinor, p.Currency)}, "  ", "  ")
+			if err != nil {
+				return err
+			}
+			sep := "\n  "
+			if n > 0 {
+				sep = ",\n  "
+			}
+			n++
+			_, err = io.WriteString(stdout, sep+string(b))
+			return err
+		})
+		if n > 0 {
+			_, _ = io.WriteString(stdout, "\n")
+		}
+		_, _ = io.WriteString(stdout, "]\n")
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "kassa journal: export:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,242 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+)
+
+// benchDir caches the large journals the benchmarks build, for one run.
+var (
+	benchMu    sync.Mutex
+	benchDir   string
+	benchFiles = map[int]string{}
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		_ = os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+func benchPayment(i int) Payment {
+	k := KindSale
+	if i%10 == 9 {
+		k = KindPreauth
+	}
+	return Payment{ClientOrderID: uuid.Must(uuid.NewV7()).String(), Kind: k, AmountMinor: int64(100 + i%997),
+		Currency: "RUB", MaskedPAN: fmt.Sprintf("401234****%04d", i%10000), CardScheme: "VISA",
+		ReaderSerial: "0123456789", KSN: "FFFF9876543210E00012", TerminalID: "T-0001", CashierID: "cashier-1"}
+}
+
+const benchDay = 5000 // payments in a business day
+
+// benchJournal returns a journal of size payments: size/5000 days, each
+// closed by a finished close-day except the last, which stays open. It is
+// built once per run with large NoSync transactions through the same
+// internal code as Begin, Record, BeginClose and FinishClose.
+func benchJournal(b *testing.B, size int) string {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if p, ok := benchFiles[size]; ok {
+		return p
+	}
+	if benchDir == "" {
+		d, err := os.MkdirTemp("", "kassa-store-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchDir = d
+	}
+	path := filepath.Join(benchDir, fmt.Sprintf("journal-%d.db", size))
+	start := time.Now()
+	j, err := Open(path, Options{noSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := time.Date(2025, 1, 1, 8, 0, 0, 0, time.Local)
+	days := size / benchDay
+	for d := 0; d < days; d++ {
+		day := base.AddDate(0, 0, d)
+		err := j.db.Update(func(tx *bolt.Tx) error {
+			var at time.Time
+			for i := 0; i < benchDay; i++ {
+				at = day.Add(time.Duration(i) * 5 * time.Second)
+				p := benchPayment(i)
+				if err := prepare(&p, at); err != nil {
+					return err
+				}
+				if err := beginTx(tx, &p, at); err != nil {
+					return err
+				}
+				final := Event{Type: EventFinal, Status: StatusApproved,
+					Fields: map[string]string{FieldApprovalCode: "A1B2C3", FieldRRN: "512345678901", FieldSource: "callback"}}
+				if i%20 == 7 {
+					final = Event{Type: EventFinal, Status: StatusDeclined, Fields: map[string]string{FieldReason: "declined by issuer"}}
+				}
+				for _, ev := range []Event{
+					{Type: EventSent},
+					{Type: EventAccepted, Fields: map[string]string{FieldPaynetOrderID: strconv.Itoa(d*benchDay + i + 1000000)}},
+					final,
+				} {
+					if _, err := applyTx(tx, p.ClientOrderID, ev, at.Add(time.Second)); err != nil {
+						return err
+					}
+				}
+			}
+			if d == days-1 {
+				return nil // the open day
+			}
+			bt, err := beginCloseTx(tx, fmt.Sprintf("close-%d", d), "RUB", at)
+			if err != nil {
+				return err
+			}
+			return finishClose(tx, &bt, BatchFinished, map[string]string{"status": "finished"}, at.UnixNano())
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		b.Fatal(err)
+	}
+	fi, _ := os.Stat(path)
+	b.Logf("built a %d-payment journal (%d MB) in %v", size, fi.Size()>>20, time.Since(start).Round(time.Millisecond))
+	benchFiles[size] = path
+	return path
+}
+
+// BenchmarkOpenDayTotals: open-day totals of a 5,000-payment day inside
+// journals of 100,000 and 1,000,000 payments, against the baseline of
+// computing the same totals by scanning every payment record.
+func BenchmarkOpenDayTotals(b *testing.B) {
+	for _, size := range []int{100_000, 1_000_000} {
+		if size > 100_000 && testing.Short() {
+			b.Logf("skipping the %d-payment journal in -short mode", size)
+			continue
+		}
+		path := benchJournal(b, size)
+		j, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		// 5,000 payments: 500 preauths, 250 declined sales, 4,250 approved sales.
+		want := Totals{Currency: "RUB", SaleCount: 4250, PreauthCount: 500}
+		b.Run(fmt.Sprintf("payments=%d/index", size), func(b *testing.B) {
+			for b.Loop() {
+				t, err := j.OpenDayTotals()
+				if err != nil || t["RUB"].SaleCount != want.SaleCount || t["RUB"].PreauthCount != want.PreauthCount {
+					b.Fatalf("totals %+v %v", t, err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("payments=%d/fullscan-baseline", size), func(b *testing.B) {
+			for b.Loop() {
+				t, err := fullScanTotals(j)
+				if err != nil || t["RUB"].SaleCount != want.SaleCount || t["RUB"].PreauthCount != want.PreauthCount {
+					b.Fatalf("totals %+v %v", t, err)
+				}
+			}
+		})
+		_ = j.Close()
+	}
+}
+
+// fullScanTotals is the baseline: the same totals without the index.
+func fullScanTotals(j *Journal) (map[string]Totals, error) {
+	out := map[string]Totals{}
+	err := j.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bPayments).ForEach(func(_, v []byte) error {
+			var p Payment
+			if err := json.Unmarshal(v, &p); err != nil {
+				return err
+			}
+			if p.Status != StatusApproved || p.CloseBatch != "" {
+				return nil
+			}
+			t := out[p.Currency]
+			t.Currency = p.Currency
+			addTo(&t, p.Kind, p.AmountMinor)
+			out[p.Currency] = t
+			return nil
+		})
+	})
+	return out, err
+}
+
+// beginBytes is how many key and value bytes one Begin writes.
+func beginBytes(p Payment) int {
+	_ = prepare(&p, time.Now())
+	pj, _ := json.Marshal(p)
+	snap := p
+	rj, _ := json.Marshal(&rec{Seq: 123456, Order: p.ClientOrderID, Type: EventIntent, At: time.Now().UnixNano(),
+		Status: StatusPending, Payment: &snap, Prev: Genesis})
+	id := len(p.ClientOrderID)
+	return id + len(pj) + // payment
+		8 + 64 + len(rj) + // event
+		id + 1 + 8 + // byorder
+		10 + 1 + id + // days
+		8 + id + // created
+		id + // unresolved
+		4 + 1 + id + // last4
+		8 + id + // amount
+		3 + 8 + 4 + 64 // meta seq, head
+}
+
+// BenchmarkBegin: Begin (one fsynced transaction: payment, intent event,
+// indexes, chain head) against the baseline of one raw fsynced bbolt Update
+// writing the same number of bytes under one key.
+func BenchmarkBegin(b *testing.B) {
+	size := beginBytes(benchPayment(1))
+	b.Run("journal", func(b *testing.B) {
+		j, err := Open(filepath.Join(b.TempDir(), "j.db"), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer j.Close()
+		ps := make([]Payment, b.N)
+		for i := range ps {
+			ps[i] = benchPayment(i)
+		}
+		b.SetBytes(int64(size))
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if err := j.Begin(ps[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("raw-bbolt-update", func(b *testing.B) {
+		db, err := bolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		_ = db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("raw")); return err })
+		val := make([]byte, size-36)
+		for i := range val {
+			val[i] = byte('a' + i%26)
+		}
+		keys := make([][]byte, b.N)
+		for i := range keys {
+			keys[i] = []byte(uuid.Must(uuid.NewV7()).String())
+		}
+		b.SetBytes(int64(size))
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("raw")).Put(keys[i], val) }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
