@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,7 +160,7 @@ func (s *Server) payment(q *request) reply {
 	if err := s.save(); err != nil {
 		s.mu.Lock()
 		delete(s.byClient, cid)
-		s.st.Orders = s.st.Orders[:len(s.st.Orders)-1]
+		s.st.Orders = slices.DeleteFunc(s.st.Orders, func(x *order) bool { return x == o })
 		serial := s.serialLocked()
 		s.mu.Unlock()
 		return reply{kv: [][2]string{{"type", "error"}, {"serial-number", serial}, {"merchant-order-id", cid},

@@ -16,7 +16,8 @@ const (
 	// order), then answers HTTP 500 instead of the reply.
 	FaultServerError
 	// FaultDrop lets the request take effect, then closes the connection
-	// without a reply.
+	// without a reply (panics with http.ErrAbortHandler, which net/http
+	// turns into a dropped connection).
 	FaultDrop
 )
 

@@ -414,7 +414,7 @@ func (s *Server) save() error {
 	return nil
 }
 
-// equalFold compares two secrets-derived strings in constant time.
+// constantEqual compares two strings derived from the key in constant time.
 func constantEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
