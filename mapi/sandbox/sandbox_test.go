@@ -889,3 +889,20 @@ func TestRoutes(t *testing.T) {
 		t.Errorf("huge body: %d", w.Code)
 	}
 }
+
+// TestDataFileWriteFails: when the data file cannot be written, the sale is
+// refused with type=error and leaves no order behind.
+func TestDataFileWriteFails(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "missing-dir", "sandbox.json")
+	g := start(t, Options{Instant: true, DataFile: file})
+	r := g.sale("sale", "nf-1", "1.00", "4111111111111111")
+	if r.Get("type") != "error" || r.Get("paynet-order-id") != "" || !strings.Contains(r.Get("error-message"), "nothing was charged") {
+		t.Fatalf("reply %v", r)
+	}
+	if _, ok := g.run.Server.Order("nf-1"); ok {
+		t.Fatal("order kept although it was not stored")
+	}
+	if v := g.status("nf-1", ""); v.Get("error-code") != "3" {
+		t.Errorf("status %v", v)
+	}
+}
