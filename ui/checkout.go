@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
@@ -27,11 +26,11 @@ type checkoutScreen struct {
 	digits   string // minor units as typed, no leading zeros
 	currency string
 
-	amount   *canvas.Text
-	currLbl  *canvas.Text
-	hint     *widget.Label
+	amount   *styledText
+	currLbl  *styledText
+	hint     *styledText
 	noticeBx *statusPanel
-	noticeTx *canvas.Text
+	noticeTx *styledText
 	saleBtn  *widget.Button
 	preBtn   *widget.Button
 	keys     map[string]*widget.Button
@@ -43,17 +42,17 @@ func newCheckoutScreen(u *UI) *checkoutScreen {
 	c := &checkoutScreen{
 		u:        u,
 		currency: u.eng.Snapshot().Currency,
-		amount:   text("0.00", 84, true, theme.ColorNameForeground),
+		amount:   text("0.00", 88, true, theme.ColorNameForeground),
 		currLbl:  text("", 30, true, colorMuted),
-		hint:     &widget.Label{Text: lang.L("Type the amount · Enter = Sale · F2 = Preauth · Esc = clear"), Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance},
+		hint:     text(lang.L("Type the amount · Enter = Sale · F2 = Preauth · Esc = clear"), 14, false, colorMuted),
 		noticeTx: text("", 16, true, colorOnStatus),
 		keys:     map[string]*widget.Button{},
 	}
 	if c.currency == "" {
 		c.currency = u.eng.Config().Currency
 	}
-	c.amount.Alignment = fyne.TextAlignTrailing
 	c.currLbl.Text = c.currency
+	c.hint.Alignment = fyne.TextAlignCenter
 
 	c.saleBtn = &widget.Button{Text: lang.L("SALE"), Icon: theme.ConfirmIcon(), Importance: widget.SuccessImportance, OnTapped: c.saleTapped}
 	c.preBtn = &widget.Button{Text: lang.L("PREAUTH"), Icon: theme.MailSendIcon(), Importance: widget.HighImportance, OnTapped: c.preauthTapped}
@@ -61,9 +60,8 @@ func newCheckoutScreen(u *UI) *checkoutScreen {
 	label := text(lang.L("Amount"), 18, false, colorMuted)
 	clear := &widget.Button{Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: c.clearTapped}
 	display := panel(colorCard, container.NewBorder(
-		container.NewHBox(label, layout.NewSpacer(), clear), nil, nil,
-		container.NewCenter(c.currLbl),
-		fixedHeight(110, container.NewStack(c.amount))))
+		container.NewHBox(label, layout.NewSpacer(), clear), nil, nil, nil,
+		fixedHeight(110, container.NewHBox(layout.NewSpacer(), c.amount, container.NewCenter(c.currLbl)))))
 
 	c.noticeBx = newStatusPanel(colorApproved, 8, container.NewPadded(c.noticeTx))
 	c.noticeBx.box.Hide()
@@ -82,10 +80,10 @@ func newCheckoutScreen(u *UI) *checkoutScreen {
 			grid.Add(b)
 		}
 	}
-	keypad := container.NewThemeOverride(grid, bigTextTheme{Theme: kassaTheme{}, text: 40})
+	keypad := container.NewThemeOverride(grid, bigTextTheme{text: 40})
 	actions := container.NewThemeOverride(
-		container.NewGridWithRows(2, c.saleBtn, c.preBtn),
-		bigTextTheme{Theme: kassaTheme{}, text: 30})
+		container.NewBorder(nil, fixedHeight(130, c.preBtn), nil, nil, c.saleBtn),
+		bigTextTheme{text: 34})
 
 	left := container.NewBorder(
 		container.NewVBox(display, c.hint, c.noticeBx.box), nil, nil, nil,
@@ -168,6 +166,7 @@ func (c *checkoutScreen) refresh() {
 	c.amount.Refresh()
 	if c.currLbl.Text != c.currency {
 		c.currLbl.Text = c.currency
+	c.hint.Alignment = fyne.TextAlignCenter
 		c.currLbl.Refresh()
 	}
 	if c.canPay() {
@@ -222,7 +221,7 @@ func (c *checkoutScreen) notice(msg string, bad bool) {
 	}
 	c.noticeTx.Text = msg
 	c.noticeTx.Refresh()
-	c.noticeBx.setColor(themeColor(col))
+	c.noticeBx.setColor(col)
 	c.noticeBx.box.Show()
 }
 

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"image/color"
 	"strconv"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
@@ -34,7 +32,7 @@ type closeDayScreen struct {
 	running bool
 	cancel  context.CancelFunc
 
-	title    *canvas.Text
+	title    *styledText
 	body     *fyne.Container
 	closeBtn *widget.Button
 	printBtn *widget.Button
@@ -148,15 +146,16 @@ func (c *closeDayScreen) warnings() fyne.CanvasObject {
 	if len(c.preview.Warnings) == 0 && len(c.preview.Unresolved) == 0 {
 		return nil
 	}
-	lines := container.NewVBox(text(lang.L("Before you close"), 20, true, colorOnStatus))
+	on := onColor(colorUnknown)
+	lines := container.NewVBox(text(lang.L("Before you close"), 20, true, on))
 	for _, w := range c.preview.Warnings {
-		lines.Add(wrapText(say(w), colorOnStatus))
+		lines.Add(wrapText(say(w), on))
 	}
 	for _, p := range c.preview.Unresolved {
-		lines.Add(wrapText(fmt.Sprintf("• %s  %s  %s  %s", clock(p.CreatedAt), money(p.Amount), p.MaskedPAN, statusText(p.Status)), colorOnStatus))
+		lines.Add(wrapText(fmt.Sprintf("• %s  %s  %s  %s", clock(p.CreatedAt), money(p.Amount), p.MaskedPAN, statusText(p.Status)), on))
 	}
 	if len(c.preview.Unresolved) > 0 {
-		lines.Add(wrapText(lang.L("These payments are not in the totals until the bank answers. Wait, or close anyway."), colorOnStatus))
+		lines.Add(wrapText(lang.L("These payments are not in the totals until the bank answers. Wait, or close anyway."), on))
 	}
 	return newStatusPanel(colorUnknown, 12, container.NewPadded(lines)).box
 }
@@ -245,9 +244,9 @@ func (c *closeDayScreen) showReport(r pos.CloseDayReport, err error) {
 	if err != nil && msg == "" {
 		msg = say(err.Error())
 	}
-	top := container.NewVBox(text(title, 26, true, colorOnStatus))
+	top := container.NewVBox(text(title, 26, true, onColor(head)))
 	if msg != "" {
-		top.Add(wrapText(msg, colorOnStatus))
+		top.Add(wrapText(msg, onColor(head)))
 	}
 	objs := []fyne.CanvasObject{newStatusPanel(head, 12, container.NewPadded(top)).box}
 	if len(r.Differences) > 0 {
@@ -286,17 +285,18 @@ func totalsTable(ours pos.Totals, theirs *pos.Totals, diffs []pos.Difference) fy
 		ours, their string
 	}
 	count := func(n int64) string { return strconv.FormatInt(n, 10) }
+	sum := func(a pos.Amount) string { return money(pos.Amount{Minor: a.Minor, Currency: cur}) }
 	rows := []row{
 		{"sale count", lang.L("Sales"), count(ours.SaleCount), ""},
-		{"sale sum", lang.L("Sales sum"), money(ours.SaleSum), ""},
+		{"sale sum", lang.L("Sales sum"), sum(ours.SaleSum), ""},
 		{"reversal count", lang.L("Reversals"), count(ours.ReversalCount), ""},
-		{"reversal sum", lang.L("Reversals sum"), money(ours.ReversalSum), ""},
+		{"reversal sum", lang.L("Reversals sum"), sum(ours.ReversalSum), ""},
 		{"preauth count", lang.L("Preauths"), count(ours.PreauthCount), ""},
-		{"preauth sum", lang.L("Preauths sum"), money(ours.PreauthSum), ""},
+		{"preauth sum", lang.L("Preauths sum"), sum(ours.PreauthSum), ""},
 	}
 	if theirs != nil {
-		rows[0].their, rows[1].their = count(theirs.SaleCount), money(theirs.SaleSum)
-		rows[2].their, rows[3].their = count(theirs.ReversalCount), money(theirs.ReversalSum)
+		rows[0].their, rows[1].their = count(theirs.SaleCount), sum(theirs.SaleSum)
+		rows[2].their, rows[3].their = count(theirs.ReversalCount), sum(theirs.ReversalSum)
 	}
 	cols := 2
 	if theirs != nil {
@@ -326,7 +326,8 @@ func totalsTable(ours pos.Totals, theirs *pos.Totals, diffs []pos.Difference) fy
 			}
 			l.Importance = widget.DangerImportance
 			l.TextStyle = fyne.TextStyle{Bold: true}
-			bg := canvas.NewRectangle(withAlpha(themeColor(colorDeclined), 0x30))
+			bg := newBox(colorDeclined, 4)
+			bg.Alpha = 0x30
 			return container.NewStack(bg, l)
 		}
 		g.Add(cell(r.name))
@@ -336,11 +337,6 @@ func totalsTable(ours pos.Totals, theirs *pos.Totals, diffs []pos.Difference) fy
 		}
 	}
 	return g
-}
-
-func withAlpha(c color.Color, a uint8) color.Color {
-	r, g, b, _ := c.RGBA()
-	return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), a}
 }
 
 func wrapText(s string, c fyne.ThemeColorName) fyne.CanvasObject {

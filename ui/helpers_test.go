@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"image/color"
 	"io"
 	"log/slog"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"kassa/pos"
 )
@@ -94,7 +96,7 @@ func newHarness(t *testing.T, tn tuning) *harness {
 	}
 
 	a := test.NewTempApp(t)
-	a.Settings().SetTheme(kassaTheme{})
+	a.Settings().SetTheme(fixedVariant{v: theme.VariantLight})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -186,4 +188,15 @@ func (h *harness) useCard(last4 string) {
 func (h *harness) enterPIN(pin string) {
 	h.typeKeys(pin)
 	h.press(fyne.KeyReturn)
+}
+
+// fixedVariant is Kassa's theme pinned to light or dark (the test app has
+// no OS preference); screenshots use the light one.
+type fixedVariant struct {
+	kassaTheme
+	v fyne.ThemeVariant
+}
+
+func (f fixedVariant) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	return f.kassaTheme.Color(n, f.v)
 }

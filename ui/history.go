@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
@@ -156,37 +155,36 @@ func (h *historyScreen) length() int { return len(h.rows) }
 // historyRow is one line of the list: status bar, time, card, amount, status.
 type historyRow struct {
 	widget.BaseWidget
-	bar    *canvas.Rectangle
+	bar    *box
 	when   *widget.Label
 	card   *widget.Label
 	amount *widget.Label
-	status *canvas.Text
+	status *styledText
 }
 
 func newHistoryRow() *historyRow {
 	r := &historyRow{
-		bar:    canvas.NewRectangle(themeColor(colorMuted)),
+		bar:    newBox(colorMuted, 3),
 		when:   &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}},
 		card:   &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Truncation: fyne.TextTruncateEllipsis},
 		amount: &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Alignment: fyne.TextAlignTrailing},
 		status: text("", 15, true, colorMuted),
 	}
-	r.bar.SetMinSize(fyne.NewSize(6, 30))
+	r.bar.Min = fyne.NewSize(6, 30)
 	r.ExtendBaseWidget(r)
 	return r
 }
 
 func (r *historyRow) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(container.NewBorder(nil, nil,
-		container.NewHBox(r.bar, r.when),
-		container.NewHBox(fixedWidth(150, r.amount), fixedWidth(130, container.NewCenter(r.status))),
+		container.NewHBox(r.bar, fixedWidth(56, r.when)),
+		container.NewHBox(fixedWidth(140, r.amount), fixedWidth(120, r.status)),
 		r.card))
 }
 
 func (r *historyRow) set(v pos.PaymentView) {
-	col := themeColor(statusColor(v.Status))
-	r.bar.FillColor = col
-	r.bar.Refresh()
+	col := statusColor(v.Status)
+	r.bar.SetColor(col)
 	r.when.SetText(v.CreatedAt.Local().Format("15:04"))
 	r.amount.SetText(money(v.Amount))
 	kind := ""
@@ -195,7 +193,7 @@ func (r *historyRow) set(v pos.PaymentView) {
 	}
 	r.card.SetText(kind + joinNonEmpty(v.MaskedPAN, v.CardScheme))
 	r.status.Text = statusText(v.Status)
-	r.status.Color = col
+	r.status.ColorName = col
 	r.status.Refresh()
 }
 
@@ -216,9 +214,10 @@ func (h *historyScreen) selectedRow(i widget.ListItemID) {
 // showDetail shows one payment and its journal events.
 func (h *historyScreen) showDetail(v pos.PaymentView) {
 	h.selected = v.ClientOrderID
-	head := newStatusPanel(statusColor(v.Status), 10, container.NewVBox(
-		text(statusText(v.Status)+" · "+kindText(v.Kind), 22, true, colorOnStatus),
-		text(money(v.Amount), 30, true, colorOnStatus)))
+	col := statusColor(v.Status)
+	head := newStatusPanel(col, 10, container.NewVBox(
+		text(statusText(v.Status)+" · "+kindText(v.Kind), 22, true, onColor(col)),
+		text(money(v.Amount), 30, true, onColor(col))))
 	info := kv(
 		[2]string{lang.L("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
 		[2]string{lang.L("What happened"), say(v.Reason)},

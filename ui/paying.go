@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
@@ -23,11 +22,11 @@ type payingScreen struct {
 	began    time.Time // when the payment began
 	stopTick chan struct{}
 
-	kind    *canvas.Text
-	amount  *canvas.Text
+	kind    *styledText
+	amount  *styledText
 	spinner *widget.Activity
-	stage   *canvas.Text
-	clock   *canvas.Text
+	stage   *styledText
+	clock   *styledText
 	card    *widget.Label
 	note    *widget.Label
 	cancel  *widget.Button
@@ -46,12 +45,12 @@ func newPayingScreen(u *UI) *payingScreen {
 		card:    &widget.Label{Alignment: fyne.TextAlignCenter, TextStyle: fyne.TextStyle{Monospace: true}},
 		note:    &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance},
 	}
-	for _, t := range []*canvas.Text{p.kind, p.amount, p.stage, p.clock} {
+	for _, t := range []*styledText{p.kind, p.amount, p.stage, p.clock} {
 		t.Alignment = fyne.TextAlignCenter
 	}
 	p.cancel = &widget.Button{Text: lang.L("Cancel (Esc)"), Icon: theme.CancelIcon(), Importance: widget.DangerImportance, OnTapped: p.cancelTapped}
 	cancel := container.NewThemeOverride(container.NewCenter(fixedWidth(320, fixedHeight(64, p.cancel))),
-		bigTextTheme{Theme: kassaTheme{}, text: 24})
+		bigTextTheme{text: 24})
 
 	content := container.NewVBox(
 		layout.NewSpacer(),

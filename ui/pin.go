@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
@@ -26,9 +25,9 @@ type pinScreen struct {
 	checking bool
 	attempt  int // bumps with every ask so a late answer is ignored
 
-	title  *canvas.Text
-	dots   *canvas.Text
-	msg    *canvas.Text
+	title  *styledText
+	dots   *styledText
+	msg    *styledText
 	okBtn  *widget.Button
 	cancel *widget.Button
 
@@ -42,7 +41,7 @@ func newPINScreen(u *UI) *pinScreen {
 		dots:  text("", 44, true, theme.ColorNameForeground),
 		msg:   text("", 18, true, colorDeclined),
 	}
-	for _, t := range []*canvas.Text{p.title, p.dots, p.msg} {
+	for _, t := range []*styledText{p.title, p.dots, p.msg} {
 		t.Alignment = fyne.TextAlignCenter
 	}
 	p.okBtn = &widget.Button{Text: lang.L("OK"), Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: p.okTapped}
@@ -60,7 +59,7 @@ func newPINScreen(u *UI) *pinScreen {
 			grid.Add(&widget.Button{Text: k, OnTapped: func() { p.typed(r) }})
 		}
 	}
-	keypad := container.NewThemeOverride(fixedWidth(360, fixedHeight(360, grid)), bigTextTheme{Theme: kassaTheme{}, text: 32})
+	keypad := container.NewThemeOverride(fixedWidth(360, fixedHeight(360, grid)), bigTextTheme{text: 32})
 	box := container.NewVBox(
 		p.title,
 		fixedHeight(64, panel(colorCard, container.NewCenter(p.dots))),

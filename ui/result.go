@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
@@ -28,8 +27,8 @@ type resultScreen struct {
 
 	header   *statusPanel
 	icon     *widget.Icon
-	title    *canvas.Text
-	amount   *canvas.Text
+	title    *styledText
+	amount   *styledText
 	details  *fyne.Container
 	reason   *widget.Label
 	advice   *widget.Label
@@ -68,7 +67,7 @@ func newResultScreen(u *UI) *resultScreen {
 	buttons := container.NewThemeOverride(
 		container.NewHBox(layout.NewSpacer(),
 			fixedHeight(56, r.checkBtn), fixedHeight(56, r.receiptBtn), fixedHeight(56, r.newBtn)),
-		bigTextTheme{Theme: kassaTheme{}, text: 20})
+		bigTextTheme{text: 20})
 	body := container.NewVBox(
 		r.header.box,
 		container.NewPadded(container.NewVBox(r.reason, r.advice, r.checking)),
@@ -161,8 +160,14 @@ func (r *resultScreen) showNotStarted(kind pos.Kind, amount pos.Amount, err erro
 }
 
 func (r *resultScreen) setHeader(status, title, sub string) {
-	r.header.setColor(themeColor(statusColor(status)))
-	r.icon.SetResource(theme.NewColoredResource(iconFor(status), colorOnStatus))
+	col := statusColor(status)
+	r.header.setColor(col)
+	r.icon.SetResource(theme.NewColoredResource(iconFor(status), onColor(col)))
+	r.title.ColorName, r.amount.ColorName = onColor(col), onColor(col)
+	r.title.TextSize = 44
+	if len([]rune(title)) > 18 {
+		r.title.TextSize = 32
+	}
 	r.title.Text = title
 	r.title.Refresh()
 	r.amount.Text = sub

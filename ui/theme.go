@@ -26,7 +26,7 @@ const (
 )
 
 func (kassaTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	dark := v == theme.VariantDark
+	dark := v != theme.VariantLight
 	switch n {
 	case colorApproved, theme.ColorNameSuccess:
 		if dark {
@@ -42,8 +42,11 @@ func (kassaTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color 
 		return color.NRGBA{0xf2, 0xa9, 0x00, 0xff}
 	case colorDemo:
 		return color.NRGBA{0xe8, 0x6a, 0x10, 0xff}
-	case colorOnStatus:
+	case colorOnStatus, theme.ColorNameForegroundOnSuccess, theme.ColorNameForegroundOnError,
+		theme.ColorNameForegroundOnPrimary:
 		return color.White
+	case theme.ColorNameForegroundOnWarning:
+		return color.NRGBA{0x20, 0x20, 0x20, 0xff}
 	case colorCard:
 		if dark {
 			return color.NRGBA{0x2a, 0x2d, 0x33, 0xff}
@@ -59,6 +62,11 @@ func (kassaTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color 
 			return color.NRGBA{0x3d, 0x8b, 0xfd, 0xff}
 		}
 		return color.NRGBA{0x1d, 0x5f, 0xd1, 0xff}
+	case theme.ColorNameButton:
+		if dark {
+			return color.NRGBA{0x34, 0x38, 0x40, 0xff}
+		}
+		return color.NRGBA{0xe6, 0xea, 0xf0, 0xff}
 	case theme.ColorNameFocus:
 		return color.NRGBA{0x3d, 0x8b, 0xfd, 0x60}
 	}
@@ -83,11 +91,25 @@ func (kassaTheme) Size(n fyne.ThemeSizeName) float32 {
 }
 
 // bigTextTheme enlarges text (and so buttons) inside a ThemeOverride: the
-// keypad's keys and the Sale and Preauth buttons.
+// keypad's keys and the Sale and Preauth buttons. Everything else comes from
+// the app's theme at the time of drawing, so the OS's light/dark switch
+// reaches the overridden widgets too.
 type bigTextTheme struct {
-	fyne.Theme
 	text float32
 }
+
+func (bigTextTheme) appTheme() fyne.Theme {
+	if a := fyne.CurrentApp(); a != nil && a.Settings().Theme() != nil {
+		return a.Settings().Theme()
+	}
+	return kassaTheme{}
+}
+
+func (t bigTextTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	return t.appTheme().Color(n, v)
+}
+func (t bigTextTheme) Font(s fyne.TextStyle) fyne.Resource     { return t.appTheme().Font(s) }
+func (t bigTextTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return t.appTheme().Icon(n) }
 
 func (t bigTextTheme) Size(n fyne.ThemeSizeName) float32 {
 	switch n {
@@ -98,10 +120,6 @@ func (t bigTextTheme) Size(n fyne.ThemeSizeName) float32 {
 	case theme.SizeNameInputRadius:
 		return 10
 	}
-	return t.Theme.Size(n)
+	return t.appTheme().Size(n)
 }
 
-// themeColor resolves a colour name in the current theme and variant.
-func themeColor(n fyne.ThemeColorName) color.Color {
-	return theme.Color(n)
-}

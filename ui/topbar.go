@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
@@ -21,9 +20,9 @@ type topBar struct {
 	u *UI
 
 	demoBadge   *fyne.Container
-	readerDot   *canvas.Circle
+	readerDot   *box
 	readerText  *widget.Label
-	gatewayDot  *canvas.Circle
+	gatewayDot  *box
 	gatewayText *widget.Label
 
 	checkoutBtn *widget.Button
@@ -37,9 +36,9 @@ type topBar struct {
 func newTopBar(u *UI) *topBar {
 	t := &topBar{
 		u:           u,
-		readerDot:   dot(themeColor(colorMuted)),
+		readerDot:   dot(colorMuted),
 		readerText:  &widget.Label{Text: lang.L("Reader")},
-		gatewayDot:  dot(themeColor(colorMuted)),
+		gatewayDot:  dot(colorMuted),
 		gatewayText: &widget.Label{Text: lang.L("Gateway")},
 	}
 	demo := text(lang.L("DEMO"), 16, true, colorOnStatus)
@@ -60,7 +59,7 @@ func newTopBar(u *UI) *topBar {
 	)
 	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.closeDayBtn, t.settingsBtn)
 	bar := container.NewHBox(left, layout.NewSpacer(), indicators, layout.NewSpacer(), nav)
-	bg := canvas.NewRectangle(themeColor(colorCard))
+	bg := newBox(colorCard, 0)
 	t.root = container.NewVBox(container.NewStack(bg, container.NewPadded(bar)), widget.NewSeparator())
 	return t
 }
@@ -75,13 +74,11 @@ func (t *topBar) update(s pos.Snapshot) {
 		t.demoBadge.Hide()
 	}
 	c, txt := readerIndicator(s.Reader)
-	t.readerDot.FillColor = themeColor(c)
-	t.readerDot.Refresh()
+	t.readerDot.SetColor(c)
 	t.readerText.SetText(txt)
 
 	c, txt = gatewayIndicator(s.Gateway, s.Demo)
-	t.gatewayDot.FillColor = themeColor(c)
-	t.gatewayDot.Refresh()
+	t.gatewayDot.SetColor(c)
 	t.gatewayText.SetText(txt)
 
 	cur := t.u.current
@@ -171,7 +168,7 @@ func (t *topBar) settingsTapped() {
 type bannerBar struct {
 	u        *UI
 	panel    *statusPanel
-	msg      *canvas.Text
+	msg      *styledText
 	override *widget.Button
 	root     *fyne.Container
 }
@@ -193,14 +190,17 @@ func (b *bannerBar) update(s pos.Snapshot) {
 	switch {
 	case s.Stage == pos.StageStarting || s.Stage == pos.StageRecovering:
 		b.msg.Text = stageText(s.Stage) + "…"
-		b.panel.setColor(themeColor(theme.ColorNamePrimary))
+		b.msg.ColorName = colorOnStatus
+		b.panel.setColor(theme.ColorNamePrimary)
 	case s.Blocked:
 		b.msg.Text = lang.L("An earlier payment's result is not known — new payments are blocked until it resolves.")
-		b.panel.setColor(themeColor(colorUnknown))
+		b.msg.ColorName = onColor(colorUnknown)
+		b.panel.setColor(colorUnknown)
 		b.override.Show()
 	case s.Unresolved > 0:
 		b.msg.Text = fmt.Sprintf(lang.L("Payments with unknown result: %d — Kassa keeps checking with the bank."), s.Unresolved)
-		b.panel.setColor(themeColor(colorUnknown))
+		b.msg.ColorName = onColor(colorUnknown)
+		b.panel.setColor(colorUnknown)
 	default:
 		b.root.Hide()
 		return

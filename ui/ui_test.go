@@ -115,7 +115,7 @@ func TestDeclinedCardShowsReasonInRed(t *testing.T) {
 	if h.u.result.title.Text != "DECLINED" {
 		t.Errorf("title %q", h.u.result.title.Text)
 	}
-	if h.u.result.header.bg.FillColor != themeColor(colorDeclined) {
+	if h.u.result.header.bg.ColorName != colorDeclined {
 		t.Errorf("declined header is not red")
 	}
 	if h.u.result.reason.Text == "" || h.u.result.advice.Text == "" {
@@ -144,14 +144,14 @@ func TestUnknownPaymentResolvesOnScreen(t *testing.T) {
 	if !strings.Contains(h.u.result.title.Text, "DO NOT CHARGE AGAIN") {
 		t.Errorf("unknown title %q", h.u.result.title.Text)
 	}
-	if h.u.result.header.bg.FillColor != themeColor(colorUnknown) {
+	if h.u.result.header.bg.ColorName != colorUnknown {
 		t.Errorf("unknown header is not amber")
 	}
 	// No touching: the screen changes by itself.
 	h.waitFor(60*time.Second, "the unknown payment resolves on screen", func() bool {
 		return h.u.current == h.u.result && h.u.result.view_.Status == "approved"
 	})
-	if h.u.result.title.Text != "APPROVED" || h.u.result.header.bg.FillColor != themeColor(colorApproved) {
+	if h.u.result.title.Text != "APPROVED" || h.u.result.header.bg.ColorName != colorApproved {
 		t.Errorf("resolved screen: %q", h.u.result.title.Text)
 	}
 }

@@ -17,48 +17,149 @@ import (
 	"kassa/pos"
 )
 
-// text makes a canvas text of a size and style in a theme colour.
-func text(s string, size float32, bold bool, c fyne.ThemeColorName) *canvas.Text {
-	t := canvas.NewText(s, themeColor(c))
-	t.TextSize = size
-	t.TextStyle = fyne.TextStyle{Bold: bold}
+// styledText is a text whose colour is a theme colour name, so it follows
+// the OS switching between light and dark while Kassa runs (Fyne refreshes
+// widgets on a theme change; plain canvas objects keep their colour).
+type styledText struct {
+	widget.BaseWidget
+	Text      string
+	TextSize  float32
+	Bold      bool
+	Mono      bool
+	ColorName fyne.ThemeColorName
+	Alignment fyne.TextAlign
+}
+
+// text makes a styled text of a size and style in a theme colour.
+func text(s string, size float32, bold bool, c fyne.ThemeColorName) *styledText {
+	t := &styledText{Text: s, TextSize: size, Bold: bold, ColorName: c}
+	t.ExtendBaseWidget(t)
 	return t
+}
+
+// SetText changes the text.
+func (t *styledText) SetText(s string) {
+	if t.Text != s {
+		t.Text = s
+		t.Refresh()
+	}
+}
+
+// SetColor changes the colour.
+func (t *styledText) SetColor(c fyne.ThemeColorName) {
+	if t.ColorName != c {
+		t.ColorName = c
+		t.Refresh()
+	}
+}
+
+func (t *styledText) CreateRenderer() fyne.WidgetRenderer {
+	r := &styledTextRenderer{t: t, c: canvas.NewText("", color.Black)}
+	r.Refresh()
+	return r
+}
+
+type styledTextRenderer struct {
+	t *styledText
+	c *canvas.Text
+}
+
+func (r *styledTextRenderer) Layout(s fyne.Size)           { r.c.Resize(s) }
+func (r *styledTextRenderer) MinSize() fyne.Size           { return r.c.MinSize() }
+func (r *styledTextRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.c} }
+func (r *styledTextRenderer) Destroy()                     {}
+func (r *styledTextRenderer) Refresh() {
+	r.c.Text = r.t.Text
+	r.c.TextSize = r.t.TextSize
+	r.c.TextStyle = fyne.TextStyle{Bold: r.t.Bold, Monospace: r.t.Mono}
+	r.c.Alignment = r.t.Alignment
+	r.c.Color = colorOf(r.t, r.t.ColorName, 0)
+	r.c.Refresh()
+}
+
+// colorOf resolves a theme colour for a widget in the current variant; a
+// non-zero alpha replaces the colour's own.
+func colorOf(w fyne.Widget, n fyne.ThemeColorName, alpha uint8) color.Color {
+	c := theme.CurrentForWidget(w).Color(n, fyne.CurrentApp().Settings().ThemeVariant())
+	if alpha != 0 {
+		r, g, b, _ := c.RGBA()
+		return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), alpha}
+	}
+	return c
+}
+
+// box is a (rounded) rectangle filled with a theme colour.
+type box struct {
+	widget.BaseWidget
+	ColorName fyne.ThemeColorName
+	Radius    float32
+	Alpha     uint8 // 0: the colour's own
+	Min       fyne.Size
+}
+
+func newBox(c fyne.ThemeColorName, radius float32) *box {
+	b := &box{ColorName: c, Radius: radius}
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// SetColor changes the fill colour.
+func (b *box) SetColor(c fyne.ThemeColorName) {
+	if b.ColorName != c {
+		b.ColorName = c
+		b.Refresh()
+	}
+}
+
+func (b *box) CreateRenderer() fyne.WidgetRenderer {
+	r := &boxRenderer{b: b, r: canvas.NewRectangle(color.Transparent)}
+	r.Refresh()
+	return r
+}
+
+type boxRenderer struct {
+	b *box
+	r *canvas.Rectangle
+}
+
+func (r *boxRenderer) Layout(s fyne.Size)           { r.r.Resize(s) }
+func (r *boxRenderer) MinSize() fyne.Size           { return r.b.Min }
+func (r *boxRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.r} }
+func (r *boxRenderer) Destroy()                     {}
+func (r *boxRenderer) Refresh() {
+	r.r.FillColor = colorOf(r.b, r.b.ColorName, r.b.Alpha)
+	r.r.CornerRadius = r.b.Radius
+	r.r.Refresh()
 }
 
 // panel puts content on a rounded background of a theme colour.
 func panel(bg fyne.ThemeColorName, content fyne.CanvasObject) *fyne.Container {
-	r := canvas.NewRectangle(themeColor(bg))
-	r.CornerRadius = 12
-	return container.NewStack(r, container.NewPadded(container.NewPadded(content)))
+	return container.NewStack(newBox(bg, 12), container.NewPadded(container.NewPadded(content)))
 }
 
 // statusPanel is a panel whose colour changes (result screen, badges).
 type statusPanel struct {
-	bg  *canvas.Rectangle
+	bg  *box
 	box *fyne.Container
 }
 
 func newStatusPanel(bg fyne.ThemeColorName, radius float32, content fyne.CanvasObject) *statusPanel {
-	r := canvas.NewRectangle(themeColor(bg))
-	r.CornerRadius = radius
-	return &statusPanel{bg: r, box: container.NewStack(r, container.NewPadded(content))}
+	b := newBox(bg, radius)
+	return &statusPanel{bg: b, box: container.NewStack(b, container.NewPadded(content))}
 }
 
-func (p *statusPanel) setColor(c color.Color) {
-	p.bg.FillColor = c
-	p.bg.Refresh()
-}
+func (p *statusPanel) setColor(c fyne.ThemeColorName) { p.bg.SetColor(c) }
 
-// dot is a small filled circle used by the indicators.
-func dot(c color.Color) *canvas.Circle {
-	d := canvas.NewCircle(c)
-	d.Resize(fyne.NewSquareSize(12))
+// dot is the small round light of an indicator.
+func dot(c fyne.ThemeColorName) *box {
+	d := newBox(c, 6)
+	d.Min = fyne.NewSquareSize(12)
 	return d
 }
 
-// dotBox gives a dot a fixed size in a layout.
-func dotBox(d *canvas.Circle) fyne.CanvasObject {
-	return container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(12), d))
+// dotBox centres a dot vertically in a row.
+func dotBox(d *box) fyne.CanvasObject {
+	return container.NewCenter(d)
 }
 
 // errorPanel is a red message box: a title and the details.
@@ -124,6 +225,15 @@ func money(a pos.Amount) string {
 		return ""
 	}
 	return groupDigits(a.Major()) + " " + a.Currency
+}
+
+// onColor is the text colour that reads well on a status colour: dark on
+// amber, white on the others.
+func onColor(bg fyne.ThemeColorName) fyne.ThemeColorName {
+	if bg == colorUnknown {
+		return theme.ColorNameForegroundOnWarning
+	}
+	return colorOnStatus
 }
 
 // statusColor is the colour of a payment status.
