@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +48,14 @@ type Config struct {
 	Language       string        `json:"language,omitempty"`
 	CashierPINHash string        `json:"cashier_pin_hash,omitempty"`
 	ManagerPINHash string        `json:"manager_pin_hash,omitempty"`
+
+	// SimAutoSwipe is the simulated reader's auto-swipe delay (demo mode or
+	// Reader "sim"): 0 is the simulator's default (1.5 s), negative turns it
+	// off (swipe from the demo panel). Env KASSA_SIM_AUTOSWIPE.
+	SimAutoSwipe time.Duration `json:"-"`
+	// NoReader: do not open the card reader (headless commands that make no
+	// payment).
+	NoReader bool `json:"-"`
 
 	// ResultWait is how long Pay waits for a final answer after sending
 	// before it returns the payment as unknown (it keeps resolving in the
@@ -150,20 +159,39 @@ func applyEnv(cfg *Config) error {
 			*p = strings.TrimSpace(v)
 		}
 	}
-	if v := os.Getenv("KASSA_SALE_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
+	durs := []struct {
+		name string
+		dst  *time.Duration
+		neg  bool
+	}{
+		{"KASSA_SALE_TIMEOUT", &cfg.SaleTimeout, false},
+		// Advanced (mainly for tests): see the Config fields.
+		{"KASSA_RESULT_WAIT", &cfg.ResultWait, false},
+		{"KASSA_POLL_INTERVAL", &cfg.PollInterval, false},
+		{"KASSA_NOT_FOUND_GRACE", &cfg.NotFoundGrace, true},
+		{"KASSA_SIM_AUTOSWIPE", &cfg.SimAutoSwipe, true},
+	}
+	for _, d := range durs {
+		v := strings.TrimSpace(os.Getenv(d.name))
+		if v == "" {
+			continue
+		}
+		x, err := time.ParseDuration(v)
 		if err != nil {
 			// plain seconds
-			var n int
-			if _, err2 := fmt.Sscanf(v, "%d", &n); err2 != nil || n <= 0 {
-				return fmt.Errorf("KASSA_SALE_TIMEOUT=%q: want a duration like 30s", v)
+			n, err2 := strconv.Atoi(v)
+			if err2 != nil {
+				return fmt.Errorf("%s=%q: want a duration like 30s", d.name, v)
 			}
-			d = time.Duration(n) * time.Second
+			x = time.Duration(n) * time.Second
 		}
-		if d <= 0 {
-			return fmt.Errorf("KASSA_SALE_TIMEOUT=%q: must be positive", v)
+		if x < 0 && !d.neg || x == 0 && !d.neg {
+			return fmt.Errorf("%s=%q: must be positive", d.name, v)
 		}
-		cfg.SaleTimeout = d
+		if x == 0 {
+			x = 1 // zero means "immediately"; 0 in Config means the default
+		}
+		*d.dst = x
 	}
 	return nil
 }

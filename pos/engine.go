@@ -2,13 +2,30 @@
 // headless commands both use. It ties the card reader (device), the gateway
 // client (mapi) and the journal (store) together and holds every rule of
 // MAPI.md §3–§6 about payment outcomes. It knows nothing about Fyne.
+//
+// Test-only: the environment variable KASSA_TEST_CRASHPOINT=name makes the
+// process SIGKILL itself at the named point of the payment lifecycle (see
+// crashpoint.go); it exists for the crash-recovery tests and must never be
+// set in production.
 package pos
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"sync"
+	"sync/atomic"
+	"time"
+
+	"kassa/device"
+	"kassa/mapi"
+	"kassa/store"
 )
 
 // Errors returned by the engine.
@@ -29,19 +46,52 @@ var (
 	ErrUnresolved = errors.New("some payments are not resolved yet")
 	// ErrNotFound: no such payment in the journal.
 	ErrNotFound = errors.New("payment not found")
-	errTodo     = errors.New("not implemented yet")
+	// ErrNoReader: the card reader could not be opened.
+	ErrNoReader = errors.New("card reader not available")
+	// ErrConfig: the configuration is incomplete or wrong.
+	ErrConfig = errors.New("configuration error")
 )
 
 // Engine is the checkout engine. Create it with Start; all methods are safe
 // for concurrent use.
 type Engine struct {
-	cfg Config
-	log *slog.Logger
+	log     *slog.Logger
+	ctx     context.Context // the engine's lifetime; cancelled by Close
+	stop    context.CancelFunc
+	wg      sync.WaitGroup
+	journal *store.Journal
+	demo    *demoParts // demo sandbox and/or simulated reader; nil when not used
+	cbSrv   *http.Server
+	cbURL   string
 
-	mu   sync.Mutex
-	snap Snapshot
-	subs map[int]func(Snapshot)
-	next int
+	payMu      sync.Mutex // held for a whole payment or close-day
+	readerOpen sync.Mutex // serialises opening the reader
+
+	mu           sync.Mutex // guards everything below
+	cfg          Config
+	client       *mapi.Client
+	reader       *device.Reader
+	readerGen    int
+	snap         Snapshot
+	subs         map[int]func(Snapshot)
+	nextSub      int
+	resolvers    map[string]*resolver
+	overridden   map[string]bool
+	recoveredSet map[string]bool
+	recoveredIDs []string
+	current      string // client_orderid of the payment in flight
+	cancelPay    context.CancelFunc
+	recovered    chan struct{} // closed when the start-up recovery is done
+	closed       bool
+
+	pubMu    sync.Mutex // serialises delivery to subscribers, in order
+	pubQueue []Snapshot
+	pubKick  chan struct{}
+
+	hooks atomic.Pointer[testHooks] // benchmarks and tests only
+
+	// Timing of the background poller (MAPI §4); tests may shorten them.
+	fastPhase, slowMin, slowMax, giveUp time.Duration
 }
 
 // Start opens the journal, the reader, the gateway client and the callback
@@ -49,28 +99,223 @@ type Engine struct {
 // the background (StageRecovering). In demo mode it starts the embedded
 // sandbox and the simulated reader.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, error) {
-	return nil, errTodo
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg.fillDefaults()
+	if _, err := ParseAmount("1", cfg.Currency); err != nil {
+		return nil, fmt.Errorf("%w: currency %q: %v", ErrConfig, cfg.Currency, err)
+	}
+	life, stop := context.WithCancel(context.WithoutCancel(ctx))
+	e := &Engine{
+		log: log, ctx: life, stop: stop, cfg: cfg,
+		subs: map[int]func(Snapshot){}, resolvers: map[string]*resolver{}, overridden: map[string]bool{}, recoveredSet: map[string]bool{},
+		recovered: make(chan struct{}), pubKick: make(chan struct{}, 1),
+		fastPhase: 5 * time.Minute, slowMin: 5 * time.Minute, slowMax: 10 * time.Minute, giveUp: time.Hour,
+	}
+	now := time.Now()
+	e.snap = Snapshot{Stage: StageStarting, StageSince: now, Demo: cfg.Demo, Currency: cfg.Currency,
+		Reader: ReaderStatus{State: "not-found", Port: cfg.Reader}}
+	ok := false
+	defer func() {
+		if !ok {
+			e.shutdown()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w: data directory: %v", ErrConfig, err)
+	}
+	name := "journal.db"
+	if cfg.Demo {
+		name = "demo-journal.db"
+	}
+	j, err := store.Open(filepath.Join(cfg.DataDir, name), store.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	e.journal = j
+	// Publisher goroutine: delivers snapshots to subscribers outside locks.
+	e.wg.Add(1)
+	go e.publisher()
+
+	if cfg.Demo || cfg.Reader == "sim" {
+		d, err := startDemo(life, e, cfg)
+		if err != nil {
+			return nil, err
+		}
+		e.demo = d
+		if cfg.Demo {
+			cfg.GatewayURL, cfg.EndpointID, cfg.Login, cfg.ControlKey = d.gatewayURL, demoEndpoint, demoLogin, demoKey
+		}
+	}
+	if err := e.startCallbacks(cfg); err != nil {
+		return nil, err
+	}
+	client, err := newClient(cfg, e.cbURL, log)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	e.cfg = cfg
+	e.client = client
+	e.snap.Gateway = GatewayStatus{Demo: cfg.Demo, URL: cfg.GatewayURL}
+	e.mu.Unlock()
+
+	// Overrides survive restarts.
+	if un, err := j.Unresolved(); err == nil {
+		for _, p := range un {
+			for _, ev := range p.Events {
+				if isOverride(ev) {
+					e.overridden[p.ClientOrderID] = true
+				}
+			}
+		}
+	}
+	if !cfg.NoReader {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			_, _ = e.openReader(e.ctx)
+		}()
+	}
+	e.setStage(StageRecovering, "Checking earlier payments with the bank.", "")
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.recoverAll(e.ctx, true)
+		close(e.recovered)
+		e.mu.Lock()
+		if e.snap.Stage == StageRecovering {
+			e.setStageLocked(StageReady, "", "")
+		}
+		e.mu.Unlock()
+		e.refresh()
+	}()
+	ok = true
+	return e, nil
 }
+
+// testHooks observe the engine in benchmarks and tests.
+type testHooks struct {
+	callback func(id string, at time.Time) // a verified callback arrived
+	final    func(id string, at time.Time) // a final status was journaled
+}
+
+// newClient makes the gateway client for cfg.
+func newClient(cfg Config, cbURL string, log *slog.Logger) (*mapi.Client, error) {
+	if cfg.GatewayURL == "" || cfg.EndpointID == "" || cfg.Login == "" {
+		return nil, fmt.Errorf("%w: the gateway URL, endpoint id and login must be set (or use demo mode)", ErrConfig)
+	}
+	if cfg.ControlKey == "" {
+		return nil, fmt.Errorf("%w: no control key: set KASSA_CONTROL_KEY or store it in the OS keyring", ErrConfig)
+	}
+	if _, err := url.Parse(cfg.GatewayURL); err != nil {
+		return nil, fmt.Errorf("%w: gateway URL: %v", ErrConfig, err)
+	}
+	return mapi.New(mapi.Config{
+		BaseURL: cfg.GatewayURL, EndpointID: cfg.EndpointID, Login: cfg.Login,
+		ControlKey: mapi.Secret(cfg.ControlKey), Timeout: cfg.SaleTimeout, Logger: log, SDKVersion: Version,
+	})
+}
+
+// startCallbacks starts the callback listener when configured (in demo mode
+// always, on loopback).
+func (e *Engine) startCallbacks(cfg Config) error {
+	listen, public := cfg.CallbackListen, cfg.CallbackURL
+	if cfg.Demo && listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	if listen == "" {
+		return nil
+	}
+	path := "/"
+	if public != "" {
+		u, err := url.Parse(public)
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("%w: KASSA_CALLBACK_URL %q is not a URL", ErrConfig, public)
+		}
+		if u.Path != "" {
+			path = u.Path
+		}
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("%w: callback listener on %s: %v", ErrConfig, listen, err)
+	}
+	if public == "" {
+		// Only a loopback listener's URL can be known without configuration.
+		if ta, ok := ln.Addr().(*net.TCPAddr); ok && ta.IP.IsLoopback() {
+			public = "http://" + ln.Addr().String() + "/kassa/callback"
+			path = "/kassa/callback"
+		} else {
+			e.log.Warn("callback listener without KASSA_CALLBACK_URL: the gateway is not told where to call back; polling only")
+		}
+	}
+	key := mapi.Secret(cfg.ControlKey)
+	if cfg.Demo {
+		key = demoKey
+	}
+	mux := http.NewServeMux()
+	mux.Handle(path, mapi.NewCallbackHandler(key, e.onCallback, e.log))
+	e.cbSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
+	e.cbURL = public
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		if err := e.cbSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Error("callback listener stopped", "err", err)
+		}
+	}()
+	e.log.Info("callback listener", "addr", ln.Addr().String(), "url", public)
+	return nil
+}
+
+// CallbackURL is the public URL sent as server_callback_url ("" when the
+// listener is off).
+func (e *Engine) CallbackURL() string { return e.cbURL }
+
+// WaitRecovered waits until the start-up check of earlier payments is done.
+func (e *Engine) WaitRecovered(ctx context.Context) error {
+	select {
+	case <-e.recovered:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-e.ctx.Done():
+		return ErrClosed
+	}
+}
+
+// Journal gives read access to the engine's journal (for the headless
+// commands; the GUI uses the engine's methods).
+func (e *Engine) Journal() *store.Journal { return e.journal }
 
 // Snapshot returns the current published state.
 func (e *Engine) Snapshot() Snapshot {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.snap
+	return e.snapLocked()
 }
 
-// Subscribe registers fn to be called with every new snapshot. fn is called
-// from engine goroutines, never while engine locks are held (it may call
-// Snapshot or any other method). The returned function unsubscribes.
+func (e *Engine) snapLocked() Snapshot {
+	s := e.snap
+	if s.Payment != nil {
+		p := *s.Payment
+		s.Payment = &p
+	}
+	return s
+}
+
+// Subscribe registers fn to be called with every new snapshot, in order. fn
+// is called from an engine goroutine, never while engine locks are held (it
+// may call Snapshot or any other method). The returned function
+// unsubscribes.
 func (e *Engine) Subscribe(fn func(Snapshot)) (cancel func()) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.subs == nil {
-		e.subs = map[int]func(Snapshot){}
-	}
-	id := e.next
-	e.next++
+	id := e.nextSub
+	e.nextSub++
 	e.subs[id] = fn
+	e.mu.Unlock()
 	return func() {
 		e.mu.Lock()
 		delete(e.subs, id)
@@ -78,91 +323,225 @@ func (e *Engine) Subscribe(fn func(Snapshot)) (cancel func()) {
 	}
 }
 
-// Pay runs one payment: card read on the reader (amount shown; cancellable),
-// journal intent, the gateway request, then waiting for the final status. It
-// blocks until the payment is final or unknown (after Config.ResultWait);
-// an unknown payment keeps resolving in the background. The returned view
-// is valid whenever the payment reached the journal, also with an error.
-func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string) (PaymentView, error) {
-	return PaymentView{}, errTodo
+// publishLocked queues the current snapshot for subscribers. e.mu held.
+func (e *Engine) publishLocked() {
+	s := e.snapLocked()
+	e.pubMu.Lock()
+	if len(e.pubQueue) >= 256 {
+		e.pubQueue = e.pubQueue[1:]
+	}
+	e.pubQueue = append(e.pubQueue, s)
+	e.pubMu.Unlock()
+	select {
+	case e.pubKick <- struct{}{}:
+	default:
+	}
 }
 
-// Cancel cancels the running payment if it can still be cancelled (before
-// the request is sent) and reports whether it could.
-func (e *Engine) Cancel() bool { return false }
+func (e *Engine) publisher() {
+	defer e.wg.Done()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-e.pubKick:
+		}
+		for {
+			e.pubMu.Lock()
+			if len(e.pubQueue) == 0 {
+				e.pubMu.Unlock()
+				break
+			}
+			s := e.pubQueue[0]
+			e.pubQueue = e.pubQueue[1:]
+			e.pubMu.Unlock()
+			e.mu.Lock()
+			fns := make([]func(Snapshot), 0, len(e.subs))
+			for _, fn := range e.subs {
+				fns = append(fns, fn)
+			}
+			e.mu.Unlock()
+			for _, fn := range fns {
+				fn(s)
+			}
+		}
+	}
+}
 
-// Override lets new payments start although a payment's outcome is unknown.
-// The manager's name and reason are journaled on every unknown payment.
-func (e *Engine) Override(manager, reason string) error { return errTodo }
+// setStage changes the stage and publishes.
+func (e *Engine) setStage(st Stage, reason, advice string) {
+	e.mu.Lock()
+	e.setStageLocked(st, reason, advice)
+	e.mu.Unlock()
+}
 
-// Recover resolves every unresolved journal entry by status now.
-func (e *Engine) Recover(ctx context.Context) error { return errTodo }
+func (e *Engine) setStageLocked(st Stage, reason, advice string) {
+	if e.snap.Stage != st {
+		e.snap.StageSince = time.Now()
+	}
+	e.snap.Stage, e.snap.Reason, e.snap.Advice = st, reason, advice
+	e.snap.CanCancel = st == StageWaitingCard || st == StageWaitingReader
+	e.publishLocked()
+}
 
-// Lookup asks the gateway for a payment's status by client_orderid and
-// records the answer in the journal.
-func (e *Engine) Lookup(ctx context.Context, clientOrderID string) (PaymentView, error) {
-	return PaymentView{}, errTodo
+// refresh recomputes the unresolved count and Blocked from the journal and
+// publishes.
+func (e *Engine) refresh() {
+	un, err := e.journal.Unresolved()
+	if err != nil {
+		e.log.Error("journal: unresolved", "err", err)
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	blocked := false
+	for _, p := range un {
+		if p.ClientOrderID == e.current {
+			continue
+		}
+		if p.TerminalID != "" && p.TerminalID != e.cfg.TerminalID {
+			continue
+		}
+		if !e.overridden[p.ClientOrderID] {
+			blocked = true
+		}
+	}
+	e.snap.Unresolved = len(un)
+	e.snap.Blocked = blocked
+	// Keep the shown payment current.
+	if e.snap.Payment != nil {
+		if p, err := e.journal.Get(e.snap.Payment.ClientOrderID); err == nil {
+			v := viewOf(p)
+			e.snap.Payment = &v
+			if e.current != v.ClientOrderID && e.snap.Stage.Final() {
+				st := stageOf(v.Status)
+				if st != e.snap.Stage {
+					e.snap.Stage, e.snap.StageSince = st, time.Now()
+				}
+				e.snap.Reason, e.snap.Advice = v.Reason, v.Advice
+			}
+		}
+	}
+	e.publishLocked()
+}
+
+// gatewayContact records whether the gateway answered.
+func (e *Engine) gatewayContact(ok bool) {
+	e.mu.Lock()
+	if ok {
+		e.snap.Gateway.LastContact = time.Now()
+	}
+	changed := e.snap.Gateway.OK != ok
+	e.snap.Gateway.OK = ok
+	if changed {
+		e.publishLocked()
+	}
+	e.mu.Unlock()
+}
+
+func (e *Engine) gw() *mapi.Client {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.client
 }
 
 // Payment returns one payment from the journal.
-func (e *Engine) Payment(id string) (PaymentView, error) { return PaymentView{}, errTodo }
-
-// Today returns today's payments, newest first.
-func (e *Engine) Today() ([]PaymentView, error) { return nil, errTodo }
-
-// Search finds payments by amount ("10.42"), last four digits ("1111") or
-// order id (client_orderid or paynet order id).
-func (e *Engine) Search(text string) ([]PaymentView, error) { return nil, errTodo }
-
-// PreviewCloseDay computes the open day's totals from the journal and lists
-// unresolved payments.
-func (e *Engine) PreviewCloseDay() (CloseDayPreview, error) { return CloseDayPreview{}, errTodo }
-
-// CloseDay closes the day with the gateway: refuses while payments are
-// unresolved unless force is set (then it warns), journals the request id,
-// sends the totals, polls while processing, records the reply and reports
-// every difference. progress gets human-readable steps (may be nil).
-func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(string)) (CloseDayReport, error) {
-	return CloseDayReport{}, errTodo
+func (e *Engine) Payment(id string) (PaymentView, error) {
+	p, err := e.journal.Get(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return PaymentView{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return PaymentView{}, err
+	}
+	return viewOf(p), nil
 }
 
-// CheckPIN checks a PIN for a role. Demo defaults: manager 1234, cashier
-// 0000. In live mode with no PIN set for the role it returns false.
-func (e *Engine) CheckPIN(role Role, pin string) bool { return false }
+// Today returns today's payments (local business day), newest first.
+func (e *Engine) Today() ([]PaymentView, error) {
+	ps, err := e.journal.ByDay(time.Now().Format("2006-01-02"))
+	if err != nil {
+		return nil, err
+	}
+	return views(ps, true), nil
+}
 
-// SetPIN sets a role's PIN (stored as a salted hash in the config file).
-func (e *Engine) SetPIN(role Role, pin string) error { return errTodo }
+func views(ps []store.Payment, newestFirst bool) []PaymentView {
+	out := make([]PaymentView, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, viewOf(p))
+	}
+	if newestFirst {
+		sortNewestFirst(out)
+	}
+	return out
+}
 
-// HasPIN reports whether a PIN is set for the role (demo defaults count).
-func (e *Engine) HasPIN(role Role) bool { return false }
-
-// Config returns the engine's configuration (without the control key).
+// Config returns the engine's configuration without the control key.
 func (e *Engine) Config() Config {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	c := e.cfg
 	c.ControlKey = ""
 	return c
 }
 
-// ApplyConfig saves cfg and reopens the reader and the gateway client with
-// it. An empty ControlKey keeps the current key.
-func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error { return errTodo }
-
-// TestReader opens the reader on port (a path, "auto" or "sim") and reports
-// its status; with the engine's own port it reports the open reader.
-func (e *Engine) TestReader(ctx context.Context, port string) (ReaderStatus, error) {
-	return ReaderStatus{}, errTodo
+// Demo returns the demo controls, nil when there is no simulated reader.
+func (e *Engine) Demo() DemoControls {
+	if e.demo == nil || e.demo.sim == nil {
+		return nil
+	}
+	return e.demo
 }
 
-// TestGateway checks that cfg reaches the gateway and is accepted (a status
-// call for a made-up order must come back "order not found").
-func (e *Engine) TestGateway(ctx context.Context, cfg Config) error { return errTodo }
-
-// ListPorts lists serial ports for Settings.
-func ListPorts() ([]string, error) { return nil, errTodo }
-
-// Demo returns the demo controls, nil outside demo mode.
-func (e *Engine) Demo() DemoControls { return nil }
-
 // Close stops every goroutine the engine started and closes the reader,
-// listener, sandbox and journal.
-func (e *Engine) Close() error { return nil }
+// listener, sandbox and journal. Payments still unknown stay in the journal
+// and are resolved at the next start.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	if e.cancelPay != nil {
+		e.cancelPay()
+	}
+	e.mu.Unlock()
+	return e.shutdown()
+}
+
+func (e *Engine) shutdown() error {
+	e.stop()
+	// Wait for a payment in flight to notice and journal where it stands.
+	e.payMu.Lock()
+	defer e.payMu.Unlock()
+	if e.cbSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = e.cbSrv.Shutdown(ctx)
+		cancel()
+		_ = e.cbSrv.Close()
+	}
+	e.mu.Lock()
+	r := e.reader
+	e.reader = nil
+	e.mu.Unlock()
+	if r != nil {
+		_ = r.Close()
+	}
+	e.wg.Wait()
+	e.mu.Lock()
+	c := e.client
+	e.mu.Unlock()
+	if c != nil {
+		c.CloseIdleConnections()
+	}
+	if e.demo != nil {
+		e.demo.close()
+	}
+	var err error
+	if e.journal != nil {
+		err = e.journal.Close()
+	}
+	return err
+}

@@ -1,0 +1,453 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"kassa/pos"
+)
+
+// The payment commands: sale, status, recover, close-day. They use the same
+// engine as the GUI. Their output keys, flags and exit codes are contracts
+// other tools rely on: add, never change.
+//
+// Exit codes: 0 approved (close-day: finished and the totals agree);
+// 2 declined, filtered, error, not charged (close-day: a difference or an
+// error); 3 unknown (the result is not known yet: never charge again);
+// 1 usage or configuration error.
+const (
+	payExitOK      = 0
+	payExitUsage   = 1
+	payExitFailed  = 2
+	payExitUnknown = 3
+)
+
+func init() {
+	register(Command{Name: "sale", Summary: "take a card payment headless (sale or preauth)", Run: runSale})
+	register(Command{Name: "status", Summary: "ask the bank for a payment's status", Run: runStatus})
+	register(Command{Name: "recover", Summary: "resolve unresolved payments with the bank now", Run: runRecover})
+	register(Command{Name: "close-day", Summary: "close the business day with the bank", Run: runCloseDay})
+}
+
+// payParseFlags parses flags anywhere among args (Go's flag package stops at
+// the first non-flag) and returns the positional arguments.
+func payParseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// payFlags are the flags of every payment command.
+type payFlags struct {
+	demo    bool
+	verbose bool
+}
+
+func (c *payFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&c.demo, "demo", false, "demo mode: the embedded sandbox gateway and the simulated reader (every output says DEMO)")
+	fs.BoolVar(&c.verbose, "verbose", false, "log what the engine does to stderr (masked card numbers only)")
+}
+
+// payStartEngine loads the configuration and starts the engine.
+func payStartEngine(ctx context.Context, c payFlags, noReader bool, stderr io.Writer) (*pos.Engine, int) {
+	cfg, err := pos.LoadConfig(c.demo)
+	if err != nil {
+		fmt.Fprintln(stderr, "kassa: configuration:", err)
+		return nil, payExitUsage
+	}
+	cfg.NoReader = noReader
+	level := slog.LevelWarn
+	if c.verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	e, err := pos.Start(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "kassa:", err)
+		return nil, payExitUsage
+	}
+	return e, payExitOK
+}
+
+// payLines are the `key: value` lines of a payment, in contract order.
+func payLines(v pos.PaymentView) [][2]string {
+	msg := v.Reason
+	if v.Advice != "" {
+		msg += " " + v.Advice
+	}
+	return [][2]string{
+		{"client_orderid", v.ClientOrderID},
+		{"paynet_order_id", v.PaynetOrderID},
+		{"status", v.Status},
+		{"card", v.MaskedPAN},
+		{"approval_code", v.ApprovalCode},
+		{"rrn", v.RRN},
+		{"message", msg},
+		{"amount", v.Amount.Major()},
+		{"currency", v.Amount.Currency},
+		{"kind", string(v.Kind)},
+	}
+}
+
+// payPrint prints lines as `key: value` or one JSON object. In demo mode the
+// first line is `mode: DEMO` (JSON: "mode": "DEMO") and the message says DEMO.
+func payPrint(w io.Writer, demo, asJSON bool, lines [][2]string) {
+	if demo {
+		for i := range lines {
+			if lines[i][0] == "message" {
+				lines[i][1] = "DEMO: " + lines[i][1]
+			}
+		}
+		lines = append([][2]string{{"mode", "DEMO"}}, lines...)
+	}
+	if asJSON {
+		var b strings.Builder
+		b.WriteString("{")
+		for i, kv := range lines {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			k, _ := json.Marshal(kv[0])
+			v, _ := json.Marshal(kv[1])
+			b.Write(k)
+			b.WriteString(":")
+			b.Write(v)
+		}
+		b.WriteString("}\n")
+		io.WriteString(w, b.String())
+		return
+	}
+	for _, kv := range lines {
+		fmt.Fprintf(w, "%s: %s\n", kv[0], kv[1])
+	}
+}
+
+// payExit maps a payment status to the exit code.
+func payExit(status string) int {
+	switch status {
+	case "approved":
+		return payExitOK
+	case "declined", "filtered", "error":
+		return payExitFailed
+	}
+	return payExitUnknown
+}
+
+func paySaleUsage(w io.Writer) {
+	fmt.Fprintln(w, `Usage: kassa sale --amount 10.42 [--preauth] [--desc TEXT] [--card PAN] [--json] [--demo]
+
+Takes one card payment on the reader, like the checkout screen: the amount
+is shown on the reader, the card is swiped, the payment is journaled, sent to
+the bank, and the final answer awaited. Prints key: value lines
+(client_orderid, paynet_order_id, status, card, approval_code, rrn, message,
+then amount, currency, kind), or one JSON object with --json. In demo mode
+the first line is "mode: DEMO".
+
+Exit status: 0 approved; 2 declined, filtered, error or not charged;
+3 unknown (the result is not known yet: DO NOT charge again, see
+'kassa recover'); 1 usage or configuration error.`)
+}
+
+func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sale", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c payFlags
+	c.register(fs)
+	amount := fs.String("amount", "", "amount in major units, e.g. 10.42")
+	preauth := fs.Bool("preauth", false, "pre-authorise instead of a sale")
+	desc := fs.String("desc", "", "order description (default: Sale at <terminal name>)")
+	card := fs.String("card", "", "test card PAN the simulated reader swipes (demo or KASSA_READER=sim only)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	fs.Usage = func() { paySaleUsage(stderr); fmt.Fprintln(stderr, "\nFlags:"); fs.PrintDefaults() }
+	rest, err := payParseFlags(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return payExitOK
+		}
+		return payExitUsage
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "kassa sale: unexpected argument %q\n", rest[0])
+		return payExitUsage
+	}
+	if *amount == "" {
+		fmt.Fprintln(stderr, "kassa sale: --amount is required")
+		return payExitUsage
+	}
+	e, code := payStartEngine(ctx, c, false, stderr)
+	if e == nil {
+		return code
+	}
+	defer e.Close()
+	cfg := e.Config()
+	amt, err := pos.ParseAmount(*amount, cfg.Currency)
+	if err != nil {
+		fmt.Fprintf(stderr, "kassa sale: amount %q: %v\n", *amount, err)
+		return payExitUsage
+	}
+	if *card != "" {
+		d := e.Demo()
+		if d == nil {
+			fmt.Fprintln(stderr, "kassa sale: --card needs demo mode (--demo) or KASSA_READER=sim")
+			return payExitUsage
+		}
+		if err := d.SetCard(*card); err != nil {
+			fmt.Fprintln(stderr, "kassa sale: --card:", err)
+			return payExitUsage
+		}
+	}
+	if err := e.WaitRecovered(ctx); err != nil {
+		fmt.Fprintln(stderr, "kassa sale:", err)
+		return payExitFailed
+	}
+	kind := pos.Sale
+	if *preauth {
+		kind = pos.Preauth
+	}
+	if !*asJSON {
+		fmt.Fprintf(stderr, "%s %s %s: swipe the card on the reader…\n", strings.ToUpper(string(kind)[:1])+string(kind)[1:], amt.Major(), amt.Currency)
+	}
+	v, err := e.Pay(ctx, kind, amt, *desc)
+	if err != nil && v.ClientOrderID == "" {
+		// Nothing reached the journal: certainly not charged.
+		msg := err.Error()
+		if s := e.Snapshot(); s.Reason != "" && !errors.Is(err, pos.ErrBlocked) && !errors.Is(err, pos.ErrCancelled) {
+			msg = s.Reason
+		}
+		payPrint(stdout, cfg.Demo, *asJSON, [][2]string{
+			{"client_orderid", ""}, {"paynet_order_id", ""}, {"status", "error"}, {"card", ""},
+			{"approval_code", ""}, {"rrn", ""}, {"message", msg},
+		})
+		return payExitFailed
+	}
+	payPrint(stdout, cfg.Demo, *asJSON, payLines(v))
+	return payExit(v.Status)
+}
+
+func payStatusUsage(w io.Writer) {
+	fmt.Fprintln(w, `Usage: kassa status CLIENT_ORDERID [--json] [--demo]
+
+Asks the bank for the status of a journaled payment, records the answer in
+the journal and prints it (the same keys as 'kassa sale'). Exit status as for
+'kassa sale': 0 approved, 2 declined/filtered/error or not found, 3 unknown,
+1 usage or configuration error.`)
+}
+
+func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c payFlags
+	c.register(fs)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	fs.Usage = func() { payStatusUsage(stderr); fmt.Fprintln(stderr, "\nFlags:"); fs.PrintDefaults() }
+	rest, err := payParseFlags(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return payExitOK
+		}
+		return payExitUsage
+	}
+	if len(rest) != 1 {
+		fmt.Fprintln(stderr, "kassa status: give exactly one CLIENT_ORDERID")
+		return payExitUsage
+	}
+	e, code := payStartEngine(ctx, c, true, stderr)
+	if e == nil {
+		return code
+	}
+	defer e.Close()
+	v, err := e.Lookup(ctx, strings.TrimSpace(rest[0]))
+	if errors.Is(err, pos.ErrNotFound) {
+		fmt.Fprintf(stderr, "kassa status: no payment %s in this terminal's journal\n", rest[0])
+		return payExitFailed
+	}
+	if err != nil && v.ClientOrderID == "" {
+		fmt.Fprintln(stderr, "kassa status:", err)
+		return payExitFailed
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "kassa status: the bank could not be asked:", err)
+	}
+	payPrint(stdout, e.Config().Demo, *asJSON, payLines(v))
+	return payExit(v.Status)
+}
+
+func payRecoverUsage(w io.Writer) {
+	fmt.Fprintln(w, `Usage: kassa recover [--json] [--wait 30s] [--demo]
+
+Resolves every unresolved payment of the journal with the bank now (the
+same check Kassa makes at every start) and prints one block of key: value
+lines per payment that was unresolved (or one JSON object per line with
+--json). Exit status: 0 when none is left unknown, 3 when some still are,
+1 usage or configuration error.`)
+}
+
+func runRecover(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("recover", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c payFlags
+	c.register(fs)
+	asJSON := fs.Bool("json", false, "print one JSON object per payment")
+	wait := fs.Duration("wait", 0, "keep checking up to this long for payments still unknown")
+	fs.Usage = func() { payRecoverUsage(stderr); fmt.Fprintln(stderr, "\nFlags:"); fs.PrintDefaults() }
+	rest, err := payParseFlags(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return payExitOK
+		}
+		return payExitUsage
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "kassa recover: unexpected argument %q\n", rest[0])
+		return payExitUsage
+	}
+	e, code := payStartEngine(ctx, c, true, stderr)
+	if e == nil {
+		return code
+	}
+	defer e.Close()
+	if err := e.WaitRecovered(ctx); err != nil {
+		fmt.Fprintln(stderr, "kassa recover:", err)
+		return payExitFailed
+	}
+	deadline := time.Now().Add(*wait)
+	for {
+		if err := e.Recover(ctx); err != nil {
+			fmt.Fprintln(stderr, "kassa recover:", err)
+		}
+		un, _ := e.Journal().Unresolved()
+		if len(un) == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+	return payPrintRecovered(e, stdout, *asJSON)
+}
+
+// payPrintRecovered prints the payments checked by this run (those resolved
+// since it started and those still unresolved).
+func payPrintRecovered(e *pos.Engine, stdout io.Writer, asJSON bool) int {
+	demo := e.Config().Demo
+	ids := e.Recovered()
+	left := 0
+	for i, id := range ids {
+		v, err := e.Payment(id)
+		if err != nil {
+			continue
+		}
+		if !v.Final() {
+			left++
+		}
+		if i > 0 && !asJSON {
+			fmt.Fprintln(stdout)
+		}
+		payPrint(stdout, demo, asJSON, payLines(v))
+	}
+	if !asJSON {
+		if len(ids) > 0 {
+			fmt.Fprintln(stdout)
+		}
+		payPrint(stdout, demo, false, [][2]string{{"checked", fmt.Sprint(len(ids))}, {"unresolved", fmt.Sprint(left)}})
+	}
+	if left > 0 {
+		return payExitUnknown
+	}
+	return payExitOK
+}
+
+func payCloseDayUsage(w io.Writer) {
+	fmt.Fprintln(w, `Usage: kassa close-day [--json] [--force] [--demo]
+
+Closes the business day with the bank: computes the open day's totals from
+the journal, journals the close-day request id, sends the totals, waits while
+the bank answers "processing", records the reply and prints every difference
+between the journal's and the bank's counts and sums. Refuses while payments
+are unresolved unless --force is given. Prints key: value lines
+(request_id, status, our_/bank_ sale and reversal counts and sums,
+differences, agree, chain_head, gate_close_date, message) or one JSON object
+with --json.
+
+Exit status: 0 when the bank finished and the totals agree; 2 on a
+difference, a refusal or an error; 1 usage or configuration error.`)
+}
+
+func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("close-day", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c payFlags
+	c.register(fs)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	force := fs.Bool("force", false, "close even while payments are unresolved (they are reported)")
+	fs.Usage = func() { payCloseDayUsage(stderr); fmt.Fprintln(stderr, "\nFlags:"); fs.PrintDefaults() }
+	rest, err := payParseFlags(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return payExitOK
+		}
+		return payExitUsage
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "kassa close-day: unexpected argument %q\n", rest[0])
+		return payExitUsage
+	}
+	e, code := payStartEngine(ctx, c, true, stderr)
+	if e == nil {
+		return code
+	}
+	defer e.Close()
+	demo := e.Config().Demo
+	var progress func(string)
+	if !*asJSON {
+		progress = func(s string) { fmt.Fprintln(stderr, "close-day:", s) }
+	}
+	rep, err := e.CloseDay(ctx, *force, progress)
+	if err != nil && rep.RequestID == "" {
+		payPrint(stdout, demo, *asJSON, [][2]string{{"status", "refused"}, {"agree", "false"}, {"message", err.Error()}})
+		return payExitFailed
+	}
+	var diffs []string
+	for _, d := range rep.Differences {
+		diffs = append(diffs, fmt.Sprintf("%s ours=%s bank=%s", d.Field, d.Ours, d.Theirs))
+	}
+	lines := [][2]string{
+		{"request_id", rep.RequestID},
+		{"status", rep.Status},
+		{"our_sale_count", fmt.Sprint(rep.Ours.SaleCount)},
+		{"our_sale_sum", rep.Ours.SaleSum.Major()},
+		{"our_reversal_count", fmt.Sprint(rep.Ours.ReversalCount)},
+		{"our_reversal_sum", rep.Ours.ReversalSum.Major()},
+		{"bank_sale_count", fmt.Sprint(rep.Theirs.SaleCount)},
+		{"bank_sale_sum", rep.Theirs.SaleSum.Major()},
+		{"bank_reversal_count", fmt.Sprint(rep.Theirs.ReversalCount)},
+		{"bank_reversal_sum", rep.Theirs.ReversalSum.Major()},
+		{"currency", rep.Ours.Currency},
+		{"differences", strings.Join(diffs, "; ")},
+		{"agree", fmt.Sprint(rep.Agree)},
+		{"gate_close_date", rep.GateCloseDate},
+		{"chain_head", rep.ChainHead},
+		{"message", rep.Message},
+	}
+	payPrint(stdout, demo, *asJSON, lines)
+	if err != nil || !rep.Agree {
+		return payExitFailed
+	}
+	return payExitOK
+}

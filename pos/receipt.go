@@ -1,0 +1,92 @@
+package pos
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"kassa/pos/receipt"
+	"kassa/store"
+)
+
+// Receipt fills a receipt copy of a payment from the journal. Every print
+// is counted in the journal (an event with Fields "reprint"/"copy"); any
+// print of a copy after its first is stamped DUPLICATE.
+func (e *Engine) Receipt(id string, copy ReceiptCopy) (receipt.Receipt, error) {
+	p, err := e.journal.Get(id)
+	if err != nil {
+		return receipt.Receipt{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if copy == "" {
+		copy = CustomerCopy
+	}
+	prints := 0
+	for _, ev := range p.Events {
+		if ev.Fields[fReprintCopy] == string(copy) && ev.Fields[fReprint] != "" {
+			prints++
+		}
+	}
+	cfg := e.Config()
+	// The print is journaled (reprints are a manager-visible event; the
+	// journal has no dedicated type, so it is an override-type note that
+	// changes nothing).
+	if _, err := e.journal.Record(id, store.Event{Type: store.EventOverride,
+		Fields: map[string]string{fReprint: strconv.Itoa(prints + 1), fReprintCopy: string(copy)}}); err != nil {
+		return receipt.Receipt{}, fmt.Errorf("journal print: %w", err)
+	}
+	v := viewOf(p)
+	r := receipt.Receipt{
+		Merchant: cfg.Merchant.Name, Address: merchantAddress(cfg.Merchant),
+		TerminalID: cfg.TerminalID, ReceiptID: v.ReceiptID, ClientOrderID: v.ClientOrderID,
+		Kind: string(v.Kind), MaskedPAN: v.MaskedPAN, Scheme: v.CardScheme,
+		ApprovalCode: v.ApprovalCode, RRN: v.RRN, Status: v.Status, At: v.CreatedAt,
+		Copy: string(copy), Duplicate: prints > 0, Demo: cfg.Demo,
+	}
+	if p.TerminalID != "" {
+		r.TerminalID = p.TerminalID
+	}
+	if r.Merchant == "" {
+		r.Merchant = cfg.TerminalName
+	}
+	r.SetAmount(v.Amount)
+	return r, nil
+}
+
+func merchantAddress(m Merchant) string {
+	var parts []string
+	for _, s := range []string{m.Address1, m.ZipCode, m.City, m.Country} {
+		if s = strings.TrimSpace(s); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ZReport fills a Z report from a close-day report (with the unresolved
+// payments of the moment).
+func (e *Engine) ZReport(rep CloseDayReport) receipt.ZReport {
+	cfg := e.Config()
+	ours := receipt.Totals{SaleCount: rep.Ours.SaleCount, SaleSum: rep.Ours.SaleSum.Minor,
+		ReversalCount: rep.Ours.ReversalCount, ReversalSum: rep.Ours.ReversalSum.Minor,
+		PreauthCount: rep.Ours.PreauthCount, PreauthSum: rep.Ours.PreauthSum.Minor}
+	ct := receipt.CurrencyTotals{Currency: cfg.Currency, Ours: ours}
+	if rep.Status == "finished" || rep.Theirs.SaleCount != 0 || rep.Theirs.SaleSum.Minor != 0 {
+		t := receipt.Totals{SaleCount: rep.Theirs.SaleCount, SaleSum: rep.Theirs.SaleSum.Minor,
+			ReversalCount: rep.Theirs.ReversalCount, ReversalSum: rep.Theirs.ReversalSum.Minor}
+		ct.Theirs = &t
+	}
+	z := receipt.ZReport{Merchant: cfg.Merchant.Name, Address: merchantAddress(cfg.Merchant), TerminalID: cfg.TerminalID,
+		RequestID: rep.RequestID, Status: rep.Status, GateCloseDate: rep.GateCloseDate,
+		Currencies: []receipt.CurrencyTotals{ct}, ChainHead: rep.ChainHead, At: rep.At, Message: rep.Message, Demo: rep.Demo}
+	for _, d := range rep.Differences {
+		z.Differences = append(z.Differences, receipt.Difference{Currency: cfg.Currency, Field: d.Field, Ours: d.Ours, Theirs: d.Theirs})
+	}
+	if un, err := e.journal.Unresolved(); err == nil {
+		for _, p := range un {
+			z.Unresolved = append(z.Unresolved, receipt.Unresolved{ClientOrderID: p.ClientOrderID,
+				Amount: Amount{Minor: p.AmountMinor, Currency: p.Currency}.Major(), Currency: p.Currency,
+				Status: viewStatus(p), MaskedPAN: p.MaskedPAN, At: p.CreatedAt})
+		}
+	}
+	return z
+}

@@ -1,0 +1,531 @@
+package pos
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"kassa/mapi"
+	"kassa/store"
+)
+
+// resolver finds the final status of one payment: by status polling
+// (MAPI §4 schedule) and by callbacks, each confirmed with one status call.
+// The first final answer wins; it is journaled once.
+type resolver struct {
+	e  *Engine
+	id string
+
+	checkMu sync.Mutex // serialises status checks
+
+	mu         sync.Mutex
+	orderID    string
+	sent       bool
+	sentAt     time.Time
+	unknown    bool // the journal says unknown (events after it are "resolved")
+	final      bool
+	started    bool
+	hint       chan mapi.CallbackEvent
+	done       chan struct{}
+	firstDelay time.Duration
+}
+
+// newResolver registers a resolver for a payment in flight (not started).
+func (e *Engine) newResolver(id string, _ bool) *resolver {
+	r := &resolver{e: e, id: id, hint: make(chan mapi.CallbackEvent, 8), done: make(chan struct{})}
+	e.mu.Lock()
+	e.resolvers[id] = r
+	e.mu.Unlock()
+	return r
+}
+
+// resolverFor returns the registered resolver of a journaled payment or
+// registers a new one (not started) from the journal's state.
+func (e *Engine) resolverFor(p store.Payment) (r *resolver, created bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r := e.resolvers[p.ClientOrderID]; r != nil {
+		return r, false
+	}
+	r = &resolver{e: e, id: p.ClientOrderID, hint: make(chan mapi.CallbackEvent, 8), done: make(chan struct{}),
+		orderID: p.PaynetOrderID, unknown: string(p.Status) == "unknown"}
+	for _, ev := range p.Events {
+		if string(ev.Type) == "sent" {
+			r.sent, r.sentAt = true, ev.At
+		}
+	}
+	e.resolvers[p.ClientOrderID] = r
+	return r, true
+}
+
+func (e *Engine) forgetResolver(r *resolver) {
+	e.mu.Lock()
+	if e.resolvers[r.id] == r {
+		delete(e.resolvers, r.id)
+	}
+	e.mu.Unlock()
+}
+
+func (r *resolver) setSent(at time.Time) {
+	r.mu.Lock()
+	r.sent, r.sentAt = true, at
+	r.mu.Unlock()
+}
+
+func (r *resolver) setOrderID(id string) {
+	if id == "" {
+		return
+	}
+	r.mu.Lock()
+	if r.orderID == "" {
+		r.orderID = id
+	}
+	r.mu.Unlock()
+}
+
+func (r *resolver) isFinal() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.final
+}
+
+// markUnknown journals the unknown state once.
+func (r *resolver) markUnknown(reason string) {
+	r.mu.Lock()
+	if r.unknown || r.final {
+		r.mu.Unlock()
+		return
+	}
+	r.unknown = true
+	r.mu.Unlock()
+	_, err := r.e.journal.Record(r.id, store.Event{Type: store.EventType("unknown"), Status: store.Status("unknown"),
+		Fields: map[string]string{fReason: reason}})
+	if err != nil && !errors.Is(err, store.ErrStale) {
+		r.e.log.Error("journal: unknown", "id", r.id, "err", err)
+	}
+	r.e.refresh()
+}
+
+// start runs the resolver's loop in the background (once).
+func (r *resolver) start(first time.Duration) {
+	r.mu.Lock()
+	if r.started || r.final {
+		r.mu.Unlock()
+		return
+	}
+	r.started = true
+	r.mu.Unlock()
+	r.e.wg.Add(1)
+	go r.run(first)
+}
+
+func (r *resolver) run(first time.Duration) {
+	e := r.e
+	defer e.wg.Done()
+	r.mu.Lock()
+	base := r.sentAt
+	r.mu.Unlock()
+	if base.IsZero() {
+		base = time.Now()
+	}
+	timer := time.NewTimer(first)
+	defer timer.Stop()
+	tc := timer.C
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-r.done:
+			return
+		case ev := <-r.hint:
+			e.log.Info("callback received; confirming with status", "id", r.id, "status", ev.Status)
+			r.check(e.ctx, "callback+status")
+		case <-tc:
+			r.check(e.ctx, "status")
+			d := e.pollDelay(time.Since(base))
+			if d < 0 {
+				tc = nil // stop polling; callbacks, Recover and the next start still resolve it
+				e.log.Warn("payment still unresolved after an hour of polling", "id", r.id)
+			} else {
+				timer.Reset(d)
+				tc = timer.C
+			}
+		}
+		if r.isFinal() {
+			return
+		}
+	}
+}
+
+// pollDelay is the next polling interval after elapsed since sending
+// (MAPI §4): 3–5 s for five minutes, then 5–10 minutes up to an hour, then
+// none (-1).
+func (e *Engine) pollDelay(elapsed time.Duration) time.Duration {
+	e.mu.Lock()
+	base := e.cfg.PollInterval
+	fast, smin, smax, giveUp := e.fastPhase, e.slowMin, e.slowMax, e.giveUp
+	e.mu.Unlock()
+	switch {
+	case elapsed < fast:
+		// base ± 25%: 4 s gives 3–5 s.
+		return jitter(base*3/4, base*5/4)
+	case elapsed < giveUp:
+		return jitter(smin, smax)
+	}
+	return -1
+}
+
+func jitter(lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	return lo + rand.N(hi-lo)
+}
+
+// check asks the gateway once and journals a final answer. It reports
+// whether the payment is final.
+func (r *resolver) check(ctx context.Context, source string) bool {
+	r.checkMu.Lock()
+	defer r.checkMu.Unlock()
+	if r.isFinal() {
+		return true
+	}
+	e := r.e
+	e.mu.Lock()
+	timeout, grace := e.cfg.SaleTimeout, e.cfg.NotFoundGrace
+	e.mu.Unlock()
+	r.mu.Lock()
+	orderID, sent, sentAt := r.orderID, r.sent, r.sentAt
+	r.mu.Unlock()
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res, err := e.gw().Status(cctx, mapi.StatusRequest{ClientOrderID: r.id, PaynetOrderID: orderID})
+	crashPoint("after-status")
+	if err != nil {
+		var refused *mapi.RefusedError
+		if errors.As(err, &refused) {
+			e.gatewayContact(true)
+			if refused.NotFound() {
+				switch {
+				case !sent:
+					// The intent was journaled but the request never written.
+					return r.recordFinal("error", map[string]string{fSource: source,
+						fReason: "Not charged: the payment never reached the bank.", fNotCharged: "yes"})
+				case time.Since(sentAt) >= grace:
+					return r.recordFinal("error", map[string]string{fSource: source,
+						fReason: "Not charged: the bank has no record of it.", fNotCharged: "yes"})
+				}
+				r.markUnknown("The bank has no record of this payment yet; Kassa keeps checking.")
+				return false
+			}
+			e.log.Warn("status refused", "id", r.id, "type", refused.Type, "code", refused.Code, "message", refused.Message)
+			return false
+		}
+		e.gatewayContact(false)
+		e.log.Warn("status check failed", "id", r.id, "err", err)
+		return false
+	}
+	e.gatewayContact(true)
+	r.setOrderID(res.PaynetOrderID)
+	switch {
+	case res.Status.Final():
+		f := nonEmpty(map[string]string{
+			fSource: source, fOrderID: res.PaynetOrderID, fSerial: res.SerialNumber,
+			fApproval: res.ApprovalCode, fRRN: res.ProcessorRRN, fReceiptID: res.ReceiptID, fCardScheme: strings.ToUpper(res.CardType),
+			fMessage: res.ErrorMessage, fCode: res.ErrorCode,
+		})
+		if res.Amount.Minor != 0 {
+			if p, err := e.journal.Get(r.id); err == nil && (p.AmountMinor != res.Amount.Minor || (res.Amount.Currency != "" && p.Currency != res.Amount.Currency)) {
+				f["amount_mismatch"] = res.Amount.String()
+			}
+		}
+		return r.recordFinal(string(res.Status), f)
+	case res.Status == mapi.StatusUnknown:
+		r.markUnknown("The bank reports the result as unknown for now; Kassa keeps checking.")
+	}
+	return false
+}
+
+// recordFinal journals the final status (event "final", or "resolved" after
+// unknown) and ends the resolver.
+func (r *resolver) recordFinal(status string, fields map[string]string) bool {
+	r.mu.Lock()
+	typ := "final"
+	if r.unknown {
+		typ = "resolved"
+	}
+	r.mu.Unlock()
+	_, err := r.e.journal.Record(r.id, store.Event{Type: store.EventType(typ), Status: store.Status(status), Fields: fields})
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrConflict):
+		// Already final (another answer won) or contradicting: the journal
+		// keeps what it has; a conflict is stored as an alert.
+		r.e.log.Warn("final status not applied", "id", r.id, "status", status, "err", err)
+	default:
+		r.e.log.Error("journal: final", "id", r.id, "err", err)
+		return false
+	}
+	crashPoint("after-final")
+	if h := r.e.hooks.Load(); h != nil && h.final != nil {
+		h.final(r.id, time.Now())
+	}
+	r.mu.Lock()
+	if !r.final {
+		r.final = true
+		close(r.done)
+	}
+	r.mu.Unlock()
+	r.e.forgetResolver(r)
+	r.e.refresh()
+	return true
+}
+
+// recordFinal journals a final status for a payment without a running
+// resolver (reply classified in Pay).
+func (e *Engine) recordFinal(id, status string, fields map[string]string, _ string) {
+	typ := "final"
+	if p, err := e.journal.Get(id); err == nil && string(p.Status) == "unknown" {
+		typ = "resolved"
+	}
+	if _, err := e.journal.Record(id, store.Event{Type: store.EventType(typ), Status: store.Status(status), Fields: fields}); err != nil {
+		e.log.Error("journal: final", "id", id, "err", err)
+	}
+	e.refresh()
+}
+
+// onCallback feeds a verified callback to the payment's resolver. An
+// unknown client_orderid or a mismatching orderid changes nothing.
+func (e *Engine) onCallback(_ context.Context, ev mapi.CallbackEvent) error {
+	if h := e.hooks.Load(); h != nil && h.callback != nil {
+		h.callback(ev.ClientOrderID, time.Now())
+	}
+	p, err := e.journal.Get(ev.ClientOrderID)
+	if errors.Is(err, store.ErrNotFound) {
+		e.log.Warn("ALERT: callback for a payment this terminal does not know; ignored",
+			"client_orderid", ev.ClientOrderID, "orderid", ev.OrderID, "status", ev.Status)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if p.PaynetOrderID != "" && ev.OrderID != "" && ev.OrderID != p.PaynetOrderID {
+		e.log.Warn("ALERT: callback with a different gateway order id; ignored",
+			"client_orderid", ev.ClientOrderID, "orderid", ev.OrderID, "journal", p.PaynetOrderID)
+		_, _ = e.journal.Record(p.ClientOrderID, store.Event{Type: store.EventType("alert"),
+			Fields: map[string]string{fReason: "callback with another gateway order id " + ev.OrderID + " ignored", fSource: "callback"}})
+		return nil
+	}
+	if p.Final() {
+		if string(ev.Status) != string(p.Status) {
+			e.log.Warn("ALERT: late callback contradicts the journal; ignored", "id", p.ClientOrderID, "callback", ev.Status, "journal", p.Status)
+			_, _ = e.journal.Record(p.ClientOrderID, store.Event{Type: store.EventType("alert"),
+				Fields: map[string]string{fReason: "callback says " + string(ev.Status) + "; journal keeps " + string(p.Status), fSource: "callback"}})
+		}
+		return nil // duplicate or late: nothing to do
+	}
+	r, created := e.resolverFor(p)
+	if ev.OrderID != "" {
+		r.setOrderID(ev.OrderID)
+	}
+	select {
+	case r.hint <- ev:
+	default: // a check is already queued
+	}
+	if created {
+		r.start(e.pollDelay(0))
+	}
+	return nil
+}
+
+// recoverAll asks the gateway about every unresolved payment, in parallel,
+// bounded by the request timeout; those still without an answer keep
+// resolving in the background.
+func (e *Engine) recoverAll(ctx context.Context, _ bool) error {
+	un, err := e.journal.Unresolved()
+	if err != nil {
+		e.log.Error("journal: unresolved", "err", err)
+		return err
+	}
+	if len(un) > 0 {
+		e.log.Info("checking earlier payments", "count", len(un))
+	}
+	e.mu.Lock()
+	// The payment in flight belongs to Pay: asking about it before its
+	// request is written could wrongly find "not found".
+	cur := e.current
+	kept := un[:0]
+	for _, p := range un {
+		if p.ClientOrderID != cur {
+			kept = append(kept, p)
+		}
+	}
+	un = kept
+	for _, p := range un {
+		if !e.recoveredSet[p.ClientOrderID] {
+			e.recoveredSet[p.ClientOrderID] = true
+			e.recoveredIDs = append(e.recoveredIDs, p.ClientOrderID)
+		}
+	}
+	e.mu.Unlock()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for _, p := range un {
+		r, _ := e.resolverFor(p)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			if !r.check(ctx, "recovery") {
+				if ctx.Err() == nil {
+					r.markUnknown("Kassa stopped before the bank's final answer arrived; it keeps checking.")
+				}
+				r.start(e.pollDelay(0))
+			}
+		}()
+	}
+	wg.Wait()
+	e.refresh()
+	return ctx.Err()
+}
+
+// Recovered lists the client_orderids of the payments that recovery (at
+// start or by Recover) found unresolved during this engine's life, oldest
+// first.
+func (e *Engine) Recovered() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.recoveredIDs...)
+}
+
+// Recover resolves every unresolved journal entry by status now.
+func (e *Engine) Recover(ctx context.Context) error {
+	if e.ctx.Err() != nil {
+		return ErrClosed
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(e.ctx, cancel)
+	defer stop()
+	return e.recoverAll(ctx, false)
+}
+
+// Lookup asks the gateway for a journaled payment's status and records the
+// answer; a final payment is compared with the gateway (a contradiction is
+// journaled as an alert).
+func (e *Engine) Lookup(ctx context.Context, clientOrderID string) (PaymentView, error) {
+	p, err := e.journal.Get(clientOrderID)
+	if errors.Is(err, store.ErrNotFound) {
+		return PaymentView{}, ErrNotFound
+	}
+	if err != nil {
+		return PaymentView{}, err
+	}
+	e.mu.Lock()
+	inFlight := e.current == clientOrderID
+	e.mu.Unlock()
+	if inFlight {
+		return viewOf(p), nil
+	}
+	if !p.Final() {
+		r, _ := e.resolverFor(p)
+		if !r.check(ctx, "lookup") {
+			r.start(e.pollDelay(0))
+		}
+		return e.view(clientOrderID), nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, e.Config().SaleTimeout)
+	defer cancel()
+	res, err := e.gw().Status(cctx, mapi.StatusRequest{ClientOrderID: p.ClientOrderID, PaynetOrderID: p.PaynetOrderID})
+	if err != nil {
+		var refused *mapi.RefusedError
+		e.gatewayContact(errors.As(err, &refused))
+		return viewOf(p), err
+	}
+	e.gatewayContact(true)
+	if res.Status.Final() && string(res.Status) != string(p.Status) {
+		_, _ = e.journal.Record(p.ClientOrderID, store.Event{Type: store.EventType("alert"),
+			Fields: map[string]string{fReason: "gateway now says " + string(res.Status) + "; journal keeps " + string(p.Status), fSource: "lookup"}})
+	}
+	return e.view(clientOrderID), nil
+}
+
+// Search finds payments by amount ("10.42"), last four digits ("1111") or
+// order id (client_orderid or gateway order id), newest first.
+func (e *Engine) Search(text string) ([]PaymentView, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return e.Today()
+	}
+	seen := map[string]bool{}
+	var all []store.Payment
+	add := func(ps []store.Payment, err error) error {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		for _, p := range ps {
+			if !seen[p.ClientOrderID] {
+				seen[p.ClientOrderID] = true
+				all = append(all, p)
+			}
+		}
+		return nil
+	}
+	if len(text) == 4 && digitsOnly(text) {
+		if err := add(e.journal.Search(store.Query{Last4: text})); err != nil {
+			return nil, err
+		}
+	}
+	if a, err := ParseAmount(text, e.Config().Currency); err == nil {
+		if err := add(e.journal.Search(store.Query{AmountMinor: a.Minor})); err != nil {
+			return nil, err
+		}
+	}
+	if len(text) >= 4 {
+		if err := add(e.journal.Search(store.Query{OrderID: text})); err != nil {
+			return nil, err
+		}
+		if p, err := e.journal.Get(text); err == nil {
+			_ = add([]store.Payment{p}, nil)
+		}
+	}
+	return views(all, true), nil
+}
+
+func digitsOnly(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func sortNewestFirst(v []PaymentView) {
+	sort.SliceStable(v, func(i, j int) bool { return v[i].CreatedAt.After(v[j].CreatedAt) })
+}
+
+// netInterfaceAddrs lists the machine's non-loopback IPv4 addresses.
+func netInterfaceAddrs() ([]string, error) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && ipn.IP.To4() != nil {
+			out = append(out, ipn.IP.String())
+		}
+	}
+	return out, nil
+}
