@@ -140,11 +140,11 @@ func (l *callLog) done(err error) {
 	case err == nil:
 		attrs = append(attrs, slog.String("outcome", "ok"), slog.String("status", l.status))
 	case IsNotSent(err):
-		attrs = append(attrs, slog.String("outcome", "not-sent"), slog.String("error", err.Error()))
+		attrs = append(attrs, slog.String("outcome", "not-sent"), slog.String("error", err.Error()), slog.String("cause", causeOf(err)))
 	case IsRefused(err):
 		attrs = append(attrs, slog.String("outcome", "refused"), slog.String("error", err.Error()))
 	default:
-		attrs = append(attrs, slog.String("outcome", "unknown"), slog.String("error", err.Error()))
+		attrs = append(attrs, slog.String("outcome", "unknown"), slog.String("error", err.Error()), slog.String("cause", causeOf(err)))
 	}
 	l.c.log.LogAttrs(l.ctx, slog.LevelInfo, "gateway call", attrs...)
 }
@@ -240,4 +240,12 @@ func unknownReply(op, format string, args ...any) error {
 // notSent is the error for a request refused before sending.
 func notSent(op, format string, args ...any) error {
 	return &NotSentError{Op: op, Err: fmt.Errorf("invalid request: "+format, args...)}
+}
+
+// causeOf is the technical cause of a not-sent or unknown error, for the log.
+func causeOf(err error) string {
+	if c := errors.Unwrap(err); c != nil {
+		return c.Error()
+	}
+	return ""
 }

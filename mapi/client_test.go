@@ -323,14 +323,15 @@ func TestErrorClasses(t *testing.T) {
 		mutate  func(*PaymentRequest)
 		want    string
 		more    check
-		statusC bool // call Status instead of Sale
+		statusC bool   // call Status instead of Sale
+		words   string // in the error's text for the cashier
 	}{
-		{name: "connection refused", base: closedURL, want: "not-sent"},
+		{name: "connection refused", base: closedURL, want: "not-sent", words: "not charged: the bank gateway refused the connection"},
 		{name: "context cancelled before sending", ctx: func() context.Context {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 			return ctx
-		}, want: "not-sent"},
+		}, want: "not-sent", words: "not charged: cancelled"},
 		{name: "invalid amount never sent", mutate: func(p *PaymentRequest) { p.Amount.Minor = 0 }, want: "not-sent"},
 		{name: "unknown currency never sent", mutate: func(p *PaymentRequest) { p.Amount.Currency = "XYZ" }, want: "not-sent"},
 		{name: "no card data never sent", mutate: func(p *PaymentRequest) { p.EncryptedData = "" }, want: "not-sent"},
@@ -368,7 +369,7 @@ func TestErrorClasses(t *testing.T) {
 
 		{name: "timeout after the request was written", handle: func(w http.ResponseWriter, r *http.Request, f url.Values) {
 			<-r.Context().Done()
-		}, want: "unknown"},
+		}, want: "unknown", words: "outcome is unknown: no answer in time; do not charge again"},
 		{name: "caller cancels while waiting", ctx: func() context.Context {
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			_ = cancel
@@ -378,7 +379,7 @@ func TestErrorClasses(t *testing.T) {
 			c := hijack(w)
 			_ = c.(*net.TCPConn).SetLinger(0)
 			c.Close()
-		}, want: "unknown"},
+		}, want: "unknown", words: "the connection broke"},
 		{name: "connection closed mid-reply", handle: func(w http.ResponseWriter, r *http.Request, f url.Values) {
 			c := hijack(w)
 			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\ntype=async-resp")
@@ -401,7 +402,7 @@ func TestErrorClasses(t *testing.T) {
 		}, want: "unknown"},
 		{name: "unparsable reply", handle: func(w http.ResponseWriter, r *http.Request, f url.Values) {
 			_, _ = io.WriteString(w, "type=async-response\n&paynet-order-id=%zz\n")
-		}, want: "unknown"},
+		}, want: "unknown", words: "the reply could not be understood"},
 		{name: "HTML instead of a reply", handle: func(w http.ResponseWriter, r *http.Request, f url.Values) {
 			_, _ = io.WriteString(w, "<html><body>Maintenance</body></html>")
 		}, want: "unknown"},
@@ -455,6 +456,9 @@ func TestErrorClasses(t *testing.T) {
 			}
 			if tt.more != nil {
 				tt.more(t, err)
+			}
+			if !strings.Contains(err.Error(), tt.words) {
+				t.Errorf("error %q lacks %q", err, tt.words)
 			}
 			for _, s := range []string{err.Error(), fmt.Sprintf("%v %+v %#v", err, err, err), logs.String()} {
 				if strings.Contains(s, testKey.Reveal()) || strings.Contains(s, testCardData) {

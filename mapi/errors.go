@@ -1,8 +1,15 @@
 package mapi
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"syscall"
 )
 
 // Every failed call returns exactly one of NotSentError, RefusedError and
@@ -19,9 +26,9 @@ type NotSentError struct {
 // Error says what happened in words for the cashier.
 func (e *NotSentError) Error() string {
 	if isPayment(e.Op) {
-		return fmt.Sprintf("the %s was not sent to the bank, the card was not charged: %v; check the network and try again", e.Op, e.Err)
+		return fmt.Sprintf("the %s was not sent to the bank, the card was not charged: %s; check the network and try again", e.Op, describe(e.Err))
 	}
-	return fmt.Sprintf("the %s request was not sent to the bank: %v; check the network and try again", e.Op, e.Err)
+	return fmt.Sprintf("the %s request was not sent to the bank: %s; check the network and try again", e.Op, describe(e.Err))
 }
 
 // Unwrap returns the cause.
@@ -77,9 +84,9 @@ type UnknownError struct {
 // Error says what happened and what to do next, in words for the cashier.
 func (e *UnknownError) Error() string {
 	if isPayment(e.Op) {
-		return fmt.Sprintf("the %s may have reached the bank, its outcome is unknown: %v; do not charge again, check its status", e.Op, e.Err)
+		return fmt.Sprintf("the %s may have reached the bank, its outcome is unknown: %s; do not charge again, check its status", e.Op, describe(e.Err))
 	}
-	return fmt.Sprintf("the %s request may have reached the bank, no usable answer: %v; try again later", e.Op, e.Err)
+	return fmt.Sprintf("the %s request may have reached the bank, no usable answer: %s; try again later", e.Op, describe(e.Err))
 }
 
 // Unwrap returns the cause.
@@ -112,3 +119,39 @@ const (
 	opStatus   = "status"
 	opCloseDay = "close-day"
 )
+
+// describe puts a transport error in a cashier's words; the full cause stays
+// in the error's Err field and goes to the log.
+func describe(err error) string {
+	var (
+		dns     *net.DNSError
+		unknown x509.UnknownAuthorityError
+		host    x509.HostnameError
+		certErr *tls.CertificateVerificationError
+		netErr  net.Error
+		uerr    *url.Error
+	)
+	switch {
+	case err == nil:
+		return "no cause given"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer in time"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.Is(err, ErrMalformedReply):
+		return "the reply could not be understood"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "the bank gateway refused the connection (check its address in Settings)"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.EPIPE):
+		return "the connection broke"
+	case errors.As(err, &dns):
+		return "the bank gateway's address could not be found (check the network and the address in Settings)"
+	case errors.As(err, &unknown), errors.As(err, &host), errors.As(err, &certErr):
+		return "the bank gateway's certificate is not trusted"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "no answer in time"
+	case errors.As(err, &uerr):
+		return uerr.Err.Error()
+	}
+	return err.Error()
+}
