@@ -1,22 +1,39 @@
 // Package sandbox is a local Elecsnet mPOS API gateway (MAPI.md §7): a real
 // net/http server for sale, preauth, status, close-day and callbacks, with the
 // test cards of §7 and the timings of §8. It runs embedded (tests, demo mode)
-// through New or Start, and standalone as `kassa sandbox`.
+// through New or Start, and standalone as `kassa sandbox`. It speaks plain
+// HTTP on the address it is given (use loopback).
 //
 // Defaults: login "demo", control key "demo-control-key", endpoint "1",
-// currency RUB, the test BDK of READER-PROTOCOL.md §7, real §8 timings.
+// currency RUB, the test BDK of READER-PROTOCOL.md §7, real §8 timings,
+// orders in memory only.
 //
-// Choices where MAPI.md leaves room (see also decisions in handlers.go):
+// Test cards (PAN decrypted from encrypted-data; times from acceptance, at
+// Speed 1): 4111111111111111, 5555555555554444, 2200000000000004 approved
+// after 1 s; 4000000000000002 declined (insufficient funds), …0119 error,
+// …0259 filtered, after 1 s; …0077 processing for 20 s, then approved; …0341
+// approved, no callback; …0432 approved, callback sent twice 10 s apart;
+// …0994 approved after 1 s but the sale reply held 45 s (or until the client
+// hangs up); …0127 unknown for 60 s, then approved; any other card declined
+// (invalid card number) after 1 s. The sale reply always says processing.
+//
+// Choices where MAPI.md leaves room:
 //   - Close day: the first call with a new day_close_request_id answers
 //     status=processing (isDayClosing=true) for 2 s (scaled by Speed); the
 //     first call after that finishes it and stores the reply, which every
 //     repeat of the id gets back. A finished close covers the orders that
-//     were final at its finish time and not covered by an earlier one.
+//     were final at its finish time and not covered by an earlier finished
+//     close; it counts approved sales only (no reversals exist here).
+//     Payments are not blocked while a close is processing.
 //   - OAuth timestamps are not checked unless Options.MaxClockSkew is set, so
 //     signatures made with fixed nonce/timestamp pairs (MAPI.md §2's check
-//     value) are accepted.
-//   - Errors of close-day parameters come as type=error, error-code=1; those
-//     of sale, preauth and status as type=validation-error.
+//     value) are accepted. Nonces are not remembered.
+//   - Parameter errors of close-day come as type=error, error-code=1; those
+//     of sale, preauth and status as type=validation-error (codes 1, 2, 3).
+//     An endpoint id other than the configured one is error-code 1.
+//   - Callbacks: first attempt when the order becomes final, then after 1,
+//     2, 4, 8, 16 s and every 60 s (scaled by Speed) until a 200, at most 30
+//     attempts.
 package sandbox
 
 import (
@@ -68,8 +85,8 @@ type Options struct {
 	BDK        [16]byte    // DUKPT base key for encrypted-data; zero = sred.TestBDK
 
 	// Speed divides every §8 delay (card outcomes, held reply, close-day
-	// processing, default callback retries): 0 or 1 is real time, 50 is 50x
-	// faster. For tests only.
+	// processing, default callback retries): 0, 1 or less is real time, 50
+	// is 50x faster. For tests only.
 	Speed float64
 	// Instant makes every delay zero (benchmarks): orders are final as soon
 	// as they are accepted and replies are never held.
