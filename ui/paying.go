@@ -55,7 +55,7 @@ func newPayingScreen(u *UI) *payingScreen {
 	content := container.NewVBox(
 		layout.NewSpacer(),
 		p.kind, p.amount,
-		container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(110), p.spinner)),
+		container.NewCenter(container.NewHBox(cardGlyph(), container.NewGridWrap(fyne.NewSquareSize(76), p.spinner))),
 		p.stage, p.clock, p.card,
 		fixedHeight(16, layout.NewSpacer()),
 		cancel, p.note,
@@ -66,6 +66,20 @@ func newPayingScreen(u *UI) *payingScreen {
 }
 
 func (p *payingScreen) view() fyne.CanvasObject { return p.root }
+
+// cardGlyph is a drawn payment card: a cue to swipe.
+func cardGlyph() fyne.CanvasObject {
+	body := newBox(theme.ColorNamePrimary, 10)
+	body.Min = fyne.NewSize(120, 76)
+	stripe := newBox(theme.ColorNameForeground, 0)
+	stripe.Alpha = 0xb0
+	stripe.Min = fyne.NewSize(120, 14)
+	chip := newBox(colorUnknown, 3)
+	chip.Min = fyne.NewSize(20, 15)
+	return container.NewStack(body, container.NewVBox(
+		fixedHeight(10, layout.NewSpacer()), stripe,
+		container.NewHBox(fixedWidth(8, layout.NewSpacer()), container.NewVBox(fixedHeight(6, layout.NewSpacer()), chip))))
+}
 
 // start resets the screen for a new payment and starts the clock.
 func (p *payingScreen) start(kind pos.Kind, amount pos.Amount) {

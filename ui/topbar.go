@@ -20,6 +20,7 @@ type topBar struct {
 	u *UI
 
 	demoBadge   *fyne.Container
+	demoStrip   *fyne.Container
 	readerDot   *box
 	readerText  *widget.Label
 	gatewayDot  *box
@@ -44,6 +45,10 @@ func newTopBar(u *UI) *topBar {
 	demo := text(lang.L("DEMO"), 16, true, colorOnStatus)
 	t.demoBadge = newStatusPanel(colorDemo, 6, container.NewPadded(demo)).box
 	t.demoBadge.Hide()
+	strip := text(lang.L("DEMO MODE · embedded test gateway and simulated reader · no real money moves"), 14, true, colorOnStatus)
+	strip.Alignment = fyne.TextAlignCenter
+	t.demoStrip = newStatusPanel(colorDemo, 0, strip).box
+	t.demoStrip.Hide()
 
 	t.checkoutBtn = &widget.Button{Text: lang.L("Checkout"), Icon: theme.HomeIcon(), OnTapped: t.checkoutTapped}
 	t.historyBtn = &widget.Button{Text: lang.L("History"), Icon: theme.HistoryIcon(), OnTapped: t.historyTapped}
@@ -70,8 +75,10 @@ func (t *topBar) view() fyne.CanvasObject { return t.root }
 func (t *topBar) update(s pos.Snapshot) {
 	if s.Demo {
 		t.demoBadge.Show()
+		t.demoStrip.Show()
 	} else {
 		t.demoBadge.Hide()
+		t.demoStrip.Hide()
 	}
 	c, txt := readerIndicator(s.Reader)
 	t.readerDot.SetColor(c)

@@ -107,7 +107,7 @@ type UI struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	unsub  func()
-	closed bool // UI goroutine only
+	closed bool // set by Close (on Fyne's goroutine)
 	once   sync.Once
 
 	snap    pos.Snapshot // last snapshot; UI goroutine only
@@ -166,17 +166,20 @@ func New(a fyne.App, eng *pos.Engine, opts Options) *UI {
 
 	u.body = container.NewStack()
 	u.win.SetContent(container.NewBorder(
-		container.NewVBox(u.top.view(), u.banner.view()), nil, nil, nil, u.body))
+		container.NewVBox(u.top.view(), u.banner.view()), u.top.demoStrip, nil, nil, u.body))
 	u.win.Resize(fyne.NewSize(1100, 740))
 	u.win.SetTitle(u.title())
 	u.win.Canvas().SetOnTypedRune(u.typedRune)
 	u.win.Canvas().SetOnTypedKey(u.typedKey)
 
 	u.show(u.checkout)
-	u.applySnapshot(eng.Snapshot())
-	u.unsub = eng.Subscribe(func(s pos.Snapshot) {
-		u.do(func() { u.applySnapshot(s) })
+	// Each notification re-reads the engine's latest snapshot on Fyne's
+	// goroutine: an update queued before an earlier read can never roll the
+	// screens back to an older state.
+	u.unsub = eng.Subscribe(func(pos.Snapshot) {
+		u.later(func() { u.applySnapshot(u.eng.Snapshot()) })
 	})
+	u.applySnapshot(eng.Snapshot())
 	return u
 }
 
