@@ -183,6 +183,9 @@ func (s *session) transact(ctx context.Context, c Command) ([]byte, error) {
 		return nil, err
 	}
 	if sw != SWSuccess && !c.NoResponse {
+		if sw.DriverBug() {
+			s.log.Error("reader: command refused as malformed (driver bug)", "cmd", c.Name, "sw", sw.String())
+		}
 		return nil, &StatusError{Command: c.Name, SW: sw}
 	}
 	return body, nil
