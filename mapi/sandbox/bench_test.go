@@ -21,7 +21,7 @@ func BenchmarkLoopbackBaseline(b *testing.B) {
 		io.WriteString(w, "type=async-response\n&status=processing\n")
 	}))
 	defer srv.Close()
-	body := saleForm(&testing.T{}, "x", "10.42", "4111111111111111").Encode()
+	body := saleForm(b, "x", "10.42", "4111111111111111").Encode()
 	c := srv.Client()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

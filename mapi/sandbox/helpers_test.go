@@ -189,7 +189,7 @@ func (g *gw) sale(cmd, id, amount, pan string, extra ...string) url.Values {
 	return g.reply(code, body)
 }
 
-func saleForm(t *testing.T, id, amount, pan string) url.Values {
+func saleForm(t testing.TB, id, amount, pan string) url.Values {
 	return url.Values{
 		"client_orderid": {id}, "amount": {amount}, "currency": {"RUB"}, "order_desc": {"test sale"},
 		"encrypted-type": {sred.EncryptedType}, "encrypted-data": {cardBlob(t, pan, "2812")},
