@@ -25,6 +25,16 @@ KASSA_LOGIN, KASSA_CONTROL_KEY and KASSA_ENDPOINT_ID.
 Defaults: login demo, control key demo-control-key, endpoint 1, currency RUB,
 real timings, orders in memory only (use --data to keep them).
 
+Test cards (swiped on the simulated reader):
+  4111111111111111, 5555555555554444, 2200000000000004  approved after 1 s
+  4000000000000002  declined      4000000000000119  error
+  4000000000000259  filtered      4000000000000077  processing 20 s, approved
+  4000000000000341  approved, no callback
+  4000000000000432  approved, callback sent twice (10 s apart)
+  4000000000000994  approved, but the sale reply is held 45 s
+  4000000000000127  unknown for 60 s, then approved
+  any other card    declined (invalid card number)
+
 Flags:`
 
 func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -38,7 +48,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	data := fs.String("data", "", "JSON file keeping orders across restarts (default: memory only)")
 	speed := fs.Float64("speed", 1, "run test-card timings N times faster (testing only)")
 	instant := fs.Bool("instant", false, "no delays at all (benchmarks)")
-	verbose := fs.Bool("v", false, "log every request at debug level")
+	verbose := fs.Bool("v", false, "also log debug detail (connection errors)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, sandboxUsage)
 		fs.PrintDefaults()
