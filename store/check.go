@@ -120,7 +120,13 @@ func precheck(path string) error {
 	if fl, err := pageFlags(m.root); err != nil || (fl != boltBranchFlag && fl != boltLeafFlag) {
 		return fmt.Errorf("root page %d is damaged", m.root)
 	}
-	if m.freelist != boltNoFreelist {
+	// Kassa always syncs the freelist. Without one, bbolt would rebuild it
+	// by walking every page in a goroutine of its own, where a damaged page
+	// panics beyond recovery: refuse such files.
+	if m.freelist == boltNoFreelist {
+		return errors.New("not a Kassa journal (no freelist)")
+	}
+	{
 		if fl, err := pageFlags(m.freelist); err != nil || fl != boltFreelistFlag {
 			return fmt.Errorf("freelist page %d is damaged", m.freelist)
 		}

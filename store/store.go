@@ -143,7 +143,7 @@ func Open(path string, opts Options) (j *Journal, err error) {
 	}()
 	bo := &bolt.Options{Timeout: opts.LockTimeout, ReadOnly: opts.ReadOnly}
 	if opts.noSync {
-		bo.NoGrowSync, bo.NoFreelistSync, bo.FreelistType = true, true, bolt.FreelistMapType
+		bo.NoGrowSync, bo.FreelistType = true, bolt.FreelistMapType
 	}
 	db, err = bolt.Open(path, 0o600, bo)
 	if err != nil {
