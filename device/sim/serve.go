@@ -37,10 +37,10 @@ var poweredOn = device.EncodeMessage(device.NADMPI, true, device.AppendSW(tlv.En
 
 // session is one connection being served.
 type session struct {
-	r       *Reader
-	conn    io.ReadWriteCloser
-	ctx     context.Context
-	done    chan struct{} // closed when Serve returns
+	r    *Reader
+	conn io.ReadWriteCloser
+	ctx  context.Context
+	done chan struct{} // closed when Serve returns
 
 	mu         sync.Mutex // serialises writes and guards the fields below
 	poweredOn  bool       // POWERED ON sent
