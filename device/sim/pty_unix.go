@@ -34,6 +34,7 @@ type PTY struct {
 
 	mu     sync.Mutex
 	master *os.File // nil while unplugged
+	track  *hangupTracker
 	dev    string
 	plug   chan struct{} // signalled by Replug
 	closed bool
@@ -88,18 +89,21 @@ func (p *PTY) open() error {
 		return fmt.Errorf("simulated reader: %w", err)
 	}
 	master := os.NewFile(uintptr(fd), "ptmx")
+	track := newHangupTracker(dev)
 	tmp := p.Path + ".new"
 	os.Remove(tmp)
 	if err := os.Symlink(dev, tmp); err != nil {
 		master.Close()
+		track.close()
 		return fmt.Errorf("simulated reader: %w", err)
 	}
 	if err := os.Rename(tmp, p.Path); err != nil {
 		master.Close()
+		track.close()
 		return fmt.Errorf("simulated reader: %w", err)
 	}
 	p.mu.Lock()
-	p.master, p.dev = master, dev
+	p.master, p.dev, p.track = master, dev, track
 	p.mu.Unlock()
 	p.s.log.Info("sim: listening on a pseudo-terminal", "path", p.Path, "device", dev)
 	return nil
@@ -116,12 +120,13 @@ func (p *PTY) Device() string {
 // writes fail) and Path is removed until Replug.
 func (p *PTY) Unplug() error {
 	p.mu.Lock()
-	m := p.master
-	p.master, p.dev = nil, ""
+	m, track := p.master, p.track
+	p.master, p.dev, p.track = nil, "", nil
 	p.mu.Unlock()
 	if m == nil {
 		return nil
 	}
+	track.close()
 	os.Remove(p.Path)
 	p.s.log.Info("sim: pseudo-terminal unplugged", "path", p.Path)
 	return m.Close()
@@ -165,10 +170,10 @@ func (p *PTY) Close() error {
 	return err
 }
 
-func (p *PTY) current() *os.File {
+func (p *PTY) current() (*os.File, *hangupTracker) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.master
+	return p.master, p.track
 }
 
 func (p *PTY) serve(ctx context.Context) {
@@ -176,9 +181,11 @@ func (p *PTY) serve(ctx context.Context) {
 	stop := context.AfterFunc(ctx, func() { p.Unplug() })
 	defer stop()
 	buf := make([]byte, 512)
+	var pending []byte // bytes of a connection that began while the last one ran
 	for ctx.Err() == nil {
-		m := p.current()
+		m, track := p.current()
 		if m == nil {
+			pending = nil
 			select {
 			case <-p.plug:
 			case <-ctx.Done():
@@ -187,7 +194,11 @@ func (p *PTY) serve(ctx context.Context) {
 		}
 		// Wait for a host: reads fail with EIO while nobody has the
 		// terminal open.
-		n, err := m.Read(buf)
+		n, err := 0, error(nil)
+		if len(pending) == 0 {
+			n, err = m.Read(buf)
+			pending = append(pending[:0], buf[:n]...)
+		}
 		if err != nil {
 			if errors.Is(err, os.ErrClosed) {
 				continue // unplugged
@@ -201,10 +212,12 @@ func (p *PTY) serve(ctx context.Context) {
 			}
 			continue
 		}
-		conn := &ptyConn{p: p, f: m, pending: append([]byte(nil), buf[:n]...)}
+		conn := &ptyConn{p: p, f: m, track: track, hangups: track.count(), pending: pending}
+		pending = nil
 		if err := p.s.Serve(ctx, conn); errors.Is(err, ErrUnplugged) {
 			p.Unplug()
 		}
+		pending = conn.next
 	}
 }
 
@@ -212,7 +225,10 @@ func (p *PTY) serve(ctx context.Context) {
 type ptyConn struct {
 	p       *PTY
 	f       *os.File
-	pending []byte
+	track   *hangupTracker
+	hangups uint64 // hang-ups seen when the connection began
+	pending []byte // bytes read before Serve started
+	next    []byte // bytes that belong to the next connection
 }
 
 func (c *ptyConn) Read(b []byte) (int, error) {
@@ -221,9 +237,18 @@ func (c *ptyConn) Read(b []byte) (int, error) {
 		c.pending = c.pending[n:]
 		return n, nil
 	}
+	if c.next != nil {
+		return 0, io.EOF
+	}
 	n, err := c.f.Read(b)
 	if err != nil && errors.Is(err, syscall.EIO) {
 		return n, io.EOF // the host closed the port
+	}
+	if n > 0 && c.track.count() != c.hangups {
+		// The host closed and reopened the port: these bytes open the
+		// next connection.
+		c.next = append([]byte(nil), b[:n]...)
+		return 0, io.EOF
 	}
 	return n, err
 }
