@@ -240,3 +240,47 @@ func BenchmarkBegin(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkBeginPaired interleaves one Begin and one raw fsynced bbolt Update
+// of the same size per iteration, so both see the same disk and machine
+// load, and reports both times and their ratio.
+func BenchmarkBeginPaired(b *testing.B) {
+	size := beginBytes(benchPayment(1))
+	dir := b.TempDir()
+	j, err := Open(filepath.Join(dir, "j.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
+	db, err := bolt.Open(filepath.Join(dir, "raw.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	_ = db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("raw")); return err })
+	val := make([]byte, size-36)
+	ps := make([]Payment, b.N)
+	keys := make([][]byte, b.N)
+	for i := range ps {
+		ps[i] = benchPayment(i)
+		keys[i] = []byte(uuid.Must(uuid.NewV7()).String())
+	}
+	var tj, tr time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if err := j.Begin(ps[i]); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("raw")).Put(keys[i], val) }); err != nil {
+			b.Fatal(err)
+		}
+		tr += time.Since(t1)
+		tj += t1.Sub(t0)
+	}
+	b.ReportMetric(float64(tj.Nanoseconds())/float64(b.N), "begin-ns/op")
+	b.ReportMetric(float64(tr.Nanoseconds())/float64(b.N), "raw-ns/op")
+	b.ReportMetric(float64(tj)/float64(tr), "ratio")
+	b.ReportMetric(float64(size), "bytes/begin")
+}
