@@ -342,10 +342,3 @@ func DecodeDeviceStatus(body []byte) (code byte, text string, ok bool) {
 	}
 	return code, text, true
 }
-
-// wipe zeroes b.
-func wipeBytes(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
-}

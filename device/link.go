@@ -13,9 +13,6 @@ func encodeCommand(c Command) ([]byte, error) {
 	return EncodePacket(NADMPI, 0, apdu), nil
 }
 
-// splitResponse is ParseResponse.
-func splitResponse(apdu []byte) ([]byte, SW, error) { return ParseResponse(apdu) }
-
 // frameReader reads whole messages: packets through PacketReader (the 1 s
 // rule enforced by timedReader from the Start hook) into an Assembler.
 type frameReader struct {

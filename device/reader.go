@@ -396,8 +396,8 @@ func (r *Reader) waitSwipe(ctx context.Context, s *session, serial string, timeo
 // handleEvent applies the §6 driver rules to one unsolicited message. The
 // message buffer is wiped before it returns (the card's fields are copies).
 func (r *Reader) handleEvent(m rxMessage, serial string) (*Card, ReadEvent, error) {
-	defer wipeBytes(m.apdu)
-	body, _, err := splitResponse(m.apdu)
+	defer clear(m.apdu) // wipe: it may hold card data
+	body, _, err := ParseResponse(m.apdu)
 	if err != nil {
 		r.log.Warn("reader: malformed unsolicited message", "err", err)
 		return nil, "", nil

@@ -124,7 +124,7 @@ func (s *session) readLoop() {
 			case s.events <- m:
 			default:
 				s.log.Warn("reader: event queue full, unsolicited message dropped")
-				wipeBytes(m.apdu)
+				clear(m.apdu)
 			}
 			continue
 		}
@@ -212,7 +212,7 @@ func (s *session) roundTrip(c Command) (body []byte, sw SW, err error) {
 	defer t.Stop()
 	select {
 	case m := <-s.waiting:
-		body, sw, err = splitResponse(m.apdu)
+		body, sw, err = ParseResponse(m.apdu)
 		if err != nil {
 			err = &linkError{cause: fmt.Errorf("%s: %w", c.Name, err)}
 			s.fail(err)
@@ -235,7 +235,7 @@ func (s *session) drainEvents() {
 	for {
 		select {
 		case m := <-s.events:
-			wipeBytes(m.apdu)
+			clear(m.apdu)
 		default:
 			return
 		}
