@@ -359,6 +359,8 @@ func TestFaults(t *testing.T) {
 			t.Fatalf("Swipe: %v", err)
 		}
 		h.send(pktCardOff)
+		h.send(pktAbort) // a response: CARD STATUS off has been handled
+		h.expect(ansOK)
 		if f := s.Fault(); f != sim.FaultNone {
 			t.Fatalf("fault %s after the wait", f)
 		}
