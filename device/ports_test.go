@@ -80,3 +80,19 @@ func TestOpenNotASerialPort(t *testing.T) {
 		t.Fatal("opened a plain file as a reader")
 	}
 }
+
+// TestOpenPermission: a port the user may not open gives ErrPermission (the
+// "add yourself to the dialout group" message). Root opens anything.
+func TestOpenPermission(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root may open any file; run as a normal user")
+	}
+	p := filepath.Join(t.TempDir(), "ttyUSB0")
+	if err := os.WriteFile(p, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), Options{Port: p})
+	if !errors.Is(err, ErrPermission) {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -125,3 +125,24 @@ func assertNoCardData(t *testing.T, logs string) {
 		}
 	}
 }
+
+// TestReadCardScriptedChip: a chip card inserted during a read is reported
+// ("please swipe") and the read goes on to the swipe.
+func TestReadCardScriptedChip(t *testing.T) {
+	_, host := newFake(t, scripted(t, func() []byte {
+		return append(hx(t, "01 40 08 E1 04 48 02 03 00 90 00 75"), hx(t, goldenSwipePkt)...)
+	}))
+	r, err := OpenConn(context.Background(), host, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var events []ReadEvent
+	card, err := r.ReadCard(context.Background(), ReadRequest{OnEvent: func(e ReadEvent) { events = append(events, e) }})
+	if err != nil || card.EncryptedData != goldenBlob {
+		t.Fatalf("read: %v %+v", err, card)
+	}
+	if len(events) != 1 || events[0] != EventChipInserted {
+		t.Errorf("events %v", events)
+	}
+}
