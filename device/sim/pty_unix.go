@@ -118,14 +118,20 @@ func (p *PTY) Device() string {
 
 // Unplug pulls the cable now: the terminal is closed (the host's reads and
 // writes fail) and Path is removed until Replug.
-func (p *PTY) Unplug() error {
+func (p *PTY) Unplug() error { return p.unplug(nil) }
+
+// unplug unplugs the current terminal; when only is not nil, just if the
+// current terminal is only (a connection on an older terminal must not pull
+// a newer one).
+func (p *PTY) unplug(only *os.File) error {
 	p.mu.Lock()
 	m, track := p.master, p.track
-	p.master, p.dev, p.track = nil, "", nil
-	p.mu.Unlock()
-	if m == nil {
+	if m == nil || (only != nil && m != only) {
+		p.mu.Unlock()
 		return nil
 	}
+	p.master, p.dev, p.track = nil, "", nil
+	p.mu.Unlock()
 	track.close()
 	os.Remove(p.Path)
 	p.s.log.Info("sim: pseudo-terminal unplugged", "path", p.Path)
@@ -215,7 +221,7 @@ func (p *PTY) serve(ctx context.Context) {
 		conn := &ptyConn{p: p, f: m, track: track, hangups: track.count(), pending: pending}
 		pending = nil
 		if err := p.s.Serve(ctx, conn); errors.Is(err, ErrUnplugged) {
-			p.Unplug()
+			p.unplug(m)
 		}
 		pending = conn.next
 	}
@@ -258,5 +264,8 @@ func (c *ptyConn) Write(b []byte) (int, error) { return c.f.Write(b) }
 // SetReadDeadline bounds reads (used for the 1 s packet rule).
 func (c *ptyConn) SetReadDeadline(t time.Time) error { return c.f.SetReadDeadline(t) }
 
+// SetWriteDeadline bounds writes to a host that stopped reading.
+func (c *ptyConn) SetWriteDeadline(t time.Time) error { return c.f.SetWriteDeadline(t) }
+
 // Close is an unplug: the simulator closes its end of the cable.
-func (c *ptyConn) Close() error { return c.p.Unplug() }
+func (c *ptyConn) Close() error { return c.p.unplug(c.f) }

@@ -275,9 +275,18 @@ func (c *session) writeLocked(pkt []byte) error {
 		c.poweredOn = true
 		pkt = append(append([]byte{}, poweredOn...), pkt...)
 	}
+	if d, ok := c.conn.(interface{ SetWriteDeadline(time.Time) error }); ok {
+		// A host that stops reading must not hang the simulator (or Swipe).
+		if d.SetWriteDeadline(time.Now().Add(writeTimeout)) == nil {
+			defer d.SetWriteDeadline(time.Time{})
+		}
+	}
 	_, err := c.conn.Write(pkt)
 	return err
 }
+
+// writeTimeout bounds one packet write on links with deadlines.
+const writeTimeout = 5 * time.Second
 
 // setCardLocked turns card status on or off. Turning it off ends the wait
 // for a swipe, which clears the no-card fault.
