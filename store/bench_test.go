@@ -174,23 +174,20 @@ func fullScanTotals(j *Journal) (map[string]Totals, error) {
 	return out, err
 }
 
-// beginBytes is how many key and value bytes one Begin writes.
+// beginBytes is how many key and value bytes one Begin writes: the payment
+// record, its intent event, and meta (sequence, head, unresolved list).
 func beginBytes(p Payment) int {
 	_ = prepare(&p, time.Now())
-	pj, _ := json.Marshal(p)
 	snap := p
+	p.seqs = []uint64{123456}
+	pj, _ := json.Marshal(&stored{Payment: p, Seqs: p.seqs})
 	rj, _ := json.Marshal(&rec{Seq: 123456, Order: p.ClientOrderID, Type: EventIntent, At: time.Now().UnixNano(),
 		Status: StatusPending, Payment: &snap, Prev: Genesis})
 	id := len(p.ClientOrderID)
 	return id + len(pj) + // payment
 		8 + 64 + len(rj) + // event
-		id + 1 + 8 + // byorder
-		10 + 1 + id + // days
-		8 + id + // created
-		id + // unresolved
-		4 + 1 + id + // last4
-		8 + id + // amount
-		3 + 8 + 4 + 64 // meta seq, head
+		3 + 8 + 4 + 64 + // meta seq, head
+		10 + id + 4 // meta unresolved list (one payment in flight)
 }
 
 // BenchmarkBegin: Begin (one fsynced transaction: payment, intent event,

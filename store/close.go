@@ -203,7 +203,7 @@ func finishClose(tx *bolt.Tx, b *Batch, status string, reply map[string]string, 
 				return err
 			}
 			p.CloseBatch = b.RequestID
-			if _, err := appendEvent(tx, &rec{Order: id, Type: EventClose, At: at, Status: p.Status,
+			if _, err := appendPaymentEvent(tx, &p, &rec{Type: EventClose, At: at, Status: p.Status,
 				Fields: map[string]string{FieldRequestID: b.RequestID}}); err != nil {
 				return err
 			}

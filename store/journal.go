@@ -20,25 +20,28 @@ import (
 // Bucket and key names. Schema history: v1 had every bucket but the search
 // indexes (last4, amount, gwid); v2 added those (migrate1to2 builds them).
 var (
-	bMeta       = []byte("meta")       // schema, seq, head
-	bPayments   = []byte("payments")   // client_orderid -> Payment JSON (no Events)
-	bEvents     = []byte("events")     // seq (8 bytes BE) -> hash hex (64) + event JSON
-	bByOrder    = []byte("byorder")    // client_orderid 0x00 seq -> nil
-	bDays       = []byte("days")       // day 0x00 client_orderid -> nil
-	bCreated    = []byte("created")    // intent seq -> client_orderid
-	bUnresolved = []byte("unresolved") // client_orderid -> nil, while not final
-	bOpen       = []byte("open")       // client_orderid -> "kind|currency|amount": approved, no finished close
-	bBatches    = []byte("batches")    // request id -> Batch JSON
-	bAlerts     = []byte("alerts")     // seq -> client_orderid
-	bLast4      = []byte("last4")      // v2: last4 0x00 client_orderid -> nil
-	bAmount     = []byte("amount")     // v2: amount (8 bytes BE) client_orderid -> nil
-	bGwID       = []byte("gwid")       // v2: gateway order id -> client_orderid
+	bMeta     = []byte("meta")     // schema, seq, head
+	bPayments = []byte("payments") // client_orderid -> Payment JSON (no Events)
+	bEvents   = []byte("events")   // seq (8 bytes BE) -> hash hex (64) + event JSON
+	bDays     = []byte("days")     // day 0x00 client_orderid -> nil (final payments)
+	bOpen     = []byte("open")     // client_orderid -> "kind|currency|amount": approved, no finished close
+	bBatches  = []byte("batches")  // request id -> Batch JSON
+	bAlerts   = []byte("alerts")   // seq -> client_orderid
+	bLast4    = []byte("last4")    // v2: last4 0x00 client_orderid -> nil
+	bAmount   = []byte("amount")   // v2: amount (8 bytes BE) client_orderid -> nil
+	bGwID     = []byte("gwid")     // v2: gateway order id -> client_orderid
 
 	kSchema = []byte("schema")
 	kSeq    = []byte("seq")
 	kHead   = []byte("head")
+	// kUnresolved (in meta) lists the payments that are not final. They are
+	// not in the day and search indexes yet: a payment enters those when it
+	// becomes final, so that Begin and the events before the final one write
+	// only the payment, its event and meta (few pages per fsync). Queries
+	// merge this short list in.
+	kUnresolved = []byte("unresolved")
 
-	bucketsV1 = [][]byte{bMeta, bPayments, bEvents, bByOrder, bDays, bCreated, bUnresolved, bOpen, bBatches, bAlerts}
+	bucketsV1 = [][]byte{bMeta, bPayments, bEvents, bDays, bOpen, bBatches, bAlerts}
 	bucketsV2 = [][]byte{bLast4, bAmount, bGwID}
 )
 
@@ -120,11 +123,6 @@ func appendEvent(tx *bolt.Tx, r *rec) (Event, error) {
 	if err := meta.Put(kHead, []byte(h)); err != nil {
 		return Event{}, err
 	}
-	if r.Order != "" {
-		if err := tx.Bucket(bByOrder).Put(join([]byte(r.Order), k8(seq)), nil); err != nil {
-			return Event{}, err
-		}
-	}
 	if r.Type == EventAlert {
 		if err := tx.Bucket(bAlerts).Put(k8(seq), []byte(r.Order)); err != nil {
 			return Event{}, err
@@ -133,28 +131,55 @@ func appendEvent(tx *bolt.Tx, r *rec) (Event, error) {
 	return r.event(h), nil
 }
 
+// stored is a payment record as stored: the payment (without Events) and
+// the sequence numbers of its events.
+type stored struct {
+	Payment
+	Seqs []uint64 `json:"seqs"`
+}
+
+// appendPaymentEvent chains r (an event of payment p) and adds it to p's
+// list; the caller stores p in the same transaction.
+func appendPaymentEvent(tx *bolt.Tx, p *Payment, r *rec) (Event, error) {
+	r.Order = p.ClientOrderID
+	ev, err := appendEvent(tx, r)
+	if err != nil {
+		return ev, err
+	}
+	p.seqs = append(p.seqs, ev.Seq)
+	return ev, nil
+}
+
 func putPayment(tx *bolt.Tx, p *Payment) error {
-	evs := p.Events
-	p.Events = nil
-	b, err := json.Marshal(p)
-	p.Events = evs
+	s := stored{Payment: *p, Seqs: p.seqs}
+	s.Events = nil
+	b, err := json.Marshal(&s)
 	if err != nil {
 		return err
 	}
 	return tx.Bucket(bPayments).Put([]byte(p.ClientOrderID), b)
 }
 
+func decodePayment(v []byte) (Payment, error) {
+	var s stored
+	if err := json.Unmarshal(v, &s); err != nil {
+		return Payment{}, err
+	}
+	s.Payment.seqs = s.Seqs
+	return s.Payment, nil
+}
+
 func getPayment(tx *bolt.Tx, id string, withEvents bool) (Payment, error) {
-	var p Payment
 	v := tx.Bucket(bPayments).Get([]byte(id))
 	if v == nil {
-		return p, fmt.Errorf("payment %s: %w", id, ErrNotFound)
+		return Payment{}, fmt.Errorf("payment %s: %w", id, ErrNotFound)
 	}
-	if err := json.Unmarshal(v, &p); err != nil {
+	p, err := decodePayment(v)
+	if err != nil {
 		return p, fmt.Errorf("payment %s: %w", id, err)
 	}
 	if withEvents {
-		evs, err := paymentEvents(tx, id)
+		evs, err := paymentEvents(tx, &p)
 		if err != nil {
 			return p, err
 		}
@@ -163,15 +188,13 @@ func getPayment(tx *bolt.Tx, id string, withEvents bool) (Payment, error) {
 	return p, nil
 }
 
-func paymentEvents(tx *bolt.Tx, id string) ([]Event, error) {
-	prefix := append([]byte(id), 0)
+func paymentEvents(tx *bolt.Tx, p *Payment) ([]Event, error) {
 	events := tx.Bucket(bEvents)
-	var out []Event
-	c := tx.Bucket(bByOrder).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		v := events.Get(k[len(prefix):])
+	out := make([]Event, 0, len(p.seqs))
+	for _, seq := range p.seqs {
+		v := events.Get(k8(seq))
 		if v == nil {
-			return nil, fmt.Errorf("%w: event %d of %s is missing", ErrChain, u64(k[len(prefix):]), id)
+			return nil, fmt.Errorf("%w: event %d of %s is missing", ErrChain, seq, p.ClientOrderID)
 		}
 		r, h, err := decodeEvent(v)
 		if err != nil {
@@ -200,6 +223,18 @@ func last4(masked string) string {
 
 func amountKey(minor int64, id string) []byte {
 	return append(k8(uint64(minor)), id...)
+}
+
+// indexFinal adds a payment that became final to the day index and the
+// search indexes, and takes it off the unresolved list.
+func indexFinal(tx *bolt.Tx, p *Payment) error {
+	if err := tx.Bucket(bDays).Put(join([]byte(p.Day), []byte(p.ClientOrderID)), nil); err != nil {
+		return err
+	}
+	if err := setUnresolved(tx, p.ClientOrderID, false); err != nil {
+		return err
+	}
+	return indexSearch(tx, p)
 }
 
 // indexSearch adds p to the v2 search indexes.
@@ -276,24 +311,48 @@ func beginTx(tx *bolt.Tx, p *Payment, now time.Time) error {
 		return fmt.Errorf("payment %s: %w", p.ClientOrderID, ErrExists)
 	}
 	snap := *p
-	ev, err := appendEvent(tx, &rec{Order: p.ClientOrderID, Type: EventIntent, At: now.UnixNano(),
-		Status: StatusPending, Payment: &snap})
-	if err != nil {
+	snap.seqs = nil
+	if _, err := appendPaymentEvent(tx, p, &rec{Type: EventIntent, At: now.UnixNano(),
+		Status: StatusPending, Payment: &snap}); err != nil {
 		return err
 	}
 	if err := putPayment(tx, p); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bDays).Put(join([]byte(p.Day), id), nil); err != nil {
+	return setUnresolved(tx, p.ClientOrderID, true)
+}
+
+// unresolvedIDs returns the meta list of payments that are not final.
+func unresolvedIDs(tx *bolt.Tx) ([]string, error) {
+	var ids []string
+	if v := tx.Bucket(bMeta).Get(kUnresolved); len(v) > 0 {
+		if err := json.Unmarshal(v, &ids); err != nil {
+			return nil, fmt.Errorf("%w: unresolved list: %v", ErrChain, err)
+		}
+	}
+	return ids, nil
+}
+
+// setUnresolved adds id to (on) or removes it from the unresolved list.
+func setUnresolved(tx *bolt.Tx, id string, on bool) error {
+	ids, err := unresolvedIDs(tx)
+	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bCreated).Put(k8(ev.Seq), id); err != nil {
+	out := ids[:0]
+	for _, x := range ids {
+		if x != id {
+			out = append(out, x)
+		}
+	}
+	if on {
+		out = append(out, id)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bUnresolved).Put(id, nil); err != nil {
-		return err
-	}
-	return indexSearch(tx, p)
+	return tx.Bucket(bMeta).Put(kUnresolved, b)
 }
 
 // Record appends an event to a payment and applies it. States only move
@@ -378,8 +437,11 @@ func applyTx(tx *bolt.Tx, id string, ev Event, at time.Time) (Outcome, error) {
 		if p.PaynetOrderID != "" {
 			f["journaled_paynet_order_id"] = p.PaynetOrderID
 		}
-		if _, err := appendEvent(tx, &rec{Order: id, Type: EventAlert, At: at.UnixNano(),
+		if _, err := appendPaymentEvent(tx, &p, &rec{Type: EventAlert, At: at.UnixNano(),
 			Status: ev.Status, Fields: f}); err != nil {
+			return "", err
+		}
+		if err := putPayment(tx, &p); err != nil {
 			return "", err
 		}
 	}
@@ -475,32 +537,26 @@ func nextStatus(cur Status, ev Event) Status {
 
 func apply(tx *bolt.Tx, p *Payment, ev Event, at time.Time) error {
 	id := []byte(p.ClientOrderID)
-	hadGw := p.PaynetOrderID
+	wasFinal := p.Final()
 	status := nextStatus(p.Status, ev)
 	evStatus := status
 	if ev.Type == EventAlert && ev.Status != "" {
 		evStatus = ev.Status // the reported status
 	}
-	if _, err := appendEvent(tx, &rec{Order: p.ClientOrderID, Type: ev.Type, At: at.UnixNano(),
+	if _, err := appendPaymentEvent(tx, p, &rec{Type: ev.Type, At: at.UnixNano(),
 		Status: evStatus, Fields: ev.Fields}); err != nil {
 		return err
 	}
-	if ev.Type == EventAlert || ev.Type == EventOverride {
-		return nil // changes nothing on the payment
+	if ev.Type != EventAlert && ev.Type != EventOverride { // those change nothing on the payment
+		p.Status = status
+		applyFields(p, ev.Fields)
+		p.UpdatedAt = at
 	}
-	p.Status = status
-	applyFields(p, ev.Fields)
-	p.UpdatedAt = at
 	if err := putPayment(tx, p); err != nil {
 		return err
 	}
-	if p.PaynetOrderID != "" && p.PaynetOrderID != hadGw {
-		if err := tx.Bucket(bGwID).Put([]byte(p.PaynetOrderID), id); err != nil {
-			return err
-		}
-	}
-	if p.Final() {
-		if err := tx.Bucket(bUnresolved).Delete(id); err != nil {
+	if p.Final() && !wasFinal {
+		if err := indexFinal(tx, p); err != nil {
 			return err
 		}
 		if p.Status == StatusApproved {
@@ -564,16 +620,28 @@ func sortByCreated(ps []Payment) {
 // Unresolved returns every payment that is not final (pending, sent,
 // accepted, unknown), oldest first: what recovery must settle.
 func (j *Journal) Unresolved() ([]Payment, error) {
-	ps, err := j.collect(func(tx *bolt.Tx) ([]string, error) {
-		var ids []string
-		err := tx.Bucket(bUnresolved).ForEach(func(k, _ []byte) error {
-			ids = append(ids, string(k))
-			return nil
-		})
-		return ids, err
-	})
+	ps, err := j.collect(unresolvedIDs)
 	sortByCreated(ps)
 	return ps, err
+}
+
+// withUnresolved returns ids (from an index of final payments) plus the
+// unresolved payments that match keep.
+func withUnresolved(tx *bolt.Tx, ids []string, keep func(p Payment) bool) ([]string, error) {
+	un, err := unresolvedIDs(tx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range un {
+		p, err := getPayment(tx, id, false)
+		if err != nil {
+			return nil, err
+		}
+		if keep(p) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
 }
 
 // ByDay returns the payments of a business day (YYYY-MM-DD), oldest first.
@@ -583,14 +651,15 @@ func (j *Journal) ByDay(day string) ([]Payment, error) {
 	}
 	ps, err := j.collect(func(tx *bolt.Tx) ([]string, error) {
 		p := append([]byte(day), 0)
-		return prefixIDs(tx, bDays, p, func(k []byte) string { return string(k[len(p):]) }), nil
+		ids := prefixIDs(tx, bDays, p, func(k []byte) string { return string(k[len(p):]) })
+		return withUnresolved(tx, ids, func(p Payment) bool { return p.Day == day })
 	})
 	sortByCreated(ps)
 	return ps, err
 }
 
 // Walk calls fn for each payment (with events) whose business day is within
-// from..to inclusive (YYYY-MM-DD; empty means unbounded), by day.
+// from..to inclusive (YYYY-MM-DD; empty means unbounded), by day and time.
 func (j *Journal) Walk(from, to string, fn func(Payment) error) error {
 	for _, d := range []string{from, to} {
 		if d != "" {
@@ -599,7 +668,10 @@ func (j *Journal) Walk(from, to string, fn func(Payment) error) error {
 			}
 		}
 	}
+	inRange := func(day string) bool { return (from == "" || day >= from) && (to == "" || day <= to) }
 	return j.view(func(tx *bolt.Tx) error {
+		type ref struct{ day, id string }
+		var refs []ref
 		c := tx.Bucket(bDays).Cursor()
 		k, _ := c.First()
 		if from != "" {
@@ -610,18 +682,55 @@ func (j *Journal) Walk(from, to string, fn func(Payment) error) error {
 			if i < 0 {
 				continue
 			}
-			if to != "" && string(k[:i]) > to {
+			if !inRange(string(k[:i])) {
 				break
 			}
-			p, err := getPayment(tx, string(k[i+1:]), true)
-			if err != nil {
-				return err
+			refs = append(refs, ref{string(k[:i]), string(k[i+1:])})
+		}
+		un, err := withUnresolved(tx, nil, func(p Payment) bool { return inRange(p.Day) })
+		if err != nil {
+			return err
+		}
+		ps := make([]Payment, 0, len(refs)+len(un))
+		flush := func() error {
+			sortByCreated(ps)
+			for _, p := range ps {
+				if err := fn(p); err != nil {
+					return err
+				}
 			}
-			if err := fn(p); err != nil {
+			ps = ps[:0]
+			return nil
+		}
+		pending, err := loadAll(tx, un)
+		if err != nil {
+			return err
+		}
+		// One day at a time, oldest first, unresolved ones merged in.
+		for i := 0; i < len(refs); {
+			day := refs[i].day
+			for ; i < len(refs) && refs[i].day == day; i++ {
+				p, err := getPayment(tx, refs[i].id, true)
+				if err != nil {
+					return err
+				}
+				ps = append(ps, p)
+			}
+			rest := pending[:0]
+			for _, p := range pending {
+				if p.Day <= day {
+					ps = append(ps, p)
+				} else {
+					rest = append(rest, p)
+				}
+			}
+			pending = rest
+			if err := flush(); err != nil {
 				return err
 			}
 		}
-		return nil
+		ps = append(ps, pending...)
+		return flush()
 	})
 }
 
@@ -629,9 +738,19 @@ func (j *Journal) Walk(from, to string, fn func(Payment) error) error {
 func (j *Journal) Latest(n int) ([]Payment, error) {
 	return j.collect(func(tx *bolt.Tx) ([]string, error) {
 		var ids []string
-		c := tx.Bucket(bCreated).Cursor()
+		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.Last(); k != nil && len(ids) < n; k, v = c.Prev() {
-			ids = append(ids, string(v))
+			// Only intents: cheap test before decoding.
+			if len(v) > 64 && !bytes.Contains(v[64:], []byte(`"t":"intent"`)) {
+				continue
+			}
+			r, _, err := decodeEvent(v)
+			if err != nil {
+				return nil, err
+			}
+			if r.Type == EventIntent {
+				ids = append(ids, r.Order)
+			}
 		}
 		return ids, nil
 	})
@@ -643,35 +762,42 @@ func (j *Journal) Search(q Query) ([]Payment, error) {
 	if q.Last4 == "" && q.AmountMinor == 0 && q.OrderID == "" && q.Day == "" {
 		return nil, fmt.Errorf("%w: empty search", ErrInvalid)
 	}
+	match := func(p Payment) bool {
+		return (q.OrderID == "" || p.ClientOrderID == q.OrderID || p.PaynetOrderID == q.OrderID) &&
+			(q.Last4 == "" || last4(p.MaskedPAN) == q.Last4) &&
+			(q.AmountMinor == 0 || p.AmountMinor == q.AmountMinor) &&
+			(q.Day == "" || p.Day == q.Day)
+	}
 	ps, err := j.collect(func(tx *bolt.Tx) ([]string, error) {
+		var ids []string
 		switch {
 		case q.OrderID != "":
 			if tx.Bucket(bPayments).Get([]byte(q.OrderID)) != nil {
 				return []string{q.OrderID}, nil
 			}
 			if v := tx.Bucket(bGwID).Get([]byte(q.OrderID)); v != nil {
-				return []string{string(v)}, nil
+				ids = []string{string(v)}
 			}
-			return nil, nil
 		case q.Last4 != "":
 			p := append([]byte(q.Last4), 0)
-			return prefixIDs(tx, bLast4, p, func(k []byte) string { return string(k[len(p):]) }), nil
+			ids = prefixIDs(tx, bLast4, p, func(k []byte) string { return string(k[len(p):]) })
 		case q.AmountMinor > 0:
 			p := k8(uint64(q.AmountMinor))
-			return prefixIDs(tx, bAmount, p, func(k []byte) string { return string(k[8:]) }), nil
+			ids = prefixIDs(tx, bAmount, p, func(k []byte) string { return string(k[8:]) })
 		default:
 			p := append([]byte(q.Day), 0)
-			return prefixIDs(tx, bDays, p, func(k []byte) string { return string(k[len(p):]) }), nil
+			ids = prefixIDs(tx, bDays, p, func(k []byte) string { return string(k[len(p):]) })
 		}
+		return withUnresolved(tx, ids, match)
 	})
 	if err != nil {
 		return nil, err
 	}
 	out := ps[:0]
+	seen := map[string]bool{}
 	for _, p := range ps {
-		if (q.Last4 == "" || last4(p.MaskedPAN) == q.Last4) &&
-			(q.AmountMinor == 0 || p.AmountMinor == q.AmountMinor) &&
-			(q.Day == "" || p.Day == q.Day) {
+		if match(p) && !seen[p.ClientOrderID] {
+			seen[p.ClientOrderID] = true
 			out = append(out, p)
 		}
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -63,9 +62,12 @@ func migrate1to2(tx *bolt.Tx) error {
 		}
 	}
 	return tx.Bucket(bPayments).ForEach(func(_, v []byte) error {
-		var p Payment
-		if err := json.Unmarshal(v, &p); err != nil {
+		p, err := decodePayment(v)
+		if err != nil {
 			return err
+		}
+		if !p.Final() {
+			return nil // unresolved payments are indexed when they become final
 		}
 		return indexSearch(tx, &p)
 	})

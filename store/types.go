@@ -99,6 +99,8 @@ type Payment struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 	CloseBatch string    `json:"close_batch,omitempty"` // request id of the finished close-day that covers it
 	Events     []Event   `json:"events,omitempty"`
+
+	seqs []uint64 // the payment's events, as stored
 }
 
 // Final reports whether the payment has a final status.

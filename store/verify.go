@@ -22,7 +22,8 @@ func timeFromNano(n int64) time.Time { return time.Unix(0, n) }
 
 // replayed is what the events say a payment should look like.
 type replayed struct {
-	p Payment
+	p    Payment
+	seqs []uint64
 }
 
 // Verify walks the whole hash chain: every event's hash must match its
@@ -83,11 +84,20 @@ func verify(tx *bolt.Tx) (string, int, error) {
 		return prev, int(seq), fmt.Errorf("%w: stored head %s is not the last event's hash %s", ErrChain, got, prev)
 	}
 	// Every payment record must be what its events say.
+	un, err := unresolvedIDs(tx)
+	if err != nil {
+		return prev, int(seq), err
+	}
+	unresolvedSet := map[string]bool{}
+	for _, id := range un {
+		unresolvedSet[id] = true
+	}
+	unresolved := len(unresolvedSet)
 	n := 0
-	err := tx.Bucket(bPayments).ForEach(func(k, v []byte) error {
+	err = tx.Bucket(bPayments).ForEach(func(k, v []byte) error {
 		n++
-		var p Payment
-		if err := json.Unmarshal(v, &p); err != nil {
+		p, err := decodePayment(v)
+		if err != nil {
 			return fmt.Errorf("%w: payment %s: %v", ErrChain, k, err)
 		}
 		r, ok := state[string(k)]
@@ -97,10 +107,22 @@ func verify(tx *bolt.Tx) (string, int, error) {
 		if d := diff(r.p, p); d != "" {
 			return fmt.Errorf("%w: payment %s was changed: %s", ErrChain, k, d)
 		}
-		return nil
+		if fmt.Sprint(r.seqs) != fmt.Sprint(p.seqs) {
+			return fmt.Errorf("%w: payment %s lists events %v, the chain has %v", ErrChain, k, p.seqs, r.seqs)
+		}
+		if !p.Final() {
+			unresolved--
+		}
+		if p.Final() != unresolvedSet[string(k)] {
+			return nil
+		}
+		return fmt.Errorf("%w: payment %s is %s but the unresolved list says otherwise", ErrChain, k, p.Status)
 	})
 	if err != nil {
 		return prev, int(seq), err
+	}
+	if unresolved != 0 || len(un) != len(unresolvedSet) {
+		return prev, int(seq), fmt.Errorf("%w: the unresolved list names payments that are not in the journal", ErrChain)
 	}
 	if n != len(state) {
 		return prev, int(seq), fmt.Errorf("%w: %d payments have events but only %d records remain", ErrChain, len(state), n)
@@ -119,13 +141,14 @@ func replay(state map[string]*replayed, r rec) error {
 		if _, dup := state[r.Order]; dup {
 			return fmt.Errorf("%w: payment %s begun twice", ErrChain, r.Order)
 		}
-		state[r.Order] = &replayed{p: *r.Payment}
+		state[r.Order] = &replayed{p: *r.Payment, seqs: []uint64{r.Seq}}
 		return nil
 	}
 	s, ok := state[r.Order]
 	if !ok {
 		return fmt.Errorf("%w: event %d is for payment %s, which has no intent", ErrChain, r.Seq, r.Order)
 	}
+	s.seqs = append(s.seqs, r.Seq)
 	switch r.Type {
 	case EventAlert, EventOverride:
 		return nil
