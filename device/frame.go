@@ -13,14 +13,14 @@ import (
 
 // Framing constants of §2.
 const (
-	NADMPI         byte = 0x01 // the PED / card reader
-	NADRPI         byte = 0x02 // a Miura retail base
-	PCBChained     byte = 0x01 // more packets of this message follow
-	PCBUnsolicited byte = 0x40 // unsolicited message
-	MinINF              = 2    // smallest valid LEN
-	MaxINF              = 254  // largest valid LEN
-	MaxMessage          = 8192 // cap on a reassembled message
-	PacketTimeout       = time.Second
+	NADMPI         byte = 0x01        // the PED / card reader
+	NADRPI         byte = 0x02        // a Miura retail base
+	PCBChained     byte = 0x01        // more packets of this message follow
+	PCBUnsolicited byte = 0x40        // unsolicited message
+	MinINF              = 2           // smallest valid LEN
+	MaxINF              = 254         // largest valid LEN
+	MaxMessage          = 8192        // cap on a reassembled message
+	PacketTimeout       = time.Second // NAD to LRC of one packet (§2)
 )
 
 // ErrFraming is matched (errors.Is) by every framing error: bad NAD, PCB,
@@ -34,6 +34,7 @@ type FramingError struct {
 	Err    error  // underlying cause (io.ErrUnexpectedEOF, os.ErrDeadlineExceeded) or nil
 }
 
+// Error describes the framing error.
 func (e *FramingError) Error() string {
 	if e.Err != nil {
 		return "framing error: " + e.Reason + ": " + e.Err.Error()

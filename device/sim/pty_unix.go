@@ -237,6 +237,7 @@ type ptyConn struct {
 	next    []byte // bytes that belong to the next connection
 }
 
+// Read reads host bytes; io.EOF when the host has closed the port.
 func (c *ptyConn) Read(b []byte) (int, error) {
 	if len(c.pending) > 0 {
 		n := copy(b, c.pending)
@@ -259,6 +260,7 @@ func (c *ptyConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// Write writes to the host.
 func (c *ptyConn) Write(b []byte) (int, error) { return c.f.Write(b) }
 
 // SetReadDeadline bounds reads (used for the 1 s packet rule).
