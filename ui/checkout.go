@@ -166,7 +166,7 @@ func (c *checkoutScreen) refresh() {
 	c.amount.Refresh()
 	if c.currLbl.Text != c.currency {
 		c.currLbl.Text = c.currency
-	c.hint.Alignment = fyne.TextAlignCenter
+		c.hint.Alignment = fyne.TextAlignCenter
 		c.currLbl.Refresh()
 	}
 	if c.canPay() {

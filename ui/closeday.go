@@ -353,7 +353,7 @@ func (c *closeDayScreen) printTapped() {
 	if c.report == nil {
 		return
 	}
-	z := c.zReport(*c.report)
+	z := c.u.eng.ZReport(*c.report)
 	c.printBtn.Disable()
 	c.u.goroutine(func(context.Context) {
 		name := "z-report-" + safeName(z.RequestID) + "-" + time.Now().Format("20060102-150405") + ".pdf"
@@ -368,53 +368,6 @@ func (c *closeDayScreen) printTapped() {
 			c.u.openFile(path)
 		})
 	})
-}
-
-// zReport lays the engine's close-day report out for printing.
-func (c *closeDayScreen) zReport(r pos.CloseDayReport) receipt.ZReport {
-	cfg := c.u.eng.Config()
-	tot := func(t pos.Totals) receipt.Totals {
-		return receipt.Totals{
-			SaleCount: t.SaleCount, SaleSum: t.SaleSum.Minor,
-			ReversalCount: t.ReversalCount, ReversalSum: t.ReversalSum.Minor,
-			PreauthCount: t.PreauthCount, PreauthSum: t.PreauthSum.Minor,
-		}
-	}
-	cur := r.Ours.Currency
-	if cur == "" {
-		cur = r.Theirs.Currency
-	}
-	ct := receipt.CurrencyTotals{Currency: cur, Ours: tot(r.Ours)}
-	if r.Theirs != (pos.Totals{}) {
-		t := tot(r.Theirs)
-		ct.Theirs = &t
-	}
-	z := receipt.ZReport{
-		Merchant:      cfg.Merchant.Name,
-		Address:       joinComma(cfg.Merchant.Address1, cfg.Merchant.City, cfg.Merchant.ZipCode, cfg.Merchant.Country),
-		TerminalID:    cfg.TerminalID,
-		RequestID:     r.RequestID,
-		Status:        r.Status,
-		GateCloseDate: r.GateCloseDate,
-		Currencies:    []receipt.CurrencyTotals{ct},
-		ChainHead:     r.ChainHead,
-		At:            r.At,
-		Message:       r.Message,
-		Demo:          r.Demo || c.u.snap.Demo,
-	}
-	for _, d := range r.Differences {
-		z.Differences = append(z.Differences, receipt.Difference{Currency: cur, Field: d.Field, Ours: d.Ours, Theirs: d.Theirs})
-	}
-	for _, p := range c.preview.Unresolved {
-		z.Unresolved = append(z.Unresolved, receipt.Unresolved{
-			ClientOrderID: p.ClientOrderID, Amount: p.Amount.Major(), Currency: p.Amount.Currency,
-			Status: p.Status, MaskedPAN: p.MaskedPAN, At: p.CreatedAt,
-		})
-	}
-	if z.At.IsZero() {
-		z.At = time.Now()
-	}
-	return z
 }
 
 func (c *closeDayScreen) backTapped() {

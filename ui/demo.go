@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
@@ -16,7 +18,7 @@ type demoPanel struct {
 	ctl   pos.DemoControls
 	cards []pos.DemoCard
 
-	card  *widget.Select
+	card  *widget.SelectEntry
 	fault *widget.Select
 	msg   *widget.Label
 	root  *fyne.Container
@@ -24,8 +26,12 @@ type demoPanel struct {
 
 func newDemoPanel(u *UI) *demoPanel {
 	d := &demoPanel{u: u, ctl: u.eng.Demo(), msg: &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}}
-	d.card = &widget.Select{PlaceHolder: lang.L("Test card"), OnChanged: d.cardChanged}
-	d.card.ExtendBaseWidget(d.card)
+	// A list of the test cards, and any other card number can be typed
+	// (Enter) to try it.
+	d.card = widget.NewSelectEntry(nil)
+	d.card.SetPlaceHolder(lang.L("Test card or any card number"))
+	d.card.OnChanged = d.cardChanged
+	d.card.OnSubmitted = d.cardTyped
 	d.fault = &widget.Select{PlaceHolder: lang.L("No fault"), OnChanged: d.faultChanged}
 	d.fault.ExtendBaseWidget(d.fault)
 	title := text(lang.L("Simulated reader"), 17, true, colorDemo)
@@ -51,9 +57,11 @@ func (d *demoPanel) load() {
 	for i, c := range d.cards {
 		labels[i] = cardLabel(c)
 	}
-	d.card.Options = labels
-	if len(labels) > 0 {
-		d.card.SetSelectedIndex(0)
+	d.card.SetOptions(labels)
+	for _, c := range d.cards {
+		if c.PAN == "4111111111111111" {
+			d.card.SetText(cardLabel(c)) // approved: the first thing to try
+		}
 	}
 	faults := []string{}
 	for _, f := range d.ctl.Faults() {
@@ -71,11 +79,7 @@ func (d *demoPanel) update(s pos.Snapshot) {
 }
 
 func cardLabel(c pos.DemoCard) string {
-	last4 := c.PAN
-	if len(last4) > 4 {
-		last4 = last4[len(last4)-4:]
-	}
-	return "•" + last4 + "  " + say(c.Label)
+	return "•" + last4(c.PAN) + "  " + say(c.Label)
 }
 
 // faultLabel names a simulated fault; "none" reads as "No fault".
@@ -117,6 +121,31 @@ func (d *demoPanel) cardChanged(label string) {
 	}
 }
 
+// cardTyped uses a typed card number for the next swipe.
+func (d *demoPanel) cardTyped(s string) {
+	if d.ctl == nil {
+		return
+	}
+	pan := strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	for _, c := range d.cards {
+		if cardLabel(c) == s {
+			return // chosen from the list: cardChanged did it
+		}
+	}
+	if err := d.ctl.SetCard(pan); err != nil {
+		d.msg.SetText(say(err.Error()))
+		return
+	}
+	d.msg.SetText(lang.L("Next card:") + " •" + last4(pan))
+}
+
+func last4(pan string) string {
+	if len(pan) > 4 {
+		return pan[len(pan)-4:]
+	}
+	return pan
+}
+
 func (d *demoPanel) faultChanged(label string) {
 	if d.ctl == nil {
 		return
@@ -136,8 +165,8 @@ func (d *demoPanel) faultChanged(label string) {
 // selectCard picks the test card whose PAN ends in last4 (tests, demos).
 func (d *demoPanel) selectCard(last4 string) bool {
 	for _, c := range d.cards {
-		if len(c.PAN) >= 4 && c.PAN[len(c.PAN)-4:] == last4 {
-			d.card.SetSelected(cardLabel(c))
+		if strings.HasSuffix(c.PAN, last4) {
+			d.card.SetText(cardLabel(c))
 			return true
 		}
 	}

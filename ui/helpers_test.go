@@ -184,6 +184,12 @@ func (h *harness) useCard(last4 string) {
 	}
 }
 
+// typeCard types a card number into the demo panel and presses Enter.
+func (h *harness) typeCard(pan string) {
+	h.u.demo.card.SetText(pan)
+	h.u.demo.card.OnSubmitted(pan)
+}
+
 // enterPIN types a PIN on the PIN screen and confirms.
 func (h *harness) enterPIN(pin string) {
 	h.typeKeys(pin)

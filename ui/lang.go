@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
@@ -12,6 +13,10 @@ import (
 
 //go:embed translations
 var translations embed.FS
+
+// langLoaded: setupLanguage ran (Main runs it before the app exists; New
+// runs it for apps made elsewhere, e.g. tests).
+var langLoaded atomic.Bool
 
 // languageOverride returns the language Kassa should use instead of the OS
 // locale: env KASSA_LANG first, then the config's Language; "" or "auto"
@@ -40,6 +45,7 @@ func languageOverride(configured string) string {
 // override is applied by registering the chosen language's texts under the
 // OS locale's tag as well.
 func setupLanguage(override string) {
+	langLoaded.Store(true)
 	if override == "" {
 		if err := lang.AddTranslationsFS(translations, "translations"); err != nil {
 			fyne.LogError("Kassa translations", err)

@@ -20,12 +20,6 @@ import (
 	"kassa/pos/receipt"
 )
 
-// receiptSource is the engine's receipt call: it fills a receipt from the
-// journal and counts the print, so a second print is stamped DUPLICATE.
-type receiptSource interface {
-	Receipt(id string, copy pos.ReceiptCopy) (receipt.Receipt, error)
-}
-
 // receiptScreen shows the merchant and the customer copy of a payment's
 // receipt and prints them: a PDF saved in the receipts folder and opened
 // with the OS (which prints it).
@@ -97,7 +91,7 @@ func (r *receiptScreen) preview(v pos.PaymentView, cp pos.ReceiptCopy) receipt.R
 		Kind: string(v.Kind), Amount: v.Amount.Major(), Currency: v.Amount.Currency,
 		MaskedPAN: v.MaskedPAN, Scheme: v.CardScheme, ApprovalCode: v.ApprovalCode, RRN: v.RRN,
 		Status: v.Status, At: v.CreatedAt.Local(), Copy: string(cp),
-		Duplicate: v.Reprints > 0, Demo: r.u.snap.Demo,
+		Duplicate: v.Reprints > 0, Demo: cfg.Demo,
 	}
 	if rc.TerminalID == "" {
 		rc.TerminalID = cfg.TerminalID
@@ -108,11 +102,6 @@ func (r *receiptScreen) preview(v pos.PaymentView, cp pos.ReceiptCopy) receipt.R
 // printTapped asks the engine for both copies (a reprint comes back
 // stamped DUPLICATE), writes them as one PDF and opens it with the OS.
 func (r *receiptScreen) printTapped() {
-	src, ok := any(r.u.eng).(receiptSource)
-	if !ok {
-		r.saved.SetText(lang.L("Printing is not available in this build."))
-		return
-	}
 	id := r.id
 	r.printBtn.Disable()
 	r.u.goroutine(func(ctx context.Context) {
@@ -120,7 +109,7 @@ func (r *receiptScreen) printTapped() {
 		var err error
 		for _, cp := range []pos.ReceiptCopy{pos.MerchantCopy, pos.CustomerCopy} {
 			var rc receipt.Receipt
-			rc, err = src.Receipt(id, cp)
+			rc, err = r.u.eng.Receipt(id, cp)
 			if err != nil {
 				break
 			}
@@ -222,5 +211,3 @@ func joinComma(parts ...string) string {
 	}
 	return strings.Join(out, ", ")
 }
-
-

@@ -25,7 +25,7 @@ func TestScreenshots(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, tuning{saleTimeout: time.Second, resultWait: 300 * time.Millisecond, pollInterval: 1500 * time.Millisecond})
+	h := newHarness(t, tuning{resultWait: time.Second, pollInterval: time.Second})
 	shot := func(name string) {
 		t.Helper()
 		h.settle(150 * time.Millisecond)
@@ -70,7 +70,11 @@ func TestScreenshots(t *testing.T) {
 	pay("0002", "34990", fyne.KeyReturn)
 	shot("result-declined")
 	h.press(fyne.KeyReturn)
-	if v := pay("0994", "78000", fyne.KeyF2); v.Status != "approved" {
+	h.useCard("0077")
+	h.typeKeys("78000")
+	h.press(fyne.KeyF2)
+	h.waitFor(90*time.Second, "a result", func() bool { return h.u.current == h.u.result })
+	if v := h.u.result.view_; v.Status != "approved" {
 		shot("result-unknown")
 		h.waitFor(90*time.Second, "resolved", func() bool { return h.u.result.view_.Status == "approved" })
 	}

@@ -296,4 +296,3 @@ func (s *settingsScreen) saveTapped() {
 		})
 	})
 }
-

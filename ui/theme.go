@@ -122,4 +122,3 @@ func (t bigTextTheme) Size(n fyne.ThemeSizeName) float32 {
 	}
 	return t.appTheme().Size(n)
 }
-

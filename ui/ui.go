@@ -151,6 +151,9 @@ func New(a fyne.App, eng *pos.Engine, opts Options) *UI {
 		u.win = a.NewWindow("Kassa")
 	}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
+	if !langLoaded.Load() {
+		setupLanguage(languageOverride(eng.Config().Language))
+	}
 
 	u.top = newTopBar(u)
 	u.banner = newBannerBar(u)
