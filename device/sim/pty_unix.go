@@ -45,7 +45,8 @@ const hostPoll = 10 * time.Millisecond
 
 // ListenPTY opens a pseudo-terminal in raw mode (binary bytes pass
 // unchanged), serves s on it until ctx ends or Close, and keeps serving
-// when the host closes and reopens the port.
+// when the host closes and reopens the port. When ctx ends the terminal is
+// closed and Path removed, with or without Close.
 func ListenPTY(ctx context.Context, s *Reader) (*PTY, error) {
 	dir, err := os.MkdirTemp("", "kassa-reader-sim-")
 	if err != nil {
@@ -172,7 +173,6 @@ func (p *PTY) Close() error {
 	p.cancel()
 	err := p.Unplug()
 	<-p.done
-	os.RemoveAll(p.dir)
 	return err
 }
 
@@ -184,6 +184,7 @@ func (p *PTY) current() (*os.File, *hangupTracker) {
 
 func (p *PTY) serve(ctx context.Context) {
 	defer close(p.done)
+	defer os.RemoveAll(p.dir) // ctx ended: leave nothing behind even without Close
 	stop := context.AfterFunc(ctx, func() { p.Unplug() })
 	defer stop()
 	buf := make([]byte, 512)
