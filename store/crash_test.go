@@ -38,6 +38,7 @@ func TestHelperProcess(t *testing.T) {
 	}
 	out := os.Stdout // unbuffered: a line is in the pipe once Write returns
 	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
+	say("R") // open: journaling starts
 	for i := 0; ; i++ {
 		p := Payment{ClientOrderID: uuid.NewString(), Kind: KindSale, AmountMinor: int64(100 + i), Currency: "RUB",
 			MaskedPAN: "401234****1111", TerminalID: "T1"}
@@ -99,15 +100,45 @@ func TestCrashKill9(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
 		cmd.Env = append(os.Environ(), crashEnv+"="+path)
 		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.Stderr = &stderr
+		pipe, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Kill anywhere from process start-up (before or while opening) to
-		// a few dozen transactions in.
-		time.Sleep(time.Duration(rng.IntN(160)) * time.Millisecond)
+		ready, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			r := bufio.NewReader(pipe)
+			for first := true; ; first = false {
+				line, err := r.ReadString('\n')
+				stdout.WriteString(line)
+				if first && line == "R\n" {
+					close(ready)
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		if i%4 == 0 {
+			// Anywhere from start-up (before or while opening the journal)
+			// to a few transactions in.
+			time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
+		} else {
+			// Once the journal is open: in the middle of journaling.
+			select {
+			case <-ready:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("kill %d: child never opened the journal: %s", i, stderr.String())
+			}
+			time.Sleep(time.Duration(rng.IntN(80)) * time.Millisecond)
+		}
 		_ = cmd.Process.Signal(syscall.SIGKILL)
-		err := cmd.Wait()
+		<-done
+		err = cmd.Wait()
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
 			t.Fatalf("kill %d: child ended on its own (%v): %s", i, err, stderr.String())
 		}
@@ -117,7 +148,7 @@ func TestCrashKill9(t *testing.T) {
 			withWork++
 		}
 	}
-	t.Logf("%d kills in %v; %d acknowledged events checked; %d kills after journaling began",
+	t.Logf("%d kills in %v; %d acknowledged events checked; %d kills came after at least one acknowledged event",
 		kills, time.Since(start).Round(time.Millisecond), acked, withWork)
 }
 
@@ -141,6 +172,9 @@ func checkAfterCrash(t *testing.T, path string, out []byte, kill int) int {
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
+		if f[0] == "R" {
+			continue
+		}
 		n++
 		switch f[0] {
 		case "P":
