@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -29,7 +30,6 @@ type historyScreen struct {
 	list     *widget.List
 	empty    *widget.Label
 	detail   *fyne.Container
-	events   *widget.List
 	evRows   []pos.Event
 	receipt  *widget.Button
 	check    *widget.Button
@@ -54,12 +54,6 @@ func newHistoryScreen(u *UI) *historyScreen {
 
 	h.list = &widget.List{Length: h.length, CreateItem: h.createItem, UpdateItem: h.updateItem, OnSelected: h.selectedRow}
 	h.list.ExtendBaseWidget(h.list)
-	h.events = &widget.List{
-		Length:     func() int { return len(h.evRows) },
-		CreateItem: h.createEvent,
-		UpdateItem: h.updateEvent,
-	}
-	h.events.ExtendBaseWidget(h.events)
 
 	h.receipt = &widget.Button{Text: lang.L("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: h.receiptTapped}
 	h.check = &widget.Button{Text: lang.L("Check with the bank"), Icon: theme.ViewRefreshIcon(), OnTapped: h.checkTapped}
@@ -70,7 +64,7 @@ func newHistoryScreen(u *UI) *historyScreen {
 	left := container.NewBorder(container.NewVBox(top, h.heading), nil, nil, nil,
 		container.NewStack(h.list, h.empty))
 	split := container.NewHSplit(left, panel(colorCard, h.detailBx))
-	split.Offset = 0.55
+	split.Offset = 0.52
 	h.root = container.NewPadded(split)
 	return h
 }
@@ -191,7 +185,11 @@ func (r *historyRow) set(v pos.PaymentView) {
 	if v.Kind == pos.Preauth {
 		kind = lang.L("Preauth") + " · "
 	}
-	r.card.SetText(kind + joinNonEmpty(v.MaskedPAN, v.CardScheme))
+	card := ""
+	if v.MaskedPAN != "" {
+		card = strings.TrimSpace(v.CardScheme + " •" + last4(v.MaskedPAN))
+	}
+	r.card.SetText(kind + card)
 	r.status.Text = statusText(v.Status)
 	r.status.ColorName = col
 	r.status.Refresh()
@@ -232,7 +230,10 @@ func (h *historyScreen) showDetail(v pos.PaymentView) {
 		[2]string{lang.L("Updated"), dateTime(v.UpdatedAt)},
 	)
 	h.evRows = v.Events
-	h.events.Refresh()
+	events := container.NewVBox()
+	for _, e := range v.Events {
+		events.Add(&widget.Label{Text: eventLine(e), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapWord})
+	}
 	if v.Final() {
 		h.check.Hide()
 	} else {
@@ -240,20 +241,12 @@ func (h *historyScreen) showDetail(v pos.PaymentView) {
 	}
 	buttons := container.NewHBox(h.receipt, h.check, layout.NewSpacer())
 	evTitle := &widget.Label{Text: lang.L("Journal events"), TextStyle: fyne.TextStyle{Bold: true}}
-	top := container.NewVBox(head.box, info, buttons, evTitle)
-	h.detailBx.Objects = []fyne.CanvasObject{container.NewBorder(top, nil, nil, nil, h.events)}
+	h.detailBx.Objects = []fyne.CanvasObject{container.NewVScroll(container.NewVBox(head.box, info, buttons, evTitle, events))}
 	h.detailBx.Refresh()
 }
 
-func (h *historyScreen) createEvent() fyne.CanvasObject {
-	return &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Truncation: fyne.TextTruncateEllipsis}
-}
-
-func (h *historyScreen) updateEvent(i widget.ListItemID, o fyne.CanvasObject) {
-	if i >= len(h.evRows) {
-		return
-	}
-	e := h.evRows[i]
+// eventLine is one journal event of the detail view.
+func eventLine(e pos.Event) string {
 	line := clock(e.At) + "  " + e.Type
 	if e.Status != "" {
 		line += " → " + e.Status
@@ -261,7 +254,7 @@ func (h *historyScreen) updateEvent(i widget.ListItemID, o fyne.CanvasObject) {
 	if e.Detail != "" {
 		line += "  " + say(e.Detail)
 	}
-	o.(*widget.Label).SetText(line)
+	return line
 }
 
 func (h *historyScreen) receiptTapped() {

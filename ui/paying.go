@@ -43,7 +43,7 @@ func newPayingScreen(u *UI) *payingScreen {
 		stage:   text("", 34, true, theme.ColorNamePrimary),
 		clock:   text("0:00", 22, false, colorMuted),
 		card:    &widget.Label{Alignment: fyne.TextAlignCenter, TextStyle: fyne.TextStyle{Monospace: true}},
-		note:    &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance},
+		note:    &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord},
 	}
 	for _, t := range []*styledText{p.kind, p.amount, p.stage, p.clock} {
 		t.Alignment = fyne.TextAlignCenter

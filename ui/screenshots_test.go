@@ -29,6 +29,9 @@ func TestScreenshots(t *testing.T) {
 	shot := func(name string) {
 		t.Helper()
 		h.settle(150 * time.Millisecond)
+		// The test canvas does not re-layout when a widget's minimum size
+		// grows (the real driver does every frame): refresh before capture.
+		h.u.win.Content().Refresh()
 		img := h.canvas().Capture()
 		f, err := os.Create(filepath.Join(out, name+".png"))
 		if err != nil {
@@ -46,6 +49,9 @@ func TestScreenshots(t *testing.T) {
 		h.typeKeys(amount)
 		h.press(key)
 		h.waitFor(90*time.Second, "a result", func() bool { return h.u.current == h.u.result })
+		// With the engine's short ResultWait here an ordinary card may come
+		// back unknown for a moment: wait until the screen shows its end.
+		h.waitFor(90*time.Second, "a final result", func() bool { return h.u.result.view_.Final() })
 		return h.u.result.view_
 	}
 
@@ -123,6 +129,7 @@ func TestScreenshotRussian(t *testing.T) {
 	h := newHarness(t, tuning{})
 	h.typeKeys("99900")
 	h.settle(150 * time.Millisecond)
+	h.u.win.Content().Refresh()
 	f, err := os.Create(filepath.Join("..", "docs", "screenshots", "checkout-ru.png"))
 	if err != nil {
 		t.Fatal(err)

@@ -14,13 +14,15 @@ import (
 	"kassa/pos"
 )
 
-// topBar is the strip above every screen: the name, the DEMO badge, the
-// reader and gateway indicators and the navigation.
+// topBar is the strip above every screen (the name, the DEMO badge, the
+// navigation) and the status bar below it (the reader and gateway
+// indicators and, in demo mode, what demo mode means).
 type topBar struct {
 	u *UI
 
 	demoBadge   *fyne.Container
 	demoStrip   *fyne.Container
+	statusBar   fyne.CanvasObject
 	readerDot   *box
 	readerText  *widget.Label
 	gatewayDot  *box
@@ -45,9 +47,8 @@ func newTopBar(u *UI) *topBar {
 	demo := text(lang.L("DEMO"), 16, true, colorOnStatus)
 	t.demoBadge = newStatusPanel(colorDemo, 6, container.NewPadded(demo)).box
 	t.demoBadge.Hide()
-	strip := text(lang.L("DEMO MODE · embedded test gateway and simulated reader · no real money moves"), 14, true, colorOnStatus)
-	strip.Alignment = fyne.TextAlignCenter
-	t.demoStrip = newStatusPanel(colorDemo, 0, strip).box
+	strip := text(lang.L("DEMO MODE · test gateway, simulated reader · no real money"), 14, true, colorOnStatus)
+	t.demoStrip = newStatusPanel(colorDemo, 6, container.NewPadded(strip)).box
 	t.demoStrip.Hide()
 
 	t.checkoutBtn = &widget.Button{Text: lang.L("Checkout"), Icon: theme.HomeIcon(), OnTapped: t.checkoutTapped}
@@ -63,9 +64,10 @@ func newTopBar(u *UI) *topBar {
 		dotBox(t.gatewayDot), t.gatewayText,
 	)
 	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.closeDayBtn, t.settingsBtn)
-	bar := container.NewHBox(left, layout.NewSpacer(), indicators, layout.NewSpacer(), nav)
-	bg := newBox(colorCard, 0)
-	t.root = container.NewVBox(container.NewStack(bg, container.NewPadded(bar)), widget.NewSeparator())
+	bar := container.NewHBox(left, layout.NewSpacer(), nav)
+	t.root = container.NewVBox(container.NewStack(newBox(colorCard, 0), container.NewPadded(bar)), widget.NewSeparator())
+	status := container.NewHBox(indicators, layout.NewSpacer(), container.NewCenter(t.demoStrip))
+	t.statusBar = container.NewVBox(widget.NewSeparator(), container.NewStack(newBox(colorCard, 0), status))
 	return t
 }
 

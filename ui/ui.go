@@ -169,7 +169,7 @@ func New(a fyne.App, eng *pos.Engine, opts Options) *UI {
 
 	u.body = container.NewStack()
 	u.win.SetContent(container.NewBorder(
-		container.NewVBox(u.top.view(), u.banner.view()), u.top.demoStrip, nil, nil, u.body))
+		container.NewVBox(u.top.view(), u.banner.view()), u.top.statusBar, nil, nil, u.body))
 	u.win.Resize(fyne.NewSize(1100, 740))
 	u.win.SetTitle(u.title())
 	u.win.Canvas().SetOnTypedRune(u.typedRune)

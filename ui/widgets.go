@@ -307,12 +307,31 @@ func stageText(s pos.Stage) string {
 }
 
 // say translates an engine sentence when Kassa knows it (the engine speaks
-// English); otherwise it is shown as it is.
+// English); a sentence that starts with a known phrase gets that phrase
+// translated (the rest, e.g. the bank's own decline text, stays as it is);
+// anything else is shown as it is.
 func say(s string) string {
 	if s == "" {
 		return ""
 	}
-	return lang.L(s)
+	if t := lang.L(s); t != s {
+		return t
+	}
+	for _, p := range sayPrefixes {
+		if strings.HasPrefix(s, p) {
+			return lang.L(p) + s[len(p):]
+		}
+	}
+	return s
+}
+
+// sayPrefixes are the engine's sentences that carry a variable end.
+var sayPrefixes = []string{
+	"Declined by the bank:",
+	"Not charged: the bank refused the request",
+	"The bank did not close the day:",
+	"sending totals:",
+	"resuming close-day",
 }
 
 // clock formats a time of day.
