@@ -174,14 +174,20 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	case err == nil:
 		e.gatewayContact(true)
 		res.setOrderID(acc.PaynetOrderID)
-		_, rerr := e.journal.Record(id, store.Event{Type: store.EventType("accepted"), Status: store.Status("accepted"),
-			Fields: nonEmpty(map[string]string{fOrderID: acc.PaynetOrderID, fSerial: acc.SerialNumber, fSource: "reply"})})
-		if rerr != nil && !errors.Is(rerr, store.ErrStale) {
-			e.log.Error("journal: accepted", "id", id, "err", rerr)
-		}
-		crashPoint("after-accepted")
-		e.showPayment(id)
 		e.setStage(StageWaitingBank, "The bank is processing the payment.", "Wait for the bank's answer.")
+		// The accepted event (gateway ids) is journaled while the wait for
+		// the final answer already runs: it is not needed for recovery
+		// (status works by client_orderid), and the resolver journals the
+		// final status only after it (resolver.journalOrder).
+		fields := nonEmpty(map[string]string{fOrderID: acc.PaynetOrderID, fSerial: acc.SerialNumber, fSource: "reply"})
+		res.journalAsync(func() {
+			_, rerr := e.journal.Record(id, store.Event{Type: store.EventAccepted, Status: store.StatusAccepted, Fields: fields})
+			if rerr != nil && !errors.Is(rerr, store.ErrStale) {
+				e.log.Error("journal: accepted", "id", id, "err", rerr)
+			}
+			crashPoint("after-accepted")
+			e.showPayment(id)
+		})
 	case errors.As(err, &notSent):
 		e.gatewayContact(false)
 		e.forgetResolver(res)

@@ -33,6 +33,32 @@ type resolver struct {
 	hint       chan mapi.CallbackEvent
 	done       chan struct{}
 	firstDelay time.Duration
+	pending    chan struct{} // closed when an earlier journal write is done; nil if none
+}
+
+// journalAsync runs an early journal write (the accepted event) in the
+// background; later writes for the payment wait for it (journalOrder).
+func (r *resolver) journalAsync(fn func()) {
+	ch := make(chan struct{})
+	r.mu.Lock()
+	r.pending = ch
+	r.mu.Unlock()
+	r.e.wg.Add(1)
+	go func() {
+		defer r.e.wg.Done()
+		defer close(ch)
+		fn()
+	}()
+}
+
+// journalOrder waits for an earlier background journal write.
+func (r *resolver) journalOrder() {
+	r.mu.Lock()
+	ch := r.pending
+	r.mu.Unlock()
+	if ch != nil {
+		<-ch
+	}
 }
 
 // newResolver registers a resolver for a payment in flight (not started).
@@ -103,6 +129,7 @@ func (r *resolver) markUnknown(reason string) {
 	}
 	r.unknown = true
 	r.mu.Unlock()
+	r.journalOrder()
 	_, err := r.e.journal.Record(r.id, store.Event{Type: store.EventType("unknown"), Status: store.Status("unknown"),
 		Fields: map[string]string{fReason: reason}})
 	if err != nil && !errors.Is(err, store.ErrStale) {
@@ -260,6 +287,7 @@ func (r *resolver) recordFinal(status string, fields map[string]string) bool {
 		typ = "resolved"
 	}
 	r.mu.Unlock()
+	r.journalOrder()
 	_, err := r.e.journal.Record(r.id, store.Event{Type: store.EventType(typ), Status: store.Status(status), Fields: fields})
 	switch {
 	case err == nil:

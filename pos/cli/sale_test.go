@@ -164,9 +164,10 @@ func TestSaleCommand(t *testing.T) {
 	if r.code != 3 || saleKV(r.stdout)["status"] != "unknown" || !strings.Contains(r.stdout, "DO NOT charge again") {
 		t.Errorf("unknown: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	// …blocks the next sale (its start-up check still gets "unknown"), until
-	// recover resolves it
-	r = saleRun(t, env, "sale", "--amount", "1", "--card", "4111111111111111")
+	// …blocks the next sale (here its start-up check cannot reach the bank),
+	// until recover resolves it
+	down := append(append([]string{}, env...), "KASSA_GATEWAY_URL=http://127.0.0.1:1/paynet")
+	r = saleRun(t, down, "sale", "--amount", "1", "--card", "4111111111111111")
 	if r.code != 2 || !strings.Contains(r.stdout, "not known yet") {
 		t.Errorf("sale while unknown: exit %d\n%s", r.code, r.stdout)
 	}
