@@ -106,3 +106,44 @@ func TestParseResponse(t *testing.T) {
 		t.Error("DriverBug classification")
 	}
 }
+
+func FuzzParseCommandAPDU(f *testing.F) {
+	for _, s := range []string{"D0 00 00 00", "D0 00 00 00 00", "D2 01 00 81 02 41 42", "D2 01 00 00 02 41 42 00", "D2 01 00 00 05 41", "D2"} {
+		f.Add(unhex(f, s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := device.ParseCommandAPDU(b)
+		if err != nil {
+			return
+		}
+		enc, err := c.Encode()
+		if err != nil {
+			t.Fatalf("parsed command does not encode: %v", err)
+		}
+		// Encoding drops only a trailing Le.
+		if !bytes.Equal(enc, b) && !bytes.Equal(enc, b[:len(b)-1]) {
+			t.Fatalf("re-encode % X from % X", enc, b)
+		}
+	})
+}
+
+func FuzzParseResponse(f *testing.F) {
+	for _, s := range []string{"90 00", "E1 05 DF AE 01 01 05 90 00", "6D 00", "90"} {
+		f.Add(unhex(f, s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		body, sw, err := device.ParseResponse(b)
+		if err != nil {
+			if len(b) >= 2 {
+				t.Fatalf("rejected %d bytes", len(b))
+			}
+			return
+		}
+		if got := device.AppendSW(append([]byte(nil), body...), sw); !bytes.Equal(got, b) {
+			t.Fatalf("round trip % X", got)
+		}
+		if sw.String() == "" {
+			t.Fatal("empty SW text")
+		}
+	})
+}
