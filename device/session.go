@@ -17,16 +17,11 @@ import (
 // caller closes and reopens); a non-9000 status word fails only its command;
 // after 9F26 the session sends ABORT and retries the command once.
 
-// nadRestTimeout is the §2 rule: the rest of a packet must arrive within
-// 1 s of its NAD.
-const nadRestTimeout = PacketTimeout
-
-// message is one reassembled message from the reader.
+// rxMessage is one reassembled message from the reader.
 type rxMessage struct {
 	nad         byte
 	unsolicited bool
 	apdu        []byte // response APDU: body + SW1 SW2
-	at          time.Time
 }
 
 // session owns one link. Its reader goroutine ends when the link breaks or
@@ -315,7 +310,7 @@ func (t *timedReader) Read(p []byte) (int, error) {
 	}
 	if !t.inPacket {
 		t.inPacket = true
-		t.deadline = time.Now().Add(nadRestTimeout)
+		t.deadline = time.Now().Add(PacketTimeout) // §2: the rest within 1 s of the NAD
 	}
 	n := copy(p, t.buf)
 	t.buf = t.buf[n:]
