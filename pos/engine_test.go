@@ -884,3 +884,91 @@ func TestLoadConfigEnv(t *testing.T) {
 		t.Error("bad KASSA_SALE_TIMEOUT accepted")
 	}
 }
+
+// TestLogsCarryNoSecrets: at debug level, a whole sale logs no clear PAN,
+// no control key and no encrypted card data.
+func TestLogsCarryNoSecrets(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	var buf syncBuffer
+	cfg := testConfig(t, sb.URL, callbackAndPo)
+	e, err := Start(context.Background(), cfg, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	e.WaitRecovered(context.Background())
+	v := pay(t, e, cardVisa, 1234)
+	pay(t, e, cardHeld, 1235) // unknown path: errors are logged
+	e.Close()
+	logs := buf.String()
+	if v.Status != "approved" || !strings.Contains(logs, "level=") {
+		t.Fatalf("status %s; %d bytes of logs", v.Status, len(logs))
+	}
+	for _, bad := range []string{cardVisa, cardHeld, "demo-control-key", "DFAE02", "dfae02"} {
+		if strings.Contains(logs, bad) {
+			t.Errorf("logs contain %q", bad)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSettings: TestGateway tells good credentials from bad; ApplyConfig
+// saves the settings (never the key) and takes effect.
+func TestSettings(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	cfg := testConfig(t, sb.URL, pollingOnly)
+	e := startEngine(t, cfg)
+	if err := e.TestGateway(context.Background(), cfg); err != nil {
+		t.Errorf("good credentials: %v", err)
+	}
+	bad := cfg
+	bad.ControlKey = "wrong"
+	if err := e.TestGateway(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("bad key: %v", err)
+	}
+	down := cfg
+	down.GatewayURL = "http://127.0.0.1:1/paynet"
+	if err := e.TestGateway(context.Background(), down); err == nil || !strings.Contains(err.Error(), "cannot be reached") {
+		t.Errorf("unreachable: %v", err)
+	}
+	st, err := e.TestReader(context.Background(), "")
+	if err != nil || st.State != "simulated" || st.Serial == "" {
+		t.Errorf("TestReader: %+v %v", st, err)
+	}
+	nc := e.Config()
+	nc.Merchant.Name = "Кофейня «Ромашка»"
+	nc.ControlKey = ""
+	if err := e.ApplyConfig(context.Background(), nc); err != nil {
+		t.Fatal(err)
+	}
+	if e.Config().Merchant.Name != nc.Merchant.Name {
+		t.Error("merchant name not applied")
+	}
+	b, _ := os.ReadFile(ConfigPath())
+	if !strings.Contains(string(b), "Ромашка") || strings.Contains(string(b), "demo-control-key") {
+		t.Errorf("config file: %s", b)
+	}
+	// The kept key still works.
+	if v := pay(t, e, cardVisa, 100); v.Status != "approved" {
+		t.Errorf("sale after ApplyConfig: %s", v.Status)
+	}
+	if r, _ := e.Receipt(pay(t, e, cardMC, 200).ClientOrderID, MerchantCopy); r.Merchant != nc.Merchant.Name {
+		t.Errorf("receipt merchant %q", r.Merchant)
+	}
+}

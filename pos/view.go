@@ -2,6 +2,7 @@ package pos
 
 import (
 	"strings"
+	"unicode"
 
 	"kassa/store"
 )
@@ -108,7 +109,7 @@ func wording(status, message string, notCharged bool, reason string) (string, st
 		if msg == "" {
 			msg = "no reason given"
 		}
-		return "Declined by the bank: " + strings.TrimSuffix(msg, ".") + ".",
+		return "Declined by the bank: " + sentenceTail(msg) + ".",
 			"Ask for another card or another payment method."
 	case "filtered":
 		return "Declined by the bank's fraud control.", "Ask for another card or another payment method."
@@ -148,4 +149,16 @@ func stageOf(status string) Stage {
 // isOverride reports whether ev is a manager's override (not a print note).
 func isOverride(ev store.Event) bool {
 	return ev.Type == store.EventOverride && ev.Fields[fManager] != "" && ev.Fields[fReprint] == ""
+}
+
+// sentenceTail makes a gateway message fit after a colon: no final period,
+// a lower-case first letter unless it starts an acronym ("Insufficient
+// funds" → "insufficient funds", "CVV mismatch" stays).
+func sentenceTail(msg string) string {
+	msg = strings.TrimSuffix(strings.TrimSpace(msg), ".")
+	r := []rune(msg)
+	if len(r) > 1 && unicode.IsUpper(r[0]) && !unicode.IsUpper(r[1]) {
+		r[0] = unicode.ToLower(r[0])
+	}
+	return string(r)
 }
