@@ -32,6 +32,7 @@ type demoParts struct {
 // unix (the real serial path), an in-memory pipe elsewhere.
 type simLink interface {
 	open(ctx context.Context, opts device.Options) (*device.Reader, error)
+	replug() error
 	close()
 }
 
@@ -50,8 +51,9 @@ var demoCardLabels = map[string]string{
 	"4000000000000127": "unknown for 60 s, then approved",
 }
 
-// demoFaults are the simulated reader's faults.
-var demoFaults = []string{"none", "bad-swipe", "no-card", "unplug", "corrupt", "slow", "no-keys", "drop"}
+// faultReplug is the demo control that plugs the simulated reader back in
+// after the unplug fault.
+const faultReplug = "replug"
 
 func startDemo(ctx context.Context, e *Engine, cfg Config) (*demoParts, error) {
 	d := &demoParts{}
@@ -107,18 +109,28 @@ func (d *demoParts) SetCard(pan string) error {
 	return d.sim.SetCard(strings.ReplaceAll(strings.TrimSpace(pan), " ", ""))
 }
 
-// Faults lists the simulated reader's faults ("none" clears).
-func (d *demoParts) Faults() []string { return append([]string(nil), demoFaults...) }
-
-// SetFault makes the simulated reader misbehave on the next read.
-func (d *demoParts) SetFault(name string) error {
-	for _, f := range demoFaults {
-		if f == name {
-			d.sim.SetFault(sim.Fault(name))
-			return nil
-		}
+// Faults lists the simulated reader's faults ("none" clears) and "replug",
+// which plugs the reader back in after "unplug".
+func (d *demoParts) Faults() []string {
+	var out []string
+	for _, f := range sim.Faults() {
+		out = append(out, string(f))
 	}
-	return fmt.Errorf("unknown fault %q", name)
+	return append(out, faultReplug)
+}
+
+// SetFault makes the simulated reader misbehave on the next read (see
+// device/sim for each fault), or plugs it back in ("replug").
+func (d *demoParts) SetFault(name string) error {
+	if name == faultReplug {
+		return d.link.replug()
+	}
+	f, err := sim.ParseFault(name)
+	if err != nil {
+		return fmt.Errorf("unknown fault %q", name)
+	}
+	d.sim.SetFault(f)
+	return nil
 }
 
 // Swipe swipes the current card now (when the reader waits for one).

@@ -25,4 +25,7 @@ func (l *pipeLink) open(ctx context.Context, opts device.Options) (*device.Reade
 	return device.OpenConn(ctx, sim.Pipe(l.ctx, l.s), opts)
 }
 
+// replug: every open makes a new pipe, so the next payment reconnects.
+func (l *pipeLink) replug() error { return nil }
+
 func (l *pipeLink) close() {}

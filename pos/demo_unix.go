@@ -26,4 +26,6 @@ func (l *ptyLink) open(ctx context.Context, opts device.Options) (*device.Reader
 	return device.Open(ctx, opts)
 }
 
+func (l *ptyLink) replug() error { return l.pty.Replug() }
+
 func (l *ptyLink) close() { _ = l.pty.Close() }
