@@ -23,6 +23,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+
 	"kassa/device"
 	"kassa/mapi"
 	"kassa/store"
@@ -103,6 +105,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg.fillDefaults()
+	if cfg.TerminalID == "" {
+		cfg.TerminalID = uuid.NewString() // LoadConfig makes and keeps one; this is a fallback
+	}
 	if _, err := ParseAmount("1", cfg.Currency); err != nil {
 		return nil, fmt.Errorf("%w: currency %q: %v", ErrConfig, cfg.Currency, err)
 	}
@@ -464,6 +469,16 @@ func (e *Engine) Today() ([]PaymentView, error) {
 		return nil, err
 	}
 	return views(ps, true), nil
+}
+
+// Unresolved returns the payments whose outcome is not known yet (unknown,
+// or in flight), oldest first.
+func (e *Engine) Unresolved() ([]PaymentView, error) {
+	ps, err := e.journal.Unresolved()
+	if err != nil {
+		return nil, err
+	}
+	return views(ps, false), nil
 }
 
 func views(ps []store.Payment, newestFirst bool) []PaymentView {

@@ -119,6 +119,9 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	e.mu.Unlock()
 	if desc == "" {
 		desc = "Sale at " + cfg.TerminalName
+		if kind == Preauth {
+			desc = "Preauthorization at " + cfg.TerminalName
+		}
 	}
 	p := store.Payment{
 		ClientOrderID: id, Kind: store.Kind(kind), AmountMinor: amount.Minor, Currency: amount.Currency,
