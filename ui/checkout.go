@@ -31,9 +31,9 @@ type checkoutScreen struct {
 	hint     *styledText
 	noticeBx *statusPanel
 	noticeTx *styledText
-	saleBtn  *widget.Button
-	preBtn   *widget.Button
-	keys     map[string]*widget.Button
+	saleBtn  *bigButton
+	preBtn   *bigButton
+	keys     map[string]*bigButton
 
 	root fyne.CanvasObject
 }
@@ -46,7 +46,7 @@ func newCheckoutScreen(u *UI) *checkoutScreen {
 		currLbl:  text("", 30, true, colorMuted),
 		hint:     text(lang.L("Type the amount · Enter = Sale · F2 = Preauth · Esc = clear"), 14, false, colorMuted),
 		noticeTx: text("", 16, true, colorOnStatus),
-		keys:     map[string]*widget.Button{},
+		keys:     map[string]*bigButton{},
 	}
 	if c.currency == "" {
 		c.currency = u.eng.Config().Currency
@@ -54,8 +54,8 @@ func newCheckoutScreen(u *UI) *checkoutScreen {
 	c.currLbl.Text = c.currency
 	c.hint.Alignment = fyne.TextAlignCenter
 
-	c.saleBtn = &widget.Button{Text: lang.L("SALE"), Icon: theme.ConfirmIcon(), Importance: widget.SuccessImportance, OnTapped: c.saleTapped}
-	c.preBtn = &widget.Button{Text: lang.L("PREAUTH"), Icon: theme.MailSendIcon(), Importance: widget.HighImportance, OnTapped: c.preauthTapped}
+	c.saleBtn = newBigButton(lang.L("SALE"), theme.ConfirmIcon(), 34, widget.SuccessImportance, c.saleTapped)
+	c.preBtn = newBigButton(lang.L("PREAUTH"), theme.MailSendIcon(), 30, widget.HighImportance, c.preauthTapped)
 
 	label := text(lang.L("Amount"), 18, false, colorMuted)
 	clear := &widget.Button{Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: c.clearTapped}
@@ -70,20 +70,17 @@ func newCheckoutScreen(u *UI) *checkoutScreen {
 	grid := container.NewGridWithColumns(3)
 	for _, row := range rows {
 		for _, k := range row {
-			b := &widget.Button{Text: k, OnTapped: c.keyTapped(k)}
+			b := newBigButton(k, nil, 40, widget.MediumImportance, c.keyTapped(k))
 			if k == "⌫" {
 				b.Text = ""
 				b.Icon = theme.NavigateBackIcon()
-				b.Importance = widget.MediumImportance
 			}
 			c.keys[k] = b
 			grid.Add(b)
 		}
 	}
-	keypad := container.NewThemeOverride(grid, bigTextTheme{text: 40})
-	actions := container.NewThemeOverride(
-		container.NewBorder(nil, fixedHeight(130, c.preBtn), nil, nil, c.saleBtn),
-		bigTextTheme{text: 34})
+	keypad := grid
+	actions := container.NewBorder(nil, fixedHeight(130, c.preBtn), nil, nil, c.saleBtn)
 
 	left := container.NewBorder(
 		container.NewVBox(display, c.hint, c.noticeBx.box), nil, nil, nil,

@@ -29,7 +29,7 @@ type payingScreen struct {
 	clock   *styledText
 	card    *widget.Label
 	note    *widget.Label
-	cancel  *widget.Button
+	cancel  *bigButton
 
 	root fyne.CanvasObject
 }
@@ -48,9 +48,8 @@ func newPayingScreen(u *UI) *payingScreen {
 	for _, t := range []*styledText{p.kind, p.amount, p.stage, p.clock} {
 		t.Alignment = fyne.TextAlignCenter
 	}
-	p.cancel = &widget.Button{Text: lang.L("Cancel (Esc)"), Icon: theme.CancelIcon(), Importance: widget.DangerImportance, OnTapped: p.cancelTapped}
-	cancel := container.NewThemeOverride(container.NewCenter(fixedWidth(320, fixedHeight(64, p.cancel))),
-		bigTextTheme{text: 24})
+	p.cancel = newBigButton(lang.L("Cancel (Esc)"), theme.CancelIcon(), 24, widget.DangerImportance, p.cancelTapped)
+	cancel := container.NewCenter(fixedWidth(320, fixedHeight(68, p.cancel)))
 
 	content := container.NewVBox(
 		layout.NewSpacer(),

@@ -28,7 +28,7 @@ type pinScreen struct {
 	title  *styledText
 	dots   *styledText
 	msg    *styledText
-	okBtn  *widget.Button
+	okBtn  *bigButton
 	cancel *widget.Button
 
 	root fyne.CanvasObject
@@ -44,7 +44,7 @@ func newPINScreen(u *UI) *pinScreen {
 	for _, t := range []*styledText{p.title, p.dots, p.msg} {
 		t.Alignment = fyne.TextAlignCenter
 	}
-	p.okBtn = &widget.Button{Text: lang.L("OK"), Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: p.okTapped}
+	p.okBtn = newBigButton(lang.L("OK"), theme.ConfirmIcon(), 28, widget.HighImportance, p.okTapped)
 	p.cancel = &widget.Button{Text: lang.L("Cancel"), Icon: theme.CancelIcon(), OnTapped: p.cancelTapped}
 
 	grid := container.NewGridWithColumns(3)
@@ -53,13 +53,13 @@ func newPINScreen(u *UI) *pinScreen {
 		case "OK":
 			grid.Add(p.okBtn)
 		case "⌫":
-			grid.Add(&widget.Button{Icon: theme.NavigateBackIcon(), OnTapped: p.backspace})
+			grid.Add(newBigButton("", theme.NavigateBackIcon(), 32, widget.MediumImportance, p.backspace))
 		default:
 			r := rune(k[0])
-			grid.Add(&widget.Button{Text: k, OnTapped: func() { p.typed(r) }})
+			grid.Add(newBigButton(k, nil, 32, widget.MediumImportance, func() { p.typed(r) }))
 		}
 	}
-	keypad := container.NewThemeOverride(fixedWidth(360, fixedHeight(360, grid)), bigTextTheme{text: 32})
+	keypad := fixedWidth(360, fixedHeight(360, grid))
 	box := container.NewVBox(
 		p.title,
 		fixedHeight(64, panel(colorCard, container.NewCenter(p.dots))),

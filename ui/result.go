@@ -64,10 +64,8 @@ func newResultScreen(u *UI) *resultScreen {
 		container.NewVBox(r.title, r.amount))
 	r.header = newStatusPanel(colorApproved, 14, container.NewPadded(head))
 
-	buttons := container.NewThemeOverride(
-		container.NewHBox(layout.NewSpacer(),
-			fixedHeight(56, r.checkBtn), fixedHeight(56, r.receiptBtn), fixedHeight(56, r.newBtn)),
-		bigTextTheme{text: 20})
+	buttons := container.NewHBox(layout.NewSpacer(),
+		fixedHeight(56, r.checkBtn), fixedHeight(56, r.receiptBtn), fixedHeight(56, r.newBtn))
 	body := container.NewVBox(
 		r.header.box,
 		container.NewPadded(container.NewVBox(r.reason, r.advice, r.checking)),

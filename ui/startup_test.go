@@ -91,6 +91,7 @@ func runOnce(t *testing.T, path string, args []string) (ms, mib float64) {
 		for sc.Scan() {
 			line := sc.Text()
 			if strings.HasPrefix(line, "ready ") {
+				t.Logf("%s: %s", filepath.Base(path), line)
 				select {
 				case ready <- time.Since(start):
 				default:

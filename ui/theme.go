@@ -89,36 +89,3 @@ func (kassaTheme) Size(n fyne.ThemeSizeName) float32 {
 	}
 	return theme.DefaultTheme().Size(n)
 }
-
-// bigTextTheme enlarges text (and so buttons) inside a ThemeOverride: the
-// keypad's keys and the Sale and Preauth buttons. Everything else comes from
-// the app's theme at the time of drawing, so the OS's light/dark switch
-// reaches the overridden widgets too.
-type bigTextTheme struct {
-	text float32
-}
-
-func (bigTextTheme) appTheme() fyne.Theme {
-	if a := fyne.CurrentApp(); a != nil && a.Settings().Theme() != nil {
-		return a.Settings().Theme()
-	}
-	return kassaTheme{}
-}
-
-func (t bigTextTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	return t.appTheme().Color(n, v)
-}
-func (t bigTextTheme) Font(s fyne.TextStyle) fyne.Resource     { return t.appTheme().Font(s) }
-func (t bigTextTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return t.appTheme().Icon(n) }
-
-func (t bigTextTheme) Size(n fyne.ThemeSizeName) float32 {
-	switch n {
-	case theme.SizeNameText:
-		return t.text
-	case theme.SizeNameInlineIcon:
-		return t.text
-	case theme.SizeNameInputRadius:
-		return 10
-	}
-	return t.appTheme().Size(n)
-}
