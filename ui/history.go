@@ -23,7 +23,8 @@ type historyScreen struct {
 
 	rows     []pos.PaymentView
 	selected string // ClientOrderID shown in the detail pane
-	query    string
+	query    string // search text; "" for today
+	pending  bool   // listing the unresolved payments
 
 	search   *widget.Entry
 	heading  *widget.Label
@@ -51,6 +52,7 @@ func newHistoryScreen(u *UI) *historyScreen {
 	h.search.OnSubmitted = h.searchSubmitted
 	searchBtn := &widget.Button{Text: lang.L("Search"), Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: h.searchTapped}
 	todayBtn := &widget.Button{Text: lang.L("Today"), Icon: theme.ViewRefreshIcon(), OnTapped: h.todayTapped}
+	pendingBtn := &widget.Button{Text: lang.L("Unresolved"), Icon: theme.WarningIcon(), OnTapped: h.unresolvedTapped}
 
 	h.list = &widget.List{Length: h.length, CreateItem: h.createItem, UpdateItem: h.updateItem, OnSelected: h.selectedRow}
 	h.list.ExtendBaseWidget(h.list)
@@ -60,7 +62,7 @@ func newHistoryScreen(u *UI) *historyScreen {
 	h.placeHdr = container.NewCenter(&widget.Label{Text: lang.L("Choose a payment to see its details."), Importance: widget.LowImportance})
 	h.detailBx = container.NewStack(h.placeHdr)
 
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(searchBtn, todayBtn), h.search)
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(searchBtn, todayBtn, pendingBtn), h.search)
 	left := container.NewBorder(container.NewVBox(top, h.heading), nil, nil, nil,
 		container.NewStack(h.list, h.empty))
 	split := container.NewHSplit(left, panel(colorCard, h.detailBx))
@@ -77,29 +79,39 @@ func (h *historyScreen) hidden() {}
 func (h *historyScreen) searchSubmitted(string) { h.searchTapped() }
 
 func (h *historyScreen) searchTapped() {
-	h.query = h.search.Text
+	h.query, h.pending = h.search.Text, false
 	h.load()
 }
 
 func (h *historyScreen) todayTapped() {
-	h.query = ""
+	h.query, h.pending = "", false
+	h.search.SetText("")
+	h.load()
+}
+
+// unresolvedTapped lists the payments whose outcome is not known yet.
+func (h *historyScreen) unresolvedTapped() {
+	h.query, h.pending = "", true
 	h.search.SetText("")
 	h.load()
 }
 
 // load fetches today's payments or the search's from the engine.
 func (h *historyScreen) load() {
-	q := h.query
+	q, pending := h.query, h.pending
 	h.u.goroutine(func(ctx context.Context) {
 		var rows []pos.PaymentView
 		var err error
-		if q == "" {
+		switch {
+		case pending:
+			rows, err = h.u.eng.Unresolved()
+		case q == "":
 			rows, err = h.u.eng.Today()
-		} else {
+		default:
 			rows, err = h.u.eng.Search(q)
 		}
 		h.u.later(func() {
-			if q != h.query {
+			if q != h.query || pending != h.pending {
 				return
 			}
 			h.setRows(rows, err)
@@ -113,6 +125,9 @@ func (h *historyScreen) setRows(rows []pos.PaymentView, err error) {
 	case err != nil:
 		h.empty.SetText(say(err.Error()))
 		h.empty.Show()
+	case len(rows) == 0 && h.pending:
+		h.empty.SetText(lang.L("Every payment has a known result."))
+		h.empty.Show()
 	case len(rows) == 0 && h.query != "":
 		h.empty.SetText(lang.L("Nothing found."))
 		h.empty.Show()
@@ -122,7 +137,9 @@ func (h *historyScreen) setRows(rows []pos.PaymentView, err error) {
 	default:
 		h.empty.Hide()
 	}
-	if h.query == "" {
+	if h.pending {
+		h.heading.SetText(lang.L("Unresolved") + " · " + countText(len(rows)))
+	} else if h.query == "" {
 		h.heading.SetText(lang.L("Today") + " · " + countText(len(rows)))
 	} else {
 		h.heading.SetText(lang.L("Search") + " “" + h.query + "” · " + countText(len(rows)))

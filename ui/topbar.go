@@ -161,7 +161,10 @@ func gatewayIndicator(g pos.GatewayStatus, demo bool) (fyne.ThemeColorName, stri
 }
 
 func (t *topBar) checkoutTapped() { t.u.home() }
-func (t *topBar) historyTapped()  { t.u.show(t.u.history) }
+func (t *topBar) historyTapped() {
+	t.u.history.pending = false
+	t.u.show(t.u.history)
+}
 
 func (t *topBar) closeDayTapped() {
 	t.u.askPIN(pos.Manager, lang.L("Close day"), func() { t.u.show(t.u.closeDay) })
@@ -179,14 +182,16 @@ type bannerBar struct {
 	panel    *statusPanel
 	msg      *styledText
 	override *widget.Button
+	showBtn  *widget.Button
 	root     *fyne.Container
 }
 
 func newBannerBar(u *UI) *bannerBar {
 	b := &bannerBar{u: u, msg: text("", 16, true, colorOnStatus)}
 	b.override = &widget.Button{Text: lang.L("Manager override"), Icon: theme.AccountIcon(), OnTapped: b.overrideTapped}
+	b.showBtn = &widget.Button{Text: lang.L("Show"), Icon: theme.VisibilityIcon(), OnTapped: b.showTapped}
 	b.panel = newStatusPanel(colorUnknown, 0,
-		container.NewBorder(nil, nil, nil, b.override, container.NewPadded(b.msg)))
+		container.NewBorder(nil, nil, nil, container.NewHBox(b.showBtn, b.override), container.NewPadded(b.msg)))
 	b.root = container.NewStack(b.panel.box)
 	b.root.Hide()
 	return b
@@ -196,6 +201,7 @@ func (b *bannerBar) view() fyne.CanvasObject { return b.root }
 
 func (b *bannerBar) update(s pos.Snapshot) {
 	b.override.Hide()
+	b.showBtn.Hide()
 	switch {
 	case s.Stage == pos.StageStarting || s.Stage == pos.StageRecovering:
 		b.msg.Text = stageText(s.Stage) + "…"
@@ -206,16 +212,32 @@ func (b *bannerBar) update(s pos.Snapshot) {
 		b.msg.ColorName = onColor(colorUnknown)
 		b.panel.setColor(colorUnknown)
 		b.override.Show()
+		b.showBtn.Show()
 	case s.Unresolved > 0:
 		b.msg.Text = fmt.Sprintf(lang.L("Payments with unknown result: %d — Kassa keeps checking with the bank."), s.Unresolved)
 		b.msg.ColorName = onColor(colorUnknown)
 		b.panel.setColor(colorUnknown)
+		b.showBtn.Show()
 	default:
 		b.root.Hide()
 		return
 	}
 	b.msg.Refresh()
 	b.root.Show()
+}
+
+// showTapped lists the unresolved payments in the history.
+func (b *bannerBar) showTapped() {
+	if b.u.paying {
+		return
+	}
+	b.u.history.pending, b.u.history.query = true, ""
+	b.u.history.search.SetText("")
+	if b.u.current == b.u.history {
+		b.u.history.load()
+		return
+	}
+	b.u.show(b.u.history)
 }
 
 // overrideTapped lets a manager start new payments despite an unknown one:

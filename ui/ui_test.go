@@ -297,3 +297,38 @@ func TestTranslationsComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsTestReaderAndNewManagerPIN(t *testing.T) {
+	h := newHarness(t, tuning{})
+	test.Tap(h.u.top.settingsBtn)
+	h.enterPIN("1234")
+	h.waitFor(10*time.Second, "settings", func() bool { return h.u.current == h.u.settings })
+	s := h.u.settings
+	if s.controlKey.Text != "" || !s.controlKey.Password {
+		t.Errorf("the control key field is not write-only")
+	}
+
+	s.reader.SetText("sim")
+	test.Tap(s.testReader)
+	h.waitFor(20*time.Second, "the reader test", func() bool { return !s.testReader.Disabled() && s.readerMsg.Text != "Testing the reader…" })
+	if !strings.HasPrefix(s.readerMsg.Text, "✓") {
+		t.Errorf("Test reader on sim: %q", s.readerMsg.Text)
+	}
+
+	s.managerPIN.SetText("5678")
+	test.Tap(s.saveBtn)
+	h.waitFor(20*time.Second, "saved", func() bool { return !s.saveBtn.Disabled() && s.saveMsg.Text != "Saving…" })
+	if !strings.HasPrefix(s.saveMsg.Text, "✓") {
+		t.Fatalf("save: %q", s.saveMsg.Text)
+	}
+	if s.managerPIN.Text != "" {
+		t.Errorf("the new PIN stays on screen")
+	}
+	h.press(fyne.KeyEscape)
+
+	test.Tap(h.u.top.closeDayBtn)
+	h.enterPIN("1234")
+	h.waitFor(10*time.Second, "the old PIN is refused", func() bool { return h.u.pin.msg.Text == "Wrong PIN" })
+	h.enterPIN("5678")
+	h.waitFor(10*time.Second, "close day opens with the new PIN", func() bool { return h.u.current == h.u.closeDay })
+}
