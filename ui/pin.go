@@ -76,6 +76,11 @@ func (p *pinScreen) view() fyne.CanvasObject { return p.root }
 // ask resets the screen for a role; ok runs after the right PIN.
 func (p *pinScreen) ask(role pos.Role, title string, ok func()) {
 	p.role, p.ok = role, ok
+	if p.u.locked {
+		p.cancel.Hide() // the terminal is locked: only a PIN opens it
+	} else {
+		p.cancel.Show()
+	}
 	p.pin = ""
 	p.checking = false
 	p.attempt++
@@ -140,6 +145,9 @@ func (p *pinScreen) okTapped() {
 	role, pin, attempt := p.role, p.pin, p.attempt
 	p.u.goroutine(func(ctx context.Context) {
 		good := p.u.eng.CheckPIN(role, pin)
+		if !good && role == pos.Cashier {
+			good = p.u.eng.CheckPIN(pos.Manager, pin) // a manager may unlock too
+		}
 		p.u.later(func() {
 			if attempt != p.attempt || p.u.current != p {
 				return
@@ -161,6 +169,9 @@ func (p *pinScreen) okTapped() {
 }
 
 func (p *pinScreen) cancelTapped() {
+	if p.u.locked {
+		return
+	}
 	p.attempt++
 	p.checking = false
 	p.u.home()

@@ -32,6 +32,7 @@ type topBar struct {
 	historyBtn  *widget.Button
 	closeDayBtn *widget.Button
 	settingsBtn *widget.Button
+	lockBtn     *widget.Button
 
 	root fyne.CanvasObject
 }
@@ -55,6 +56,7 @@ func newTopBar(u *UI) *topBar {
 	t.historyBtn = &widget.Button{Text: lang.L("History"), Icon: theme.HistoryIcon(), OnTapped: t.historyTapped}
 	t.closeDayBtn = &widget.Button{Text: lang.L("Close day"), Icon: theme.DocumentIcon(), OnTapped: t.closeDayTapped}
 	t.settingsBtn = &widget.Button{Text: lang.L("Settings"), Icon: theme.SettingsIcon(), OnTapped: t.settingsTapped}
+	t.lockBtn = &widget.Button{Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: t.lockTapped}
 
 	name := text("Kassa", 22, true, theme.ColorNameForeground)
 	left := container.NewHBox(container.NewPadded(name), container.NewCenter(t.demoBadge))
@@ -63,7 +65,7 @@ func newTopBar(u *UI) *topBar {
 		widget.NewSeparator(),
 		dotBox(t.gatewayDot), t.gatewayText,
 	)
-	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.closeDayBtn, t.settingsBtn)
+	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.closeDayBtn, t.settingsBtn, t.lockBtn)
 	bar := container.NewHBox(left, layout.NewSpacer(), nav)
 	t.root = container.NewVBox(container.NewStack(newBox(colorCard, 0), container.NewPadded(bar)), widget.NewSeparator())
 	status := container.NewHBox(indicators, layout.NewSpacer(), container.NewCenter(t.demoStrip))
@@ -91,6 +93,11 @@ func (t *topBar) update(s pos.Snapshot) {
 	t.gatewayText.SetText(txt)
 
 	cur := t.u.current
+	if t.u.paying || t.u.locked {
+		t.lockBtn.Disable()
+	} else {
+		t.lockBtn.Enable()
+	}
 	for _, b := range []struct {
 		btn *widget.Button
 		on  bool
@@ -108,8 +115,9 @@ func (t *topBar) update(s pos.Snapshot) {
 			b.btn.Importance = imp
 			b.btn.Refresh()
 		}
-		// No leaving the payment screen while a payment runs.
-		if t.u.paying && !b.on {
+		// No leaving the payment screen while a payment runs; nothing but
+		// the PIN while locked.
+		if (t.u.paying && !b.on) || t.u.locked {
 			b.btn.Disable()
 		} else {
 			b.btn.Enable()
@@ -161,6 +169,7 @@ func gatewayIndicator(g pos.GatewayStatus, demo bool) (fyne.ThemeColorName, stri
 }
 
 func (t *topBar) checkoutTapped() { t.u.home() }
+func (t *topBar) lockTapped()     { t.u.lock() }
 func (t *topBar) historyTapped() {
 	t.u.history.pending = false
 	t.u.show(t.u.history)
@@ -228,7 +237,7 @@ func (b *bannerBar) update(s pos.Snapshot) {
 
 // showTapped lists the unresolved payments in the history.
 func (b *bannerBar) showTapped() {
-	if b.u.paying {
+	if b.u.paying || b.u.locked {
 		return
 	}
 	b.u.history.pending, b.u.history.query = true, ""
@@ -244,6 +253,9 @@ func (b *bannerBar) showTapped() {
 // manager PIN, then a reason that the engine journals.
 func (b *bannerBar) overrideTapped() {
 	u := b.u
+	if u.paying || u.locked {
+		return
+	}
 	back := u.current
 	u.askPIN(pos.Manager, lang.L("Manager override"), func() {
 		u.show(back)

@@ -113,6 +113,7 @@ type UI struct {
 
 	snap    pos.Snapshot // last snapshot; UI goroutine only
 	paying  bool         // a Pay call is running; UI goroutine only
+	locked  bool         // the cashier locked the terminal; UI goroutine only
 	current screen
 
 	body     *fyne.Container
@@ -177,6 +178,9 @@ func New(a fyne.App, eng *pos.Engine, opts Options) *UI {
 	u.win.Canvas().SetOnTypedKey(u.typedKey)
 
 	u.show(u.checkout)
+	if cfg := eng.Config(); !cfg.Demo && eng.HasPIN(pos.Cashier) {
+		u.lock() // a cashier PIN is set: Kassa starts locked
+	}
 	// Each notification re-reads the engine's latest snapshot on Fyne's
 	// goroutine: an update queued before an earlier read can never roll the
 	// screens back to an older state.
@@ -359,6 +363,20 @@ func (u *UI) paymentDone(kind pos.Kind, amount pos.Amount, view pos.PaymentView,
 		u.result.showNotStarted(kind, amount, err)
 		u.show(u.result)
 	}
+}
+
+// lock hides the checkout behind the cashier PIN (a manager's PIN opens it
+// too); it does nothing while a payment runs.
+func (u *UI) lock() {
+	if u.paying {
+		return
+	}
+	u.locked = true
+	u.pin.ask(pos.Cashier, lang.L("Locked"), func() {
+		u.locked = false
+		u.home()
+	})
+	u.show(u.pin)
 }
 
 // askPIN shows the PIN screen for a role and calls ok once the right PIN

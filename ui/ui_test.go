@@ -332,3 +332,22 @@ func TestSettingsTestReaderAndNewManagerPIN(t *testing.T) {
 	h.enterPIN("5678")
 	h.waitFor(10*time.Second, "close day opens with the new PIN", func() bool { return h.u.current == h.u.closeDay })
 }
+
+func TestLockNeedsCashierPIN(t *testing.T) {
+	h := newHarness(t, tuning{})
+	test.Tap(h.u.top.lockBtn)
+	if h.u.current != h.u.pin || !h.u.locked {
+		t.Fatalf("Lock did not lock")
+	}
+	if !h.u.top.historyBtn.Disabled() {
+		t.Errorf("navigation still works while locked")
+	}
+	h.press(fyne.KeyEscape) // no way out but the PIN
+	if h.u.current != h.u.pin {
+		t.Fatalf("Esc left the lock screen")
+	}
+	h.enterPIN("1111")
+	h.waitFor(10*time.Second, "a wrong PIN refused", func() bool { return h.u.pin.msg.Text == "Wrong PIN" })
+	h.enterPIN("0000") // the demo cashier PIN
+	h.waitFor(10*time.Second, "unlocked", func() bool { return h.u.current == h.u.checkout && !h.u.locked })
+}
