@@ -3,7 +3,8 @@
 # (default dist/linux-amd64/kassa), $2 the output directory (default dist).
 # The package holds /usr/bin/kassa, the desktop entry, the icons, the docs
 # with the dialout hint, and the shared libraries it needs as Depends
-# (computed by dpkg-shlibdeps from the binary itself). Fast: no compile.
+# (dpkg-shlibdeps on the binary, plus the X11 libraries GLFW loads at run
+# time). Fast: no compile.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bin="$(realpath "${1:-$ROOT/dist/linux-amd64/kassa}")"
@@ -33,6 +34,9 @@ if [ -z "$depends" ]; then
   echo "build-deb: dpkg-shlibdeps found no dependencies for $bin" >&2
   exit 1
 fi
+# GLFW (Fyne's window driver) dlopen()s these X11 libraries at start-up, so
+# they are not in the binary's NEEDED list and dpkg-shlibdeps cannot see them.
+depends="$depends, libx11-xcb1, libxcursor1, libxi6, libxinerama1, libxrandr2, libxrender1, libxxf86vm1"
 size="$(du -sk --exclude=DEBIAN "$root" | cut -f1)"
 sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$size/" -e "s/@DEPENDS@/$depends/" \
   "$ROOT/packaging/deb/control.in" >"$root/DEBIAN/control"

@@ -60,10 +60,13 @@ check_windows() {
   local exe="$1" setup="$2" x
   ( cd "$ROOT" && go run scripts/pecheck.go "$exe" )
   x="$(mktemp -d)"
-  7zz x -y -o"$x" "$setup" >/dev/null
+  local sevenzip
+  sevenzip="$(command -v 7z || command -v 7zz)"
+  "$sevenzip" x -y -o"$x" "$setup" >/dev/null
   [ -f "$x/kassa.exe" ] || { echo "package-check: the installer holds no kassa.exe" >&2; return 1; }
   cmp -s "$x/kassa.exe" "$exe" || { echo "package-check: the installer's kassa.exe is not the one built" >&2; return 1; }
-  echo "installer $(basename "$setup") holds the built kassa.exe ($(stat -c %s "$exe") bytes)"
+  [ -e "$x/uninstall.exe" ] || { echo "package-check: the installer writes no uninstaller" >&2; return 1; }
+  echo "installer $(basename "$setup") holds the built kassa.exe ($(stat -c %s "$exe") bytes) and an uninstaller"
   rm -rf "$x"
 }
 

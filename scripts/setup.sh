@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Kassa needs to build and test on Debian 12 / Ubuntu 22.04+:
 # the C toolchain and X11/OpenGL headers for Fyne's cgo build, Xvfb for the
-# GUI tests, and a Go toolchain new enough for go.mod (through the Go module
-# proxy's toolchain download when the distribution's Go is older).
+# GUI tests, the tools of the packaging checks, and a Go toolchain new enough
+# for go.mod (through the Go module proxy's toolchain download when the
+# distribution's Go is older). KASSA_SETUP_MINIMAL=1 (scripts/demo.sh) skips
+# the packaging tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,15 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
       libxi-dev libxxf86vm-dev xvfb xauth"
+# The packaging checks (scripts/package-check.sh): the .deb (dpkg-dev), the
+# Xvfb screenshot (x11-utils, imagemagick) and, unless KASSA_CHECK_WINDOWS=0,
+# the Windows cross-build, its installer and a look inside it.
+if [ "${KASSA_SETUP_MINIMAL:-0}" != 1 ]; then
+  pkgs="$pkgs dpkg-dev xz-utils x11-utils imagemagick"
+  if [ "${KASSA_CHECK_WINDOWS:-1}" = 1 ]; then
+    pkgs="$pkgs gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis p7zip-full"
+  fi
+fi
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Sets up the machine (scripts/setup.sh) and runs every check: go vet and the
-# whole test suite with the race detector. GUI tests use Fyne's test driver;
-# the Xvfb smoke test runs when xvfb-run is present.
+# Sets up the machine (scripts/setup.sh) and runs every check: go vet, the
+# whole test suite with the race detector, then the packaging checks
+# (scripts/package-check.sh: .deb install, Windows exe and installer, kassa
+# --demo under Xvfb). GUI tests use Fyne's test driver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -10,3 +11,5 @@ echo "== go vet ./..."
 go vet ./...
 echo "== go test -race ./..."
 go test -race -timeout 30m ./...
+echo "== packaging checks"
+bash scripts/package-check.sh
