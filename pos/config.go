@@ -59,14 +59,16 @@ type Config struct {
 
 	// ResultWait is how long Pay waits for a final answer after sending
 	// before it returns the payment as unknown (it keeps resolving in the
-	// background). Default 2 minutes. Not in the file; tests shorten it.
+	// background). Default 2 minutes. Env KASSA_RESULT_WAIT; not in the file.
 	ResultWait time.Duration `json:"-"`
 	// PollInterval is the status polling interval for the first five minutes
-	// (MAPI §4: 3–5 s). Default 4 s. Not in the file; tests shorten it.
+	// (MAPI §4: 3–5 s, i.e. 4 s ± 25 %). Default 4 s. Env
+	// KASSA_POLL_INTERVAL (tests shorten it); not in the file.
 	PollInterval time.Duration `json:"-"`
 	// NotFoundGrace is how long a sent payment the gateway reports as "order
-	// not found" stays unknown before it is recorded as not charged.
-	// Default 10 minutes.
+	// not found" stays unknown before it is recorded as not charged ("the
+	// bank has no record of it"). Default 10 minutes. Env
+	// KASSA_NOT_FOUND_GRACE; not in the file.
 	NotFoundGrace time.Duration `json:"-"`
 }
 

@@ -3,6 +3,19 @@
 // client (mapi) and the journal (store) together and holds every rule of
 // MAPI.md §3–§6 about payment outcomes. It knows nothing about Fyne.
 //
+// A payment (Engine.Pay): the amount is shown on the reader and the card
+// read (cancellable); the intent is journaled and fsynced, then "sent", then
+// the sale or preauth request goes out once. The reply decides: not sent or
+// refused → failed, not charged; accepted → wait; anything that may have
+// reached the gateway → unknown. The final status comes from the signed
+// callback (confirmed by one status call) or from status polling (MAPI §4
+// schedule), whichever is first; without one within Config.ResultWait the
+// payment is unknown, blocks new payments on the terminal (until resolved or
+// a manager's journaled override) and keeps resolving in the background.
+// Every start first resolves the journal's unresolved payments
+// (StageRecovering), bounded by the request timeout. Observers get every
+// Snapshot through Subscribe.
+//
 // Test-only: the environment variable KASSA_TEST_CRASHPOINT=name makes the
 // process SIGKILL itself at the named point of the payment lifecycle (see
 // crashpoint.go); it exists for the crash-recovery tests and must never be
