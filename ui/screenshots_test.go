@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"kassa/pos"
 )
@@ -131,6 +132,27 @@ func TestScreenshotRussian(t *testing.T) {
 	h.settle(150 * time.Millisecond)
 	h.u.win.Content().Refresh()
 	f, err := os.Create(filepath.Join("..", "docs", "screenshots", "checkout-ru.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, h.canvas().Capture()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestScreenshotDark renders the checkout in the dark variant (Kassa follows
+// the OS's light or dark preference).
+func TestScreenshotDark(t *testing.T) {
+	if os.Getenv("KASSA_SCREENSHOTS") == "" {
+		t.Skip("set KASSA_SCREENSHOTS=1 to render docs/screenshots/*.png")
+	}
+	h := newHarness(t, tuning{})
+	h.app.Settings().SetTheme(fixedVariant{v: theme.VariantDark})
+	h.typeKeys("34990")
+	h.settle(150 * time.Millisecond)
+	h.u.win.Content().Refresh()
+	f, err := os.Create(filepath.Join("..", "docs", "screenshots", "checkout-dark.png"))
 	if err != nil {
 		t.Fatal(err)
 	}
