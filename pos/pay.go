@@ -113,6 +113,11 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	// 2. Journal the intent before any byte goes out.
 	id := uuid.NewString()
 	e.mu.Lock()
+	if payCtx.Err() != nil {
+		// Cancel came as the card was read: honour it (nothing journaled).
+		e.mu.Unlock()
+		return e.cancelled()
+	}
 	e.cancelPay = nil
 	e.current = id
 	e.snap.CanCancel = false
@@ -189,7 +194,12 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 				e.log.Error("journal: accepted", "id", id, "err", rerr)
 			}
 			crashPoint("after-accepted")
-			e.showPayment(id)
+			e.mu.Lock()
+			shown := e.current == id
+			e.mu.Unlock()
+			if shown {
+				e.showPayment(id)
+			}
 		})
 	case errors.As(err, &notSent):
 		e.gatewayContact(false)

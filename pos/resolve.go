@@ -171,7 +171,16 @@ func (r *resolver) run(first time.Duration) {
 			return
 		case ev := <-r.hint:
 			e.log.Info("callback received; confirming with status", "id", r.id, "status", ev.Status)
-			r.check(e.ctx, "callback+status")
+			if !r.check(e.ctx, "callback+status") {
+				// Not confirmed yet (gateway busy or unreachable): check
+				// again soon rather than at the slow polling pace.
+				d := e.pollDelay(time.Since(base))
+				if soon := jitter(3*time.Second, 5*time.Second); d < 0 || d > soon {
+					d = soon
+				}
+				timer.Reset(d)
+				tc = timer.C
+			}
 		case <-tc:
 			r.check(e.ctx, "status")
 			d := e.pollDelay(time.Since(base))
