@@ -1006,3 +1006,29 @@ func TestReaderUnplugged(t *testing.T) {
 		t.Error("unknown fault accepted")
 	}
 }
+
+// TestKeyring: without KASSA_CONTROL_KEY the key comes from the OS keyring
+// (mocked here), saved by StoreControlKey; the config file never holds it.
+func TestKeyring(t *testing.T) {
+	t.Setenv("KASSA_GATEWAY_URL", "https://gw.example/paynet")
+	t.Setenv("KASSA_LOGIN", "shop-7")
+	t.Setenv("KASSA_ENDPOINT_ID", "7")
+	os.Unsetenv("KASSA_CONTROL_KEY")
+	if err := StoreControlKey("from-the-keyring"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ControlKey != "from-the-keyring" || cfg.Demo {
+		t.Errorf("key %q demo %v", cfg.ControlKey, cfg.Demo)
+	}
+	if err := SaveConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(ConfigPath()); strings.Contains(string(b), "from-the-keyring") {
+		t.Error("key in the config file")
+	}
+	os.Remove(ConfigPath())
+}

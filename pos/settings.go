@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/google/uuid"
+	"github.com/zalando/go-keyring"
 
 	"kassa/device"
 	"kassa/mapi"
@@ -61,7 +62,9 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 	if cfg.ControlKey == "" {
 		cfg.ControlKey = old.ControlKey
 	} else if cfg.ControlKey != old.ControlKey && !cfg.Demo {
-		keyErr = StoreControlKey(cfg.ControlKey)
+		if err := keyring.Set(KeyringService, keyringUser(cfg), cfg.ControlKey); err != nil {
+			keyErr = fmt.Errorf("%w: %v", ErrKeyringUnavailable, err)
+		}
 	}
 	cfg.fillDefaults()
 	if cfg.Demo {
