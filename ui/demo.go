@@ -116,6 +116,8 @@ func (d *demoPanel) cardChanged(label string) {
 			} else {
 				d.msg.SetText("")
 			}
+			// Typed digits go to the amount again, not to this field.
+			d.u.win.Canvas().Unfocus()
 			return
 		}
 	}
@@ -137,6 +139,7 @@ func (d *demoPanel) cardTyped(s string) {
 		return
 	}
 	d.msg.SetText(lang.L("Next card:") + " •" + last4(pan))
+	d.u.win.Canvas().Unfocus()
 }
 
 func last4(pan string) string {
@@ -157,6 +160,7 @@ func (d *demoPanel) faultChanged(label string) {
 			} else {
 				d.msg.SetText("")
 			}
+			d.u.win.Canvas().Unfocus()
 			return
 		}
 	}

@@ -42,17 +42,17 @@ func Main(args []string) error {
 	}
 	started := time.Now()
 
-	cfg, err := pos.LoadConfig(*demo)
-	if err != nil {
-		return err
+	cfg, cfgErr := pos.LoadConfig(*demo)
+	setupLanguage(languageOverride(cfg.Language))
+	a := app.NewWithID("kassa.terminal")
+	a.Settings().SetTheme(kassaTheme{})
+	if cfgErr != nil {
+		showStartError(a, cfgErr)
+		return cfgErr
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-
-	setupLanguage(languageOverride(cfg.Language))
-	a := app.NewWithID("kassa.terminal")
-	a.Settings().SetTheme(kassaTheme{})
 
 	eng, err := pos.Start(ctx, cfg, log)
 	if err != nil {
