@@ -32,7 +32,7 @@ x86_64-w64-mingw32-windres --include-dir "$tmp" --include-dir "$ROOT/assets/icon
 
 cd "$ROOT"
 CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ \
-  go build -trimpath -ldflags "$LDFLAGS -H windowsgui" -o "$exe" .
+  go build -ldflags "$LDFLAGS -H windowsgui" -o "$exe" .
 rm -f "$syso"
 echo "built $exe ($(du -h "$exe" | cut -f1))"
 

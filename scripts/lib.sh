@@ -10,10 +10,11 @@ if [ -z "${VERSION:-}" ]; then
   VERSION="$(sed -n 's/^ *Version *= *"\(.*\)"/\1/p' "$ROOT/FyneApp.toml")"
 fi
 export VERSION
-# One set of flags for CI and releases, so the Go build cache (the slow cgo
-# compile of Fyne's GLFW) is shared between them.
+# One set of flags for CI, `go run`/`go build` by hand and releases, so the Go
+# build cache (the slow cgo compile of go-gl and GLFW) is shared between them:
+# only -ldflags, which does not change how packages compile.
 LDFLAGS="-s -w -X kassa/pos.Version=$VERSION"
-GOFLAGS_BUILD=(-trimpath -ldflags "$LDFLAGS")
+GOFLAGS_BUILD=(-ldflags "$LDFLAGS")
 
 # step NAME CMD...: runs CMD, then prints how long it took.
 step() {

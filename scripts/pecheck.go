@@ -45,10 +45,12 @@ func check(path string) error {
 	if oh.Subsystem != pe.IMAGE_SUBSYSTEM_WINDOWS_GUI {
 		return fmt.Errorf("subsystem %d, want Windows GUI (%d): build with -H windowsgui", oh.Subsystem, pe.IMAGE_SUBSYSTEM_WINDOWS_GUI)
 	}
-	libs, err := f.ImportedLibraries()
+	// debug/pe's ImportedLibraries is a stub; the symbols name their DLLs.
+	syms, err := f.ImportedSymbols()
 	if err != nil {
 		return fmt.Errorf("reading imports: %w", err)
 	}
+	libs := dlls(syms)
 	if !hasLib(libs, "opengl32.dll") {
 		return fmt.Errorf("does not import opengl32.dll (imports %v): not the cgo Fyne build", libs)
 	}
@@ -71,6 +73,18 @@ func check(path string) error {
 	fmt.Printf("pecheck: %s: PE32+ amd64 GUI, %d bytes, imports %s, resources present, Kassa and Fyne inside\n",
 		path, len(data), strings.Join(libs, " "))
 	return nil
+}
+
+// dlls lists the DLLs of "symbol:dll" import names, each once.
+func dlls(syms []string) []string {
+	var out []string
+	for _, s := range syms {
+		_, dll, ok := strings.Cut(s, ":")
+		if ok && !hasLib(out, dll) {
+			out = append(out, strings.ToLower(dll))
+		}
+	}
+	return out
 }
 
 func hasLib(libs []string, name string) bool {
