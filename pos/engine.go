@@ -403,12 +403,35 @@ func (e *Engine) setStageLocked(st Stage, reason, advice string) {
 }
 
 // refresh recomputes the unresolved count and Blocked from the journal and
-// publishes.
-func (e *Engine) refresh() {
+// publishes. changed, when given, are the payments just written (as the
+// journal returned them): the shown payment is updated from them without
+// reading it again, and left alone if it is not among them. Without
+// changed, the shown payment is re-read.
+func (e *Engine) refresh(changed ...store.Payment) {
 	un, err := e.journal.Unresolved()
 	if err != nil {
 		e.log.Error("journal: unresolved", "err", err)
 		return
+	}
+	e.mu.Lock()
+	shownID := ""
+	if e.snap.Payment != nil {
+		shownID = e.snap.Payment.ClientOrderID
+	}
+	e.mu.Unlock()
+	var shown *store.Payment
+	if shownID != "" {
+		if changed == nil {
+			if p, err := e.journal.Get(shownID); err == nil {
+				shown = &p
+			}
+		} else {
+			for i := range changed {
+				if changed[i].ClientOrderID == shownID {
+					shown = &changed[i]
+				}
+			}
+		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -427,17 +450,15 @@ func (e *Engine) refresh() {
 	e.snap.Unresolved = len(un)
 	e.snap.Blocked = blocked
 	// Keep the shown payment current.
-	if e.snap.Payment != nil {
-		if p, err := e.journal.Get(e.snap.Payment.ClientOrderID); err == nil {
-			v := viewOf(p)
-			e.snap.Payment = &v
-			if e.current != v.ClientOrderID && e.snap.Stage.Final() {
-				st := stageOf(v.Status)
-				if st != e.snap.Stage {
-					e.snap.Stage, e.snap.StageSince = st, time.Now()
-				}
-				e.snap.Reason, e.snap.Advice = v.Reason, v.Advice
+	if shown != nil && e.snap.Payment != nil && e.snap.Payment.ClientOrderID == shown.ClientOrderID {
+		v := viewOf(*shown)
+		e.snap.Payment = &v
+		if e.current != v.ClientOrderID && e.snap.Stage.Final() {
+			st := stageOf(v.Status)
+			if st != e.snap.Stage {
+				e.snap.Stage, e.snap.StageSince = st, time.Now()
 			}
+			e.snap.Reason, e.snap.Advice = v.Reason, v.Advice
 		}
 	}
 	e.publishLocked()

@@ -296,6 +296,12 @@ func TestUnknownThenResolved(t *testing.T) {
 	if countEvents(p, store.EventUnknown) != 1 || countEvents(p, store.EventResolved) != 1 {
 		t.Errorf("events %v", eventTypes(p))
 	}
+	// Subscribers get the change too (delivered asynchronously, in order).
+	waitFor(t, 5*time.Second, "the approved snapshot delivered", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(stages) > 0 && stages[len(stages)-1] == StageApproved
+	})
 	mu.Lock()
 	got := fmt.Sprint(stages)
 	mu.Unlock()

@@ -73,7 +73,7 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 		e.cancelPay = nil
 		e.current = ""
 		e.mu.Unlock()
-		e.refresh()
+		e.refresh(store.Payment{}) // counts and Blocked; the shown payment is current
 	}()
 
 	// 1. The card, on the reader.
@@ -134,16 +134,18 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 		TerminalID: cfg.TerminalID, Description: desc, Status: store.Status("pending"),
 	}
 	crashPoint("before-intent")
+	p.CreatedAt = time.Now()
 	if err := e.journal.Begin(p); err != nil {
 		e.setStage(StageFailed, "Kassa could not write the payment to its journal, so nothing was sent. Not charged.",
 			"Call support: the journal on this computer needs attention.")
 		return PaymentView{}, fmt.Errorf("journal: %w", err)
 	}
-	e.showPayment(id)
+	p.UpdatedAt = p.CreatedAt
+	e.showView(viewOf(p))
 	crashPoint("after-intent")
 
 	// 3. The request.
-	res := e.newResolver(id, true)
+	res := e.newResolver(id, amount)
 	sentAt := time.Now()
 	if _, err := e.journal.Record(id, store.Event{Type: store.EventType("sent"), Status: store.Status("sent")}); err != nil {
 		// Not sent: the journal must say "sent" before the request goes out.
@@ -189,7 +191,7 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 		// final status only after it (resolver.journalOrder).
 		fields := nonEmpty(map[string]string{fOrderID: acc.PaynetOrderID, fSerial: acc.SerialNumber, fSource: "reply"})
 		res.journalAsync(func() {
-			_, rerr := e.journal.Record(id, store.Event{Type: store.EventAccepted, Status: store.StatusAccepted, Fields: fields})
+			jp, rerr := e.journal.Record(id, store.Event{Type: store.EventAccepted, Status: store.StatusAccepted, Fields: fields})
 			if rerr != nil && !errors.Is(rerr, store.ErrStale) {
 				e.log.Error("journal: accepted", "id", id, "err", rerr)
 			}
@@ -197,8 +199,8 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 			e.mu.Lock()
 			shown := e.current == id
 			e.mu.Unlock()
-			if shown {
-				e.showPayment(id)
+			if shown && jp.ClientOrderID == id {
+				e.showView(viewOf(jp))
 			}
 		})
 	case errors.As(err, &notSent):
@@ -286,8 +288,10 @@ func (e *Engine) view(id string) PaymentView {
 }
 
 // showPayment makes id the snapshot's payment.
-func (e *Engine) showPayment(id string) {
-	v := e.view(id)
+func (e *Engine) showPayment(id string) { e.showView(e.view(id)) }
+
+// showView makes v the snapshot's payment.
+func (e *Engine) showView(v PaymentView) {
 	e.mu.Lock()
 	e.snap.Payment = &v
 	e.publishLocked()

@@ -34,6 +34,7 @@ type resolver struct {
 	done       chan struct{}
 	firstDelay time.Duration
 	pending    chan struct{} // closed when an earlier journal write is done; nil if none
+	amount     Amount        // the journaled amount (compared with the gateway's)
 }
 
 // journalAsync runs an early journal write (the accepted event) in the
@@ -62,8 +63,8 @@ func (r *resolver) journalOrder() {
 }
 
 // newResolver registers a resolver for a payment in flight (not started).
-func (e *Engine) newResolver(id string, _ bool) *resolver {
-	r := &resolver{e: e, id: id, hint: make(chan mapi.CallbackEvent, 8), done: make(chan struct{})}
+func (e *Engine) newResolver(id string, amount Amount) *resolver {
+	r := &resolver{e: e, id: id, hint: make(chan mapi.CallbackEvent, 8), done: make(chan struct{}), amount: amount}
 	e.mu.Lock()
 	e.resolvers[id] = r
 	e.mu.Unlock()
@@ -79,7 +80,8 @@ func (e *Engine) resolverFor(p store.Payment) (r *resolver, created bool) {
 		return r, false
 	}
 	r = &resolver{e: e, id: p.ClientOrderID, hint: make(chan mapi.CallbackEvent, 8), done: make(chan struct{}),
-		orderID: p.PaynetOrderID, unknown: string(p.Status) == "unknown"}
+		orderID: p.PaynetOrderID, unknown: string(p.Status) == "unknown",
+		amount: Amount{Minor: p.AmountMinor, Currency: p.Currency}}
 	for _, ev := range p.Events {
 		if string(ev.Type) == "sent" {
 			r.sent, r.sentAt = true, ev.At
@@ -130,12 +132,14 @@ func (r *resolver) markUnknown(reason string) {
 	r.unknown = true
 	r.mu.Unlock()
 	r.journalOrder()
-	_, err := r.e.journal.Record(r.id, store.Event{Type: store.EventType("unknown"), Status: store.Status("unknown"),
+	p, err := r.e.journal.Record(r.id, store.Event{Type: store.EventType("unknown"), Status: store.Status("unknown"),
 		Fields: map[string]string{fReason: reason}})
 	if err != nil && !errors.Is(err, store.ErrStale) {
 		r.e.log.Error("journal: unknown", "id", r.id, "err", err)
+		r.e.refresh()
+		return
 	}
-	r.e.refresh()
+	r.e.refresh(p)
 }
 
 // start runs the resolver's loop in the background (once).
@@ -275,10 +279,12 @@ func (r *resolver) check(ctx context.Context, source string) bool {
 			fApproval: res.ApprovalCode, fRRN: res.ProcessorRRN, fReceiptID: res.ReceiptID, fCardScheme: strings.ToUpper(res.CardType),
 			fMessage: res.ErrorMessage, fCode: res.ErrorCode,
 		})
-		if res.Amount.Minor != 0 {
-			if p, err := e.journal.Get(r.id); err == nil && (p.AmountMinor != res.Amount.Minor || (res.Amount.Currency != "" && p.Currency != res.Amount.Currency)) {
-				f["amount_mismatch"] = res.Amount.String()
-			}
+		r.mu.Lock()
+		want := r.amount
+		r.mu.Unlock()
+		if res.Amount.Minor != 0 && want.Minor != 0 &&
+			(want.Minor != res.Amount.Minor || (res.Amount.Currency != "" && want.Currency != res.Amount.Currency)) {
+			f["amount_mismatch"] = res.Amount.String()
 		}
 		return r.recordFinal(string(res.Status), f)
 	case res.Status == mapi.StatusUnknown:
@@ -297,7 +303,7 @@ func (r *resolver) recordFinal(status string, fields map[string]string) bool {
 	}
 	r.mu.Unlock()
 	r.journalOrder()
-	_, err := r.e.journal.Record(r.id, store.Event{Type: store.EventType(typ), Status: store.Status(status), Fields: fields})
+	p, err := r.e.journal.Record(r.id, store.Event{Type: store.EventType(typ), Status: store.Status(status), Fields: fields})
 	switch {
 	case err == nil:
 	case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrConflict):
@@ -319,7 +325,11 @@ func (r *resolver) recordFinal(status string, fields map[string]string) bool {
 	}
 	r.mu.Unlock()
 	r.e.forgetResolver(r)
-	r.e.refresh()
+	if p.ClientOrderID != "" {
+		r.e.refresh(p)
+	} else {
+		r.e.refresh()
+	}
 	return true
 }
 
@@ -341,6 +351,22 @@ func (e *Engine) recordFinal(id, status string, fields map[string]string, _ stri
 func (e *Engine) onCallback(_ context.Context, ev mapi.CallbackEvent) error {
 	if h := e.hooks.Load(); h != nil && h.callback != nil {
 		h.callback(ev.ClientOrderID, time.Now())
+	}
+	// Fast path: a payment being resolved whose gateway order id agrees.
+	e.mu.Lock()
+	r := e.resolvers[ev.ClientOrderID]
+	e.mu.Unlock()
+	if r != nil {
+		r.mu.Lock()
+		ok := r.orderID != "" && r.orderID == ev.OrderID
+		r.mu.Unlock()
+		if ok {
+			select {
+			case r.hint <- ev:
+			default: // a check is already queued
+			}
+			return nil
+		}
 	}
 	p, err := e.journal.Get(ev.ClientOrderID)
 	if errors.Is(err, store.ErrNotFound) {
