@@ -340,6 +340,11 @@ func (e *Engine) Override(manager, reason string) error {
 	}
 	e.log.Warn("manager override of unknown payments", "manager", manager, "count", len(un))
 	e.refresh()
+	e.mu.Lock()
+	if e.snap.Stage == StageUnknown && !e.snap.Blocked && e.current == "" {
+		e.setStageLocked(StageReady, "Manager override: new payments may start. The unknown payment is still being checked with the bank.", "")
+	}
+	e.mu.Unlock()
 	return nil
 }
 
