@@ -8,6 +8,7 @@
 #   make icons     regenerate the icon PNGs/ICO from assets/icon/kassa.svg
 
 SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
 VERSION ?= $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 export VERSION
 DIST := dist
@@ -20,6 +21,7 @@ all: build
 
 ## dist: .deb, .tar.xz, Windows installer (+ kassa.exe), SHA256SUMS
 dist: setup-dist build deb tarxz windows checksums
+	go run scripts/pecheck.go $(DIST)/windows-amd64/kassa.exe
 	@echo; echo "dist/ for Kassa $(VERSION):"; ls -l $(DIST) | sed 1d
 
 setup-dist:

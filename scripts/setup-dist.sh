@@ -20,8 +20,12 @@ if [ -n "$missing" ]; then
 fi
 export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin" GOTOOLCHAIN=auto
 fyne_version=v1.7.4
-if ! fyne version 2>/dev/null | grep -q "${fyne_version#v}"; then
-  echo "setup-dist: installing the fyne CLI $fyne_version"
-  go install "fyne.io/tools/cmd/fyne@$fyne_version"
-fi
-fyne version | head -1
+have="$(fyne version 2>/dev/null || true)"
+case "$have" in
+  *"cli version: $fyne_version"*) ;;
+  *)
+    echo "setup-dist: installing the fyne CLI $fyne_version"
+    go install "fyne.io/tools/cmd/fyne@$fyne_version"
+    have="$(fyne version)" ;;
+esac
+echo "${have%%$'\n'*}"
