@@ -42,7 +42,8 @@ if [ -z "$found" ]; then
   kill "$pid" 2>/dev/null; exit 1
 fi
 sleep "${KASSA_SMOKE_SETTLE:-4}" # let the first frames and the demo's start-up settle
-import -window root "$png"
+# ImageMagick's own name for import: a bare "import" may be another tool.
+if command -v import-im6.q16 >/dev/null; then import-im6.q16 -window root "$png"; else import -window root "$png"; fi
 alive=1
 kill -0 "$pid" 2>/dev/null || alive=0
 kill "$pid" 2>/dev/null
@@ -57,8 +58,13 @@ INNER
 xvfb-run -a -s "-screen 0 1280x800x24" bash "$tmp/inner.sh" "$bin" "$png" "$wait_s" "$tmp/kassa.log"
 
 # Not blank: many distinct colours and real contrast (text, buttons).
-colours="$(identify -format '%k' "$png")"
-spread="$(convert "$png" -colorspace Gray -format '%[fx:int(1000*standard_deviation)]' info:)"
+im() { # ImageMagick tool $1 by its versioned name when there is one
+  local t="$1"
+  shift
+  if command -v "$t-im6.q16" >/dev/null; then "$t-im6.q16" "$@"; else "$t" "$@"; fi
+}
+colours="$(im identify -format '%k' "$png")"
+spread="$(im convert "$png" -colorspace Gray -format '%[fx:int(1000*standard_deviation)]' info:)"
 echo "gui-smoke: screenshot $png: $colours colours, grey spread $spread/1000"
 if [ "$colours" -lt 32 ] || [ "$spread" -lt 30 ]; then
   echo "gui-smoke: the screenshot is (nearly) blank" >&2
