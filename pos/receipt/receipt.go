@@ -94,6 +94,9 @@ func StatusText(status string) (head, note string) {
 // "1 234.50 RUB". An amount that does not parse is printed as given.
 func AmountText(amount, currency string) string {
 	amount, currency = clean(amount), clean(currency)
+	if amount == "" {
+		return ""
+	}
 	a, err := money.Parse(amount, currency)
 	if err != nil {
 		return strings.TrimSpace(amount + " " + currency)

@@ -141,6 +141,7 @@ func TestAmountText(t *testing.T) {
 		{"100", "JPY", "100 JPY"},
 		{"1.234", "KWD", "1.234 KWD"},
 		{"abc", "RUB", "abc RUB"},
+		{"", "RUB", ""},
 	}
 	for _, tt := range tests {
 		if got := AmountText(tt.amount, tt.cur); got != tt.want {
