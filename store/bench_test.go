@@ -89,7 +89,7 @@ func benchJournal(b *testing.B, size int) string {
 					{Type: EventAccepted, Fields: map[string]string{FieldPaynetOrderID: strconv.Itoa(d*benchDay + i + 1000000)}},
 					final,
 				} {
-					if _, err := applyTx(tx, p.ClientOrderID, ev, at.Add(time.Second)); err != nil {
+					if _, err := applyTx(tx, &p, ev, at.Add(time.Second)); err != nil {
 						return err
 					}
 				}

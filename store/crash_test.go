@@ -19,8 +19,9 @@ import (
 
 const crashEnv = "KASSA_STORE_CRASH_JOURNAL"
 
-// TestHelperProcess is the child of TestCrashKill9: it journals payments (and
-// now and then a close-day) as fast as it can, printing each acknowledged
+// TestHelperProcess is the child of TestCrashKill9: it journals payments
+// (every other one's events in one RecordAll; now and then a close-day) as
+// fast as it can, printing each acknowledged
 // event to stdout only after its call returned, until it is killed.
 func TestHelperProcess(t *testing.T) {
 	path := os.Getenv(crashEnv)
@@ -58,6 +59,18 @@ func TestHelperProcess(t *testing.T) {
 			evs = append(evs, Event{Type: EventFinal, Status: StatusDeclined})
 		case 3:
 			evs = append(evs, Event{Type: EventUnknown}, Event{Type: EventResolved, Status: StatusApproved})
+		}
+		if i%2 == 1 {
+			// Everything after the intent in one RecordAll transaction.
+			got, err := j.RecordAll(p.ClientOrderID, evs...)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "record all:", err)
+				os.Exit(4)
+			}
+			for _, ev := range got.Events[1:] {
+				say("E %s %d %s", p.ClientOrderID, ev.Seq, ev.Type)
+			}
+			evs = nil
 		}
 		for _, ev := range evs {
 			got, err := j.Record(p.ClientOrderID, ev)

@@ -4,13 +4,13 @@
 //
 // The journal is one go.etcd.io/bbolt file. It keeps a record per payment, an
 // append-only list of events per payment (intent, sent, accepted, final,
-// unknown, resolved, alert, override, close), close-day batches, and indexes
+// unknown, resolved, alert, override, receipt, close), close-day batches, and indexes
 // (business day, open day, unresolved, last four digits, amount, gateway id).
 // Every event carries the SHA-256 of the event before it, so Verify detects
 // any edit or deletion; the chain head goes on the Z report.
 //
-// Each Begin, Record, BeginClose and FinishClose is one bbolt read-write
-// transaction, fsynced before it returns (bbolt's default). The event, the
+// Each Begin, Record, RecordAll, BeginClose and FinishClose is one bbolt
+// read-write transaction, fsynced before it returns (bbolt's default). The event, the
 // payment record, the indexes and the chain head change in that one
 // transaction, so a crash leaves either all of them or none.
 package store

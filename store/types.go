@@ -17,8 +17,8 @@ type Status string
 // Payment states. States only move forward: pending → sent → accepted →
 // final (approved, declined, filtered, error) or unknown → final.
 const (
-	StatusPending  Status = "pending"  // intent journaled, nothing sent yet
-	StatusSent     Status = "sent"     // request may have left the machine
+	StatusPending  Status = "pending"  // intent journaled: the request may leave the machine from now on
+	StatusSent     Status = "sent"     // request may have left the machine (optional step)
 	StatusAccepted Status = "accepted" // the gateway took it (has a gateway order id)
 	StatusApproved Status = "approved"
 	StatusDeclined Status = "declined"
@@ -36,7 +36,7 @@ type EventType string
 // Event types.
 const (
 	EventIntent   EventType = "intent"   // Begin: the write-ahead intent
-	EventSent     EventType = "sent"     // about to send / sent to the gateway
+	EventSent     EventType = "sent"     // about to send / sent to the gateway (optional: an intent already means "may be sent")
 	EventAccepted EventType = "accepted" // gateway order id known
 	EventFinal    EventType = "final"    // final status (Status field)
 	EventUnknown  EventType = "unknown"  // outcome unknown (timeout, lost reply)
@@ -44,6 +44,11 @@ const (
 	EventAlert    EventType = "alert"    // a contradicting report, for a manager; changes nothing
 	EventOverride EventType = "override" // a manager's decision (Fields: manager, reason); changes nothing
 	EventClose    EventType = "close"    // close-day: batch begun/finished; payment covered by a finished batch
+	// EventReceipt records one print of a receipt copy (Fields: FieldCopy
+	// given by the caller; FieldPrint and FieldDuplicate set by the
+	// journal). It is accepted in any payment state and changes nothing on
+	// the payment.
+	EventReceipt EventType = "receipt"
 )
 
 // Well-known Event.Fields keys. Record copies the gateway ids among them onto
@@ -59,7 +64,17 @@ const (
 	FieldManager       = "manager"
 	FieldRequestID     = "request_id"
 	FieldSource        = "source" // who reported it: reply, callback, status, recovery
+
+	// Receipt events (EventReceipt).
+	FieldCopy      = "copy"      // which copy was printed, e.g. "CUSTOMER COPY"
+	FieldPrint     = "print"     // set by the journal: this copy's print number, from 1
+	FieldDuplicate = "duplicate" // set by the journal: "yes" from the copy's second print on, else "no"
 )
+
+// legacyReprint is the field that marked a receipt print in journals written
+// before EventReceipt existed (an override event with "reprint" and "copy");
+// such prints still count when numbering a copy's prints.
+const legacyReprint = "reprint"
 
 // Event is one entry in the journal's hash chain.
 type Event struct {

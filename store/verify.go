@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,8 +24,9 @@ func timeFromNano(n int64) time.Time { return time.Unix(0, n) }
 
 // replayed is what the events say a payment should look like.
 type replayed struct {
-	p    Payment
-	seqs []uint64
+	p      Payment
+	seqs   []uint64
+	prints map[string]int // receipt prints so far, by copy
 }
 
 // Verify walks the whole hash chain: every event's hash must match its
@@ -149,8 +152,13 @@ func replay(state map[string]*replayed, r rec) error {
 		return fmt.Errorf("%w: event %d is for payment %s, which has no intent", ErrChain, r.Seq, r.Order)
 	}
 	s.seqs = append(s.seqs, r.Seq)
+	if r.Type == EventReceipt || r.Type == EventOverride {
+		if err := replayPrint(s, r); err != nil {
+			return err
+		}
+	}
 	switch r.Type {
-	case EventAlert, EventOverride:
+	case EventAlert, EventOverride, EventReceipt:
 		return nil
 	case EventClose:
 		s.p.CloseBatch = r.Fields[FieldRequestID]
@@ -160,6 +168,32 @@ func replay(state map[string]*replayed, r rec) error {
 	s.p.Status = nextStatus(s.p.Status, ev)
 	applyFields(&s.p, r.Fields)
 	s.p.UpdatedAt = timeFromNano(r.At)
+	return nil
+}
+
+// replayPrint counts a receipt print and checks the numbering the journal
+// gave it: prints of a copy are numbered 1, 2, 3… and all but the first are
+// duplicates.
+func replayPrint(s *replayed, r rec) error {
+	c := r.Fields[FieldCopy]
+	if r.Type == EventReceipt && strings.TrimSpace(c) == "" {
+		return fmt.Errorf("%w: receipt event %d of %s names no copy", ErrChain, r.Seq, r.Order)
+	}
+	if !isPrint(r.Type, r.Fields, c) {
+		return nil // an ordinary override
+	}
+	if s.prints == nil {
+		s.prints = map[string]int{}
+	}
+	s.prints[c]++
+	if r.Type != EventReceipt {
+		return nil // legacy print notes carry no checked numbering
+	}
+	n := s.prints[c]
+	if r.Fields[FieldPrint] != strconv.Itoa(n) || r.Fields[FieldDuplicate] != duplicateWord(n) {
+		return fmt.Errorf("%w: receipt event %d of %s says print %q (duplicate %q) of %s, but it is print %d",
+			ErrChain, r.Seq, r.Order, r.Fields[FieldPrint], r.Fields[FieldDuplicate], c, n)
+	}
 	return nil
 }
 
