@@ -117,7 +117,7 @@ func (d *demoPanel) cardChanged(label string) {
 				d.msg.SetText("")
 			}
 			// Typed digits go to the amount again, not to this field.
-			d.u.win.Canvas().Unfocus()
+			d.u.unfocus()
 			return
 		}
 	}
@@ -139,7 +139,7 @@ func (d *demoPanel) cardTyped(s string) {
 		return
 	}
 	d.msg.SetText(lang.L("Next card:") + " •" + last4(pan))
-	d.u.win.Canvas().Unfocus()
+	d.u.unfocus()
 }
 
 func last4(pan string) string {
@@ -160,7 +160,7 @@ func (d *demoPanel) faultChanged(label string) {
 			} else {
 				d.msg.SetText("")
 			}
-			d.u.win.Canvas().Unfocus()
+			d.u.unfocus()
 			return
 		}
 	}
