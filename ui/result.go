@@ -78,7 +78,14 @@ func newResultScreen(u *UI) *resultScreen {
 func (r *resultScreen) view() fyne.CanvasObject { return r.root }
 
 func (r *resultScreen) hidden() { r.stopWatching() }
-func (r *resultScreen) shown()  {}
+
+// shown: back on an unknown payment (e.g. from its receipt), follow it
+// again.
+func (r *resultScreen) shown() {
+	if r.view_.ClientOrderID != "" && !r.view_.Final() {
+		r.watch(r.view_.ClientOrderID)
+	}
+}
 
 // showPayment shows a payment that reached the journal.
 func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
