@@ -4,12 +4,15 @@
 // MAPI.md §3–§6 about payment outcomes. It knows nothing about Fyne.
 //
 // A payment (Engine.Pay): the amount is shown on the reader and the card
-// read (cancellable); the intent is journaled and fsynced, then "sent", then
-// the sale or preauth request goes out once. The reply decides: not sent or
-// refused → failed, not charged; accepted → wait; anything that may have
-// reached the gateway → unknown. The final status comes from the signed
-// callback (confirmed by one status call) or from status polling (MAPI §4
-// schedule), whichever is first; without one within Config.ResultWait the
+// read (cancellable); the intent is journaled and fsynced, then the sale or
+// preauth request goes out once (from the intent on, the payment counts as
+// maybe sent). The reply decides: not sent or refused → failed, not
+// charged; accepted → a first status call at once; anything that may have
+// reached the gateway → unknown. The final status comes from that status
+// call, the signed callback (confirmed by one status call) or status
+// polling (MAPI §4 schedule), whichever is first, and is journaled (with
+// the reply's accepted event when nothing was journaled since the intent)
+// before it is shown; without one within Config.ResultWait the
 // payment is unknown, blocks new payments on the terminal (until resolved or
 // a manager's journaled override) and keeps resolving in the background.
 // Every start first resolves the journal's unresolved payments

@@ -18,6 +18,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
+	"kassa/device/sred"
 	"kassa/mapi"
 	"kassa/mapi/sandbox"
 	"kassa/store"
@@ -573,41 +574,99 @@ func TestNotSent(t *testing.T) {
 	}
 }
 
-// TestIntentWithoutSent: a crash between intent and sent → status "not
-// found" → not charged, at once.
-func TestIntentWithoutSent(t *testing.T) {
+// swipeBlob is the encrypted-data of a swipe of pan, as the simulated
+// reader makes it.
+func swipeBlob(t *testing.T, pan string) string {
+	t.Helper()
+	ksn, err := sred.ParseKSN("FFFF9876543210E00001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	track := ";" + pan + "=2812101000000000?"
+	ct, err := sred.Encrypt(sred.TestBDK, ksn, track)
+	if err != nil {
+		t.Fatal(err)
+	}
+	masked, err := sred.Mask(track)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sred.Blob{Ciphertext: ct, KSN: ksn, MaskedTrack2: masked, ReaderSerial: "SIM00001"}.Hex()
+}
+
+// TestIntentOnlyIsMaybeSent: the request goes out right after the fsynced
+// intent with no journal write between, so a payment whose journal holds
+// only its intent (a crash before, during or just after the request) may
+// have reached the gateway. Recovery asks the gateway: an order it has ends
+// with its result; "not found" stays unknown through the grace period and
+// then ends "not charged"; an order the gateway had acknowledged is never
+// made "not charged" by "not found". Journals of earlier versions (intent,
+// then "sent") resolve the same way.
+func TestIntentOnlyIsMaybeSent(t *testing.T) {
 	sb := startSandbox(t, sandbox.Options{})
 	e := startEngine(t, testConfig(t, sb.URL, pollingOnly))
-	id := "7d5b8f8e-2f3c-4a51-9a7e-0c1d2e3f4a5b"
-	if err := e.Journal().Begin(store.Payment{ClientOrderID: id, Kind: store.KindSale, AmountMinor: 100, Currency: "RUB", MaskedPAN: "411111******1111"}); err != nil {
+	j := e.Journal()
+	begin := func(id string, evs ...store.Event) {
+		t.Helper()
+		if err := j.Begin(store.Payment{ClientOrderID: id, Kind: store.KindSale, AmountMinor: 100, Currency: "RUB", MaskedPAN: "411111******1111"}); err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) > 0 {
+			if _, err := j.RecordAll(id, evs...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	neverSent := "7d5b8f8e-2f3c-4a51-9a7e-0c1d2e3f4a5b"
+	begin(neverSent)
+	oldSent := "8d5b8f8e-2f3c-4a51-9a7e-0c1d2e3f4a5b"
+	begin(oldSent, store.Event{Type: store.EventSent, Status: store.StatusSent})
+	acked := "9d5b8f8e-2f3c-4a51-9a7e-0c1d2e3f4a5b"
+	begin(acked, store.Event{Type: store.EventAccepted, Fields: map[string]string{store.FieldPaynetOrderID: "990001"}})
+	// Intent only, but the request reached the gateway before the crash.
+	reached := "ad5b8f8e-2f3c-4a51-9a7e-0c1d2e3f4a5b"
+	begin(reached)
+	client, err := mapi.New(mapi.Config{BaseURL: sb.URL, EndpointID: "1", Login: "demo", ControlKey: "demo-control-key", Timeout: 2 * time.Second})
+	if err != nil {
 		t.Fatal(err)
 	}
-	id2 := "8d5b8f8e-2f3c-4a51-9a7e-0c1d2e3f4a5b"
-	if err := e.Journal().Begin(store.Payment{ClientOrderID: id2, Kind: store.KindSale, AmountMinor: 100, Currency: "RUB", MaskedPAN: "411111******1111"}); err != nil {
+	defer client.CloseIdleConnections()
+	if _, err := client.Sale(context.Background(), mapi.PaymentRequest{ClientOrderID: reached, Amount: Amount{Minor: 100, Currency: "RUB"},
+		Description: "test", EncryptedType: sred.EncryptedType, EncryptedData: swipeBlob(t, cardVisa),
+		PhoneID: "T1", IPAddress: "127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Journal().Record(id2, store.Event{Type: store.EventSent, Status: store.StatusSent}); err != nil {
-		t.Fatal(err)
-	}
+
 	if err := e.Recover(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := e.Payment(id); v.Status != "error" || !strings.Contains(v.Reason, "never reached") {
-		t.Errorf("intent only: %s %q", v.Status, v.Reason)
+	// Not found within the grace period: unknown, never "not charged" yet.
+	for _, id := range []string{neverSent, oldSent, acked} {
+		if v, _ := e.Payment(id); v.Status != "unknown" {
+			t.Errorf("%s within grace: %s %q", id, v.Status, v.Reason)
+		}
 	}
-	// Sent, but the gateway has no record: unknown during the grace period…
-	if v, _ := e.Payment(id2); v.Status != "unknown" {
-		t.Errorf("sent, within grace: %s", v.Status)
-	}
-	// …then not charged.
+	waitFor(t, 10*time.Second, "the payment that reached the gateway to resolve", func() bool {
+		v, _ := e.Payment(reached)
+		return v.Status == "approved"
+	})
+	// After the grace period: not charged, unless the gateway had accepted it.
 	e.mu.Lock()
 	e.cfg.NotFoundGrace = time.Millisecond
 	e.mu.Unlock()
 	if err := e.Recover(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := e.Payment(id2); v.Status != "error" || !strings.Contains(v.Reason, "no record") {
-		t.Errorf("sent, after grace: %s %q", v.Status, v.Reason)
+	for _, id := range []string{neverSent, oldSent} {
+		if v, _ := e.Payment(id); v.Status != "error" || !strings.Contains(v.Reason, "no record") {
+			t.Errorf("%s after grace: %s %q", id, v.Status, v.Reason)
+		}
+	}
+	if v, _ := e.Payment(acked); v.Status != "unknown" {
+		t.Errorf("acknowledged order, not found after grace: %s %q (want unknown)", v.Status, v.Reason)
+	}
+	if n := sb.Server.Requests(sandbox.CmdSale); n != 1 {
+		t.Errorf("%d sale requests: recovery must never send a payment again", n)
 	}
 }
 
@@ -742,6 +801,41 @@ func TestReceiptDuplicate(t *testing.T) {
 	pv, _ := e.Payment(v.ClientOrderID)
 	if pv.Reprints != 1 || pv.Status != "approved" {
 		t.Errorf("reprints %d status %s", pv.Reprints, pv.Status)
+	}
+	// Journaled as receipt events (not as overrides, which a manager's
+	// list would show).
+	p, _ := e.Journal().Get(v.ClientOrderID)
+	if n, o := countEvents(p, store.EventReceipt), countEvents(p, store.EventOverride); n != 3 || o != 0 {
+		t.Errorf("%d receipt and %d override events: %v", n, o, eventTypes(p))
+	}
+	// Prints at the same moment: exactly one is the original.
+	w := pay(t, e, cardMC, 1060)
+	var wg sync.WaitGroup
+	dups := make(chan bool, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := e.Receipt(w.ClientOrderID, MerchantCopy)
+			if err != nil {
+				t.Error(err)
+			}
+			dups <- r.Duplicate
+		}()
+	}
+	wg.Wait()
+	close(dups)
+	originals := 0
+	for d := range dups {
+		if !d {
+			originals++
+		}
+	}
+	if originals != 1 {
+		t.Errorf("%d of 4 simultaneous prints were not stamped DUPLICATE, want 1", originals)
+	}
+	if _, err := e.Receipt("00000000-0000-4000-8000-000000000000", CustomerCopy); !errors.Is(err, ErrNotFound) {
+		t.Errorf("receipt of an unknown payment: %v", err)
 	}
 }
 

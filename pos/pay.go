@@ -144,18 +144,12 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	e.showView(viewOf(p))
 	crashPoint("after-intent")
 
-	// 3. The request.
+	// 3. The request. The fsynced intent is the write-ahead record: from
+	// here on the payment may have reached the gateway (see resolver), so
+	// the request goes out with no further journal write before it.
 	res := e.newResolver(id, amount)
-	sentAt := time.Now()
-	if _, err := e.journal.Record(id, store.Event{Type: store.EventType("sent"), Status: store.Status("sent")}); err != nil {
-		// Not sent: the journal must say "sent" before the request goes out.
-		e.forgetResolver(res)
-		e.recordFinal(id, "error", map[string]string{fReason: "Kassa could not write to its journal, so nothing was sent. Not charged.", fNotCharged: "yes"}, "")
-		e.setStage(StageFailed, "Kassa could not write to its journal, so nothing was sent. Not charged.", "Call support.")
-		return e.view(id), fmt.Errorf("journal: %w", err)
-	}
+	sentAt := p.CreatedAt
 	res.setSent(sentAt)
-	crashPoint("after-sent")
 	e.setStage(StageSending, "Sending the payment to the bank.", "Do not remove the card data from the reader's range; wait.")
 	req := mapi.PaymentRequest{
 		ClientOrderID: id, Amount: amount, Description: desc,
@@ -165,7 +159,7 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 			Country: cfg.Merchant.Country, Email: cfg.Merchant.Email, Phone: cfg.Merchant.Phone},
 		CallbackURL: e.cbURL,
 	}
-	sendCtx, sendCancel := context.WithTimeout(e.ctx, cfg.SaleTimeout+2*time.Second)
+	sendCtx, sendCancel := context.WithTimeout(crashTrace(e.ctx), cfg.SaleTimeout+2*time.Second)
 	client := e.gw()
 	var acc *mapi.Accepted
 	crashPoint("before-request")
@@ -178,31 +172,18 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	crashPoint("after-reply")
 
 	// 4. What the reply means (MAPI §3).
+	first := e.pollDelay(0) // the first status call
 	var notSent *mapi.NotSentError
 	var refused *mapi.RefusedError
 	switch {
 	case err == nil:
 		e.gatewayContact(true)
-		res.setOrderID(acc.PaynetOrderID)
+		// The accepted event is journaled with the next write of the
+		// payment (resolver.setAccepted): with the final status when the
+		// first status call, made at once, already has it.
+		res.setAccepted(acc, time.Now())
+		first = 0
 		e.setStage(StageWaitingBank, "The bank is processing the payment.", "Wait for the bank's answer.")
-		// The accepted event (gateway ids) is journaled while the wait for
-		// the final answer already runs: it is not needed for recovery
-		// (status works by client_orderid), and the resolver journals the
-		// final status only after it (resolver.journalOrder).
-		fields := nonEmpty(map[string]string{fOrderID: acc.PaynetOrderID, fSerial: acc.SerialNumber, fSource: "reply"})
-		res.journalAsync(func() {
-			jp, rerr := e.journal.Record(id, store.Event{Type: store.EventAccepted, Status: store.StatusAccepted, Fields: fields})
-			if rerr != nil && !errors.Is(rerr, store.ErrStale) {
-				e.log.Error("journal: accepted", "id", id, "err", rerr)
-			}
-			crashPoint("after-accepted")
-			e.mu.Lock()
-			shown := e.current == id
-			e.mu.Unlock()
-			if shown && jp.ClientOrderID == id {
-				e.showView(viewOf(jp))
-			}
-		})
 	case errors.As(err, &notSent):
 		e.gatewayContact(false)
 		e.forgetResolver(res)
@@ -227,7 +208,7 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 		// Unknown, or a duplicate (the order exists): resolve by status.
 		if refused != nil {
 			e.gatewayContact(true)
-			res.setOrderID(refused.PaynetOrderID)
+			res.setAcked(refused.PaynetOrderID)
 		} else {
 			e.gatewayContact(false)
 		}
@@ -239,7 +220,7 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	}
 
 	// 5. Wait for the final answer: callback and polling, whichever first.
-	res.start(e.pollDelay(0))
+	res.start(first)
 	wait := cfg.ResultWait - time.Since(sentAt)
 	if wait < 0 {
 		wait = 0

@@ -1,8 +1,8 @@
 package pos
 
 import (
+	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"kassa/pos/receipt"
@@ -10,37 +10,30 @@ import (
 )
 
 // Receipt fills a receipt copy of a payment from the journal. Every print
-// is counted in the journal (an event with Fields "reprint"/"copy"); any
+// is journaled (a receipt event, numbered per copy by the journal in the
+// same transaction, so two prints at once cannot both be the first); any
 // print of a copy after its first is stamped DUPLICATE.
 func (e *Engine) Receipt(id string, copy ReceiptCopy) (receipt.Receipt, error) {
-	p, err := e.journal.Get(id)
-	if err != nil {
-		return receipt.Receipt{}, fmt.Errorf("%w: %s", ErrNotFound, id)
-	}
 	if copy == "" {
 		copy = CustomerCopy
 	}
-	prints := 0
-	for _, ev := range p.Events {
-		if ev.Fields[fReprintCopy] == string(copy) && ev.Fields[fReprint] != "" {
-			prints++
-		}
+	p, err := e.journal.Record(id, store.Event{Type: store.EventReceipt,
+		Fields: map[string]string{store.FieldCopy: string(copy)}})
+	if errors.Is(err, store.ErrNotFound) {
+		return receipt.Receipt{}, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
-	cfg := e.Config()
-	// The print is journaled (reprints are a manager-visible event; the
-	// journal has no dedicated type, so it is an override-type note that
-	// changes nothing).
-	if _, err := e.journal.Record(id, store.Event{Type: store.EventOverride,
-		Fields: map[string]string{fReprint: strconv.Itoa(prints + 1), fReprintCopy: string(copy)}}); err != nil {
+	if err != nil {
 		return receipt.Receipt{}, fmt.Errorf("journal print: %w", err)
 	}
+	printed := p.Events[len(p.Events)-1]
+	cfg := e.Config()
 	v := viewOf(p)
 	r := receipt.Receipt{
 		Merchant: cfg.Merchant.Name, Address: merchantAddress(cfg.Merchant),
 		TerminalID: cfg.TerminalID, ReceiptID: v.ReceiptID, ClientOrderID: v.ClientOrderID,
 		Kind: string(v.Kind), MaskedPAN: v.MaskedPAN, Scheme: v.CardScheme,
 		ApprovalCode: v.ApprovalCode, RRN: v.RRN, Status: v.Status, At: v.CreatedAt,
-		Copy: string(copy), Duplicate: prints > 0, Demo: cfg.Demo,
+		Copy: string(copy), Duplicate: printed.Fields[store.FieldDuplicate] == "yes", Demo: cfg.Demo,
 	}
 	if p.TerminalID != "" {
 		r.TerminalID = p.TerminalID

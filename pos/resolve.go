@@ -17,48 +17,103 @@ import (
 // resolver finds the final status of one payment: by status polling
 // (MAPI §4 schedule) and by callbacks, each confirmed with one status call.
 // The first final answer wins; it is journaled once.
+//
+// A payment whose intent is journaled may have reached the gateway: the
+// fsynced intent is the write-ahead record, and the request goes out right
+// after it with no further journal write in between (a separate "sent" event
+// would cost an fsync per payment and tell recovery nothing it may rely on:
+// a crash between it and the request leaves the same doubt). So the
+// resolver treats every journaled payment as maybe sent, from its intent's
+// time: "order not found" keeps it unknown through Config.NotFoundGrace,
+// then it is final "not charged". A payment the gateway acknowledged (its
+// reply, a duplicate refusal or an earlier answer gave its order id) is
+// never made "not charged" by "not found".
 type resolver struct {
 	e  *Engine
 	id string
 
 	checkMu sync.Mutex // serialises status checks
+	writeMu sync.Mutex // serialises the payment's journal writes
 
 	mu         sync.Mutex
 	orderID    string
-	sent       bool
-	sentAt     time.Time
-	unknown    bool // the journal says unknown (events after it are "resolved")
+	acked      bool      // the gateway acknowledged the order (see above)
+	sentAt     time.Time // when the request may have gone out: the intent's time
+	unknown    bool      // the journal says unknown (events after it are "resolved")
 	final      bool
 	started    bool
 	hint       chan mapi.CallbackEvent
 	done       chan struct{}
-	firstDelay time.Duration
-	pending    chan struct{} // closed when an earlier journal write is done; nil if none
-	amount     Amount        // the journaled amount (compared with the gateway's)
+	accepted   *store.Event // the reply's accepted event, journaled with the next write
+	acceptedAt time.Time
+	amount     Amount // the journaled amount (compared with the gateway's)
 }
 
-// journalAsync runs an early journal write (the accepted event) in the
-// background; later writes for the payment wait for it (journalOrder).
-func (r *resolver) journalAsync(fn func()) {
-	ch := make(chan struct{})
+// setAccepted keeps the sale reply's accepted event (gateway ids) to be
+// journaled together with the next event of the payment, in one
+// transaction: with the final status when the first status call already
+// has it (the usual case: one fsync instead of two on the way to the
+// cashier's screen), or alone as soon as a status call brings no final
+// answer. Until then the journal says pending, which recovery treats like
+// accepted (status by client_orderid).
+func (r *resolver) setAccepted(acc *mapi.Accepted, at time.Time) {
+	fields := nonEmpty(map[string]string{fOrderID: acc.PaynetOrderID, fSerial: acc.SerialNumber, fSource: "reply"})
 	r.mu.Lock()
-	r.pending = ch
+	if r.orderID == "" {
+		r.orderID = acc.PaynetOrderID
+	}
+	r.acked = true
+	r.accepted = &store.Event{Type: store.EventAccepted, Status: store.StatusAccepted, At: at, Fields: fields}
 	r.mu.Unlock()
-	r.e.wg.Add(1)
-	go func() {
-		defer r.e.wg.Done()
-		defer close(ch)
-		fn()
-	}()
 }
 
-// journalOrder waits for an earlier background journal write.
-func (r *resolver) journalOrder() {
+// record journals evs, preceded by the pending accepted event if any, in
+// one transaction.
+func (r *resolver) record(evs ...store.Event) (store.Payment, error) {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
 	r.mu.Lock()
-	ch := r.pending
+	acc := r.accepted
+	r.accepted = nil
 	r.mu.Unlock()
-	if ch != nil {
-		<-ch
+	if acc != nil {
+		evs = append([]store.Event{*acc}, evs...)
+	}
+	if len(evs) == 0 {
+		return store.Payment{}, nil
+	}
+	p, err := r.e.journal.RecordAll(r.id, evs...)
+	if err != nil && !errors.Is(err, store.ErrStale) && !errors.Is(err, store.ErrConflict) {
+		if acc != nil { // not written: keep it for the next write
+			r.mu.Lock()
+			if r.accepted == nil {
+				r.accepted = acc
+			}
+			r.mu.Unlock()
+		}
+		return p, err
+	}
+	if acc != nil {
+		crashPoint("after-accepted")
+	}
+	return p, err
+}
+
+// flushAccepted journals the pending accepted event on its own.
+func (r *resolver) flushAccepted() {
+	r.mu.Lock()
+	pending := r.accepted != nil
+	r.mu.Unlock()
+	if !pending {
+		return
+	}
+	p, err := r.record()
+	if err != nil && !errors.Is(err, store.ErrStale) {
+		r.e.log.Error("journal: accepted", "id", r.id, "err", err)
+		return
+	}
+	if p.ClientOrderID != "" {
+		r.e.refresh(p)
 	}
 }
 
@@ -80,11 +135,11 @@ func (e *Engine) resolverFor(p store.Payment) (r *resolver, created bool) {
 		return r, false
 	}
 	r = &resolver{e: e, id: p.ClientOrderID, hint: make(chan mapi.CallbackEvent, 8), done: make(chan struct{}),
-		orderID: p.PaynetOrderID, unknown: string(p.Status) == "unknown",
-		amount: Amount{Minor: p.AmountMinor, Currency: p.Currency}}
+		orderID: p.PaynetOrderID, acked: p.PaynetOrderID != "", unknown: string(p.Status) == "unknown",
+		amount: Amount{Minor: p.AmountMinor, Currency: p.Currency}, sentAt: p.CreatedAt}
 	for _, ev := range p.Events {
-		if string(ev.Type) == "sent" {
-			r.sent, r.sentAt = true, ev.At
+		if ev.Type == store.EventSent { // journals of earlier versions: the time it went out
+			r.sentAt = ev.At
 		}
 	}
 	e.resolvers[p.ClientOrderID] = r
@@ -99,9 +154,10 @@ func (e *Engine) forgetResolver(r *resolver) {
 	e.mu.Unlock()
 }
 
+// setSent sets the time from which the request may have gone out.
 func (r *resolver) setSent(at time.Time) {
 	r.mu.Lock()
-	r.sent, r.sentAt = true, at
+	r.sentAt = at
 	r.mu.Unlock()
 }
 
@@ -113,6 +169,18 @@ func (r *resolver) setOrderID(id string) {
 	if r.orderID == "" {
 		r.orderID = id
 	}
+	r.mu.Unlock()
+}
+
+// setAcked records that the gateway acknowledged the order (a duplicate
+// refusal naming its order id).
+func (r *resolver) setAcked(orderID string) {
+	if orderID == "" {
+		return
+	}
+	r.setOrderID(orderID)
+	r.mu.Lock()
+	r.acked = true
 	r.mu.Unlock()
 }
 
@@ -131,8 +199,7 @@ func (r *resolver) markUnknown(reason string) {
 	}
 	r.unknown = true
 	r.mu.Unlock()
-	r.journalOrder()
-	p, err := r.e.journal.Record(r.id, store.Event{Type: store.EventType("unknown"), Status: store.Status("unknown"),
+	p, err := r.record(store.Event{Type: store.EventUnknown, Status: store.StatusUnknown,
 		Fields: map[string]string{fReason: reason}})
 	if err != nil && !errors.Is(err, store.ErrStale) {
 		r.e.log.Error("journal: unknown", "id", r.id, "err", err)
@@ -142,7 +209,8 @@ func (r *resolver) markUnknown(reason string) {
 	r.e.refresh(p)
 }
 
-// start runs the resolver's loop in the background (once).
+// start runs the resolver's loop in the background (once). The first
+// status call comes after first; zero means at once.
 func (r *resolver) start(first time.Duration) {
 	r.mu.Lock()
 	if r.started || r.final {
@@ -164,9 +232,34 @@ func (r *resolver) run(first time.Duration) {
 	if base.IsZero() {
 		base = time.Now()
 	}
-	timer := time.NewTimer(first)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	var tc <-chan time.Time
+	// schedule arms the timer for the next poll (MAPI §4), or for d when it
+	// is sooner (0 < d).
+	schedule := func(d time.Duration) {
+		next := e.pollDelay(time.Since(base))
+		if d > 0 && (next < 0 || next > d) {
+			next = d
+		}
+		if next < 0 {
+			tc = nil // stop polling; callbacks, Recover and the next start still resolve it
+			e.log.Warn("payment still unresolved after an hour of polling", "id", r.id)
+			return
+		}
+		timer.Reset(next)
+		tc = timer.C
+	}
 	defer timer.Stop()
-	tc := timer.C
+	if first <= 0 {
+		if r.check(e.ctx, "status") {
+			return
+		}
+		schedule(0)
+	} else {
+		timer.Reset(first)
+		tc = timer.C
+	}
 	for {
 		select {
 		case <-e.ctx.Done():
@@ -178,23 +271,11 @@ func (r *resolver) run(first time.Duration) {
 			if !r.check(e.ctx, "callback+status") {
 				// Not confirmed yet (gateway busy or unreachable): check
 				// again soon rather than at the slow polling pace.
-				d := e.pollDelay(time.Since(base))
-				if soon := jitter(3*time.Second, 5*time.Second); d < 0 || d > soon {
-					d = soon
-				}
-				timer.Reset(d)
-				tc = timer.C
+				schedule(jitter(3*time.Second, 5*time.Second))
 			}
 		case <-tc:
 			r.check(e.ctx, "status")
-			d := e.pollDelay(time.Since(base))
-			if d < 0 {
-				tc = nil // stop polling; callbacks, Recover and the next start still resolve it
-				e.log.Warn("payment still unresolved after an hour of polling", "id", r.id)
-			} else {
-				timer.Reset(d)
-				tc = timer.C
-			}
+			schedule(0)
 		}
 		if r.isFinal() {
 			return
@@ -228,19 +309,29 @@ func jitter(lo, hi time.Duration) time.Duration {
 }
 
 // check asks the gateway once and journals a final answer. It reports
-// whether the payment is final.
+// whether the payment is final. Without a final answer it journals the
+// reply's pending accepted event, if any.
 func (r *resolver) check(ctx context.Context, source string) bool {
 	r.checkMu.Lock()
 	defer r.checkMu.Unlock()
 	if r.isFinal() {
 		return true
 	}
+	if r.checkOnce(ctx, source) {
+		return true
+	}
+	r.flushAccepted()
+	return false
+}
+
+// checkOnce is check without the accepted event's flush.
+func (r *resolver) checkOnce(ctx context.Context, source string) bool {
 	e := r.e
 	e.mu.Lock()
 	timeout, grace := e.cfg.SaleTimeout, e.cfg.NotFoundGrace
 	e.mu.Unlock()
 	r.mu.Lock()
-	orderID, sent, sentAt := r.orderID, r.sent, r.sentAt
+	orderID, acked, sentAt := r.orderID, r.acked, r.sentAt
 	r.mu.Unlock()
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -251,11 +342,16 @@ func (r *resolver) check(ctx context.Context, source string) bool {
 		if errors.As(err, &refused) {
 			e.gatewayContact(true)
 			if refused.NotFound() {
+				// Maybe sent (see resolver): unknown through the grace
+				// period, then not charged, unless the gateway had
+				// acknowledged the order.
 				switch {
-				case !sent:
-					// The intent was journaled but the request never written.
-					return r.recordFinal("error", map[string]string{fSource: source,
-						fReason: "Not charged: the payment never reached the bank.", fNotCharged: "yes"})
+				case acked && time.Since(sentAt) < grace:
+					e.log.Warn("the gateway does not find an order it accepted; checking again", "id", r.id, "orderid", orderID)
+					return false
+				case acked:
+					r.markUnknown("The bank accepted this payment but now has no record of it; Kassa keeps checking. A manager should ask the bank.")
+					return false
 				case time.Since(sentAt) >= grace:
 					return r.recordFinal("error", map[string]string{fSource: source,
 						fReason: "Not charged: the bank has no record of it.", fNotCharged: "yes"})
@@ -302,8 +398,7 @@ func (r *resolver) recordFinal(status string, fields map[string]string) bool {
 		typ = "resolved"
 	}
 	r.mu.Unlock()
-	r.journalOrder()
-	p, err := r.e.journal.Record(r.id, store.Event{Type: store.EventType(typ), Status: store.Status(status), Fields: fields})
+	p, err := r.record(store.Event{Type: store.EventType(typ), Status: store.Status(status), Fields: fields})
 	switch {
 	case err == nil:
 	case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrConflict):

@@ -22,8 +22,8 @@ const (
 	fReceiptID   = "receipt_id"
 	fCardScheme  = store.FieldCardScheme
 	fManager     = store.FieldManager
-	fReprint     = "reprint"
-	fReprintCopy = "copy"
+	fReprint     = "reprint"       // legacy: receipt prints journaled before store.EventReceipt were
+	fReprintCopy = store.FieldCopy // override events with these two fields; they still show and count
 )
 
 // viewOf turns a journal payment into a PaymentView with cashier wording.
@@ -52,7 +52,7 @@ func viewOf(p store.Payment) PaymentView {
 			d = ev.Fields[fMessage]
 		}
 		typ := string(ev.Type)
-		if ev.Fields[fReprint] != "" {
+		if ev.Type == store.EventReceipt || (ev.Type == store.EventOverride && ev.Fields[fReprint] != "") {
 			c := ev.Fields[fReprintCopy]
 			printed[c]++
 			typ = "print"

@@ -330,3 +330,44 @@ func TestCrashRecovery(t *testing.T) {
 		})
 	}
 }
+
+// TestJournalShowsReceiptPrints: receipt prints are journaled as their own
+// events and `kassa journal show` lists them with their copy and whether
+// they were duplicates, after the payment's lifecycle events.
+func TestJournalShowsReceiptPrints(t *testing.T) {
+	sb := saleSandbox(t, 30)
+	env := saleEnv(t, sb.URL)
+	r := saleRun(t, env, "sale", "--amount", "3.10", "--card", "4111111111111111")
+	id := saleKV(r.stdout)["client_orderid"]
+	if r.code != 0 || id == "" {
+		t.Fatalf("sale: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	j, err := store.Open(filepath.Join(saleEnvGet(env, "KASSA_DATA_DIR"), "journal.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := j.Record(id, store.Event{Type: store.EventReceipt, Fields: map[string]string{store.FieldCopy: string(pos.CustomerCopy)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	show := saleRun(t, env, "journal", "show", id)
+	if show.code != 0 {
+		t.Fatalf("journal show: exit %d\n%s%s", show.code, show.stdout, show.stderr)
+	}
+	var events []string
+	for _, line := range strings.Split(show.stdout, "\n") {
+		if f := strings.Fields(line); len(f) > 3 && strings.HasPrefix(f[0], "#") {
+			events = append(events, f[3]+":"+f[4])
+		}
+	}
+	if got := strings.Join(events, " "); got != "intent:pending accepted:accepted final:approved receipt:approved receipt:approved" {
+		t.Errorf("events shown: %s\n%s", got, show.stdout)
+	}
+	for _, want := range []string{`copy="CUSTOMER COPY" duplicate="no" print="1"`, `copy="CUSTOMER COPY" duplicate="yes" print="2"`} {
+		if !strings.Contains(show.stdout, want) {
+			t.Errorf("journal show lacks %s:\n%s", want, show.stdout)
+		}
+	}
+}
