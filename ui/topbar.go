@@ -102,8 +102,8 @@ func (t *topBar) update(s pos.Snapshot) {
 		btn *widget.Button
 		on  bool
 	}{
-		{t.checkoutBtn, cur == t.u.checkout || cur == t.u.pay || cur == t.u.result},
-		{t.historyBtn, cur == t.u.history || cur == t.u.receipt},
+		{t.checkoutBtn, cur == t.u.checkout || cur == t.u.pay || cur == t.u.result || (cur == t.u.receipt && t.u.receipt.back != t.u.history)},
+		{t.historyBtn, cur == t.u.history || (cur == t.u.receipt && t.u.receipt.back == t.u.history)},
 		{t.closeDayBtn, cur == t.u.closeDay},
 		{t.settingsBtn, cur == t.u.settings},
 	} {
