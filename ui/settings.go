@@ -160,7 +160,7 @@ func (s *settingsScreen) shown() {
 	s.gatewayMsg.SetText("")
 	s.saveMsg.SetText("")
 	if cfg.Demo {
-		s.gatewayMsg.SetText(lang.L("Demo mode: the embedded test gateway is used until a gateway URL is saved."))
+		s.gatewayMsg.SetText(lang.L("Demo mode: the embedded test gateway stays in use; gateway settings saved here apply when Kassa starts without --demo."))
 	}
 	s.loadPorts()
 }
@@ -186,6 +186,7 @@ func (s *settingsScreen) loadPorts() {
 // form returns the configuration as edited (control key only if typed).
 func (s *settingsScreen) form() pos.Config {
 	cfg := s.u.eng.Config()
+	cfg.CashierPINHash, cfg.ManagerPINHash = "", "" // "": keep; PINs change through SetPIN
 	cfg.Reader = strings.TrimSpace(s.reader.Text)
 	cfg.GatewayURL = strings.TrimSpace(s.gatewayURL.Text)
 	cfg.EndpointID = strings.TrimSpace(s.endpointID.Text)
@@ -265,7 +266,15 @@ func (s *settingsScreen) saveTapped() {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		var problems []string
-		if key != "" {
+		// The configuration first (it keeps the current PIN hashes and, in
+		// live mode, puts a typed control key in the keyring), then the new
+		// PINs, so nothing saved later can bring back an old PIN.
+		if err := s.u.eng.ApplyConfig(ctx, cfg); err != nil {
+			problems = append(problems, say(err.Error()))
+		}
+		if key != "" && cfg.Demo {
+			// Demo mode keeps the embedded gateway's key; the live key is
+			// stored for the next start without --demo.
 			if err := pos.StoreControlKey(key); err != nil {
 				problems = append(problems, lang.L("Control key:")+" "+say(err.Error()))
 			}
@@ -279,9 +288,6 @@ func (s *settingsScreen) saveTapped() {
 			if err := s.u.eng.SetPIN(pos.Manager, manager); err != nil {
 				problems = append(problems, lang.L("Manager PIN:")+" "+say(err.Error()))
 			}
-		}
-		if err := s.u.eng.ApplyConfig(ctx, cfg); err != nil {
-			problems = append(problems, say(err.Error()))
 		}
 		s.u.later(func() {
 			s.saveBtn.Enable()

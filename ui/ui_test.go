@@ -331,6 +331,22 @@ func TestSettingsTestReaderAndNewManagerPIN(t *testing.T) {
 	h.waitFor(10*time.Second, "the old PIN is refused", func() bool { return h.u.pin.msg.Text == "Wrong PIN" })
 	h.enterPIN("5678")
 	h.waitFor(10*time.Second, "close day opens with the new PIN", func() bool { return h.u.current == h.u.closeDay })
+
+	// Once more, now that a PIN hash is stored: saving the form must not
+	// bring the previous PIN back.
+	h.press(fyne.KeyEscape)
+	test.Tap(h.u.top.settingsBtn)
+	h.enterPIN("5678")
+	h.waitFor(10*time.Second, "settings", func() bool { return h.u.current == h.u.settings })
+	s.managerPIN.SetText("4321")
+	test.Tap(s.saveBtn)
+	h.waitFor(20*time.Second, "saved", func() bool { return !s.saveBtn.Disabled() && s.saveMsg.Text != "Saving…" })
+	h.press(fyne.KeyEscape)
+	test.Tap(h.u.top.settingsBtn)
+	h.enterPIN("5678")
+	h.waitFor(10*time.Second, "the replaced PIN is refused", func() bool { return h.u.pin.msg.Text == "Wrong PIN" })
+	h.enterPIN("4321")
+	h.waitFor(10*time.Second, "the newest PIN opens settings", func() bool { return h.u.current == h.u.settings })
 }
 
 func TestLockNeedsCashierPIN(t *testing.T) {
