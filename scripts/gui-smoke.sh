@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts `kassa --demo` in a virtual X server (Xvfb), waits for its window,
-# takes a screenshot and checks that it is not blank.
+# Starts `kassa --demo` in a virtual X server (Xvfb), waits for its window
+# and for the checkout to be usable (the GUI's KASSA_READY line), takes a
+# screenshot and checks that it is not blank.
 #   $1  the kassa binary (default dist/linux-amd64/kassa)
 #   $2  where to write the PNG (default dist/check/kassa-demo.png)
 # Uses a throw-away HOME and KASSA_DATA_DIR, so it never touches a real
@@ -24,7 +25,7 @@ mkdir -p "$HOME" "$KASSA_DATA_DIR"
 cat >"$tmp/inner.sh" <<'INNER'
 set -u
 bin="$1" png="$2" wait_s="$3" log="$4"
-"$bin" --demo >"$log" 2>&1 &
+KASSA_READY=1 "$bin" --demo >"$log" 2>&1 &
 pid=$!
 found=""
 for _ in $(seq 1 $((wait_s * 2))); do
@@ -41,7 +42,21 @@ if [ -z "$found" ]; then
   cat "$log" >&2
   kill "$pid" 2>/dev/null; exit 1
 fi
-sleep "${KASSA_SMOKE_SETTLE:-4}" # let the first frames and the demo's start-up settle
+# KASSA_READY makes the GUI print "ready <ms> ..." once the checkout is
+# usable (first frame drawn, engine started, recovery done).
+ready=""
+for _ in $(seq 1 $((wait_s * 2))); do
+  if grep -q '^ready ' "$log"; then ready=1; break; fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.5
+done
+if [ -z "$ready" ]; then
+  echo "gui-smoke: the window opened but the checkout never became ready:" >&2
+  cat "$log" >&2
+  kill "$pid" 2>/dev/null; exit 1
+fi
+grep '^ready ' "$log"
+sleep "${KASSA_SMOKE_SETTLE:-1}" # let the last frame reach the screen
 # ImageMagick's own name for import: a bare "import" may be another tool.
 if command -v import-im6.q16 >/dev/null; then import-im6.q16 -window root "$png"; else import -window root "$png"; fi
 alive=1
