@@ -38,3 +38,19 @@ func readKeys(t *testing.T, path string) map[string]bool {
 	}
 	return keys
 }
+
+func TestLanguageOverride(t *testing.T) {
+	for _, tc := range []struct{ env, cfg, want string }{
+		{"", "", ""},
+		{"", "auto", ""},
+		{"", "ru", "ru"},
+		{"en", "ru", "en"},        // the environment wins
+		{"ru_RU.UTF-8", "", "ru"}, // a locale name works too
+		{"system", "ru", "ru"},    // "system"/"auto" in the env: use the config
+	} {
+		t.Setenv("KASSA_LANG", tc.env)
+		if got := languageOverride(tc.cfg); got != tc.want {
+			t.Errorf("KASSA_LANG=%q, config %q: %q, want %q", tc.env, tc.cfg, got, tc.want)
+		}
+	}
+}
