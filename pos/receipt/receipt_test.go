@@ -214,3 +214,22 @@ func TestPDFCompressedIsSmaller(t *testing.T) {
 		t.Errorf("compressed page content is readable")
 	}
 }
+
+// TestEmptyValues checks that zero values render without panics or stray
+// lines: an engine may not know every field yet.
+func TestEmptyValues(t *testing.T) {
+	text := Receipt{}.Text()
+	checkWidth(t, text)
+	if strings.Contains(text, "Card") || strings.Contains(text, "Date") {
+		t.Errorf("empty fields printed:\n%s", text)
+	}
+	var buf bytes.Buffer
+	if err := PDF(&buf, Receipt{}); err != nil || !bytes.HasPrefix(buf.Bytes(), []byte("%PDF")) {
+		t.Errorf("PDF of an empty receipt: %v", err)
+	}
+	buf.Reset()
+	if err := ZPDF(&buf, ZReport{}); err != nil || !bytes.HasPrefix(buf.Bytes(), []byte("%PDF")) {
+		t.Errorf("PDF of an empty Z report: %v", err)
+	}
+	checkWidth(t, ZReport{}.Text())
+}
