@@ -30,6 +30,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
+	"kassa/assets"
 	"kassa/pos"
 )
 
@@ -56,6 +57,8 @@ func Main(args []string) error {
 	cfg, cfgErr := pos.LoadConfig(*demo)
 	setupLanguage(languageOverride(cfg.Language))
 	a := app.NewWithID("kassa.terminal")
+	// A plain `go build` carries no FyneApp.toml metadata: set the icon here.
+	a.SetIcon(fyne.NewStaticResource("kassa.png", assets.Icon))
 	a.Settings().SetTheme(kassaTheme{})
 	if cfgErr != nil {
 		showStartError(a, cfgErr)

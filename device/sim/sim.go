@@ -115,11 +115,13 @@ var (
 )
 
 // testCards are the §9 test PANs: the golden card and the MAPI.md §7
-// sandbox cards.
+// sandbox cards, including the held-reply and unknown-status cards that §9
+// leaves to "any other PAN", so that the demo panel can offer every outcome.
 var testCards = []string{
 	"4012345678909",
 	"4111111111111111", "5555555555554444", "2200000000000004", "4000000000000002",
 	"4000000000000119", "4000000000000259", "4000000000000077", "4000000000000341", "4000000000000432",
+	"4000000000000994", "4000000000000127",
 }
 
 // Reader is a simulated card reader. Its card, fault and DUKPT counter are
