@@ -52,6 +52,25 @@ func payParseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// payParse parses a payment command's args with payParseFlags and allows at
+// most maxArgs positional arguments (-1: any number). ok is false when the
+// command must stop with code: 0 after --help, 1 after a usage error (already
+// reported on stderr).
+func payParse(fs *flag.FlagSet, args []string, maxArgs int, stderr io.Writer) (rest []string, code int, ok bool) {
+	rest, err := payParseFlags(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, payExitOK, false
+	}
+	if err != nil {
+		return nil, payExitUsage, false
+	}
+	if maxArgs >= 0 && len(rest) > maxArgs {
+		fmt.Fprintf(stderr, "kassa %s: unexpected argument %q\n", fs.Name(), rest[maxArgs])
+		return nil, payExitUsage, false
+	}
+	return rest, payExitOK, true
+}
+
 // payFlags are the flags of every payment command.
 type payFlags struct {
 	demo    bool
@@ -174,16 +193,8 @@ func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	card := fs.String("card", "", "test card PAN the simulated reader swipes (demo or KASSA_READER=sim only)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	fs.Usage = func() { paySaleUsage(stderr); fmt.Fprintln(stderr, "\nFlags:"); fs.PrintDefaults() }
-	rest, err := payParseFlags(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return payExitOK
-		}
-		return payExitUsage
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(stderr, "kassa sale: unexpected argument %q\n", rest[0])
-		return payExitUsage
+	if _, code, ok := payParse(fs, args, 0, stderr); !ok {
+		return code
 	}
 	if *amount == "" {
 		fmt.Fprintln(stderr, "kassa sale: --amount is required")
@@ -255,12 +266,9 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	c.register(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	fs.Usage = func() { payStatusUsage(stderr); fmt.Fprintln(stderr, "\nFlags:"); fs.PrintDefaults() }
-	rest, err := payParseFlags(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return payExitOK
-		}
-		return payExitUsage
+	rest, code, ok := payParse(fs, args, -1, stderr)
+	if !ok {
+		return code
 	}
 	if len(rest) != 1 {
 		fmt.Fprintln(stderr, "kassa status: give exactly one CLIENT_ORDERID")
@@ -305,16 +313,8 @@ func runRecover(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	asJSON := fs.Bool("json", false, "print one JSON object per payment")
 	wait := fs.Duration("wait", 0, "keep checking up to this long for payments still unknown")
 	fs.Usage = func() { payRecoverUsage(stderr); fmt.Fprintln(stderr, "\nFlags:"); fs.PrintDefaults() }
-	rest, err := payParseFlags(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return payExitOK
-		}
-		return payExitUsage
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(stderr, "kassa recover: unexpected argument %q\n", rest[0])
-		return payExitUsage
+	if _, code, ok := payParse(fs, args, 0, stderr); !ok {
+		return code
 	}
 	e, code := payStartEngine(ctx, c, true, stderr)
 	if e == nil {
@@ -397,16 +397,8 @@ func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	force := fs.Bool("force", false, "close even while payments are unresolved (they are reported)")
 	fs.Usage = func() { payCloseDayUsage(stderr); fmt.Fprintln(stderr, "\nFlags:"); fs.PrintDefaults() }
-	rest, err := payParseFlags(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return payExitOK
-		}
-		return payExitUsage
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(stderr, "kassa close-day: unexpected argument %q\n", rest[0])
-		return payExitUsage
+	if _, code, ok := payParse(fs, args, 0, stderr); !ok {
+		return code
 	}
 	e, code := payStartEngine(ctx, c, true, stderr)
 	if e == nil {
