@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -142,10 +143,9 @@ func payPrint(w io.Writer, demo, asJSON bool, lines [][2]string) {
 				b.WriteString(",")
 			}
 			k, _ := json.Marshal(kv[0])
-			v, _ := json.Marshal(kv[1])
 			b.Write(k)
 			b.WriteString(":")
-			b.Write(v)
+			b.Write(jsonValue(kv[0], kv[1]))
 		}
 		b.WriteString("}\n")
 		io.WriteString(w, b.String())
@@ -154,6 +154,22 @@ func payPrint(w io.Writer, demo, asJSON bool, lines [][2]string) {
 	for _, kv := range lines {
 		fmt.Fprintf(w, "%s: %s\n", kv[0], kv[1])
 	}
+}
+
+// jsonValue encodes a value of payPrint's JSON object: counts (keys ending in
+// "_count") as numbers and "agree" as a boolean; everything else, amounts
+// included (exact decimals in major units, never floats), as a string.
+func jsonValue(key, value string) []byte {
+	switch {
+	case strings.HasSuffix(key, "_count"):
+		if _, err := strconv.ParseInt(value, 10, 64); err == nil {
+			return []byte(value)
+		}
+	case key == "agree" && (value == "true" || value == "false"):
+		return []byte(value)
+	}
+	v, _ := json.Marshal(value)
+	return v
 }
 
 // payExit maps a payment status to the exit code.

@@ -177,11 +177,11 @@ func TestSaleCommand(t *testing.T) {
 	}
 	// close-day: agree → 0
 	r = saleRun(t, env, "close-day", "--json")
-	var cd map[string]string
+	var cd map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &cd); err != nil {
 		t.Fatalf("close-day json: %v %q %s", err, r.stdout, r.stderr)
 	}
-	if r.code != 0 || cd["status"] != "finished" || cd["agree"] != "true" || cd["our_sale_count"] != "2" || cd["bank_sale_count"] != "2" {
+	if r.code != 0 || cd["status"] != "finished" || cd["agree"] != true || cd["our_sale_count"] != 2.0 || cd["bank_sale_count"] != 2.0 || cd["our_sale_sum"] == nil {
 		t.Errorf("close-day: exit %d %v", r.code, cd)
 	}
 	// usage errors
