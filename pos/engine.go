@@ -278,7 +278,10 @@ func (e *Engine) startCallbacks(cfg Config) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(path, mapi.NewCallbackHandler(key, e.onCallback, e.log))
-	e.cbSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
+	// Callbacks are small GET requests: cap the request line and headers and
+	// bound every phase so a slow or hostile client cannot hold connections.
+	e.cbSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 32 << 10}
 	e.cbURL = public
 	e.wg.Add(1)
 	go func() {
