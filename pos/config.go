@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -109,7 +110,7 @@ func LoadConfig(demo bool) (Config, error) {
 	b, err := os.ReadFile(ConfigPath())
 	switch {
 	case err == nil:
-		if err := json.Unmarshal(b, &cfg); err != nil {
+		if cfg, err = parseConfigFile(b); err != nil {
 			return Config{}, fmt.Errorf("config file %s: %w", ConfigPath(), err)
 		}
 	case errors.Is(err, os.ErrNotExist):
@@ -133,6 +134,16 @@ func LoadConfig(demo bool) (Config, error) {
 		cfg.ControlKey = k
 	}
 	cfg.fillDefaults()
+	return cfg, nil
+}
+
+// parseConfigFile decodes the config file's content. Fields the file never
+// carries (the control key, demo mode, the advanced timings) stay zero.
+func parseConfigFile(b []byte) (Config, error) {
+	var cfg Config
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return Config{}, err
+	}
 	return cfg, nil
 }
 
@@ -178,24 +189,41 @@ func applyEnv(cfg *Config) error {
 		if v == "" {
 			continue
 		}
-		x, err := time.ParseDuration(v)
+		x, err := parseEnvDuration(d.name, v, d.neg)
 		if err != nil {
-			// plain seconds
-			n, err2 := strconv.Atoi(v)
-			if err2 != nil {
-				return fmt.Errorf("%s=%q: want a duration like 30s", d.name, v)
-			}
-			x = time.Duration(n) * time.Second
-		}
-		if x < 0 && !d.neg || x == 0 && !d.neg {
-			return fmt.Errorf("%s=%q: must be positive", d.name, v)
-		}
-		if x == 0 {
-			x = 1 // zero means "immediately"; 0 in Config means the default
+			return err
 		}
 		*d.dst = x
 	}
 	return nil
+}
+
+// parseEnvDuration parses the value v of the duration variable name: a Go
+// duration (30s, 1m30s) or plain seconds. It must be positive; with neg,
+// zero and negative values are allowed too (zero becomes 1ns: "immediately",
+// as 0 in Config means the default).
+func parseEnvDuration(name, v string, neg bool) (time.Duration, error) {
+	x, err := time.ParseDuration(v)
+	if err != nil {
+		// plain seconds
+		n, err2 := strconv.Atoi(v)
+		if err2 != nil {
+			return 0, fmt.Errorf("%s=%q: want a duration like 30s", name, v)
+		}
+		// n seconds must fit a Duration: a larger count would wrap round
+		// to some unrelated (even tiny or negative) timeout.
+		if lim := int(math.MaxInt64 / time.Second); n > lim || n < -lim {
+			return 0, fmt.Errorf("%s=%q: too long, want at most %d seconds", name, v, lim)
+		}
+		x = time.Duration(n) * time.Second
+	}
+	if x < 0 && !neg || x == 0 && !neg {
+		return 0, fmt.Errorf("%s=%q: must be positive", name, v)
+	}
+	if x == 0 {
+		x = 1
+	}
+	return x, nil
 }
 
 func (c *Config) fillDefaults() {
