@@ -47,6 +47,12 @@ func languageOverride(configured string) string {
 func setupLanguage(override string) {
 	langLoaded.Store(true)
 	if override == "" {
+		if runtime.GOOS != "windows" && runtime.GOOS != "darwin" && codesetOfC() {
+			// Fyne understands "C" but logs an error for "C.UTF-8": give it
+			// the plain name while it picks the language (English either way).
+			restore := setEnv(map[string]string{"LC_ALL": "C"})
+			defer restore()
+		}
 		if err := lang.AddTranslationsFS(translations, "translations"); err != nil {
 			fyne.LogError("Kassa translations", err)
 		}
@@ -97,4 +103,15 @@ func setEnv(vars map[string]string) (restore func()) {
 			}
 		}
 	}
+}
+
+// codesetOfC reports whether the POSIX locale in force is "C" or "POSIX"
+// with a codeset, such as "C.UTF-8" on minimal Debian systems.
+func codesetOfC() bool {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := os.Getenv(k); v != "" {
+			return strings.HasPrefix(v, "C.") || strings.HasPrefix(v, "POSIX.")
+		}
+	}
+	return false
 }
