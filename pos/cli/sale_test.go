@@ -26,11 +26,17 @@ func saleEnv(t *testing.T, gatewayURL string) []string {
 	dir := t.TempDir()
 	env := []string{}
 	for _, saleKV := range os.Environ() {
-		if !strings.HasPrefix(saleKV, "KASSA_") && !strings.HasPrefix(saleKV, "XDG_CONFIG_HOME=") && !strings.HasPrefix(saleKV, "HOME=") {
+		if !strings.HasPrefix(saleKV, "KASSA_") && !strings.HasPrefix(saleKV, "XDG_CONFIG_HOME=") && !strings.HasPrefix(saleKV, "HOME=") && !strings.HasPrefix(saleKV, "TMPDIR=") {
 			env = append(env, saleKV)
 		}
 	}
-	env = append(env, saleAsKassaEnv+"=1",
+	// The simulated reader's pty link lives under TMPDIR: a child killed
+	// with SIGKILL cannot remove it, so keep it inside the test's own dir.
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env = append(env, saleAsKassaEnv+"=1", "TMPDIR="+tmp,
 		"HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "KASSA_DATA_DIR="+filepath.Join(dir, "data"),
 		"KASSA_READER=sim", "KASSA_SIM_AUTOSWIPE=10ms",
 		"KASSA_SALE_TIMEOUT=2s", "KASSA_RESULT_WAIT=4s", "KASSA_POLL_INTERVAL=100ms",
