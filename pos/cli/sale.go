@@ -72,6 +72,17 @@ func payParse(fs *flag.FlagSet, args []string, maxArgs int, stderr io.Writer) (r
 	return rest, payExitOK, true
 }
 
+// newPayFlagSet makes a payment command's flag set with the shared flags
+// (--demo, --verbose) and a usage text followed by every flag's defaults.
+func newPayFlagSet(name string, usage func(io.Writer), stderr io.Writer) (*flag.FlagSet, *payFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &payFlags{}
+	c.register(fs)
+	fs.Usage = func() { usage(stderr); fmt.Fprintln(stderr, "\nFlags:"); fs.PrintDefaults() }
+	return fs, c
+}
+
 // payFlags are the flags of every payment command.
 type payFlags struct {
 	demo    bool
@@ -199,16 +210,12 @@ Exit status: 0 approved; 2 declined, filtered, error or not charged;
 }
 
 func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sale", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c payFlags
-	c.register(fs)
+	fs, c := newPayFlagSet("sale", paySaleUsage, stderr)
 	amount := fs.String("amount", "", "amount in major units, e.g. 10.42")
 	preauth := fs.Bool("preauth", false, "pre-authorise instead of a sale")
 	desc := fs.String("desc", "", "order description (default: Sale at <terminal name>)")
 	card := fs.String("card", "", "test card PAN the simulated reader swipes (demo or KASSA_READER=sim only)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	fs.Usage = func() { paySaleUsage(stderr); fmt.Fprintln(stderr, "\nFlags:"); fs.PrintDefaults() }
 	if _, code, ok := payParse(fs, args, 0, stderr); !ok {
 		return code
 	}
@@ -216,7 +223,7 @@ func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kassa sale: --amount is required")
 		return payExitUsage
 	}
-	e, code := payStartEngine(ctx, c, false, stderr)
+	e, code := payStartEngine(ctx, *c, false, stderr)
 	if e == nil {
 		return code
 	}
@@ -276,12 +283,8 @@ the journal and prints it (the same keys as 'kassa sale'). Exit status as for
 }
 
 func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c payFlags
-	c.register(fs)
+	fs, c := newPayFlagSet("status", payStatusUsage, stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	fs.Usage = func() { payStatusUsage(stderr); fmt.Fprintln(stderr, "\nFlags:"); fs.PrintDefaults() }
 	rest, code, ok := payParse(fs, args, -1, stderr)
 	if !ok {
 		return code
@@ -290,7 +293,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "kassa status: give exactly one CLIENT_ORDERID")
 		return payExitUsage
 	}
-	e, code := payStartEngine(ctx, c, true, stderr)
+	e, code := payStartEngine(ctx, *c, true, stderr)
 	if e == nil {
 		return code
 	}
@@ -322,17 +325,13 @@ lines per payment that was unresolved (or one JSON object per line with
 }
 
 func runRecover(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("recover", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c payFlags
-	c.register(fs)
+	fs, c := newPayFlagSet("recover", payRecoverUsage, stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object per payment")
 	wait := fs.Duration("wait", 0, "keep checking up to this long for payments still unknown")
-	fs.Usage = func() { payRecoverUsage(stderr); fmt.Fprintln(stderr, "\nFlags:"); fs.PrintDefaults() }
 	if _, code, ok := payParse(fs, args, 0, stderr); !ok {
 		return code
 	}
-	e, code := payStartEngine(ctx, c, true, stderr)
+	e, code := payStartEngine(ctx, *c, true, stderr)
 	if e == nil {
 		return code
 	}
@@ -406,17 +405,13 @@ difference, a refusal or an error; 1 usage or configuration error.`)
 }
 
 func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("close-day", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c payFlags
-	c.register(fs)
+	fs, c := newPayFlagSet("close-day", payCloseDayUsage, stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	force := fs.Bool("force", false, "close even while payments are unresolved (they are reported)")
-	fs.Usage = func() { payCloseDayUsage(stderr); fmt.Fprintln(stderr, "\nFlags:"); fs.PrintDefaults() }
 	if _, code, ok := payParse(fs, args, 0, stderr); !ok {
 		return code
 	}
-	e, code := payStartEngine(ctx, c, true, stderr)
+	e, code := payStartEngine(ctx, *c, true, stderr)
 	if e == nil {
 		return code
 	}
