@@ -66,6 +66,10 @@ var (
 	ErrNotFound = errors.New("payment not found")
 	// ErrNoReader: the card reader could not be opened.
 	ErrNoReader = errors.New("card reader not available")
+	// ErrCardRead: the card could not be read (nothing journaled).
+	ErrCardRead = errors.New("card read failed")
+	// ErrJournal: the journal could not be written (nothing sent).
+	ErrJournal = errors.New("journal write failed")
 	// ErrConfig: the configuration is incomplete or wrong.
 	ErrConfig = errors.New("configuration error")
 )
@@ -136,7 +140,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, error) {
 	}
 	now := time.Now()
 	e.snap = Snapshot{Stage: StageStarting, StageSince: now, Demo: cfg.Demo, Currency: cfg.Currency,
-		Reader: ReaderStatus{State: "not-found", Port: cfg.Reader}}
+		Reader: ReaderStatus{State: ReaderStateNotFound, Port: cfg.Reader}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -199,7 +203,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, error) {
 			_, _ = e.openReader(e.ctx)
 		}()
 	}
-	e.setStage(StageRecovering, "Checking earlier payments with the bank.", "")
+	e.setStage(StageRecovering, Reason{Cause: CauseCheckingEarlier})
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -207,7 +211,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, error) {
 		close(e.recovered)
 		e.mu.Lock()
 		if e.snap.Stage == StageRecovering {
-			e.setStageLocked(StageReady, "", "")
+			e.setStageLocked(StageReady, Reason{})
 		}
 		e.mu.Unlock()
 		e.refresh()
@@ -393,17 +397,17 @@ func (e *Engine) publisher() {
 }
 
 // setStage changes the stage and publishes.
-func (e *Engine) setStage(st Stage, reason, advice string) {
+func (e *Engine) setStage(st Stage, reason Reason) {
 	e.mu.Lock()
-	e.setStageLocked(st, reason, advice)
+	e.setStageLocked(st, reason)
 	e.mu.Unlock()
 }
 
-func (e *Engine) setStageLocked(st Stage, reason, advice string) {
+func (e *Engine) setStageLocked(st Stage, reason Reason) {
 	if e.snap.Stage != st {
 		e.snap.StageSince = time.Now()
 	}
-	e.snap.Stage, e.snap.Reason, e.snap.Advice = st, reason, advice
+	e.snap.Stage, e.snap.Reason = st, reason
 	e.snap.CanCancel = st == StageWaitingCard || st == StageWaitingReader
 	e.publishLocked()
 }
@@ -460,11 +464,11 @@ func (e *Engine) refresh(changed ...store.Payment) {
 		v := viewOf(*shown)
 		e.snap.Payment = &v
 		if e.current != v.ClientOrderID && e.snap.Stage.Final() {
-			st := stageOf(v.Status)
+			st := resultStage[v.Status]
 			if st != e.snap.Stage {
 				e.snap.Stage, e.snap.StageSince = st, time.Now()
 			}
-			e.snap.Reason, e.snap.Advice = v.Reason, v.Advice
+			e.snap.Reason = v.Reason
 		}
 	}
 	e.publishLocked()

@@ -32,7 +32,7 @@ func (e *Engine) Receipt(id string, copy ReceiptCopy) (receipt.Receipt, error) {
 		Merchant: cfg.Merchant.Name, Address: merchantAddress(cfg.Merchant),
 		TerminalID: cfg.TerminalID, ReceiptID: v.ReceiptID, ClientOrderID: v.ClientOrderID,
 		Kind: string(v.Kind), MaskedPAN: v.MaskedPAN, Scheme: v.CardScheme,
-		ApprovalCode: v.ApprovalCode, RRN: v.RRN, Status: v.Status, At: v.CreatedAt,
+		ApprovalCode: v.ApprovalCode, RRN: v.RRN, Status: v.Status.String(), At: v.CreatedAt,
 		Copy: string(copy), Duplicate: printed.Fields[store.FieldDuplicate] == "yes", Demo: cfg.Demo,
 	}
 	if p.TerminalID != "" {
@@ -78,7 +78,7 @@ func (e *Engine) ZReport(rep CloseDayReport) receipt.ZReport {
 		for _, p := range un {
 			z.Unresolved = append(z.Unresolved, receipt.Unresolved{ClientOrderID: p.ClientOrderID,
 				Amount: Amount{Minor: p.AmountMinor, Currency: p.Currency}.Major(), Currency: p.Currency,
-				Status: viewStatus(p), MaskedPAN: p.MaskedPAN, At: p.CreatedAt})
+				Status: StatusOf(p.Status).String(), MaskedPAN: p.MaskedPAN, At: p.CreatedAt})
 		}
 	}
 	return z

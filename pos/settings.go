@@ -126,16 +126,18 @@ func (e *Engine) TestReader(ctx context.Context, port string) (ReaderStatus, err
 	if port == "" || port == cur || port == "sim" || e.demo != nil {
 		r, err := e.openReader(ctx)
 		if err != nil {
-			return ReaderStatus{State: "not-found", Port: port}, err
+			return ReaderStatus{State: ReaderStateNotFound, Problem: ReaderProblemOf(err), Port: port}, err
 		}
-		return readerStatus(r.Info(), "connected", e.demo != nil && e.demo.sim != nil), nil
+		return readerStatus(r.Info(), device.StateConnected, e.demo != nil && e.demo.sim != nil), nil
 	}
 	r, err := device.Open(ctx, device.Options{Port: port, Logger: e.log})
 	if err != nil {
-		return ReaderStatus{State: "not-found", Port: port}, fmt.Errorf("%s", readerWords(err))
+		p := ReaderProblemOf(err)
+		return ReaderStatus{State: ReaderStateNotFound, Problem: p, Port: port},
+			errorOf(ErrNoReader, Reason{Cause: CauseReaderUnavailable, Reader: p, Detail: err.Error()})
 	}
 	defer r.Close()
-	return readerStatus(r.Info(), "connected", false), nil
+	return readerStatus(r.Info(), device.StateConnected, false), nil
 }
 
 // TestGateway checks that cfg reaches the gateway and is accepted: a status
