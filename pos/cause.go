@@ -66,6 +66,9 @@ const (
 	CauseOverrideIncomplete        // override refused: the manager's name and a reason are needed
 	CauseWrongCurrency             // refused: this terminal takes another currency (Reason.Code: ours)
 	CauseAmountNotPositive         // refused: the amount must be greater than zero
+	CauseDayResuming               // close-day step: resuming an unfinished close (Reason.Code: request id)
+	CauseDaySending                // close-day step: sending totals (Reason.Code: sale count, Reason.Message: sum and currency)
+	CauseDayBankClosing            // close-day step: the bank is closing the day (processing)
 	causeCount
 )
 
@@ -121,6 +124,9 @@ var causeNames = [...]string{
 	CauseOverrideIncomplete:  "override-incomplete",
 	CauseWrongCurrency:       "wrong-currency",
 	CauseAmountNotPositive:   "amount-not-positive",
+	CauseDayResuming:         "day-resuming",
+	CauseDaySending:          "day-sending",
+	CauseDayBankClosing:      "day-bank-closing",
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"
@@ -253,18 +259,24 @@ type Error struct {
 	Err    error // the sentinel, or nil
 }
 
-// Error is the sentinel's text with the reason's detail.
+// Error is the sentinel's text (else the reason's) with the reader problem
+// and the developer detail.
 func (e *Error) Error() string {
 	if e.Err == nil {
-		return e.Reason.Error()
+		s := e.Reason.Error()
+		if e.Reason.Detail != "" {
+			s += ": " + e.Reason.Detail
+		}
+		return s
 	}
+	s := e.Err.Error()
 	if e.Reason.Reader != ReaderOK {
-		return e.Err.Error() + ": " + strings.ReplaceAll(e.Reason.Reader.String(), "-", " ")
+		s += ": reader " + strings.ReplaceAll(e.Reason.Reader.String(), "-", " ")
 	}
 	if e.Reason.Detail != "" {
-		return e.Err.Error() + ": " + e.Reason.Detail
+		s += ": " + e.Reason.Detail
 	}
-	return e.Err.Error()
+	return s
 }
 
 // Unwrap gives the sentinel.

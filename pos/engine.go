@@ -51,7 +51,7 @@ var (
 	errAmountNotPositive = errors.New("amount must be greater than zero")
 	// ErrBlocked: a payment with an unknown outcome blocks new payments on
 	// this terminal until it resolves or a manager overrides.
-	ErrBlocked = errors.New("an earlier payment's result is not known yet: new payments are blocked until it is resolved or a manager overrides")
+	ErrBlocked = errors.New("new payments blocked: an earlier payment's result is unknown")
 	// ErrBusy: a payment or close-day is already running.
 	ErrBusy = errors.New("a payment is already in progress")
 	// ErrCancelled: the payment was cancelled before anything was sent.
@@ -70,6 +70,13 @@ var (
 	ErrCardRead = errors.New("card read failed")
 	// ErrJournal: the journal could not be written (nothing sent).
 	ErrJournal = errors.New("journal write failed")
+	// ErrCurrency: the amount is in another currency than the terminal's.
+	ErrCurrency = errors.New("wrong currency")
+	// ErrGatewayRefused: the gateway refused the credentials or the request
+	// (TestGateway).
+	ErrGatewayRefused = errors.New("gateway refused the credentials or request")
+	// ErrGatewayUnreachable: the gateway cannot be reached (TestGateway).
+	ErrGatewayUnreachable = errors.New("gateway cannot be reached")
 	// ErrConfig: the configuration is incomplete or wrong.
 	ErrConfig = errors.New("configuration error")
 )
@@ -498,7 +505,7 @@ func (e *Engine) gw() *mapi.Client {
 func (e *Engine) Payment(id string) (PaymentView, error) {
 	p, err := e.journal.Get(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return PaymentView{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+		return PaymentView{}, errorOf(ErrNotFound, Reason{Cause: CauseNotFound, Detail: id})
 	}
 	if err != nil {
 		return PaymentView{}, err

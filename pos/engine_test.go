@@ -686,12 +686,12 @@ func TestCloseDay(t *testing.T) {
 	if len(pv.Totals) != 1 || pv.Totals[0].SaleCount != 2 || pv.Totals[0].SaleSum.Minor != 3042 {
 		t.Fatalf("preview %+v", pv.Totals)
 	}
-	var steps []string
-	rep, err := e.CloseDay(context.Background(), false, func(s string) { steps = append(steps, s) })
+	var steps []Reason
+	rep, err := e.CloseDay(context.Background(), false, func(s Reason) { steps = append(steps, s) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Status != "finished" || !rep.Agree || len(rep.Differences) != 0 {
+	if rep.Status != store.BatchFinished || !rep.Agree || len(rep.Differences) != 0 {
 		t.Fatalf("report %+v", rep)
 	}
 	if rep.Theirs.SaleCount != 2 || rep.Theirs.SaleSum.Minor != 3042 || rep.ChainHead == "" || rep.RequestID == "" {
@@ -722,7 +722,7 @@ func TestCloseDay(t *testing.T) {
 		t.Errorf("close with unresolved: %v", err)
 	}
 	rep, err = e.CloseDay(context.Background(), true, nil)
-	if err != nil || rep.Status != "finished" || !strings.Contains(rep.Message, "unresolved") {
+	if err != nil || rep.Status != store.BatchFinished || rep.Warning.Cause != CauseDayUnresolvedLeft {
 		t.Errorf("forced close: %+v %v", rep, err)
 	}
 }

@@ -41,13 +41,13 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 		amount.Currency = cfg.Currency
 	}
 	if amount.Currency != cfg.Currency {
-		return PaymentView{}, fmt.Errorf("this terminal takes %s, not %s", cfg.Currency, amount.Currency)
+		return PaymentView{}, errorOf(ErrCurrency, Reason{Cause: CauseWrongCurrency, Code: cfg.Currency, Detail: amount.Currency})
 	}
 	if amount.Minor <= 0 {
 		return PaymentView{}, errAmountNotPositive
 	}
 	if !e.payMu.TryLock() {
-		return PaymentView{}, ErrBusy
+		return PaymentView{}, errorOf(ErrBusy, Reason{Cause: CauseBusy})
 	}
 	defer e.payMu.Unlock()
 	if err := e.WaitRecovered(ctx); err != nil {
@@ -58,7 +58,7 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	}
 	e.refresh()
 	if e.Snapshot().Blocked {
-		return PaymentView{}, ErrBlocked
+		return PaymentView{}, errorOf(ErrBlocked, Reason{Cause: CauseBlocked})
 	}
 	payCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -251,10 +251,10 @@ func (e *Engine) finish(id string, err error) (PaymentView, error) {
 func (e *Engine) cancelled() (PaymentView, error) {
 	if e.ctx.Err() != nil {
 		e.setStage(StageReady, Reason{Cause: CauseClosing})
-		return PaymentView{}, ErrClosed
+		return PaymentView{}, errorOf(ErrClosed, Reason{Cause: CauseClosing})
 	}
 	e.setStage(StageReady, Reason{Cause: CauseCancelled})
-	return PaymentView{}, ErrCancelled
+	return PaymentView{}, errorOf(ErrCancelled, Reason{Cause: CauseCancelled})
 }
 
 // view reads a payment from the journal (empty view if unreadable).
@@ -296,7 +296,7 @@ func (e *Engine) Cancel() bool {
 func (e *Engine) Override(manager, reason string) error {
 	manager, reason = strings.TrimSpace(manager), strings.TrimSpace(reason)
 	if manager == "" || reason == "" {
-		return errors.New("an override needs the manager's name and a reason")
+		return &Error{Reason: Reason{Cause: CauseOverrideIncomplete}}
 	}
 	un, err := e.journal.Unresolved()
 	if err != nil {

@@ -20,7 +20,7 @@ func (e *Engine) Receipt(id string, copy ReceiptCopy) (receipt.Receipt, error) {
 	p, err := e.journal.Record(id, store.Event{Type: store.EventReceipt,
 		Fields: map[string]string{store.FieldCopy: string(copy)}})
 	if errors.Is(err, store.ErrNotFound) {
-		return receipt.Receipt{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+		return receipt.Receipt{}, errorOf(ErrNotFound, Reason{Cause: CauseNotFound, Detail: id})
 	}
 	if err != nil {
 		return receipt.Receipt{}, fmt.Errorf("journal print: %w", err)
@@ -70,7 +70,7 @@ func (e *Engine) ZReport(rep CloseDayReport) receipt.ZReport {
 	}
 	z := receipt.ZReport{Merchant: cfg.Merchant.Name, Address: merchantAddress(cfg.Merchant), TerminalID: cfg.TerminalID,
 		RequestID: rep.RequestID, Status: rep.Status, GateCloseDate: rep.GateCloseDate,
-		Currencies: []receipt.CurrencyTotals{ct}, ChainHead: rep.ChainHead, At: rep.At, Message: rep.Message, Demo: rep.Demo}
+		Currencies: []receipt.CurrencyTotals{ct}, ChainHead: rep.ChainHead, At: rep.At, Message: rep.Reason.Error(), Demo: rep.Demo}
 	for _, d := range rep.Differences {
 		z.Differences = append(z.Differences, receipt.Difference{Currency: cfg.Currency, Field: d.Field, Ours: d.Ours, Theirs: d.Theirs})
 	}

@@ -589,7 +589,7 @@ func (e *Engine) Recover(ctx context.Context) error {
 func (e *Engine) Lookup(ctx context.Context, clientOrderID string) (PaymentView, error) {
 	p, err := e.journal.Get(clientOrderID)
 	if errors.Is(err, store.ErrNotFound) {
-		return PaymentView{}, ErrNotFound
+		return PaymentView{}, errorOf(ErrNotFound, Reason{Cause: CauseNotFound, Detail: clientOrderID})
 	}
 	if err != nil {
 		return PaymentView{}, err

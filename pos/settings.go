@@ -113,7 +113,7 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 		}
 	}
 	if keyErr != nil {
-		return fmt.Errorf("settings applied, but the control key could not be saved: %w (it is used until Kassa closes)", keyErr)
+		return &Error{Reason: Reason{Cause: CauseKeyNotSaved, Detail: keyErr.Error()}, Err: keyErr}
 	}
 	return nil
 }
@@ -164,9 +164,9 @@ func (e *Engine) TestGateway(ctx context.Context, cfg Config) error {
 	case errors.As(err, &refused) && refused.NotFound():
 		return nil
 	case errors.As(err, &refused):
-		return fmt.Errorf("the gateway refused Kassa's credentials or request: %v", err)
+		return errorOf(ErrGatewayRefused, Reason{Cause: CauseGatewayRefused, Code: refused.Code, Message: refused.Message, Detail: err.Error()})
 	}
-	return fmt.Errorf("the gateway cannot be reached: %v", err)
+	return errorOf(ErrGatewayUnreachable, Reason{Cause: CauseGatewayUnreachable, Detail: err.Error()})
 }
 
 // ListPorts lists serial ports for Settings (Miura readers first are marked

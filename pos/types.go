@@ -147,13 +147,15 @@ type Difference struct {
 type CloseDayPreview struct {
 	Totals     []Totals
 	Unresolved []PaymentView
-	Warnings   []string
+	// Warnings: payments in another currency (CauseOtherCurrency), payments
+	// not resolved yet (CauseDayUnresolved).
+	Warnings []Reason
 }
 
 // CloseDayReport is the outcome of a close-day.
 type CloseDayReport struct {
 	RequestID     string
-	Status        string // finished processing error
+	Status        string // the journal's batch status: store.BatchFinished, BatchProcessing, BatchError
 	Ours          Totals
 	Theirs        Totals
 	Differences   []Difference
@@ -161,8 +163,13 @@ type CloseDayReport struct {
 	ChainHead     string
 	GateCloseDate string
 	At            time.Time
-	Message       string
-	Demo          bool
+	// Reason is what the result means (CauseDayClosed, CauseDayTotalsDiffer,
+	// CauseDayNotClosed, CauseDayStillClosing, CauseDayStopped).
+	Reason Reason
+	// Warning is set when the day was closed with unresolved payments
+	// (CauseDayUnresolvedLeft).
+	Warning Reason
+	Demo    bool
 }
 
 // Role is a PIN holder's role.

@@ -423,13 +423,17 @@ func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	defer e.Close()
 	demo := e.Config().Demo
-	var progress func(string)
+	var progress func(pos.Reason)
 	if !*asJSON {
-		progress = func(s string) { fmt.Fprintln(stderr, "close-day:", s) }
+		progress = func(r pos.Reason) { fmt.Fprintln(stderr, "close-day:", sentence(r)) }
 	}
 	rep, err := e.CloseDay(ctx, *force, progress)
 	if err != nil && rep.RequestID == "" {
-		payPrint(stdout, demo, *asJSON, [][2]string{{"status", "refused"}, {"agree", "false"}, {"message", err.Error()}})
+		msg := err.Error()
+		if r := pos.ReasonOf(err); r.Cause != pos.CauseNone {
+			msg = sentence(r)
+		}
+		payPrint(stdout, demo, *asJSON, [][2]string{{"status", "refused"}, {"agree", "false"}, {"message", msg}})
 		return payExitFailed
 	}
 	var diffs []string
@@ -452,11 +456,21 @@ func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		{"agree", fmt.Sprint(rep.Agree)},
 		{"gate_close_date", rep.GateCloseDate},
 		{"chain_head", rep.ChainHead},
-		{"message", rep.Message},
+		{"message", closeDayMessage(rep)},
 	}
 	payPrint(stdout, demo, *asJSON, lines)
 	if err != nil || !rep.Agree {
 		return payExitFailed
 	}
 	return payExitOK
+}
+
+// closeDayMessage is a close-day report's message: what the result means,
+// then the warning about unresolved payments, if any.
+func closeDayMessage(rep pos.CloseDayReport) string {
+	msg := sentence(rep.Reason)
+	if rep.Warning.Cause != pos.CauseNone {
+		msg += " " + sentence(rep.Warning)
+	}
+	return msg
 }
