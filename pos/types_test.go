@@ -74,7 +74,7 @@ func TestReaderProblemOf(t *testing.T) {
 		device.ErrPermission:   ReaderNoPermission,
 		device.ErrOtherReader:  ReaderWrongReader,
 		fmt.Errorf("read: %w", device.ErrDeviceGone): ReaderGone,
-		errors.New("weird"): ReaderOther,
+		errors.New("weird"):                          ReaderOther,
 	} {
 		if got := ReaderProblemOf(err); got != want {
 			t.Errorf("%v → %s, want %s", err, got, want)
