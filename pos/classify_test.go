@@ -15,33 +15,36 @@ import (
 // line per case.
 func TestClassify(t *testing.T) {
 	dup := &mapi.RefusedError{Op: "sale", Type: "error", Code: mapi.CodeDuplicate, PaynetOrderID: "77"}
+	ok := &mapi.Accepted{PaynetOrderID: "501"}
 	for _, tc := range []struct {
 		name     string
+		acc      *mapi.Accepted
 		err      error
 		outcome  replyOutcome
 		cause    Cause
 		answered bool
 		orderID  string
 	}{
-		{"accepted", nil, replyAccepted, CauseWaitingBank, true, ""},
-		{"not sent: dial failed", &mapi.NotSentError{Op: "sale", Err: io.EOF}, replyNotSent, CauseBankUnreachable, false, ""},
-		{"not sent, wrapped", fmt.Errorf("x: %w", &mapi.NotSentError{Op: "sale", Err: context.Canceled}), replyNotSent, CauseBankUnreachable, false, ""},
-		{"refused: validation", &mapi.RefusedError{Op: "sale", Type: "validation-error", Code: "1", Message: "bad amount"}, replyRefused, CauseBankRefused, true, ""},
-		{"refused: HTTP 403", &mapi.RefusedError{Op: "sale", HTTPStatus: 403}, replyRefused, CauseBankRefused, true, ""},
-		{"refused: duplicate → its status decides", dup, replyUnknown, CauseNoReply, true, "77"},
-		{"unknown: timeout after writing", &mapi.UnknownError{Op: "sale", Err: context.DeadlineExceeded}, replyUnknown, CauseNoReply, false, ""},
-		{"unknown: HTTP 502", &mapi.UnknownError{Op: "sale", HTTPStatus: 502}, replyUnknown, CauseNoReply, false, ""},
-		{"unknown: any other error", errors.New("boom"), replyUnknown, CauseNoReply, false, ""},
+		{"accepted", ok, nil, replyAccepted, CauseWaitingBank, true, ""},
+		{"not sent: dial failed", nil, &mapi.NotSentError{Op: "sale", Err: io.EOF}, replyNotSent, CauseBankUnreachable, false, ""},
+		{"not sent, wrapped", nil, fmt.Errorf("x: %w", &mapi.NotSentError{Op: "sale", Err: context.Canceled}), replyNotSent, CauseBankUnreachable, false, ""},
+		{"refused: validation", nil, &mapi.RefusedError{Op: "sale", Type: "validation-error", Code: "1", Message: "bad amount"}, replyRefused, CauseBankRefused, true, ""},
+		{"refused: HTTP 403", nil, &mapi.RefusedError{Op: "sale", HTTPStatus: 403}, replyRefused, CauseBankRefused, true, ""},
+		{"refused: duplicate → its status decides", nil, dup, replyUnknown, CauseNoReply, true, "77"},
+		{"unknown: timeout after writing", nil, &mapi.UnknownError{Op: "sale", Err: context.DeadlineExceeded}, replyUnknown, CauseNoReply, false, ""},
+		{"unknown: HTTP 502", nil, &mapi.UnknownError{Op: "sale", HTTPStatus: 502}, replyUnknown, CauseNoReply, false, ""},
+		{"unknown: any other error", nil, errors.New("boom"), replyUnknown, CauseNoReply, false, ""},
+		{"unknown: no error and no reply", nil, nil, replyUnknown, CauseNoReply, false, ""},
 	} {
-		d := classify(tc.err)
+		d := classify(tc.acc, tc.err)
 		if d.outcome != tc.outcome || d.reason.Cause != tc.cause || d.answered != tc.answered || d.orderID != tc.orderID {
 			t.Errorf("%s: %+v, want outcome %d cause %s answered %v order %q", tc.name, d, tc.outcome, tc.cause, tc.answered, tc.orderID)
 		}
 	}
-	if d := classify(&mapi.RefusedError{Type: "error", Code: "9", Message: "Do not honour."}); d.reason.Code != "9" || d.reason.Message != "Do not honour." {
+	if d := classify(nil, &mapi.RefusedError{Type: "error", Code: "9", Message: "Do not honour."}); d.reason.Code != "9" || d.reason.Message != "Do not honour." {
 		t.Errorf("refused reason %+v", d.reason)
 	}
-	if d := classify(&mapi.RefusedError{Type: "validation-error"}); d.reason.Message != "validation-error" {
+	if d := classify(nil, &mapi.RefusedError{Type: "validation-error"}); d.reason.Message != "validation-error" {
 		t.Errorf("refused without message: %+v", d.reason)
 	}
 }
