@@ -6,12 +6,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
+	"kassa/ui/words"
 )
 
 // maxDigits limits the amount a cashier can type (9 999 999.99 in RUB).
@@ -44,7 +44,7 @@ func newCheckoutScreen(u *UI) *checkoutScreen {
 		currency: u.eng.Snapshot().Currency,
 		amount:   text("0.00", 88, true, theme.ColorNameForeground),
 		currLbl:  text("", 30, true, colorMuted),
-		hint:     text(lang.L("Type the amount · Enter = Sale · F2 = Preauth · Esc = clear"), 14, false, colorMuted),
+		hint:     text(tr("Type the amount · Enter = Sale · F2 = Preauth · Esc = clear"), 14, false, colorMuted),
 		noticeTx: text("", 16, true, colorOnStatus),
 		keys:     map[string]*bigButton{},
 	}
@@ -54,10 +54,10 @@ func newCheckoutScreen(u *UI) *checkoutScreen {
 	c.currLbl.Text = c.currency
 	c.hint.Alignment = fyne.TextAlignCenter
 
-	c.saleBtn = newBigButton(lang.L("SALE"), theme.ConfirmIcon(), 34, widget.SuccessImportance, c.saleTapped)
-	c.preBtn = newBigButton(lang.L("PREAUTH"), theme.MailSendIcon(), 30, widget.HighImportance, c.preauthTapped)
+	c.saleBtn = newBigButton(tr("SALE"), theme.ConfirmIcon(), 34, widget.SuccessImportance, c.saleTapped)
+	c.preBtn = newBigButton(tr("PREAUTH"), theme.MailSendIcon(), 30, widget.HighImportance, c.preauthTapped)
 
-	label := text(lang.L("Amount"), 18, false, colorMuted)
+	label := text(tr("Amount"), 18, false, colorMuted)
 	clear := &widget.Button{Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: c.clearTapped}
 	display := panel(colorCard, container.NewBorder(
 		container.NewHBox(label, layout.NewSpacer(), clear), nil, nil, nil,
@@ -159,7 +159,7 @@ func (c *checkoutScreen) value() pos.Amount {
 
 // refresh shows the typed amount and enables Sale/Preauth when it can pay.
 func (c *checkoutScreen) refresh() {
-	c.amount.Text = groupDigits(c.value().Major())
+	c.amount.Text = current().Number(words.Group(c.value().Major()))
 	c.amount.Refresh()
 	if c.currLbl.Text != c.currency {
 		c.currLbl.Text = c.currency

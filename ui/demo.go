@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
@@ -29,15 +28,15 @@ func newDemoPanel(u *UI) *demoPanel {
 	// A list of the test cards, and any other card number can be typed
 	// (Enter) to try it.
 	d.card = widget.NewSelectEntry(nil)
-	d.card.SetPlaceHolder(lang.L("Test card or any card number"))
+	d.card.SetPlaceHolder(tr("Test card or any card number"))
 	d.card.OnChanged = d.cardChanged
 	d.card.OnSubmitted = d.cardTyped
-	d.fault = &widget.Select{PlaceHolder: lang.L("No fault"), OnChanged: d.faultChanged}
+	d.fault = &widget.Select{PlaceHolder: tr("No fault"), OnChanged: d.faultChanged}
 	d.fault.ExtendBaseWidget(d.fault)
-	title := text(lang.L("Simulated reader"), 17, true, colorDemo)
+	title := text(tr("Simulated reader"), 17, true, colorDemo)
 	form := container.NewVBox(title,
-		widget.NewLabel(lang.L("Next card")), d.card,
-		widget.NewLabel(lang.L("Fault on the next read")), d.fault,
+		widget.NewLabel(tr("Next card")), d.card,
+		widget.NewLabel(tr("Fault on the next read")), d.fault,
 		d.msg)
 	d.root = container.NewVBox(widget.NewSeparator(), panel(colorCard, form))
 	d.load()
@@ -86,21 +85,21 @@ func cardLabel(c pos.DemoCard) string {
 func faultLabel(f string) string {
 	switch f {
 	case "", "none":
-		return lang.L("No fault")
+		return tr("No fault")
 	case "bad-swipe":
-		return lang.L("Bad swipe")
+		return tr("Bad swipe")
 	case "no-card":
-		return lang.L("No card (timeout)")
+		return tr("No card (timeout)")
 	case "unplug":
-		return lang.L("Reader unplugged")
+		return tr("Reader unplugged")
 	case "corrupt":
-		return lang.L("Corrupted data")
+		return tr("Corrupted data")
 	case "slow":
-		return lang.L("Slow reader")
+		return tr("Slow reader")
 	case "no-keys":
-		return lang.L("No encryption keys")
+		return tr("No encryption keys")
 	case "drop":
-		return lang.L("Connection drop")
+		return tr("Connection drop")
 	}
 	return f
 }
@@ -138,7 +137,7 @@ func (d *demoPanel) cardTyped(s string) {
 		d.msg.SetText(say(err.Error()))
 		return
 	}
-	d.msg.SetText(lang.L("Next card:") + " •" + last4(pan))
+	d.msg.SetText(tr("Next card:") + " •" + last4(pan))
 	d.u.unfocus()
 }
 

@@ -7,12 +7,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
+	"kassa/ui/words"
 )
 
 // historyScreen lists today's payments with status colours, searches by
@@ -44,22 +44,22 @@ func newHistoryScreen(u *UI) *historyScreen {
 	h := &historyScreen{
 		u:       u,
 		search:  widget.NewEntry(),
-		heading: &widget.Label{Text: lang.L("Today"), TextStyle: fyne.TextStyle{Bold: true}},
-		empty:   &widget.Label{Text: lang.L("No payments yet today."), Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance},
+		heading: &widget.Label{Text: tr("Today"), TextStyle: fyne.TextStyle{Bold: true}},
+		empty:   &widget.Label{Text: tr("No payments yet today."), Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance},
 		detail:  container.NewVBox(),
 	}
-	h.search.SetPlaceHolder(lang.L("Search: amount (10.42), last 4 digits or order id"))
+	h.search.SetPlaceHolder(tr("Search: amount (10.42), last 4 digits or order id"))
 	h.search.OnSubmitted = h.searchSubmitted
-	searchBtn := &widget.Button{Text: lang.L("Search"), Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: h.searchTapped}
-	todayBtn := &widget.Button{Text: lang.L("Today"), Icon: theme.ViewRefreshIcon(), OnTapped: h.todayTapped}
-	pendingBtn := &widget.Button{Text: lang.L("Unresolved"), Icon: theme.WarningIcon(), OnTapped: h.unresolvedTapped}
+	searchBtn := &widget.Button{Text: tr("Search"), Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: h.searchTapped}
+	todayBtn := &widget.Button{Text: tr("Today"), Icon: theme.ViewRefreshIcon(), OnTapped: h.todayTapped}
+	pendingBtn := &widget.Button{Text: tr("Unresolved"), Icon: theme.WarningIcon(), OnTapped: h.unresolvedTapped}
 
 	h.list = &widget.List{Length: h.length, CreateItem: h.createItem, UpdateItem: h.updateItem, OnSelected: h.selectedRow}
 	h.list.ExtendBaseWidget(h.list)
 
-	h.receipt = &widget.Button{Text: lang.L("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: h.receiptTapped}
-	h.check = &widget.Button{Text: lang.L("Check with the bank"), Icon: theme.ViewRefreshIcon(), OnTapped: h.checkTapped}
-	h.placeHdr = container.NewCenter(&widget.Label{Text: lang.L("Choose a payment to see its details."), Importance: widget.LowImportance})
+	h.receipt = &widget.Button{Text: tr("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: h.receiptTapped}
+	h.check = &widget.Button{Text: tr("Check with the bank"), Icon: theme.ViewRefreshIcon(), OnTapped: h.checkTapped}
+	h.placeHdr = container.NewCenter(&widget.Label{Text: tr("Choose a payment to see its details."), Importance: widget.LowImportance})
 	h.detailBx = container.NewStack(h.placeHdr)
 
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(searchBtn, todayBtn, pendingBtn), h.search)
@@ -126,23 +126,23 @@ func (h *historyScreen) setRows(rows []pos.PaymentView, err error) {
 		h.empty.SetText(say(err.Error()))
 		h.empty.Show()
 	case len(rows) == 0 && h.pending:
-		h.empty.SetText(lang.L("Every payment has a known result."))
+		h.empty.SetText(tr("Every payment has a known result."))
 		h.empty.Show()
 	case len(rows) == 0 && h.query != "":
-		h.empty.SetText(lang.L("Nothing found."))
+		h.empty.SetText(tr("Nothing found."))
 		h.empty.Show()
 	case len(rows) == 0:
-		h.empty.SetText(lang.L("No payments yet today."))
+		h.empty.SetText(tr("No payments yet today."))
 		h.empty.Show()
 	default:
 		h.empty.Hide()
 	}
 	if h.pending {
-		h.heading.SetText(lang.L("Unresolved") + " · " + countText(len(rows)))
+		h.heading.SetText(tr("Unresolved") + " · " + countText(len(rows)))
 	} else if h.query == "" {
-		h.heading.SetText(lang.L("Today") + " · " + countText(len(rows)))
+		h.heading.SetText(tr("Today") + " · " + countText(len(rows)))
 	} else {
-		h.heading.SetText(lang.L("Search") + " “" + h.query + "” · " + countText(len(rows)))
+		h.heading.SetText(tr("Search") + " “" + h.query + "” · " + countText(len(rows)))
 	}
 	h.list.UnselectAll()
 	h.list.Refresh()
@@ -158,7 +158,7 @@ func (h *historyScreen) setRows(rows []pos.PaymentView, err error) {
 }
 
 func countText(n int) string {
-	return lang.N("{{.Count}} payments", n, map[string]any{"Count": n})
+	return words.Count("{{.Count}} payments", n, current())
 }
 
 func (h *historyScreen) length() int { return len(h.rows) }
@@ -200,7 +200,7 @@ func (r *historyRow) set(v pos.PaymentView) {
 	r.amount.SetText(money(v.Amount))
 	kind := ""
 	if v.Kind == pos.Preauth {
-		kind = lang.L("Preauth") + " · "
+		kind = tr("Preauth") + " · "
 	}
 	card := ""
 	if v.MaskedPAN != "" {
@@ -234,17 +234,17 @@ func (h *historyScreen) showDetail(v pos.PaymentView) {
 		text(statusText(v.Status)+" · "+kindText(v.Kind), 22, true, onColor(col)),
 		text(money(v.Amount), 30, true, onColor(col))))
 	info := kv(
-		[2]string{lang.L("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
-		[2]string{lang.L("What happened"), say(v.Reason)},
-		[2]string{lang.L("What to do"), say(v.Advice)},
-		[2]string{lang.L("Approval code"), v.ApprovalCode},
-		[2]string{lang.L("RRN"), v.RRN},
-		[2]string{lang.L("Receipt id"), v.ReceiptID},
-		[2]string{lang.L("Order id"), v.ClientOrderID},
-		[2]string{lang.L("Bank order id"), v.PaynetOrderID},
-		[2]string{lang.L("Terminal"), v.TerminalID},
-		[2]string{lang.L("Created"), dateTime(v.CreatedAt)},
-		[2]string{lang.L("Updated"), dateTime(v.UpdatedAt)},
+		[2]string{tr("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
+		[2]string{tr("What happened"), say(v.Reason)},
+		[2]string{tr("What to do"), say(v.Advice)},
+		[2]string{tr("Approval code"), v.ApprovalCode},
+		[2]string{tr("RRN"), v.RRN},
+		[2]string{tr("Receipt id"), v.ReceiptID},
+		[2]string{tr("Order id"), v.ClientOrderID},
+		[2]string{tr("Bank order id"), v.PaynetOrderID},
+		[2]string{tr("Terminal"), v.TerminalID},
+		[2]string{tr("Created"), dateTime(v.CreatedAt)},
+		[2]string{tr("Updated"), dateTime(v.UpdatedAt)},
 	)
 	h.evRows = v.Events
 	events := container.NewVBox()
@@ -257,7 +257,7 @@ func (h *historyScreen) showDetail(v pos.PaymentView) {
 		h.check.Show()
 	}
 	buttons := container.NewHBox(h.receipt, h.check, layout.NewSpacer())
-	evTitle := &widget.Label{Text: lang.L("Journal events"), TextStyle: fyne.TextStyle{Bold: true}}
+	evTitle := &widget.Label{Text: tr("Journal events"), TextStyle: fyne.TextStyle{Bold: true}}
 	h.detailBx.Objects = []fyne.CanvasObject{container.NewVScroll(container.NewVBox(head.box, info, buttons, evTitle, events))}
 	h.detailBx.Refresh()
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-var keyRE = regexp.MustCompile(`lang\.[LN]\(\s*("(?:[^"\\]|\\.)*")`)
+var keyRE = regexp.MustCompile(`(?:lang\.[LN]|\btr)\(\s*("(?:[^"\\]|\\.)*")`)
 
 // literalKeys returns the string literals passed to lang.L / lang.N.
 func literalKeys(src string) []string {

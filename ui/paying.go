@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -48,7 +47,7 @@ func newPayingScreen(u *UI) *payingScreen {
 	for _, t := range []*styledText{p.kind, p.amount, p.stage, p.clock} {
 		t.Alignment = fyne.TextAlignCenter
 	}
-	p.cancel = newBigButton(lang.L("Cancel (Esc)"), theme.CancelIcon(), 24, widget.DangerImportance, p.cancelTapped)
+	p.cancel = newBigButton(tr("Cancel (Esc)"), theme.CancelIcon(), 24, widget.DangerImportance, p.cancelTapped)
 	cancel := container.NewCenter(fixedWidth(320, fixedHeight(68, p.cancel)))
 
 	content := container.NewVBox(
@@ -141,7 +140,7 @@ func (p *payingScreen) update(s pos.Snapshot) {
 		p.cancel.Hide()
 		switch s.Stage {
 		case pos.StageSending, pos.StageWaitingBank:
-			p.note.SetText(lang.L("The card data is with the bank: the payment can no longer be cancelled. Please wait."))
+			p.note.SetText(tr("The card data is with the bank: the payment can no longer be cancelled. Please wait."))
 		default:
 			p.note.SetText(say(s.Advice))
 		}
@@ -156,9 +155,9 @@ func (p *payingScreen) cancelTapped() {
 	}
 	if p.u.eng.Cancel() {
 		p.cancel.Disable()
-		p.note.SetText(lang.L("Cancelling…"))
+		p.note.SetText(tr("Cancelling…"))
 		return
 	}
 	p.cancel.Hide()
-	p.note.SetText(lang.L("Too late to cancel: the payment is already with the bank."))
+	p.note.SetText(tr("Too late to cancel: the payment is already with the bank."))
 }

@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -53,11 +52,11 @@ func newResultScreen(u *UI) *resultScreen {
 		advice:  &widget.Label{Wrapping: fyne.TextWrapWord},
 		spinner: widget.NewActivity(),
 	}
-	r.newBtn = &widget.Button{Text: lang.L("New payment (Enter)"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: r.newTapped}
-	r.receiptBtn = &widget.Button{Text: lang.L("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: r.receiptTapped}
-	r.checkBtn = &widget.Button{Text: lang.L("Check with the bank now"), Icon: theme.ViewRefreshIcon(), OnTapped: r.checkTapped}
+	r.newBtn = &widget.Button{Text: tr("New payment (Enter)"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: r.newTapped}
+	r.receiptBtn = &widget.Button{Text: tr("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: r.receiptTapped}
+	r.checkBtn = &widget.Button{Text: tr("Check with the bank now"), Icon: theme.ViewRefreshIcon(), OnTapped: r.checkTapped}
 	r.checking = container.NewHBox(container.NewGridWrap(fyne.NewSquareSize(28), r.spinner),
-		widget.NewLabel(lang.L("Kassa keeps checking with the bank; this screen changes by itself.")))
+		widget.NewLabel(tr("Kassa keeps checking with the bank; this screen changes by itself.")))
 
 	head := container.NewBorder(nil, nil,
 		container.NewGridWrap(fyne.NewSquareSize(96), r.icon), nil,
@@ -94,14 +93,14 @@ func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
 	var title string
 	switch status {
 	case "approved":
-		title = lang.L("APPROVED")
+		title = tr("APPROVED")
 	case "declined", "filtered":
-		title = lang.L("DECLINED")
+		title = tr("DECLINED")
 	case "error":
-		title = lang.L("FAILED — NOT CHARGED")
+		title = tr("FAILED — NOT CHARGED")
 	default:
 		status = "unknown"
-		title = lang.L("RESULT UNKNOWN — DO NOT CHARGE AGAIN")
+		title = tr("RESULT UNKNOWN — DO NOT CHARGE AGAIN")
 	}
 	r.setHeader(status, title, money(v.Amount)+"  ·  "+kindText(v.Kind))
 
@@ -110,19 +109,19 @@ func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
 		reason = say(err.Error())
 	}
 	if status == "unknown" && advice == "" {
-		advice = lang.L("Do not charge the customer again. Kassa keeps checking with the bank.")
+		advice = tr("Do not charge the customer again. Kassa keeps checking with the bank.")
 	}
 	r.reason.SetText(reason)
 	r.advice.SetText(advice)
 
 	r.details.Objects = []fyne.CanvasObject{kv(
-		[2]string{lang.L("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
-		[2]string{lang.L("Approval code"), v.ApprovalCode},
-		[2]string{lang.L("RRN"), v.RRN},
-		[2]string{lang.L("Receipt id"), v.ReceiptID},
-		[2]string{lang.L("Order id"), v.ClientOrderID},
-		[2]string{lang.L("Bank order id"), v.PaynetOrderID},
-		[2]string{lang.L("Time"), dateTime(v.CreatedAt)},
+		[2]string{tr("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
+		[2]string{tr("Approval code"), v.ApprovalCode},
+		[2]string{tr("RRN"), v.RRN},
+		[2]string{tr("Receipt id"), v.ReceiptID},
+		[2]string{tr("Order id"), v.ClientOrderID},
+		[2]string{tr("Bank order id"), v.PaynetOrderID},
+		[2]string{tr("Time"), dateTime(v.CreatedAt)},
 	)}
 	r.details.Refresh()
 
@@ -145,14 +144,14 @@ func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
 func (r *resultScreen) showNotStarted(kind pos.Kind, amount pos.Amount, err error) {
 	r.view_ = pos.PaymentView{}
 	r.stopWatching()
-	r.setHeader("error", lang.L("NOT STARTED — NOT CHARGED"), money(amount)+"  ·  "+kindText(kind))
-	msg := lang.L("The payment could not start.")
+	r.setHeader("error", tr("NOT STARTED — NOT CHARGED"), money(amount)+"  ·  "+kindText(kind))
+	msg := tr("The payment could not start.")
 	if err != nil {
 		msg = say(err.Error())
 	}
-	advice := lang.L("Check the reader and the connection, then try again.")
+	advice := tr("Check the reader and the connection, then try again.")
 	if errors.Is(err, pos.ErrBlocked) {
-		advice = lang.L("Wait until the earlier payment resolves, or ask a manager to override.")
+		advice = tr("Wait until the earlier payment resolves, or ask a manager to override.")
 	}
 	r.reason.SetText(msg)
 	r.advice.SetText(advice)
@@ -248,7 +247,7 @@ func (r *resultScreen) checkTapped() {
 			if err == nil && v.Final() {
 				r.showPayment(v, nil)
 			} else if err != nil {
-				r.advice.SetText(lang.L("Still no answer from the bank:") + " " + say(err.Error()))
+				r.advice.SetText(tr("Still no answer from the bank:") + " " + say(err.Error()))
 			}
 		})
 	})

@@ -6,7 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -41,21 +40,21 @@ func newTopBar(u *UI) *topBar {
 	t := &topBar{
 		u:           u,
 		readerDot:   dot(colorMuted),
-		readerText:  &widget.Label{Text: lang.L("Reader")},
+		readerText:  &widget.Label{Text: tr("Reader")},
 		gatewayDot:  dot(colorMuted),
-		gatewayText: &widget.Label{Text: lang.L("Gateway")},
+		gatewayText: &widget.Label{Text: tr("Gateway")},
 	}
-	demo := text(lang.L("DEMO"), 16, true, colorOnStatus)
+	demo := text(tr("DEMO"), 16, true, colorOnStatus)
 	t.demoBadge = newStatusPanel(colorDemo, 6, container.NewPadded(demo)).box
 	t.demoBadge.Hide()
-	strip := text(lang.L("DEMO MODE · test gateway, simulated reader · no real money"), 14, true, colorOnStatus)
+	strip := text(tr("DEMO MODE · test gateway, simulated reader · no real money"), 14, true, colorOnStatus)
 	t.demoStrip = newStatusPanel(colorDemo, 6, container.NewPadded(strip)).box
 	t.demoStrip.Hide()
 
-	t.checkoutBtn = &widget.Button{Text: lang.L("Checkout"), Icon: theme.HomeIcon(), OnTapped: t.checkoutTapped}
-	t.historyBtn = &widget.Button{Text: lang.L("History"), Icon: theme.HistoryIcon(), OnTapped: t.historyTapped}
-	t.closeDayBtn = &widget.Button{Text: lang.L("Close day"), Icon: theme.DocumentIcon(), OnTapped: t.closeDayTapped}
-	t.settingsBtn = &widget.Button{Text: lang.L("Settings"), Icon: theme.SettingsIcon(), OnTapped: t.settingsTapped}
+	t.checkoutBtn = &widget.Button{Text: tr("Checkout"), Icon: theme.HomeIcon(), OnTapped: t.checkoutTapped}
+	t.historyBtn = &widget.Button{Text: tr("History"), Icon: theme.HistoryIcon(), OnTapped: t.historyTapped}
+	t.closeDayBtn = &widget.Button{Text: tr("Close day"), Icon: theme.DocumentIcon(), OnTapped: t.closeDayTapped}
+	t.settingsBtn = &widget.Button{Text: tr("Settings"), Icon: theme.SettingsIcon(), OnTapped: t.settingsTapped}
 	t.lockBtn = &widget.Button{Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: t.lockTapped}
 
 	name := text("Kassa", 22, true, theme.ColorNameForeground)
@@ -136,24 +135,24 @@ func readerIndicator(r pos.ReaderStatus) (fyne.ThemeColorName, string) {
 	}
 	switch r.State {
 	case "connected":
-		return colorApproved, lang.L("Reader connected") + battery
+		return colorApproved, tr("Reader connected") + battery
 	case "simulated":
-		return colorApproved, lang.L("Simulated reader") + battery
+		return colorApproved, tr("Simulated reader") + battery
 	case "reconnecting":
-		return colorUnknown, lang.L("Reader reconnecting…")
+		return colorUnknown, tr("Reader reconnecting…")
 	case "not-found":
-		return colorDeclined, lang.L("Reader not found")
+		return colorDeclined, tr("Reader not found")
 	case "":
-		return colorMuted, lang.L("Reader")
+		return colorMuted, tr("Reader")
 	}
-	return colorUnknown, lang.L("Reader") + ": " + r.State
+	return colorUnknown, tr("Reader") + ": " + r.State
 }
 
 // gatewayIndicator gives the gateway's colour and words.
 func gatewayIndicator(g pos.GatewayStatus, demo bool) (fyne.ThemeColorName, string) {
-	mode := lang.L("Live gateway")
+	mode := tr("Live gateway")
 	if demo || g.Demo {
-		mode = lang.L("Demo gateway")
+		mode = tr("Demo gateway")
 	}
 	c := colorApproved
 	if !g.OK {
@@ -163,7 +162,7 @@ func gatewayIndicator(g pos.GatewayStatus, demo bool) (fyne.ThemeColorName, stri
 		}
 	}
 	if g.LastContact.IsZero() {
-		return c, mode + " · " + lang.L("no contact yet")
+		return c, mode + " · " + tr("no contact yet")
 	}
 	return c, mode + " · " + clock(g.LastContact)
 }
@@ -176,11 +175,11 @@ func (t *topBar) historyTapped() {
 }
 
 func (t *topBar) closeDayTapped() {
-	t.u.askPIN(pos.Manager, lang.L("Close day"), func() { t.u.show(t.u.closeDay) })
+	t.u.askPIN(pos.Manager, tr("Close day"), func() { t.u.show(t.u.closeDay) })
 }
 
 func (t *topBar) settingsTapped() {
-	t.u.askPIN(pos.Manager, lang.L("Settings"), func() { t.u.show(t.u.settings) })
+	t.u.askPIN(pos.Manager, tr("Settings"), func() { t.u.show(t.u.settings) })
 }
 
 // bannerBar shows what blocks or slows the checkout: recovery at start, an
@@ -197,8 +196,8 @@ type bannerBar struct {
 
 func newBannerBar(u *UI) *bannerBar {
 	b := &bannerBar{u: u, msg: text("", 16, true, colorOnStatus)}
-	b.override = &widget.Button{Text: lang.L("Manager override"), Icon: theme.AccountIcon(), OnTapped: b.overrideTapped}
-	b.showBtn = &widget.Button{Text: lang.L("Show"), Icon: theme.VisibilityIcon(), OnTapped: b.showTapped}
+	b.override = &widget.Button{Text: tr("Manager override"), Icon: theme.AccountIcon(), OnTapped: b.overrideTapped}
+	b.showBtn = &widget.Button{Text: tr("Show"), Icon: theme.VisibilityIcon(), OnTapped: b.showTapped}
 	b.panel = newStatusPanel(colorUnknown, 0,
 		container.NewBorder(nil, nil, nil, container.NewHBox(b.showBtn, b.override), container.NewPadded(b.msg)))
 	b.root = container.NewStack(b.panel.box)
@@ -217,13 +216,13 @@ func (b *bannerBar) update(s pos.Snapshot) {
 		b.msg.ColorName = colorOnStatus
 		b.panel.setColor(theme.ColorNamePrimary)
 	case s.Blocked:
-		b.msg.Text = lang.L("An earlier payment's result is not known — new payments are blocked until it resolves.")
+		b.msg.Text = tr("An earlier payment's result is not known — new payments are blocked until it resolves.")
 		b.msg.ColorName = onColor(colorUnknown)
 		b.panel.setColor(colorUnknown)
 		b.override.Show()
 		b.showBtn.Show()
 	case s.Unresolved > 0:
-		b.msg.Text = fmt.Sprintf(lang.L("Payments with unknown result: %d — Kassa keeps checking with the bank."), s.Unresolved)
+		b.msg.Text = fmt.Sprintf(tr("Payments with unknown result: %d — Kassa keeps checking with the bank."), s.Unresolved)
 		b.msg.ColorName = onColor(colorUnknown)
 		b.panel.setColor(colorUnknown)
 		b.showBtn.Show()
@@ -257,12 +256,12 @@ func (b *bannerBar) overrideTapped() {
 		return
 	}
 	back := u.current
-	u.askPIN(pos.Manager, lang.L("Manager override"), func() {
+	u.askPIN(pos.Manager, tr("Manager override"), func() {
 		u.show(back)
 		reason := widget.NewEntry()
-		reason.SetPlaceHolder(lang.L("Why may new payments start?"))
-		d := dialog.NewForm(lang.L("Manager override"), lang.L("Override"), lang.L("Cancel"),
-			[]*widget.FormItem{widget.NewFormItem(lang.L("Reason"), reason)},
+		reason.SetPlaceHolder(tr("Why may new payments start?"))
+		d := dialog.NewForm(tr("Manager override"), tr("Override"), tr("Cancel"),
+			[]*widget.FormItem{widget.NewFormItem(tr("Reason"), reason)},
 			func(ok bool) {
 				if !ok || reason.Text == "" {
 					return

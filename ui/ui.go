@@ -27,7 +27,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/assets"
@@ -85,7 +84,7 @@ func Main(args []string) error {
 			// The window says what is wrong: a cashier has no terminal to
 			// read stderr from.
 			fyne.Do(func() {
-				w.SetContent(container.NewPadded(errorPanel(lang.L("Kassa could not start"), err.Error())))
+				w.SetContent(container.NewPadded(errorPanel(tr("Kassa could not start"), err.Error())))
 			})
 			return
 		}
@@ -121,13 +120,13 @@ func Main(args []string) error {
 // plain label (the bold and large faces load with the screens, off the main
 // goroutine).
 func splash() fyne.CanvasObject {
-	return container.NewCenter(widget.NewLabel("Kassa · " + lang.L("Starting") + "…"))
+	return container.NewCenter(widget.NewLabel("Kassa · " + tr("Starting") + "…"))
 }
 
 // showStartError shows why Kassa could not start, in a window.
 func showStartError(a fyne.App, err error) {
 	w := a.NewWindow("Kassa")
-	w.SetContent(container.NewPadded(errorPanel(lang.L("Kassa could not start"), err.Error())))
+	w.SetContent(container.NewPadded(errorPanel(tr("Kassa could not start"), err.Error())))
 	w.Resize(fyne.NewSize(640, 320))
 	w.ShowAndRun()
 }
@@ -329,7 +328,7 @@ func (u *UI) every(d time.Duration, stop <-chan struct{}, fn func()) {
 
 func (u *UI) title() string {
 	if u.eng.Snapshot().Demo {
-		return "Kassa — " + lang.L("DEMO")
+		return "Kassa — " + tr("DEMO")
 	}
 	return "Kassa"
 }
@@ -431,7 +430,7 @@ func (u *UI) startPayment(kind pos.Kind, amount pos.Amount) {
 func (u *UI) paymentDone(kind pos.Kind, amount pos.Amount, view pos.PaymentView, err error) {
 	switch {
 	case errors.Is(err, pos.ErrCancelled) && view.Status != "approved" && view.Status != "unknown":
-		u.checkout.notice(lang.L("Payment cancelled — the card was not charged."), false)
+		u.checkout.notice(tr("Payment cancelled — the card was not charged."), false)
 		u.home()
 	case view.ClientOrderID != "":
 		u.result.showPayment(view, err)
@@ -449,7 +448,7 @@ func (u *UI) lock() {
 		return
 	}
 	u.locked = true
-	u.pin.ask(pos.Cashier, lang.L("Locked"), func() {
+	u.pin.ask(pos.Cashier, tr("Locked"), func() {
 		u.locked = false
 		u.home()
 	})

@@ -276,8 +276,8 @@ func TestNoGoroutineLeak(t *testing.T) {
 // TestTranslationsComplete: every text the UI translates has a Russian
 // translation, and both files are valid.
 func TestTranslationsComplete(t *testing.T) {
-	ru := readKeys(t, "translations/ru.json")
-	en := readKeys(t, "translations/en.json")
+	ru := readKeys(t, "words/translations/ru.json")
+	en := readKeys(t, "words/translations/en.json")
 	files, _ := filepath.Glob("*.go")
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {

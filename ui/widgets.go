@@ -9,12 +9,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
+	"kassa/ui/words"
 )
 
 // styledText is a text whose colour is a theme colour name, so it follows
@@ -202,30 +202,9 @@ func fixedHeight(h float32, obj fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewStack(spacer, obj)
 }
 
-// groupDigits formats a major-unit amount "1250000.00" as "1 250 000.00".
-func groupDigits(major string) string {
-	intPart, frac, hasFrac := strings.Cut(major, ".")
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteRune(' ')
-		}
-		b.WriteRune(r)
-	}
-	if hasFrac {
-		b.WriteString(".")
-		b.WriteString(frac)
-	}
-	return b.String()
-}
-
-// money formats an amount for people: "1 250.00 RUB".
-func money(a pos.Amount) string {
-	if a.Currency == "" {
-		return ""
-	}
-	return groupDigits(a.Major()) + " " + a.Currency
-}
+// money formats an amount for people in the screens' language:
+// "1 250.00 RUB", "1 250,00 RUB".
+func money(a pos.Amount) string { return words.Amount(current(), a) }
 
 // onColor is the text colour that reads well on a status colour: dark on
 // amber, white on the others.
@@ -252,17 +231,17 @@ func statusColor(status string) fyne.ThemeColorName {
 func statusText(status string) string {
 	switch status {
 	case "approved":
-		return lang.L("Approved")
+		return tr("Approved")
 	case "declined":
-		return lang.L("Declined")
+		return tr("Declined")
 	case "filtered":
-		return lang.L("Declined (filtered)")
+		return tr("Declined (filtered)")
 	case "error":
-		return lang.L("Failed")
+		return tr("Failed")
 	case "unknown":
-		return lang.L("Unknown")
+		return tr("Unknown")
 	case "pending", "sent", "accepted":
-		return lang.L("In progress")
+		return tr("In progress")
 	}
 	return status
 }
@@ -271,9 +250,9 @@ func statusText(status string) string {
 func kindText(k pos.Kind) string {
 	switch k {
 	case pos.Preauth:
-		return lang.L("Preauth")
+		return tr("Preauth")
 	default:
-		return lang.L("Sale")
+		return tr("Sale")
 	}
 }
 
@@ -281,29 +260,29 @@ func kindText(k pos.Kind) string {
 func stageText(s pos.Stage) string {
 	switch s {
 	case pos.StageStarting:
-		return lang.L("Starting")
+		return tr("Starting")
 	case pos.StageRecovering:
-		return lang.L("Checking earlier payments")
+		return tr("Checking earlier payments")
 	case pos.StageReady:
-		return lang.L("Ready")
+		return tr("Ready")
 	case pos.StageWaitingReader:
-		return lang.L("Waiting for the card reader")
+		return tr("Waiting for the card reader")
 	case pos.StageWaitingCard:
-		return lang.L("Waiting for card")
+		return tr("Waiting for card")
 	case pos.StageSending:
-		return lang.L("Sending to the bank")
+		return tr("Sending to the bank")
 	case pos.StageWaitingBank:
-		return lang.L("Waiting for the bank")
+		return tr("Waiting for the bank")
 	case pos.StageApproved:
-		return lang.L("Approved")
+		return tr("Approved")
 	case pos.StageDeclined:
-		return lang.L("Declined")
+		return tr("Declined")
 	case pos.StageFailed:
-		return lang.L("Failed — not charged")
+		return tr("Failed — not charged")
 	case pos.StageUnknown:
-		return lang.L("Result not known yet")
+		return tr("Result not known yet")
 	}
-	return lang.L(s.Text())
+	return tr(s.Text())
 }
 
 // say translates an engine sentence when Kassa knows it (the engine speaks
@@ -314,12 +293,12 @@ func say(s string) string {
 	if s == "" {
 		return ""
 	}
-	if t := lang.L(s); t != s {
+	if t := tr(s); t != s {
 		return t
 	}
 	for _, p := range sayPrefixes {
 		if strings.HasPrefix(s, p) {
-			return lang.L(p) + s[len(p):]
+			return tr(p) + s[len(p):]
 		}
 	}
 	return s
