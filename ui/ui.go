@@ -33,7 +33,8 @@ import (
 	"kassa/pos"
 )
 
-// Main starts the GUI with the command-line arguments (`--demo`): it loads
+// Main starts the GUI with the command-line arguments (`--demo`). Without a
+// display it returns ErrNoDisplay at once. It loads
 // the configuration, starts the engine, opens the window and runs until the
 // window is closed, then closes the engine.
 //
@@ -47,6 +48,9 @@ func Main(args []string) error {
 	demo := fs.Bool("demo", false, "demo mode: embedded sandbox gateway and simulated reader")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if !hasDisplay() {
+		return ErrNoDisplay
 	}
 	started := time.Now()
 	// Start-up allocates tens of MB of font tables at once; collecting
