@@ -58,7 +58,7 @@ func newPINScreen(u *UI) *pinScreen {
 			grid.Add(newBigButton(k, nil, 32, widget.MediumImportance, func() { p.typed(r) }))
 		}
 	}
-	keypad := fixedWidth(360, fixedHeight(360, grid))
+	keypad := fixedWidth(340, fixedHeight(300, grid))
 	box := container.NewVBox(
 		p.title,
 		fixedHeight(64, panel(colorCard, container.NewCenter(p.dots))),

@@ -168,14 +168,23 @@ func (r *resultScreen) setHeader(status, title, sub string) {
 	r.header.setColor(col)
 	r.icon.SetResource(theme.NewColoredResource(iconFor(status), onColor(col)))
 	r.title.ColorName, r.amount.ColorName = onColor(col), onColor(col)
-	r.title.TextSize = 44
-	if len([]rune(title)) > 18 {
-		r.title.TextSize = 32
-	}
+	r.title.TextSize = titleSize(title)
 	r.title.Text = title
 	r.title.Refresh()
 	r.amount.Text = sub
 	r.amount.Refresh()
+}
+
+// titleSize is the result title's text size: as large as fits a 1024 px
+// window (Russian titles run longer).
+func titleSize(title string) float32 {
+	switch n := len([]rune(title)); {
+	case n <= 18:
+		return 44
+	case n <= 30:
+		return 32
+	}
+	return 26
 }
 
 // update: an unknown payment shown here may resolve in a snapshot.

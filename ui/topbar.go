@@ -23,9 +23,9 @@ type topBar struct {
 	demoStrip   *fyne.Container
 	statusBar   fyne.CanvasObject
 	readerDot   *box
-	readerText  *widget.Label
+	readerText  *styledText
 	gatewayDot  *box
-	gatewayText *widget.Label
+	gatewayText *styledText
 
 	checkoutBtn *widget.Button
 	historyBtn  *widget.Button
@@ -40,15 +40,16 @@ func newTopBar(u *UI) *topBar {
 	t := &topBar{
 		u:           u,
 		readerDot:   dot(colorMuted),
-		readerText:  &widget.Label{Text: tr("Reader")},
+		readerText:  text(tr("Reader"), statusSize, true, theme.ColorNameForeground),
 		gatewayDot:  dot(colorMuted),
-		gatewayText: &widget.Label{Text: tr("Gateway")},
+		gatewayText: text(tr("Gateway"), statusSize, true, theme.ColorNameForeground),
 	}
 	demo := text(tr("DEMO"), 16, true, colorOnStatus)
 	t.demoBadge = newStatusPanel(colorDemo, 6, container.NewPadded(demo)).box
 	t.demoBadge.Hide()
-	strip := text(tr("DEMO MODE · test gateway, simulated reader · no real money"), 14, true, colorOnStatus)
-	t.demoStrip = newStatusPanel(colorDemo, 6, container.NewPadded(strip)).box
+	strip := newWrapped(tr("DEMO MODE · no real money"), theme.SizeNameText, true, colorOnStatus)
+	strip.SetAlign(fyne.TextAlignTrailing)
+	t.demoStrip = newStatusPanel(colorDemo, 6, strip).box
 	t.demoStrip.Hide()
 
 	t.checkoutBtn = &widget.Button{Text: tr("Checkout"), Icon: theme.HomeIcon(), OnTapped: t.checkoutTapped}
@@ -60,19 +61,23 @@ func newTopBar(u *UI) *topBar {
 	name := text("Kassa", 22, true, theme.ColorNameForeground)
 	left := container.NewHBox(container.NewPadded(name), container.NewCenter(t.demoBadge))
 	indicators := container.NewHBox(
-		dotBox(t.readerDot), t.readerText,
+		dotBox(t.readerDot), container.NewPadded(t.readerText),
 		widget.NewSeparator(),
-		dotBox(t.gatewayDot), t.gatewayText,
+		dotBox(t.gatewayDot), container.NewPadded(t.gatewayText),
 	)
 	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.closeDayBtn, t.settingsBtn, t.lockBtn)
 	bar := container.NewHBox(left, layout.NewSpacer(), nav)
 	t.root = container.NewVBox(container.NewStack(newBox(colorCard, 0), container.NewPadded(bar)), widget.NewSeparator())
-	status := container.NewHBox(indicators, layout.NewSpacer(), container.NewCenter(t.demoStrip))
+	status := container.NewBorder(nil, nil, indicators, nil, container.NewPadded(t.demoStrip))
 	t.statusBar = container.NewVBox(widget.NewSeparator(), container.NewStack(newBox(colorCard, 0), status))
 	return t
 }
 
 func (t *topBar) view() fyne.CanvasObject { return t.root }
+
+// statusSize is the status bar's text size: readable from the customer's
+// side of the counter.
+const statusSize = 17
 
 // update shows the reader and gateway state and which screen is open.
 func (t *topBar) update(s pos.Snapshot) {
@@ -188,14 +193,14 @@ func (t *topBar) settingsTapped() {
 type bannerBar struct {
 	u        *UI
 	panel    *statusPanel
-	msg      *styledText
+	msg      *wrapped
 	override *widget.Button
 	showBtn  *widget.Button
 	root     *fyne.Container
 }
 
 func newBannerBar(u *UI) *bannerBar {
-	b := &bannerBar{u: u, msg: text("", 16, true, colorOnStatus)}
+	b := &bannerBar{u: u, msg: newWrapped("", theme.SizeNameSubHeadingText, true, colorOnStatus)}
 	b.override = &widget.Button{Text: tr("Manager override"), Icon: theme.AccountIcon(), OnTapped: b.overrideTapped}
 	b.showBtn = &widget.Button{Text: tr("Show"), Icon: theme.VisibilityIcon(), OnTapped: b.showTapped}
 	b.panel = newStatusPanel(colorUnknown, 0,
@@ -212,25 +217,21 @@ func (b *bannerBar) update(s pos.Snapshot) {
 	b.showBtn.Hide()
 	switch {
 	case s.Stage == pos.StageStarting || s.Stage == pos.StageRecovering:
-		b.msg.Text = stageText(s.Stage) + "…"
-		b.msg.ColorName = colorOnStatus
+		b.msg.Set(stageText(s.Stage)+"…", colorOnStatus)
 		b.panel.setColor(theme.ColorNamePrimary)
 	case s.Blocked:
-		b.msg.Text = tr("An earlier payment's result is not known — new payments are blocked until it resolves.")
-		b.msg.ColorName = onColor(colorUnknown)
+		b.msg.Set(tr("An earlier payment's result is not known — new payments are blocked until it resolves."), onColor(colorUnknown))
 		b.panel.setColor(colorUnknown)
 		b.override.Show()
 		b.showBtn.Show()
 	case s.Unresolved > 0:
-		b.msg.Text = fmt.Sprintf(tr("Payments with unknown result: %d — Kassa keeps checking with the bank."), s.Unresolved)
-		b.msg.ColorName = onColor(colorUnknown)
+		b.msg.Set(fmt.Sprintf(tr("Payments with unknown result: %d — Kassa keeps checking with the bank."), s.Unresolved), onColor(colorUnknown))
 		b.panel.setColor(colorUnknown)
 		b.showBtn.Show()
 	default:
 		b.root.Hide()
 		return
 	}
-	b.msg.Refresh()
 	b.root.Show()
 }
 

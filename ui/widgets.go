@@ -88,6 +88,38 @@ func colorOf(w fyne.Widget, n fyne.ThemeColorName, alpha uint8) color.Color {
 	return c
 }
 
+// wrapped is a text that wraps at word boundaries, in a theme colour (a
+// Label wraps but cannot take a colour; a styledText takes one but does not
+// wrap). Status panels and banners use it so that a long Russian sentence
+// grows downwards instead of widening the window.
+type wrapped struct {
+	*widget.RichText
+	seg *widget.TextSegment
+}
+
+// newWrapped makes a wrapping text of a theme size, bold or not, in a colour.
+func newWrapped(s string, size fyne.ThemeSizeName, bold bool, c fyne.ThemeColorName) *wrapped {
+	seg := &widget.TextSegment{Text: s, Style: widget.RichTextStyle{ColorName: c, SizeName: size, TextStyle: fyne.TextStyle{Bold: bold}}}
+	rt := widget.NewRichText(seg)
+	rt.Wrapping = fyne.TextWrapWord
+	return &wrapped{RichText: rt, seg: seg}
+}
+
+// Text is the words shown.
+func (w *wrapped) Text() string { return w.seg.Text }
+
+// Set changes the words and the colour.
+func (w *wrapped) Set(s string, c fyne.ThemeColorName) {
+	if w.seg.Text == s && w.seg.Style.ColorName == c {
+		return
+	}
+	w.seg.Text, w.seg.Style.ColorName = s, c
+	w.Refresh()
+}
+
+// SetAlign changes the alignment.
+func (w *wrapped) SetAlign(a fyne.TextAlign) { w.seg.Style.Alignment = a }
+
 // box is a (rounded) rectangle filled with a theme colour.
 type box struct {
 	widget.BaseWidget
