@@ -108,7 +108,7 @@ func BenchmarkSale(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
 		v, err := e.Pay(ctx, Sale, Amount{Minor: int64(100 + i), Currency: "RUB"}, "")
-		if err != nil || v.Status != "approved" {
+		if err != nil || v.Status != StatusApproved {
 			b.Fatalf("sale %d: %s %v", i, v.Status, err)
 		}
 		t1 := time.Now()
@@ -156,7 +156,7 @@ func BenchmarkCallbackToFinal(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if v, err := e.Pay(ctx, Sale, Amount{Minor: int64(100 + i), Currency: "RUB"}, ""); err != nil || v.Status != "approved" {
+		if v, err := e.Pay(ctx, Sale, Amount{Minor: int64(100 + i), Currency: "RUB"}, ""); err != nil || v.Status != StatusApproved {
 			b.Fatalf("sale: %s %v", v.Status, err)
 		}
 	}

@@ -53,7 +53,7 @@ func (e *Engine) PreviewCloseDay() (CloseDayPreview, error) {
 	for _, k := range keys {
 		pv.Totals = append(pv.Totals, totalsOf(m[k], k))
 		if k != cur {
-			pv.Warnings = append(pv.Warnings, fmt.Sprintf("There are %s payments; this terminal closes only %s.", k, cur))
+			pv.Warnings = append(pv.Warnings, Reason{Cause: CauseOtherCurrency, Code: k})
 		}
 	}
 	un, err := e.journal.Unresolved()
@@ -62,7 +62,7 @@ func (e *Engine) PreviewCloseDay() (CloseDayPreview, error) {
 	}
 	pv.Unresolved = views(un, false)
 	if len(un) > 0 {
-		pv.Warnings = append(pv.Warnings, fmt.Sprintf("%d payment(s) are not resolved yet; they are not in these totals. Wait for them, or close anyway and check them later.", len(un)))
+		pv.Warnings = append(pv.Warnings, countReason(CauseDayUnresolved, len(un)))
 	}
 	return pv, nil
 }
@@ -78,13 +78,12 @@ func newCloseID() string {
 // unresolved unless force is set (then it warns), journals the request id
 // and totals, sends them, polls while the gateway answers processing,
 // records the reply and reports every difference between the journal's and
-// the gateway's counts and sums. progress gets human-readable steps (may be
-// nil).
-func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(string)) (CloseDayReport, error) {
-	say := func(s string) {
-		e.log.Info("close day: " + s)
+// the gateway's counts and sums. progress gets the steps (may be nil).
+func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)) (CloseDayReport, error) {
+	say := func(r Reason) {
+		e.log.Info("close day", "step", r.Cause.String(), "code", r.Code, "message", r.Message)
 		if progress != nil {
-			progress(s)
+			progress(r)
 		}
 	}
 	cfg := e.Config()
@@ -103,13 +102,12 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(string)
 	if err != nil {
 		return rep, err
 	}
-	var warn string
 	if len(un) > 0 {
 		if !force {
-			return rep, fmt.Errorf("%w: %d payment(s) still unknown; wait for them to resolve or close anyway", ErrUnresolved, len(un))
+			return rep, errorOf(ErrUnresolved, countReason(CauseDayUnresolved, len(un)))
 		}
-		warn = fmt.Sprintf("Closed with %d unresolved payment(s); they will count in the next day's totals once resolved.", len(un))
-		say(warn)
+		rep.Warning = countReason(CauseDayUnresolvedLeft, len(un))
+		say(rep.Warning)
 	}
 	// Resume an unfinished close (crash or processing) with the same id.
 	id := ""
@@ -119,7 +117,7 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(string)
 			if b.Currency == cfg.Currency && (b.Status == store.BatchPending || b.Status == store.BatchProcessing) &&
 				time.Since(b.CreatedAt) < 24*time.Hour {
 				id = b.RequestID
-				say("resuming close-day " + id)
+				say(Reason{Cause: CauseDayResuming, Code: id})
 			}
 			break
 		}
@@ -133,7 +131,7 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(string)
 	}
 	rep.RequestID = id
 	rep.Ours = totalsOf(batch.Totals, cfg.Currency)
-	say(fmt.Sprintf("sending totals: %d sale(s), %s %s", rep.Ours.SaleCount, rep.Ours.SaleSum.Major(), cfg.Currency))
+	say(Reason{Cause: CauseDaySending, Code: strconv.FormatInt(rep.Ours.SaleCount, 10), Message: rep.Ours.SaleSum.Major() + " " + cfg.Currency})
 	req := mapi.CloseDayRequest{RequestID: id,
 		SaleApprovedCount: rep.Ours.SaleCount, SaleApprovedSum: rep.Ours.SaleSum,
 		ReversalApprovedCount: rep.Ours.ReversalCount, ReversalApprovedSum: rep.Ours.ReversalSum}
@@ -146,9 +144,10 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(string)
 		if err != nil {
 			var refused *mapi.RefusedError
 			e.gatewayContact(errors.As(err, &refused))
-			rep.Status = "error"
-			rep.Message = "The bank did not close the day: " + err.Error()
+			rep.Status = store.BatchError
+			rep.Reason = Reason{Cause: CauseDayNotClosed, Detail: err.Error()}
 			if refused != nil {
+				rep.Reason.Code, rep.Reason.Message = refused.Code, refused.Message
 				_, _ = e.journal.FinishClose(id, store.BatchError, nonEmpty(map[string]string{
 					"error_code": refused.Code, "error_message": refused.Message}))
 			}
@@ -156,28 +155,28 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(string)
 			return rep, err
 		}
 		e.gatewayContact(true)
-		if res.Status != "processing" {
+		if res.Status != store.BatchProcessing {
 			break
 		}
 		_, _ = e.journal.FinishClose(id, store.BatchProcessing, replyMap(res))
 		if time.Now().After(deadline) {
-			rep.Status = "processing"
-			rep.Message = "The bank is still closing the day; run Close Day again later to finish it (same request)."
+			rep.Status = store.BatchProcessing
+			rep.Reason = Reason{Cause: CauseDayStillClosing}
 			rep.ChainHead = e.journal.Head()
 			return rep, nil
 		}
-		say("the bank is closing the day…")
+		say(Reason{Cause: CauseDayBankClosing})
 		select {
 		case <-ctx.Done():
-			rep.Status = "processing"
-			rep.Message = "Stopped while the bank was closing the day; run Close Day again to finish it."
+			rep.Status = store.BatchProcessing
+			rep.Reason = Reason{Cause: CauseDayStopped}
 			return rep, ctx.Err()
 		case <-time.After(closeDayPoll):
 		}
 	}
 	status := res.Status
-	if status != "finished" {
-		status = "error"
+	if status != store.BatchFinished {
+		status = store.BatchError
 	}
 	if _, err := e.journal.FinishClose(id, status, replyMap(res)); err != nil {
 		e.log.Error("journal: finish close", "err", err)
@@ -187,20 +186,17 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(string)
 	rep.Theirs = Totals{Currency: cfg.Currency, SaleCount: res.SaleApprovedCount, SaleSum: withCur(res.SaleAmount, cfg.Currency),
 		ReversalCount: res.ReversalApprovedCount, ReversalSum: withCur(res.ReversalAmount, cfg.Currency)}
 	rep.Differences = differences(rep.Ours, rep.Theirs)
-	rep.Agree = status == "finished" && len(rep.Differences) == 0
+	rep.Agree = status == store.BatchFinished && len(rep.Differences) == 0
 	rep.ChainHead = e.journal.Head()
 	switch {
-	case status != "finished":
-		rep.Message = "The bank answered with an error; the day is not closed."
+	case status != store.BatchFinished:
+		rep.Reason = Reason{Cause: CauseDayNotClosed}
 	case rep.Agree:
-		rep.Message = "Day closed. Kassa's totals and the bank's agree."
+		rep.Reason = Reason{Cause: CauseDayClosed}
 	default:
-		rep.Message = fmt.Sprintf("Day closed, but %d figure(s) differ between Kassa and the bank. Keep this report and call support.", len(rep.Differences))
+		rep.Reason = countReason(CauseDayTotalsDiffer, len(rep.Differences))
 	}
-	if warn != "" {
-		rep.Message += " " + warn
-	}
-	say(rep.Message)
+	say(rep.Reason)
 	e.refresh()
 	return rep, nil
 }

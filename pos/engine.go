@@ -51,7 +51,7 @@ var (
 	errAmountNotPositive = errors.New("amount must be greater than zero")
 	// ErrBlocked: a payment with an unknown outcome blocks new payments on
 	// this terminal until it resolves or a manager overrides.
-	ErrBlocked = errors.New("an earlier payment's result is not known yet: new payments are blocked until it is resolved or a manager overrides")
+	ErrBlocked = errors.New("new payments blocked: an earlier payment's result is unknown")
 	// ErrBusy: a payment or close-day is already running.
 	ErrBusy = errors.New("a payment is already in progress")
 	// ErrCancelled: the payment was cancelled before anything was sent.
@@ -66,6 +66,17 @@ var (
 	ErrNotFound = errors.New("payment not found")
 	// ErrNoReader: the card reader could not be opened.
 	ErrNoReader = errors.New("card reader not available")
+	// ErrCardRead: the card could not be read (nothing journaled).
+	ErrCardRead = errors.New("card read failed")
+	// ErrJournal: the journal could not be written (nothing sent).
+	ErrJournal = errors.New("journal write failed")
+	// ErrCurrency: the amount is in another currency than the terminal's.
+	ErrCurrency = errors.New("wrong currency")
+	// ErrGatewayRefused: the gateway refused the credentials or the request
+	// (TestGateway).
+	ErrGatewayRefused = errors.New("gateway refused the credentials or request")
+	// ErrGatewayUnreachable: the gateway cannot be reached (TestGateway).
+	ErrGatewayUnreachable = errors.New("gateway cannot be reached")
 	// ErrConfig: the configuration is incomplete or wrong.
 	ErrConfig = errors.New("configuration error")
 )
@@ -136,7 +147,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, error) {
 	}
 	now := time.Now()
 	e.snap = Snapshot{Stage: StageStarting, StageSince: now, Demo: cfg.Demo, Currency: cfg.Currency,
-		Reader: ReaderStatus{State: "not-found", Port: cfg.Reader}}
+		Reader: ReaderStatus{State: ReaderStateNotFound, Port: cfg.Reader}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -199,7 +210,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, error) {
 			_, _ = e.openReader(e.ctx)
 		}()
 	}
-	e.setStage(StageRecovering, "Checking earlier payments with the bank.", "")
+	e.setStage(StageRecovering, Reason{Cause: CauseCheckingEarlier})
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -207,7 +218,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, error) {
 		close(e.recovered)
 		e.mu.Lock()
 		if e.snap.Stage == StageRecovering {
-			e.setStageLocked(StageReady, "", "")
+			e.setStageLocked(StageReady, Reason{})
 		}
 		e.mu.Unlock()
 		e.refresh()
@@ -393,17 +404,17 @@ func (e *Engine) publisher() {
 }
 
 // setStage changes the stage and publishes.
-func (e *Engine) setStage(st Stage, reason, advice string) {
+func (e *Engine) setStage(st Stage, reason Reason) {
 	e.mu.Lock()
-	e.setStageLocked(st, reason, advice)
+	e.setStageLocked(st, reason)
 	e.mu.Unlock()
 }
 
-func (e *Engine) setStageLocked(st Stage, reason, advice string) {
+func (e *Engine) setStageLocked(st Stage, reason Reason) {
 	if e.snap.Stage != st {
 		e.snap.StageSince = time.Now()
 	}
-	e.snap.Stage, e.snap.Reason, e.snap.Advice = st, reason, advice
+	e.snap.Stage, e.snap.Reason = st, reason
 	e.snap.CanCancel = st == StageWaitingCard || st == StageWaitingReader
 	e.publishLocked()
 }
@@ -460,11 +471,11 @@ func (e *Engine) refresh(changed ...store.Payment) {
 		v := viewOf(*shown)
 		e.snap.Payment = &v
 		if e.current != v.ClientOrderID && e.snap.Stage.Final() {
-			st := stageOf(v.Status)
+			st := resultStage[v.Status]
 			if st != e.snap.Stage {
 				e.snap.Stage, e.snap.StageSince = st, time.Now()
 			}
-			e.snap.Reason, e.snap.Advice = v.Reason, v.Advice
+			e.snap.Reason = v.Reason
 		}
 	}
 	e.publishLocked()
@@ -494,7 +505,7 @@ func (e *Engine) gw() *mapi.Client {
 func (e *Engine) Payment(id string) (PaymentView, error) {
 	p, err := e.journal.Get(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return PaymentView{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+		return PaymentView{}, errorOf(ErrNotFound, Reason{Cause: CauseNotFound, Detail: id})
 	}
 	if err != nil {
 		return PaymentView{}, err

@@ -167,11 +167,11 @@ func countEvents(p store.Payment, typ store.EventType) int {
 // TestTestCards runs every test card of MAPI.md §7 to its right state in
 // each wait mode: callback only, polling only, and both.
 func TestTestCards(t *testing.T) {
-	want := map[string]string{
-		cardVisa: "approved", cardMC: "approved", cardMir: "approved",
-		cardDeclined: "declined", cardError: "error", cardFiltered: "filtered",
-		cardSlow: "approved", cardNoCB: "approved", cardTwiceCB: "approved",
-		cardHeld: "approved", cardUnknown: "approved", cardInvalid: "declined",
+	want := map[string]Status{
+		cardVisa: StatusApproved, cardMC: StatusApproved, cardMir: StatusApproved,
+		cardDeclined: StatusDeclined, cardError: StatusFailed, cardFiltered: StatusFiltered,
+		cardSlow: StatusApproved, cardNoCB: StatusApproved, cardTwiceCB: StatusApproved,
+		cardHeld: StatusApproved, cardUnknown: StatusApproved, cardInvalid: StatusDeclined,
 	}
 	order := []string{cardVisa, cardMC, cardMir, cardDeclined, cardError, cardFiltered, cardSlow, cardNoCB, cardTwiceCB, cardHeld, cardUnknown, cardInvalid}
 	for _, mode := range []string{callbackOnly, pollingOnly, callbackAndPo} {
@@ -186,19 +186,19 @@ func TestTestCards(t *testing.T) {
 			for i, card := range order {
 				exp := want[card]
 				if mode == callbackOnly && card == cardNoCB {
-					exp = "unknown" // no callback and no polling: only recovery finds it
+					exp = StatusUnknown // no callback and no polling: only recovery finds it
 				}
 				v := pay(t, e, card, int64(1000+i))
 				if v.Status != exp {
 					p, _ := e.Journal().Get(v.ClientOrderID)
 					t.Errorf("%s card %s: status %q, want %q (reason %q; events %v)", mode, card, v.Status, exp, v.Reason, eventTypes(p))
 				}
-				if exp == "unknown" {
+				if exp == StatusUnknown {
 					// Resolve it so the next payment is not blocked.
 					if err := e.Recover(context.Background()); err != nil {
 						t.Fatal(err)
 					}
-					if got, _ := e.Payment(v.ClientOrderID); got.Status != "approved" {
+					if got, _ := e.Payment(v.ClientOrderID); got.Status != StatusApproved {
 						t.Errorf("after Recover: %s card %s: %q", mode, card, got.Status)
 					}
 				}
@@ -210,7 +210,7 @@ func TestTestCards(t *testing.T) {
 						t.Errorf("%s: paynet order id %q, sandbox %q", card, got.PaynetOrderID, o.PaynetOrderID)
 					}
 				}
-				if v.Status == "approved" && v.ApprovalCode == "" {
+				if v.Status == StatusApproved && v.ApprovalCode == "" {
 					t.Errorf("%s: approved without approval code", card)
 				}
 				if v.MaskedPAN == "" || strings.Contains(v.MaskedPAN, card) || !strings.Contains(v.MaskedPAN, "*") || !strings.HasSuffix(v.MaskedPAN, card[12:]) {
@@ -234,7 +234,7 @@ func TestDuplicateAndLateCallback(t *testing.T) {
 	sb := startSandbox(t, sandbox.Options{})
 	e := startEngine(t, testConfig(t, sb.URL, callbackOnly))
 	v := pay(t, e, cardTwiceCB, 4321)
-	if v.Status != "approved" {
+	if v.Status != StatusApproved {
 		t.Fatalf("status %s", v.Status)
 	}
 	waitFor(t, 5*time.Second, "second callback", func() bool {
@@ -276,10 +276,10 @@ func TestUnknownThenResolved(t *testing.T) {
 	})
 	defer cancel()
 	v := pay(t, e, cardUnknown, 12700)
-	if v.Status != "unknown" {
+	if v.Status != StatusUnknown {
 		t.Fatalf("status %s, want unknown", v.Status)
 	}
-	if !strings.Contains(v.Reason, "DO NOT charge again") {
+	if !v.Reason.Cause.Unknown() { // ui: "DO NOT charge again"
 		t.Errorf("reason %q", v.Reason)
 	}
 	s := e.Snapshot()
@@ -291,7 +291,7 @@ func TestUnknownThenResolved(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "background resolution", func() bool {
 		s := e.Snapshot()
-		return s.Payment != nil && s.Payment.Status == "approved" && s.Stage == StageApproved && !s.Blocked
+		return s.Payment != nil && s.Payment.Status == StatusApproved && s.Stage == StageApproved && !s.Blocked
 	})
 	p, _ := e.Journal().Get(v.ClientOrderID)
 	if countEvents(p, store.EventUnknown) != 1 || countEvents(p, store.EventResolved) != 1 {
@@ -307,7 +307,7 @@ func TestUnknownThenResolved(t *testing.T) {
 	got := fmt.Sprint(stages)
 	mu.Unlock()
 	for _, st := range []Stage{StageWaitingCard, StageSending, StageWaitingBank, StageUnknown, StageApproved} {
-		if !strings.Contains(got, string(st)) {
+		if !strings.Contains(got, st.String()) {
 			t.Errorf("stages %s lack %s", got, st)
 		}
 	}
@@ -321,12 +321,12 @@ func TestHeldReply(t *testing.T) {
 	cfg.ResultWait = 100 * time.Millisecond
 	e := startEngine(t, cfg)
 	v := pay(t, e, cardHeld, 99400)
-	if v.Status != "unknown" {
+	if v.Status != StatusUnknown {
 		t.Fatalf("status %s, want unknown", v.Status)
 	}
 	waitFor(t, 10*time.Second, "resolution", func() bool {
 		got, _ := e.Payment(v.ClientOrderID)
-		return got.Status == "approved"
+		return got.Status == StatusApproved
 	})
 	got, _ := e.Payment(v.ClientOrderID)
 	if got.PaynetOrderID == "" || got.ApprovalCode == "" {
@@ -385,7 +385,7 @@ func TestCancelWhileWaitingForCard(t *testing.T) {
 	}
 	select {
 	case v := <-done:
-		if v.Status != "approved" {
+		if v.Status != StatusApproved {
 			t.Errorf("after cancel, next payment: %s", v.Status)
 		}
 	case <-time.After(15 * time.Second):
@@ -416,7 +416,7 @@ func TestForgedCallback(t *testing.T) {
 	cfg.ResultWait = 300 * time.Millisecond
 	e := startEngine(t, cfg)
 	v := pay(t, e, cardNoCB, 1000) // approved at the gateway, no callback, no polling
-	if v.Status != "unknown" {
+	if v.Status != StatusUnknown {
 		t.Fatalf("status %s, want unknown", v.Status)
 	}
 	o, _ := sb.Server.Order(v.ClientOrderID)
@@ -428,7 +428,7 @@ func TestForgedCallback(t *testing.T) {
 	signedCallback(t, cb, "demo-control-key", "approved", "1", "0b4e7b0e-0000-4000-8000-000000000000") // unknown payment
 	time.Sleep(200 * time.Millisecond)
 	got, _ := e.Payment(v.ClientOrderID)
-	if got.Status != "unknown" {
+	if got.Status != StatusUnknown {
 		t.Fatalf("after forged callbacks: %s", got.Status)
 	}
 	p, _ := e.Journal().Get(v.ClientOrderID)
@@ -442,7 +442,7 @@ func TestForgedCallback(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "confirmation", func() bool {
 		got, _ := e.Payment(v.ClientOrderID)
-		return got.Status == "approved"
+		return got.Status == StatusApproved
 	})
 }
 
@@ -454,7 +454,7 @@ func TestRecoveryAtStart(t *testing.T) {
 	cfg.ResultWait = 200 * time.Millisecond
 	e1 := startEngine(t, cfg)
 	v := pay(t, e1, cardNoCB, 3410)
-	if v.Status != "unknown" {
+	if v.Status != StatusUnknown {
 		t.Fatalf("status %s", v.Status)
 	}
 	if err := e1.Close(); err != nil {
@@ -474,7 +474,7 @@ func TestRecoveryAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := e2.Payment(v.ClientOrderID)
-	if got.Status != "approved" {
+	if got.Status != StatusApproved {
 		t.Errorf("after recovery: %s", got.Status)
 	}
 	if s := e2.Snapshot(); s.Stage != StageReady || s.Blocked || s.Unresolved != 0 {
@@ -506,7 +506,7 @@ func TestRecoveryUnreachable(t *testing.T) {
 		t.Errorf("snapshot %s blocked=%v unresolved=%d", s.Stage, s.Blocked, s.Unresolved)
 	}
 	got, _ := e2.Payment(v.ClientOrderID)
-	if got.Status != "unknown" {
+	if got.Status != StatusUnknown {
 		t.Errorf("status %s", got.Status)
 	}
 	if s.Gateway.OK {
@@ -548,7 +548,7 @@ func TestOverride(t *testing.T) {
 	if !found {
 		t.Errorf("override not visible in events: %+v", pv.Events)
 	}
-	if v2 := pay(t, e, cardVisa, 100); v2.Status != "approved" {
+	if v2 := pay(t, e, cardVisa, 100); v2.Status != StatusApproved {
 		t.Errorf("payment after override: %s", v2.Status)
 	}
 	// The override survives a restart.
@@ -566,7 +566,7 @@ func TestNotSent(t *testing.T) {
 	cfg := testConfig(t, "http://127.0.0.1:1/paynet", pollingOnly)
 	e := startEngine(t, cfg)
 	v := pay(t, e, cardVisa, 100)
-	if v.Status != "error" || !strings.Contains(v.Reason, "Not charged") {
+	if v.Status != StatusFailed || v.Reason.Cause != CauseBankUnreachable { // not charged
 		t.Errorf("status %s reason %q", v.Status, v.Reason)
 	}
 	if s := e.Snapshot(); s.Stage != StageFailed || s.Blocked {
@@ -642,13 +642,13 @@ func TestIntentOnlyIsMaybeSent(t *testing.T) {
 	}
 	// Not found within the grace period: unknown, never "not charged" yet.
 	for _, id := range []string{neverSent, oldSent, acked} {
-		if v, _ := e.Payment(id); v.Status != "unknown" {
+		if v, _ := e.Payment(id); v.Status != StatusUnknown {
 			t.Errorf("%s within grace: %s %q", id, v.Status, v.Reason)
 		}
 	}
 	waitFor(t, 10*time.Second, "the payment that reached the gateway to resolve", func() bool {
 		v, _ := e.Payment(reached)
-		return v.Status == "approved"
+		return v.Status == StatusApproved
 	})
 	// After the grace period: not charged, unless the gateway had accepted it.
 	e.mu.Lock()
@@ -658,11 +658,11 @@ func TestIntentOnlyIsMaybeSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []string{neverSent, oldSent} {
-		if v, _ := e.Payment(id); v.Status != "error" || !strings.Contains(v.Reason, "no record") {
+		if v, _ := e.Payment(id); v.Status != StatusFailed || v.Reason.Cause != CauseNoRecordAtBank {
 			t.Errorf("%s after grace: %s %q", id, v.Status, v.Reason)
 		}
 	}
-	if v, _ := e.Payment(acked); v.Status != "unknown" {
+	if v, _ := e.Payment(acked); v.Status != StatusUnknown {
 		t.Errorf("acknowledged order, not found after grace: %s %q (want unknown)", v.Status, v.Reason)
 	}
 	if n := sb.Server.Requests(sandbox.CmdSale); n != 1 {
@@ -686,12 +686,12 @@ func TestCloseDay(t *testing.T) {
 	if len(pv.Totals) != 1 || pv.Totals[0].SaleCount != 2 || pv.Totals[0].SaleSum.Minor != 3042 {
 		t.Fatalf("preview %+v", pv.Totals)
 	}
-	var steps []string
-	rep, err := e.CloseDay(context.Background(), false, func(s string) { steps = append(steps, s) })
+	var steps []Reason
+	rep, err := e.CloseDay(context.Background(), false, func(s Reason) { steps = append(steps, s) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Status != "finished" || !rep.Agree || len(rep.Differences) != 0 {
+	if rep.Status != store.BatchFinished || !rep.Agree || len(rep.Differences) != 0 {
 		t.Fatalf("report %+v", rep)
 	}
 	if rep.Theirs.SaleCount != 2 || rep.Theirs.SaleSum.Minor != 3042 || rep.ChainHead == "" || rep.RequestID == "" {
@@ -722,7 +722,7 @@ func TestCloseDay(t *testing.T) {
 		t.Errorf("close with unresolved: %v", err)
 	}
 	rep, err = e.CloseDay(context.Background(), true, nil)
-	if err != nil || rep.Status != "finished" || !strings.Contains(rep.Message, "unresolved") {
+	if err != nil || rep.Status != store.BatchFinished || rep.Warning.Cause != CauseDayUnresolvedLeft {
 		t.Errorf("forced close: %+v %v", rep, err)
 	}
 }
@@ -792,14 +792,14 @@ func TestReceiptDuplicate(t *testing.T) {
 	if r1.Duplicate || m1.Duplicate || !r2.Duplicate {
 		t.Errorf("duplicate flags: %v %v %v", r1.Duplicate, m1.Duplicate, r2.Duplicate)
 	}
-	if r1.Amount != "10.50" || r1.ApprovalCode == "" || r1.MaskedPAN == "" || r1.Status != "approved" {
+	if r1.Amount != "10.50" || r1.ApprovalCode == "" || r1.MaskedPAN == "" || r1.Status != StatusApproved.String() {
 		t.Errorf("receipt %+v", r1)
 	}
 	if !strings.Contains(r2.Text(), "DUPLICATE") {
 		t.Error("reprint text lacks DUPLICATE")
 	}
 	pv, _ := e.Payment(v.ClientOrderID)
-	if pv.Reprints != 1 || pv.Status != "approved" {
+	if pv.Reprints != 1 || pv.Status != StatusApproved {
 		t.Errorf("reprints %d status %s", pv.Reprints, pv.Status)
 	}
 	// Journaled as receipt events (not as overrides, which a manager's
@@ -870,8 +870,9 @@ func TestDemoMode(t *testing.T) {
 		t.Errorf("demo cards %v", e.Demo().Cards())
 	}
 	v := pay(t, e, cardDeclined, 1234)
-	if v.Status != "declined" || !strings.Contains(v.Reason, "Declined by the bank") || !strings.Contains(v.Advice, "another card") {
-		t.Errorf("demo sale: %s %q %q", v.Status, v.Reason, v.Advice)
+	// ui says "Declined by the bank" and "another card" for CauseDeclined.
+	if v.Status != StatusDeclined || v.Reason.Cause != CauseDeclined || v.Reason.Message == "" {
+		t.Errorf("demo sale: %s %+v", v.Status, v.Reason)
 	}
 	for _, f := range []string{"demo-journal.db", "demo-sandbox.json"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
@@ -919,15 +920,16 @@ func TestCloseStopsGoroutines(t *testing.T) {
 	}
 }
 
-func TestStageText(t *testing.T) {
+// TestStageNames: every stage has its name (the words are ui/words').
+func TestStageNames(t *testing.T) {
 	for _, s := range []Stage{StageStarting, StageRecovering, StageReady, StageWaitingReader, StageWaitingCard, StageSending,
 		StageWaitingBank, StageApproved, StageDeclined, StageFailed, StageUnknown} {
-		if s.Text() == "" || s.Text() == string(s) {
-			t.Errorf("%s has no words", s)
+		if s.String() == "" || strings.HasPrefix(s.String(), "stage(") {
+			t.Errorf("%d has no name", s)
 		}
 	}
-	if StageRecovering.Text() != "Checking earlier payments" || StageWaitingCard.Text() != "Waiting for card" {
-		t.Error("stage words changed")
+	if StageRecovering.String() != "recovering" || StageWaitingCard.String() != "waiting-card" {
+		t.Error("stage names changed")
 	}
 }
 
@@ -1001,7 +1003,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	pay(t, e, cardHeld, 1235) // unknown path: errors are logged
 	e.Close()
 	logs := buf.String()
-	if v.Status != "approved" || !strings.Contains(logs, "level=") {
+	if v.Status != StatusApproved || !strings.Contains(logs, "level=") {
 		t.Fatalf("status %s; %d bytes of logs", v.Status, len(logs))
 	}
 	for _, bad := range []string{cardVisa, cardHeld, "demo-control-key", "DFAE02", "dfae02"} {
@@ -1048,7 +1050,7 @@ func TestSettings(t *testing.T) {
 		t.Errorf("unreachable: %v", err)
 	}
 	st, err := e.TestReader(context.Background(), "")
-	if err != nil || st.State != "simulated" || st.Serial == "" {
+	if err != nil || st.State != ReaderStateSimulated || st.Serial == "" {
 		t.Errorf("TestReader: %+v %v", st, err)
 	}
 	nc := e.Config()
@@ -1065,7 +1067,7 @@ func TestSettings(t *testing.T) {
 		t.Errorf("config file: %s", b)
 	}
 	// The kept key still works.
-	if v := pay(t, e, cardVisa, 100); v.Status != "approved" {
+	if v := pay(t, e, cardVisa, 100); v.Status != StatusApproved {
 		t.Errorf("sale after ApplyConfig: %s", v.Status)
 	}
 	if r, _ := e.Receipt(pay(t, e, cardMC, 200).ClientOrderID, MerchantCopy); r.Merchant != nc.Merchant.Name {
@@ -1090,7 +1092,7 @@ func TestReaderUnplugged(t *testing.T) {
 		t.Fatal("payment succeeded with the reader unplugged")
 	}
 	s := e.Snapshot()
-	if s.Stage != StageFailed || !strings.Contains(s.Reason, "Not charged") {
+	if c := s.Reason.Cause; s.Stage != StageFailed || (c != CauseReaderUnavailable && c != CauseCardUnreadable) { // not charged
 		t.Errorf("stage %s reason %q", s.Stage, s.Reason)
 	}
 	if ps, _ := e.Journal().Latest(5); len(ps) != 0 {
@@ -1099,7 +1101,7 @@ func TestReaderUnplugged(t *testing.T) {
 	if err := e.Demo().SetFault("replug"); err != nil {
 		t.Fatal(err)
 	}
-	if v := pay(t, e, cardVisa, 100); v.Status != "approved" {
+	if v := pay(t, e, cardVisa, 100); v.Status != StatusApproved {
 		t.Errorf("after replug: %s", v.Status)
 	}
 	if err := e.Demo().SetFault("no-such-fault"); err == nil {

@@ -41,13 +41,13 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 		amount.Currency = cfg.Currency
 	}
 	if amount.Currency != cfg.Currency {
-		return PaymentView{}, fmt.Errorf("this terminal takes %s, not %s", cfg.Currency, amount.Currency)
+		return PaymentView{}, errorOf(ErrCurrency, Reason{Cause: CauseWrongCurrency, Code: cfg.Currency, Detail: amount.Currency})
 	}
 	if amount.Minor <= 0 {
 		return PaymentView{}, errAmountNotPositive
 	}
 	if !e.payMu.TryLock() {
-		return PaymentView{}, ErrBusy
+		return PaymentView{}, errorOf(ErrBusy, Reason{Cause: CauseBusy})
 	}
 	defer e.payMu.Unlock()
 	if err := e.WaitRecovered(ctx); err != nil {
@@ -58,7 +58,7 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	}
 	e.refresh()
 	if e.Snapshot().Blocked {
-		return PaymentView{}, ErrBlocked
+		return PaymentView{}, errorOf(ErrBlocked, Reason{Cause: CauseBlocked})
 	}
 	payCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -77,24 +77,23 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	}()
 
 	// 1. The card, on the reader.
-	e.setStage(StageWaitingReader, "Connecting to the card reader.", "")
+	e.setStage(StageWaitingReader, Reason{Cause: CauseConnectingReader})
 	r, err := e.openReader(payCtx)
 	if err != nil {
 		if payCtx.Err() != nil {
 			return e.cancelled()
 		}
-		e.setStage(StageFailed, "The card reader is not available: "+readerWords(err)+" Not charged.",
-			"Check the reader's cable and that it is switched on, then start again.")
-		return PaymentView{}, fmt.Errorf("%w: %v", ErrNoReader, err)
+		r := Reason{Cause: CauseReaderUnavailable, Reader: ReaderProblemOf(err), Detail: err.Error()}
+		e.setStage(StageFailed, r)
+		return PaymentView{}, errorOf(ErrNoReader, r)
 	}
 	crashPoint("before-card")
 	disp := fmt.Sprintf("Amount: %s %s\nSwipe card", amount.Major(), amount.Currency)
-	e.setStage(StageWaitingCard, fmt.Sprintf("%s %s is shown on the reader. Ask the customer to swipe the card.", amount.Major(), amount.Currency),
-		"Press Cancel to stop; nothing is charged until the card is read.")
+	e.setStage(StageWaitingCard, Reason{Cause: CauseSwipeCard})
 	card, err := r.ReadCard(payCtx, device.ReadRequest{Display: disp, Timeout: cardReadTimeout, OnEvent: func(ev device.ReadEvent) {
 		e.mu.Lock()
 		if e.snap.Stage == StageWaitingCard {
-			e.snap.Reason = "Reader: " + string(ev)
+			e.snap.Reason = Reason{Cause: readEventCause(ev)}
 			e.publishLocked()
 		}
 		e.mu.Unlock()
@@ -106,8 +105,9 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 		if errors.Is(err, device.ErrDeviceGone) {
 			e.dropReader(r)
 		}
-		e.setStage(StageFailed, "The card could not be read: "+readerWords(err)+" Not charged.", "Start the payment again.")
-		return PaymentView{}, fmt.Errorf("card read: %w", err)
+		r := Reason{Cause: CauseCardUnreadable, Reader: ReaderProblemOf(err), Detail: err.Error()}
+		e.setStage(StageFailed, r)
+		return PaymentView{}, errorOf(ErrCardRead, r)
 	}
 
 	// 2. Journal the intent before any byte goes out.
@@ -136,9 +136,9 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	crashPoint("before-intent")
 	p.CreatedAt = time.Now()
 	if err := e.journal.Begin(p); err != nil {
-		e.setStage(StageFailed, "Kassa could not write the payment to its journal, so nothing was sent. Not charged.",
-			"Call support: the journal on this computer needs attention.")
-		return PaymentView{}, fmt.Errorf("journal: %w", err)
+		r := Reason{Cause: CauseJournalFailed, Detail: err.Error()}
+		e.setStage(StageFailed, r)
+		return PaymentView{}, errorOf(ErrJournal, r)
 	}
 	p.UpdatedAt = p.CreatedAt
 	e.showView(viewOf(p))
@@ -150,7 +150,7 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	res := e.newResolver(id, amount)
 	sentAt := p.CreatedAt
 	res.setSent(sentAt)
-	e.setStage(StageSending, "Sending the payment to the bank.", "Do not remove the card data from the reader's range; wait.")
+	e.setStage(StageSending, Reason{Cause: CauseSending})
 	req := mapi.PaymentRequest{
 		ClientOrderID: id, Amount: amount, Description: desc,
 		EncryptedType: card.EncryptedType, EncryptedData: card.EncryptedData,
@@ -183,12 +183,14 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 		// first status call, made at once, already has it.
 		res.setAccepted(acc, time.Now())
 		first = 0
-		e.setStage(StageWaitingBank, "The bank is processing the payment.", "Wait for the bank's answer.")
+		e.setStage(StageWaitingBank, Reason{Cause: CauseWaitingBank})
 	case errors.As(err, &notSent):
 		e.gatewayContact(false)
 		e.forgetResolver(res)
-		reason := "Not charged: Kassa could not reach the bank (" + netWords(notSent.Err) + ")."
-		e.recordFinal(id, "error", map[string]string{fReason: reason, fNotCharged: "yes", fSource: "reply"}, "")
+		e.log.Warn("payment not sent", "id", id, "err", notSent.Err)
+		f := reasonFields(Reason{Cause: CauseBankUnreachable})
+		f[fNotCharged], f[fSource] = "yes", "reply"
+		e.recordFinal(id, StatusFailed, f)
 		return e.finish(id, nil)
 	case errors.As(err, &refused) && !refused.Duplicate():
 		e.gatewayContact(true)
@@ -197,12 +199,9 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 		if msg == "" {
 			msg = refused.Type
 		}
-		reason := "Not charged: the bank refused the request"
-		if msg != "" {
-			reason += " (" + strings.TrimSuffix(msg, ".") + ")"
-		}
-		reason += "."
-		e.recordFinal(id, "error", nonEmpty(map[string]string{fReason: reason, fMessage: msg, fCode: refused.Code, fNotCharged: "yes", fSource: "reply"}), "")
+		f := reasonFields(Reason{Cause: CauseBankRefused, Code: refused.Code, Message: msg})
+		f[fNotCharged], f[fSource] = "yes", "reply"
+		e.recordFinal(id, StatusFailed, f)
 		return e.finish(id, nil)
 	default:
 		// Unknown, or a duplicate (the order exists): resolve by status.
@@ -213,10 +212,10 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 			e.gatewayContact(false)
 		}
 		e.log.Warn("sale outcome unknown; resolving by status", "id", id, "err", err)
-		res.markUnknown("No answer from the bank to the payment request; Kassa is checking its status.")
+		res.markUnknown(Reason{Cause: CauseNoReply})
 		e.showPayment(id)
 		v := e.view(id)
-		e.setStage(StageUnknown, v.Reason, v.Advice)
+		e.setStage(StageUnknown, v.Reason)
 	}
 
 	// 5. Wait for the final answer: callback and polling, whichever first.
@@ -234,7 +233,7 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	case <-e.ctx.Done():
 	}
 	if !res.isFinal() {
-		res.markUnknown("No final answer from the bank yet.")
+		res.markUnknown(Reason{Cause: CauseNoFinalAnswerYet})
 	}
 	return e.finish(id, nil)
 }
@@ -244,18 +243,18 @@ func (e *Engine) finish(id string, err error) (PaymentView, error) {
 	v := e.view(id)
 	e.mu.Lock()
 	e.snap.Payment = &v
-	e.setStageLocked(stageOf(v.Status), v.Reason, v.Advice)
+	e.setStageLocked(resultStage[v.Status], v.Reason)
 	e.mu.Unlock()
 	return v, err
 }
 
 func (e *Engine) cancelled() (PaymentView, error) {
 	if e.ctx.Err() != nil {
-		e.setStage(StageReady, "Kassa is closing. The card was not charged.", "")
-		return PaymentView{}, ErrClosed
+		e.setStage(StageReady, Reason{Cause: CauseClosing})
+		return PaymentView{}, errorOf(ErrClosed, Reason{Cause: CauseClosing})
 	}
-	e.setStage(StageReady, "Payment cancelled. The card was not charged.", "")
-	return PaymentView{}, ErrCancelled
+	e.setStage(StageReady, Reason{Cause: CauseCancelled})
+	return PaymentView{}, errorOf(ErrCancelled, Reason{Cause: CauseCancelled})
 }
 
 // view reads a payment from the journal (empty view if unreadable).
@@ -263,7 +262,7 @@ func (e *Engine) view(id string) PaymentView {
 	p, err := e.journal.Get(id)
 	if err != nil {
 		e.log.Error("journal: get", "id", id, "err", err)
-		return PaymentView{ClientOrderID: id, Status: "unknown"}
+		return PaymentView{ClientOrderID: id, Status: StatusUnknown}
 	}
 	return viewOf(p)
 }
@@ -297,7 +296,7 @@ func (e *Engine) Cancel() bool {
 func (e *Engine) Override(manager, reason string) error {
 	manager, reason = strings.TrimSpace(manager), strings.TrimSpace(reason)
 	if manager == "" || reason == "" {
-		return errors.New("an override needs the manager's name and a reason")
+		return &Error{Reason: Reason{Cause: CauseOverrideIncomplete}}
 	}
 	un, err := e.journal.Unresolved()
 	if err != nil {
@@ -323,7 +322,7 @@ func (e *Engine) Override(manager, reason string) error {
 	e.refresh()
 	e.mu.Lock()
 	if e.snap.Stage == StageUnknown && !e.snap.Blocked && e.current == "" {
-		e.setStageLocked(StageReady, "Manager override: new payments may start. The unknown payment is still being checked with the bank.", "")
+		e.setStageLocked(StageReady, Reason{Cause: CauseOverridden})
 	}
 	e.mu.Unlock()
 	return nil
@@ -352,7 +351,7 @@ func (e *Engine) openReader(ctx context.Context) (*device.Reader, error) {
 	}
 	if err != nil {
 		e.mu.Lock()
-		e.snap.Reader = ReaderStatus{State: "not-found", Port: port}
+		e.snap.Reader = ReaderStatus{State: ReaderStateNotFound, Problem: ReaderProblemOf(err), Port: port}
 		e.publishLocked()
 		e.mu.Unlock()
 		return nil, err
@@ -364,7 +363,7 @@ func (e *Engine) openReader(ctx context.Context) (*device.Reader, error) {
 		return nil, ErrClosed
 	}
 	e.reader = r
-	e.snap.Reader = readerStatus(r.Info(), "connected", simulated)
+	e.snap.Reader = readerStatus(r.Info(), device.StateConnected, simulated)
 	e.publishLocked()
 	e.mu.Unlock()
 	states := r.States()
@@ -374,9 +373,9 @@ func (e *Engine) openReader(ctx context.Context) (*device.Reader, error) {
 		for st := range states {
 			e.mu.Lock()
 			if e.reader == r {
-				e.snap.Reader = readerStatus(st.Info, string(st.Kind), simulated)
-				if st.Kind == device.StateKind("gone") {
-					e.snap.Reader.State = "not-found"
+				e.snap.Reader = readerStatus(st.Info, st.Kind, simulated)
+				if st.Kind == device.StateGone {
+					e.snap.Reader.Problem = ReaderGone
 				}
 				e.publishLocked()
 			}
@@ -394,48 +393,22 @@ func (e *Engine) dropReader(r *device.Reader) {
 		return
 	}
 	e.reader = nil
-	e.snap.Reader.State = "not-found"
+	e.snap.Reader.State, e.snap.Reader.Problem = ReaderStateNotFound, ReaderGone
 	e.publishLocked()
 	e.mu.Unlock()
 	_ = r.Close()
 }
 
-func readerStatus(in device.Info, state string, simulated bool) ReaderStatus {
-	if simulated && state == "connected" {
-		state = "simulated"
-	}
-	return ReaderStatus{State: state, Serial: in.Serial, Battery: in.Battery.Percent, Charging: in.Battery.Charging, Port: in.Port}
+func readerStatus(in device.Info, kind device.StateKind, simulated bool) ReaderStatus {
+	return ReaderStatus{State: readerStateOf(kind, simulated), Serial: in.Serial, Battery: in.Battery.Percent, Charging: in.Battery.Charging, Port: in.Port}
 }
 
-// readerWords turns a reader error into cashier words.
-func readerWords(err error) string {
-	switch {
-	case errors.Is(err, device.ErrReadTimeout):
-		return "no card was swiped in time."
-	case errors.Is(err, device.ErrDeviceGone):
-		return "the reader was disconnected."
-	case errors.Is(err, device.ErrNotFound):
-		return "no reader found."
-	case errors.Is(err, device.ErrPortBusy):
-		return "the reader's port is in use by another program."
-	case errors.Is(err, device.ErrNotSREDReady):
-		return "the reader has no encryption keys loaded."
-	case errors.Is(err, device.ErrNoResponse):
-		return "the reader does not answer."
+// readEventCause is the cause shown for a reader event during a read.
+func readEventCause(ev device.ReadEvent) Cause {
+	if ev == device.EventChipInserted {
+		return CauseChipInserted
 	}
-	return err.Error() + "."
-}
-
-// netWords gives a short description of a network error.
-func netWords(err error) string {
-	if err == nil {
-		return "no connection"
-	}
-	s := err.Error()
-	if len(s) > 120 {
-		s = s[:120] + "…"
-	}
-	return s
+	return CauseBadSwipe
 }
 
 // schemeOf guesses the card scheme from the BIN; the gateway's card-type

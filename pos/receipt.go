@@ -20,7 +20,7 @@ func (e *Engine) Receipt(id string, copy ReceiptCopy) (receipt.Receipt, error) {
 	p, err := e.journal.Record(id, store.Event{Type: store.EventReceipt,
 		Fields: map[string]string{store.FieldCopy: string(copy)}})
 	if errors.Is(err, store.ErrNotFound) {
-		return receipt.Receipt{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+		return receipt.Receipt{}, errorOf(ErrNotFound, Reason{Cause: CauseNotFound, Detail: id})
 	}
 	if err != nil {
 		return receipt.Receipt{}, fmt.Errorf("journal print: %w", err)
@@ -32,7 +32,7 @@ func (e *Engine) Receipt(id string, copy ReceiptCopy) (receipt.Receipt, error) {
 		Merchant: cfg.Merchant.Name, Address: merchantAddress(cfg.Merchant),
 		TerminalID: cfg.TerminalID, ReceiptID: v.ReceiptID, ClientOrderID: v.ClientOrderID,
 		Kind: string(v.Kind), MaskedPAN: v.MaskedPAN, Scheme: v.CardScheme,
-		ApprovalCode: v.ApprovalCode, RRN: v.RRN, Status: v.Status, At: v.CreatedAt,
+		ApprovalCode: v.ApprovalCode, RRN: v.RRN, Status: v.Status.String(), At: v.CreatedAt,
 		Copy: string(copy), Duplicate: printed.Fields[store.FieldDuplicate] == "yes", Demo: cfg.Demo,
 	}
 	if p.TerminalID != "" {
@@ -70,7 +70,7 @@ func (e *Engine) ZReport(rep CloseDayReport) receipt.ZReport {
 	}
 	z := receipt.ZReport{Merchant: cfg.Merchant.Name, Address: merchantAddress(cfg.Merchant), TerminalID: cfg.TerminalID,
 		RequestID: rep.RequestID, Status: rep.Status, GateCloseDate: rep.GateCloseDate,
-		Currencies: []receipt.CurrencyTotals{ct}, ChainHead: rep.ChainHead, At: rep.At, Message: rep.Message, Demo: rep.Demo}
+		Currencies: []receipt.CurrencyTotals{ct}, ChainHead: rep.ChainHead, At: rep.At, Message: rep.Reason.Error(), Demo: rep.Demo}
 	for _, d := range rep.Differences {
 		z.Differences = append(z.Differences, receipt.Difference{Currency: cfg.Currency, Field: d.Field, Ours: d.Ours, Theirs: d.Theirs})
 	}
@@ -78,7 +78,7 @@ func (e *Engine) ZReport(rep CloseDayReport) receipt.ZReport {
 		for _, p := range un {
 			z.Unresolved = append(z.Unresolved, receipt.Unresolved{ClientOrderID: p.ClientOrderID,
 				Amount: Amount{Minor: p.AmountMinor, Currency: p.Currency}.Major(), Currency: p.Currency,
-				Status: viewStatus(p), MaskedPAN: p.MaskedPAN, At: p.CreatedAt})
+				Status: StatusOf(p.Status).String(), MaskedPAN: p.MaskedPAN, At: p.CreatedAt})
 		}
 	}
 	return z

@@ -135,7 +135,7 @@ func (e *Engine) resolverFor(p store.Payment) (r *resolver, created bool) {
 		return r, false
 	}
 	r = &resolver{e: e, id: p.ClientOrderID, hint: make(chan mapi.CallbackEvent, 8), done: make(chan struct{}),
-		orderID: p.PaynetOrderID, acked: p.PaynetOrderID != "", unknown: string(p.Status) == "unknown",
+		orderID: p.PaynetOrderID, acked: p.PaynetOrderID != "", unknown: p.Status == store.StatusUnknown,
 		amount: Amount{Minor: p.AmountMinor, Currency: p.Currency}, sentAt: p.CreatedAt}
 	for _, ev := range p.Events {
 		if ev.Type == store.EventSent { // journals of earlier versions: the time it went out
@@ -191,7 +191,7 @@ func (r *resolver) isFinal() bool {
 }
 
 // markUnknown journals the unknown state once.
-func (r *resolver) markUnknown(reason string) {
+func (r *resolver) markUnknown(reason Reason) {
 	r.mu.Lock()
 	if r.unknown || r.final {
 		r.mu.Unlock()
@@ -200,7 +200,7 @@ func (r *resolver) markUnknown(reason string) {
 	r.unknown = true
 	r.mu.Unlock()
 	p, err := r.record(store.Event{Type: store.EventUnknown, Status: store.StatusUnknown,
-		Fields: map[string]string{fReason: reason}})
+		Fields: reasonFields(reason)})
 	if err != nil && !errors.Is(err, store.ErrStale) {
 		r.e.log.Error("journal: unknown", "id", r.id, "err", err)
 		r.e.refresh()
@@ -350,13 +350,14 @@ func (r *resolver) checkOnce(ctx context.Context, source string) bool {
 					e.log.Warn("the gateway does not find an order it accepted; checking again", "id", r.id, "orderid", orderID)
 					return false
 				case acked:
-					r.markUnknown("The bank accepted this payment but now has no record of it; Kassa keeps checking. A manager should ask the bank.")
+					r.markUnknown(Reason{Cause: CauseAcceptedThenMissing})
 					return false
 				case time.Since(sentAt) >= grace:
-					return r.recordFinal("error", map[string]string{fSource: source,
-						fReason: "Not charged: the bank has no record of it.", fNotCharged: "yes"})
+					f := reasonFields(Reason{Cause: CauseNoRecordAtBank})
+					f[fSource], f[fNotCharged] = source, "yes"
+					return r.recordFinal(StatusFailed, f)
 				}
-				r.markUnknown("The bank has no record of this payment yet; Kassa keeps checking.")
+				r.markUnknown(Reason{Cause: CauseNotFoundYet})
 				return false
 			}
 			e.log.Warn("status refused", "id", r.id, "type", refused.Type, "code", refused.Code, "message", refused.Message)
@@ -375,30 +376,32 @@ func (r *resolver) checkOnce(ctx context.Context, source string) bool {
 			fApproval: res.ApprovalCode, fRRN: res.ProcessorRRN, fReceiptID: res.ReceiptID, fCardScheme: strings.ToUpper(res.CardType),
 			fMessage: res.ErrorMessage, fCode: res.ErrorCode,
 		})
+		st := StatusOf(store.Status(res.Status))
+		f[fCause] = statusReason(st, "", "").Cause.String()
 		r.mu.Lock()
 		want := r.amount
 		r.mu.Unlock()
 		if res.Amount.Minor != 0 && want.Minor != 0 &&
 			(want.Minor != res.Amount.Minor || (res.Amount.Currency != "" && want.Currency != res.Amount.Currency)) {
-			f["amount_mismatch"] = res.Amount.String()
+			f[fMismatch] = res.Amount.String()
 		}
-		return r.recordFinal(string(res.Status), f)
+		return r.recordFinal(st, f)
 	case res.Status == mapi.StatusUnknown:
-		r.markUnknown("The bank reports the result as unknown for now; Kassa keeps checking.")
+		r.markUnknown(Reason{Cause: CauseBankSaysUnknown})
 	}
 	return false
 }
 
 // recordFinal journals the final status (event "final", or "resolved" after
 // unknown) and ends the resolver.
-func (r *resolver) recordFinal(status string, fields map[string]string) bool {
+func (r *resolver) recordFinal(status Status, fields map[string]string) bool {
 	r.mu.Lock()
 	typ := "final"
 	if r.unknown {
 		typ = "resolved"
 	}
 	r.mu.Unlock()
-	p, err := r.record(store.Event{Type: store.EventType(typ), Status: store.Status(status), Fields: fields})
+	p, err := r.record(store.Event{Type: store.EventType(typ), Status: status.Journal(), Fields: fields})
 	switch {
 	case err == nil:
 	case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrConflict):
@@ -430,12 +433,12 @@ func (r *resolver) recordFinal(status string, fields map[string]string) bool {
 
 // recordFinal journals a final status for a payment without a running
 // resolver (reply classified in Pay).
-func (e *Engine) recordFinal(id, status string, fields map[string]string, _ string) {
-	typ := "final"
-	if p, err := e.journal.Get(id); err == nil && string(p.Status) == "unknown" {
-		typ = "resolved"
+func (e *Engine) recordFinal(id string, status Status, fields map[string]string) {
+	typ := store.EventFinal
+	if p, err := e.journal.Get(id); err == nil && p.Status == store.StatusUnknown {
+		typ = store.EventResolved
 	}
-	if _, err := e.journal.Record(id, store.Event{Type: store.EventType(typ), Status: store.Status(status), Fields: fields}); err != nil {
+	if _, err := e.journal.Record(id, store.Event{Type: typ, Status: status.Journal(), Fields: fields}); err != nil {
 		e.log.Error("journal: final", "id", id, "err", err)
 	}
 	e.refresh()
@@ -475,15 +478,17 @@ func (e *Engine) onCallback(_ context.Context, ev mapi.CallbackEvent) error {
 	if p.PaynetOrderID != "" && ev.OrderID != "" && ev.OrderID != p.PaynetOrderID {
 		e.log.Warn("ALERT: callback with a different gateway order id; ignored",
 			"client_orderid", ev.ClientOrderID, "orderid", ev.OrderID, "journal", p.PaynetOrderID)
-		_, _ = e.journal.Record(p.ClientOrderID, store.Event{Type: store.EventType("alert"),
-			Fields: map[string]string{fReason: "callback with another gateway order id " + ev.OrderID + " ignored", fSource: "callback"}})
+		f := reasonFields(Reason{Cause: CauseCallbackOtherOrder, Code: ev.OrderID})
+		f[fSource] = "callback"
+		_, _ = e.journal.Record(p.ClientOrderID, store.Event{Type: store.EventAlert, Fields: f})
 		return nil
 	}
 	if p.Final() {
 		if string(ev.Status) != string(p.Status) {
 			e.log.Warn("ALERT: late callback contradicts the journal; ignored", "id", p.ClientOrderID, "callback", ev.Status, "journal", p.Status)
-			_, _ = e.journal.Record(p.ClientOrderID, store.Event{Type: store.EventType("alert"),
-				Fields: map[string]string{fReason: "callback says " + string(ev.Status) + "; journal keeps " + string(p.Status), fSource: "callback"}})
+			f := reasonFields(Reason{Cause: CauseCallbackContradicts, Code: string(ev.Status)})
+			f[fSource] = "callback"
+			_, _ = e.journal.Record(p.ClientOrderID, store.Event{Type: store.EventAlert, Fields: f})
 		}
 		return nil // duplicate or late: nothing to do
 	}
@@ -546,7 +551,7 @@ func (e *Engine) recoverAll(ctx context.Context, _ bool) error {
 			defer func() { <-sem }()
 			if !r.check(ctx, "recovery") {
 				if ctx.Err() == nil {
-					r.markUnknown("Kassa stopped before the bank's final answer arrived; it keeps checking.")
+					r.markUnknown(Reason{Cause: CauseStoppedBeforeAnswer})
 				}
 				r.start(e.pollDelay(0))
 			}
@@ -584,7 +589,7 @@ func (e *Engine) Recover(ctx context.Context) error {
 func (e *Engine) Lookup(ctx context.Context, clientOrderID string) (PaymentView, error) {
 	p, err := e.journal.Get(clientOrderID)
 	if errors.Is(err, store.ErrNotFound) {
-		return PaymentView{}, ErrNotFound
+		return PaymentView{}, errorOf(ErrNotFound, Reason{Cause: CauseNotFound, Detail: clientOrderID})
 	}
 	if err != nil {
 		return PaymentView{}, err
@@ -612,8 +617,9 @@ func (e *Engine) Lookup(ctx context.Context, clientOrderID string) (PaymentView,
 	}
 	e.gatewayContact(true)
 	if res.Status.Final() && string(res.Status) != string(p.Status) {
-		_, _ = e.journal.Record(p.ClientOrderID, store.Event{Type: store.EventType("alert"),
-			Fields: map[string]string{fReason: "gateway now says " + string(res.Status) + "; journal keeps " + string(p.Status), fSource: "lookup"}})
+		f := reasonFields(Reason{Cause: CauseGatewayContradicts, Code: string(res.Status)})
+		f[fSource] = "lookup"
+		_, _ = e.journal.Record(p.ClientOrderID, store.Event{Type: store.EventAlert, Fields: f})
 	}
 	return e.view(clientOrderID), nil
 }

@@ -113,7 +113,7 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 		}
 	}
 	if keyErr != nil {
-		return fmt.Errorf("settings applied, but the control key could not be saved: %w (it is used until Kassa closes)", keyErr)
+		return &Error{Reason: Reason{Cause: CauseKeyNotSaved, Detail: keyErr.Error()}, Err: keyErr}
 	}
 	return nil
 }
@@ -126,16 +126,18 @@ func (e *Engine) TestReader(ctx context.Context, port string) (ReaderStatus, err
 	if port == "" || port == cur || port == "sim" || e.demo != nil {
 		r, err := e.openReader(ctx)
 		if err != nil {
-			return ReaderStatus{State: "not-found", Port: port}, err
+			return ReaderStatus{State: ReaderStateNotFound, Problem: ReaderProblemOf(err), Port: port}, err
 		}
-		return readerStatus(r.Info(), "connected", e.demo != nil && e.demo.sim != nil), nil
+		return readerStatus(r.Info(), device.StateConnected, e.demo != nil && e.demo.sim != nil), nil
 	}
 	r, err := device.Open(ctx, device.Options{Port: port, Logger: e.log})
 	if err != nil {
-		return ReaderStatus{State: "not-found", Port: port}, fmt.Errorf("%s", readerWords(err))
+		p := ReaderProblemOf(err)
+		return ReaderStatus{State: ReaderStateNotFound, Problem: p, Port: port},
+			errorOf(ErrNoReader, Reason{Cause: CauseReaderUnavailable, Reader: p, Detail: err.Error()})
 	}
 	defer r.Close()
-	return readerStatus(r.Info(), "connected", false), nil
+	return readerStatus(r.Info(), device.StateConnected, false), nil
 }
 
 // TestGateway checks that cfg reaches the gateway and is accepted: a status
@@ -162,9 +164,9 @@ func (e *Engine) TestGateway(ctx context.Context, cfg Config) error {
 	case errors.As(err, &refused) && refused.NotFound():
 		return nil
 	case errors.As(err, &refused):
-		return fmt.Errorf("the gateway refused Kassa's credentials or request: %v", err)
+		return errorOf(ErrGatewayRefused, Reason{Cause: CauseGatewayRefused, Code: refused.Code, Message: refused.Message, Detail: err.Error()})
 	}
-	return fmt.Errorf("the gateway cannot be reached: %v", err)
+	return errorOf(ErrGatewayUnreachable, Reason{Cause: CauseGatewayUnreachable, Detail: err.Error()})
 }
 
 // ListPorts lists serial ports for Settings (Miura readers first are marked

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"kassa/mapi/money"
+	"kassa/store"
 )
 
 // Kind is the kind of card payment.
@@ -33,69 +34,23 @@ func ParseAmount(s, currency string) (Amount, error) {
 	return a, nil
 }
 
-// Stage is where the checkout is in a payment's life.
-type Stage string
-
-// The checkout's stages.
-const (
-	StageStarting      Stage = "starting"       // engine opening journal, reader and gateway
-	StageRecovering    Stage = "recovering"     // checking earlier payments with the bank
-	StageReady         Stage = "ready"          // ready for a new payment
-	StageWaitingReader Stage = "waiting-reader" // waiting for the card reader to answer
-	StageWaitingCard   Stage = "waiting-card"   // amount shown on the reader; waiting for a swipe
-	StageSending       Stage = "sending"        // request to the bank being sent
-	StageWaitingBank   Stage = "waiting-bank"   // accepted; waiting for the final answer
-	StageApproved      Stage = "approved"       // final: approved
-	StageDeclined      Stage = "declined"       // final: declined or filtered
-	StageFailed        Stage = "failed"         // final: failed (error, not charged)
-	StageUnknown       Stage = "unknown"        // outcome not known yet; resolving in the background
-)
-
-// Text gives the stage in words for the cashier.
-func (s Stage) Text() string {
-	switch s {
-	case StageStarting:
-		return "Starting"
-	case StageRecovering:
-		return "Checking earlier payments"
-	case StageReady:
-		return "Ready"
-	case StageWaitingReader:
-		return "Waiting for the card reader"
-	case StageWaitingCard:
-		return "Waiting for card"
-	case StageSending:
-		return "Sending to the bank"
-	case StageWaitingBank:
-		return "Waiting for the bank"
-	case StageApproved:
-		return "Approved"
-	case StageDeclined:
-		return "Declined"
-	case StageFailed:
-		return "Failed — not charged"
-	case StageUnknown:
-		return "Result not known yet"
-	}
-	return string(s)
-}
-
-// Final reports whether the stage is the end of a payment (approved,
-// declined, failed or unknown).
-func (s Stage) Final() bool {
-	switch s {
-	case StageApproved, StageDeclined, StageFailed, StageUnknown:
-		return true
-	}
-	return false
-}
-
 // Event is one journal event of a payment, for display.
 type Event struct {
 	At     time.Time
-	Type   string // intent sent accepted final unknown resolved alert override reprint ...
-	Status string
+	Type   string       // intent sent accepted final unknown resolved alert override print ...
+	Status store.Status // the journal's status after the event ("" for notes)
+	// Reason is the event's cause (and its arguments) when the event has one.
+	Reason Reason
+	// Detail is the event's text for the history: the manager and reason of
+	// an override, the copy of a print, or the English reason of a journal
+	// written before causes (legacy).
 	Detail string
+	// Copy is the printed receipt copy of a print event; Duplicate is set
+	// from its second print on.
+	Copy      ReceiptCopy
+	Duplicate bool
+	// Manager is an override's manager.
+	Manager string
 }
 
 // PaymentView is a payment as the GUI and the commands show it.
@@ -103,8 +58,7 @@ type PaymentView struct {
 	ClientOrderID string
 	Kind          Kind
 	Amount        Amount
-	// Status is approved, declined, filtered, error, unknown or pending.
-	Status        string
+	Status        Status
 	MaskedPAN     string
 	CardScheme    string
 	ApprovalCode  string
@@ -113,8 +67,11 @@ type PaymentView struct {
 	PaynetOrderID string
 	TerminalID    string
 	Description   string
-	// Reason says what happened and Advice what to do next, in cashier words.
-	Reason, Advice       string
+	// Reason says why the payment is where it is (ui turns it into words).
+	Reason Reason
+	// LegacyText is the English reason of a journal written before causes;
+	// ui shows it as is when Reason.Cause is CauseNone.
+	LegacyText           string
 	CreatedAt, UpdatedAt time.Time
 	Events               []Event
 	// Reprints counts receipt prints after the first.
@@ -122,17 +79,14 @@ type PaymentView struct {
 }
 
 // Final reports whether the payment has a final status.
-func (p PaymentView) Final() bool {
-	switch p.Status {
-	case "approved", "declined", "filtered", "error":
-		return true
-	}
-	return false
-}
+func (p PaymentView) Final() bool { return p.Status.Final() }
 
 // ReaderStatus describes the card reader.
 type ReaderStatus struct {
-	State    string // connected reconnecting not-found simulated
+	State ReaderState
+	// Problem is why the reader is not connected (ReaderOK when it is, or
+	// when no open was tried yet).
+	Problem  ReaderProblem
 	Serial   string
 	Battery  int
 	Charging string
@@ -152,15 +106,22 @@ type Snapshot struct {
 	Stage      Stage
 	StageSince time.Time // the UI computes elapsed time from it
 	// Payment is the current or last payment of this session, nil if none.
-	Payment        *PaymentView
-	Reason, Advice string
-	CanCancel      bool // only until the request is sent
-	Reader         ReaderStatus
-	Gateway        GatewayStatus
-	Demo           bool
-	Blocked        bool // an unknown payment blocks new ones (until resolved or overridden)
-	Unresolved     int  // payments whose outcome is not known yet
-	Currency       string
+	Payment *PaymentView
+	// Reason says why the checkout is at this stage (ui turns it into words).
+	Reason    Reason
+	CanCancel bool // only until the request is sent
+	Reader    ReaderStatus
+	Gateway   GatewayStatus
+	Demo      bool
+	Blocked   bool // an unknown payment blocks new ones (until resolved or overridden)
+	// Unresolved counts payments whose outcome really is unknown: journal
+	// unknown, or unresolved and not the payment in flight (a normal bank
+	// wait does not count).
+	Unresolved int
+	// Announcements are payments resolved after a manager's override, to be
+	// told to the cashier until acknowledged (Engine.Acknowledge).
+	Announcements []Announcement
+	Currency      string
 }
 
 // Totals are a day's counts and sums for one currency.
@@ -186,13 +147,15 @@ type Difference struct {
 type CloseDayPreview struct {
 	Totals     []Totals
 	Unresolved []PaymentView
-	Warnings   []string
+	// Warnings: payments in another currency (CauseOtherCurrency), payments
+	// not resolved yet (CauseDayUnresolved).
+	Warnings []Reason
 }
 
 // CloseDayReport is the outcome of a close-day.
 type CloseDayReport struct {
 	RequestID     string
-	Status        string // finished processing error
+	Status        string // the journal's batch status: store.BatchFinished, BatchProcessing, BatchError
 	Ours          Totals
 	Theirs        Totals
 	Differences   []Difference
@@ -200,8 +163,13 @@ type CloseDayReport struct {
 	ChainHead     string
 	GateCloseDate string
 	At            time.Time
-	Message       string
-	Demo          bool
+	// Reason is what the result means (CauseDayClosed, CauseDayTotalsDiffer,
+	// CauseDayNotClosed, CauseDayStillClosing, CauseDayStopped).
+	Reason Reason
+	// Warning is set when the day was closed with unresolved payments
+	// (CauseDayUnresolvedLeft).
+	Warning Reason
+	Demo    bool
 }
 
 // Role is a PIN holder's role.
@@ -235,3 +203,14 @@ const (
 	MerchantCopy ReceiptCopy = "MERCHANT COPY"
 	CustomerCopy ReceiptCopy = "CUSTOMER COPY"
 )
+
+// Announcement tells the cashier that a payment let go by a manager's
+// override has resolved: charged or not, and when.
+type Announcement struct {
+	ClientOrderID string
+	Amount        Amount
+	MaskedPAN     string
+	Charged       bool
+	Status        Status
+	ResolvedAt    time.Time
+}

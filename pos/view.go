@@ -1,8 +1,7 @@
 package pos
 
 import (
-	"strings"
-	"unicode"
+	"strconv"
 
 	"kassa/store"
 )
@@ -10,11 +9,12 @@ import (
 // Journal event field names the engine writes (store refuses card data and
 // secrets in fields; only masked values and gateway ids go here).
 const (
-	fReason      = "reason"      // cashier wording of what happened
+	fCause       = "cause"       // the event's Cause.String()
+	fReason      = "reason"      // an override's reason; legacy: the cashier wording of what happened
 	fMessage     = "message"     // gateway error-message / decline reason
-	fCode        = "error_code"  // gateway error-code
+	fCode        = "error_code"  // gateway error-code (or the cause's argument)
 	fNotCharged  = "not_charged" // "yes" when the card was certainly not charged
-	fSource      = "source"      // reply | status | callback+status | recovery
+	fSource      = "source"      // reply | status | callback+status | recovery | lookup
 	fOrderID     = "paynet_order_id"
 	fSerial      = "serial_number"
 	fApproval    = "approval_code"
@@ -22,17 +22,51 @@ const (
 	fReceiptID   = "receipt_id"
 	fCardScheme  = store.FieldCardScheme
 	fManager     = store.FieldManager
-	fReprint     = "reprint"       // legacy: receipt prints journaled before store.EventReceipt were
-	fReprintCopy = store.FieldCopy // override events with these two fields; they still show and count
+	fMismatch    = "amount_mismatch" // the gateway's amount when it differs from the journal's
+	fReprint     = "reprint"         // legacy: receipt prints journaled before store.EventReceipt were
+	fReprintCopy = store.FieldCopy   // override events with these two fields; they still show and count
 )
 
-// viewOf turns a journal payment into a PaymentView with cashier wording.
+// reasonFields are the journal fields of a reason (cause, code, message).
+func reasonFields(r Reason) map[string]string {
+	return nonEmpty(map[string]string{fCause: r.Cause.String(), fCode: r.Code, fMessage: r.Message})
+}
+
+// eventReason reads an event's reason; ok is false when it has no cause
+// field (events of journals written before causes).
+func eventReason(ev store.Event) (r Reason, ok bool) {
+	c, ok := ParseCause(ev.Fields[fCause])
+	if !ok || c == CauseNone {
+		return Reason{}, false
+	}
+	return Reason{Cause: c, Code: ev.Fields[fCode], Message: ev.Fields[fMessage]}, true
+}
+
+// statusReason is the reason a status has by itself (an event without a
+// cause): the bank's code and message go with declines and errors.
+func statusReason(s Status, code, message string) Reason {
+	switch s {
+	case StatusApproved:
+		return Reason{Cause: CauseApproved}
+	case StatusDeclined:
+		return Reason{Cause: CauseDeclined, Code: code, Message: message}
+	case StatusFiltered:
+		return Reason{Cause: CauseFiltered, Code: code, Message: message}
+	case StatusFailed:
+		return Reason{Cause: CauseFailed, Code: code, Message: message}
+	case StatusUnknown:
+		return Reason{Cause: CauseNoReply}
+	}
+	return Reason{Cause: CauseWaitingBank}
+}
+
+// viewOf turns a journal payment into a PaymentView.
 func viewOf(p store.Payment) PaymentView {
 	v := PaymentView{
 		ClientOrderID: p.ClientOrderID,
 		Kind:          Kind(p.Kind),
 		Amount:        Amount{Minor: p.AmountMinor, Currency: p.Currency},
-		Status:        viewStatus(p),
+		Status:        StatusOf(p.Status),
 		MaskedPAN:     p.MaskedPAN,
 		CardScheme:    p.CardScheme,
 		ApprovalCode:  p.ApprovalCode,
@@ -44,106 +78,82 @@ func viewOf(p store.Payment) PaymentView {
 		CreatedAt:     p.CreatedAt,
 		UpdatedAt:     p.UpdatedAt,
 	}
-	var message, notCharged, reason string
+	var code, message string
+	var reason *Reason
+	legacy := ""
 	printed := map[string]int{}
 	for _, ev := range p.Events {
-		d := ev.Fields[fReason]
-		if d == "" {
-			d = ev.Fields[fMessage]
+		e := eventView(ev, printed)
+		if e.Duplicate {
+			v.Reprints++
 		}
-		typ := string(ev.Type)
-		if ev.Type == store.EventReceipt || (ev.Type == store.EventOverride && ev.Fields[fReprint] != "") {
-			c := ev.Fields[fReprintCopy]
-			printed[c]++
-			typ = "print"
-			d = strings.ToLower(c) + " printed"
-			if printed[c] > 1 {
-				v.Reprints++
-				d += " again (DUPLICATE)"
-			}
-		}
-		if isOverride(ev) {
-			d = "override by " + ev.Fields[fManager] + ": " + ev.Fields[fReason]
-		}
-		v.Events = append(v.Events, Event{At: ev.At, Type: typ, Status: string(ev.Status), Detail: d})
+		v.Events = append(v.Events, e)
 		if ev.Fields[fMessage] != "" {
 			message = ev.Fields[fMessage]
 		}
-		if ev.Fields[fNotCharged] != "" {
-			notCharged = ev.Fields[fNotCharged]
+		if ev.Fields[fCode] != "" {
+			code = ev.Fields[fCode]
 		}
-		if ev.Fields[fReason] != "" && isFinalStatus(string(ev.Status)) && (ev.Type == store.EventFinal || ev.Type == store.EventResolved) {
-			reason = ev.Fields[fReason]
+		if !outcomeEvent(ev) {
+			continue
+		}
+		if r, ok := eventReason(ev); ok {
+			reason, legacy = &r, ""
+		} else {
+			reason, legacy = nil, ev.Fields[fReason]
 		}
 	}
-	v.Reason, v.Advice = wording(v.Status, message, notCharged == "yes", reason)
+	switch {
+	case reason != nil && reasonFits(reason.Cause, v.Status):
+		v.Reason = *reason
+	case legacy != "" && v.Status != StatusPending && v.Status != StatusApproved:
+		v.LegacyText = legacy
+	default:
+		v.Reason = statusReason(v.Status, code, message)
+	}
 	return v
 }
 
-func isFinalStatus(s string) bool {
-	switch s {
-	case "approved", "declined", "filtered", "error":
+// outcomeEvent reports whether ev says where the payment stands (final,
+// resolved or unknown).
+func outcomeEvent(ev store.Event) bool {
+	switch ev.Type {
+	case store.EventFinal, store.EventResolved, store.EventUnknown:
 		return true
 	}
 	return false
 }
 
-// viewStatus maps the journal status to the view's: final statuses and
-// unknown as they are; pending, sent and accepted (no answer yet, payment in
-// flight) are "pending".
-func viewStatus(p store.Payment) string {
-	switch s := string(p.Status); s {
-	case "approved", "declined", "filtered", "error", "unknown":
-		return s
+// reasonFits reports whether a journaled cause still explains the status
+// (an unknown event's cause does not explain a later approval).
+func reasonFits(c Cause, s Status) bool {
+	if c.Unknown() {
+		return s == StatusUnknown
 	}
-	return "pending"
+	return s.Final()
 }
 
-// wording gives the cashier's Reason and Advice for a status.
-func wording(status, message string, notCharged bool, reason string) (string, string) {
-	msg := strings.TrimSpace(message)
-	switch status {
-	case "approved":
-		return "Approved by the bank.", "Hand over the receipt."
-	case "declined":
-		if msg == "" {
-			msg = "no reason given"
-		}
-		return "Declined by the bank: " + sentenceTail(msg) + ".",
-			"Ask for another card or another payment method."
-	case "filtered":
-		return "Declined by the bank's fraud control.", "Ask for another card or another payment method."
-	case "error":
-		if reason != "" {
-			return reason, "The card was not charged. Try again or use another payment method."
-		}
-		r := "The payment failed"
-		if msg != "" {
-			r += ": " + strings.TrimSuffix(msg, ".")
-		}
-		r += "."
-		if notCharged {
-			r += " Not charged."
-		}
-		return r, "The card was not charged. Try again or use another payment method."
-	case "pending":
-		return "Waiting for the bank's answer.", "Wait; do not charge again."
+// eventView is one journal event for display; printed counts the prints of
+// each copy so far.
+func eventView(ev store.Event, printed map[string]int) Event {
+	e := Event{At: ev.At, Type: string(ev.Type), Status: ev.Status}
+	if r, ok := eventReason(ev); ok {
+		e.Reason = r
+	} else if ev.Fields[fReason] != "" {
+		e.Detail = ev.Fields[fReason]
+	} else {
+		e.Detail = ev.Fields[fMessage]
 	}
-	return "Result not known yet — DO NOT charge again. Kassa keeps checking with the bank.",
-		"Do not take another payment for this purchase until the result is known. A manager can override to continue with other customers."
-}
-
-// stageOf maps a view status to the final stage shown.
-func stageOf(status string) Stage {
-	switch status {
-	case "approved":
-		return StageApproved
-	case "declined", "filtered":
-		return StageDeclined
-	case "error":
-		return StageFailed
+	if ev.Type == store.EventReceipt || (ev.Type == store.EventOverride && ev.Fields[fReprint] != "") {
+		c := ev.Fields[fReprintCopy]
+		printed[c]++
+		e.Type, e.Copy, e.Detail = "print", ReceiptCopy(c), ""
+		e.Duplicate = printed[c] > 1
 	}
-	return StageUnknown
+	if isOverride(ev) {
+		e.Manager, e.Detail = ev.Fields[fManager], ev.Fields[fManager]+": "+ev.Fields[fReason]
+	}
+	return e
 }
 
 // isOverride reports whether ev is a manager's override (not a print note).
@@ -151,14 +161,5 @@ func isOverride(ev store.Event) bool {
 	return ev.Type == store.EventOverride && ev.Fields[fManager] != "" && ev.Fields[fReprint] == ""
 }
 
-// sentenceTail makes a gateway message fit after a colon: no final period,
-// a lower-case first letter unless it starts an acronym ("Insufficient
-// funds" → "insufficient funds", "CVV mismatch" stays).
-func sentenceTail(msg string) string {
-	msg = strings.TrimSuffix(strings.TrimSpace(msg), ".")
-	r := []rune(msg)
-	if len(r) > 1 && unicode.IsUpper(r[0]) && !unicode.IsUpper(r[1]) {
-		r[0] = unicode.ToLower(r[0])
-	}
-	return string(r)
-}
+// countReason is a reason whose argument is a count.
+func countReason(c Cause, n int) Reason { return Reason{Cause: c, Code: strconv.Itoa(n)} }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"kassa/pos"
 )
 
 // Command is one headless subcommand.
@@ -30,8 +32,41 @@ func Has(name string) bool {
 	return ok
 }
 
+// Words turns a reason into words for people: what happened and what to do
+// (ui/words in English, handed over by main: pos/cli never imports ui).
+type Words func(r pos.Reason) (what, todo string)
+
+// Option configures Run.
+type Option func(*options)
+
+type options struct{ words Words }
+
+// WithWords makes the commands print reasons with w; without it they print
+// each reason's short description (Reason.Error).
+func WithWords(w Words) Option { return func(o *options) { o.words = w } }
+
+// words is the Words of the running command (set by Run).
+var words Words
+
+// sentence is a reason in words for the message lines.
+func sentence(r pos.Reason) string {
+	if words == nil {
+		return r.Error()
+	}
+	what, todo := words(r)
+	if todo == "" {
+		return what
+	}
+	return what + " " + todo
+}
+
 // Run dispatches args[0] to its command and returns the exit code.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer, opts ...Option) int {
+	var o options
+	for _, fn := range opts {
+		fn(&o)
+	}
+	words = o.words
 	if len(args) == 0 {
 		Usage(stderr)
 		return 1

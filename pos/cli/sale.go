@@ -115,16 +115,22 @@ func payStartEngine(ctx context.Context, c payFlags, noReader bool, stderr io.Wr
 	return e, payExitOK
 }
 
+// doNotChargeAgain is said with every unknown payment (exit status 3).
+const doNotChargeAgain = "DO NOT charge again"
+
 // payLines are the `key: value` lines of a payment, in contract order.
 func payLines(v pos.PaymentView) [][2]string {
-	msg := v.Reason
-	if v.Advice != "" {
-		msg += " " + v.Advice
+	msg := v.LegacyText
+	if v.Reason.Cause != pos.CauseNone || msg == "" {
+		msg = sentence(v.Reason)
+	}
+	if v.Status == pos.StatusUnknown && !strings.Contains(msg, doNotChargeAgain) {
+		msg += " — " + doNotChargeAgain + "."
 	}
 	return [][2]string{
 		{"client_orderid", v.ClientOrderID},
 		{"paynet_order_id", v.PaynetOrderID},
-		{"status", v.Status},
+		{"status", v.Status.String()},
 		{"card", v.MaskedPAN},
 		{"approval_code", v.ApprovalCode},
 		{"rrn", v.RRN},
@@ -184,11 +190,11 @@ func jsonValue(key, value string) []byte {
 }
 
 // payExit maps a payment status to the exit code.
-func payExit(status string) int {
-	switch status {
-	case "approved":
+func payExit(status pos.Status) int {
+	switch {
+	case status.Charged():
 		return payExitOK
-	case "declined", "filtered", "error":
+	case status.Final():
 		return payExitFailed
 	}
 	return payExitUnknown
@@ -260,11 +266,11 @@ func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil && v.ClientOrderID == "" {
 		// Nothing reached the journal: certainly not charged.
 		msg := err.Error()
-		if s := e.Snapshot(); s.Reason != "" && !errors.Is(err, pos.ErrBlocked) && !errors.Is(err, pos.ErrCancelled) {
-			msg = s.Reason
+		if r := pos.ReasonOf(err); r.Cause != pos.CauseNone {
+			msg = sentence(r)
 		}
 		payPrint(stdout, cfg.Demo, *asJSON, [][2]string{
-			{"client_orderid", ""}, {"paynet_order_id", ""}, {"status", "error"}, {"card", ""},
+			{"client_orderid", ""}, {"paynet_order_id", ""}, {"status", pos.StatusFailed.String()}, {"card", ""},
 			{"approval_code", ""}, {"rrn", ""}, {"message", msg},
 		})
 		return payExitFailed
@@ -417,13 +423,17 @@ func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	defer e.Close()
 	demo := e.Config().Demo
-	var progress func(string)
+	var progress func(pos.Reason)
 	if !*asJSON {
-		progress = func(s string) { fmt.Fprintln(stderr, "close-day:", s) }
+		progress = func(r pos.Reason) { fmt.Fprintln(stderr, "close-day:", sentence(r)) }
 	}
 	rep, err := e.CloseDay(ctx, *force, progress)
 	if err != nil && rep.RequestID == "" {
-		payPrint(stdout, demo, *asJSON, [][2]string{{"status", "refused"}, {"agree", "false"}, {"message", err.Error()}})
+		msg := err.Error()
+		if r := pos.ReasonOf(err); r.Cause != pos.CauseNone {
+			msg = sentence(r)
+		}
+		payPrint(stdout, demo, *asJSON, [][2]string{{"status", "refused"}, {"agree", "false"}, {"message", msg}})
 		return payExitFailed
 	}
 	var diffs []string
@@ -446,11 +456,21 @@ func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		{"agree", fmt.Sprint(rep.Agree)},
 		{"gate_close_date", rep.GateCloseDate},
 		{"chain_head", rep.ChainHead},
-		{"message", rep.Message},
+		{"message", closeDayMessage(rep)},
 	}
 	payPrint(stdout, demo, *asJSON, lines)
 	if err != nil || !rep.Agree {
 		return payExitFailed
 	}
 	return payExitOK
+}
+
+// closeDayMessage is a close-day report's message: what the result means,
+// then the warning about unresolved payments, if any.
+func closeDayMessage(rep pos.CloseDayReport) string {
+	msg := sentence(rep.Reason)
+	if rep.Warning.Cause != pos.CauseNone {
+		msg += " " + sentence(rep.Warning)
+	}
+	return msg
 }

@@ -1,0 +1,307 @@
+package pos
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"kassa/device"
+)
+
+// Cause is why a payment (or a step) ended where it did; ui turns it into
+// words (ui/words). Its String is stored in the journal (field "cause").
+type Cause uint16
+
+// The causes. Append new ones at the end, one line each (the journal keeps
+// the names, never the numbers, so the order may not matter there, but
+// keep it stable anyway).
+const (
+	CauseNone                Cause = iota
+	CauseApproved                  // approved by the bank
+	CauseDeclined                  // declined by the bank; Reason.Code/Message: the bank's
+	CauseFiltered                  // declined by the bank's fraud control
+	CauseFailed                    // the gateway says error; Reason.Message: the gateway's text
+	CauseBankUnreachable           // not sent: Kassa could not reach the bank (Reason.Detail: log detail only)
+	CauseBankRefused               // not sent: the bank refused the request (Reason.Code/Message)
+	CauseNoRecordAtBank            // not charged: the bank has no record of it (after the grace period)
+	CauseJournalFailed             // nothing sent: the journal could not be written
+	CauseReaderUnavailable         // not charged: the reader could not be opened (Reason.Reader)
+	CauseCardUnreadable            // not charged: the card could not be read (Reason.Reader)
+	CauseCancelled                 // cancelled before anything was sent
+	CauseClosing                   // Kassa is closing; not charged
+	CauseWaitingBank               // pending: waiting for the bank's answer
+	CauseNoReply                   // unknown: no answer to the payment request
+	CauseAcceptedThenMissing       // unknown: the bank accepted it but now has no record of it
+	CauseNotFoundYet               // unknown: the bank has no record of it yet
+	CauseBankSaysUnknown           // unknown: the bank reports the result as unknown for now
+	CauseStoppedBeforeAnswer       // unknown: Kassa stopped before the final answer
+	CauseNoFinalAnswerYet          // unknown: no final answer within the wait
+	CauseOverridden                // a manager let new payments start (unknown payment still checked)
+	CauseConnectingReader          // waiting-reader: connecting to the card reader
+	CauseSwipeCard                 // waiting-card: amount on the reader, ask for a swipe (cancel possible)
+	CauseBadSwipe                  // waiting-card: the reader saw a bad swipe; swipe again
+	CauseChipInserted              // waiting-card: a chip was inserted; swipe instead
+	CauseSending                   // sending: the request is going to the bank
+	CauseCheckingEarlier           // recovering: checking earlier payments with the bank
+	CauseBlocked                   // refused: an earlier payment's result is unknown (override needed)
+	CauseBusy                      // refused: a payment or close-day is already running
+	CauseRecovering                // refused: still checking earlier payments
+	CauseNotFound                  // no such payment in the journal
+	CauseConfig                    // the configuration is incomplete or wrong (Reason.Detail)
+	CauseDayClosed                 // close-day: finished, Kassa's and the bank's totals agree
+	CauseDayTotalsDiffer           // close-day: finished, but figures differ (Reason.Code: how many)
+	CauseDayNotClosed              // close-day: the bank answered with an error (Reason.Code/Message)
+	CauseDayStillClosing           // close-day: the bank is still closing; run it again later
+	CauseDayStopped                // close-day: stopped while the bank was closing; run it again
+	CauseDayUnresolved             // close-day: refused, payments unresolved (Reason.Code: how many)
+	CauseDayUnresolvedLeft         // close-day: closed anyway with unresolved payments (Reason.Code: how many)
+	CauseOtherCurrency             // close-day preview: payments in another currency (Reason.Code: it)
+	CauseAmountMismatch            // the bank's amount differs from the journal's (Reason.Message: the bank's)
+	CauseCallbackOtherOrder        // alert: a callback named another gateway order id (Reason.Code: it)
+	CauseCallbackContradicts       // alert: a late callback contradicts the journal (Reason.Code: its status)
+	CauseGatewayContradicts        // alert: the gateway now says another final status (Reason.Code: it)
+	CauseGatewayUnreachable        // settings test: the gateway cannot be reached
+	CauseGatewayRefused            // settings test: the gateway refused the credentials or request
+	CauseKeyNotSaved               // settings: applied, but the control key could not be saved in the keyring
+	CauseOverrideIncomplete        // override refused: the manager's name and a reason are needed
+	CauseWrongCurrency             // refused: this terminal takes another currency (Reason.Code: ours)
+	CauseAmountNotPositive         // refused: the amount must be greater than zero
+	CauseDayResuming               // close-day step: resuming an unfinished close (Reason.Code: request id)
+	CauseDaySending                // close-day step: sending totals (Reason.Code: sale count, Reason.Message: sum and currency)
+	CauseDayBankClosing            // close-day step: the bank is closing the day (processing)
+	causeCount
+)
+
+// causeNames is THE table of cause names (journal field "cause", logs).
+var causeNames = [...]string{
+	CauseNone:                "",
+	CauseApproved:            "approved",
+	CauseDeclined:            "declined",
+	CauseFiltered:            "filtered",
+	CauseFailed:              "failed",
+	CauseBankUnreachable:     "bank-unreachable",
+	CauseBankRefused:         "bank-refused",
+	CauseNoRecordAtBank:      "no-record-at-bank",
+	CauseJournalFailed:       "journal-failed",
+	CauseReaderUnavailable:   "reader-unavailable",
+	CauseCardUnreadable:      "card-unreadable",
+	CauseCancelled:           "cancelled",
+	CauseClosing:             "closing",
+	CauseWaitingBank:         "waiting-bank",
+	CauseNoReply:             "no-reply",
+	CauseAcceptedThenMissing: "accepted-then-missing",
+	CauseNotFoundYet:         "not-found-yet",
+	CauseBankSaysUnknown:     "bank-says-unknown",
+	CauseStoppedBeforeAnswer: "stopped-before-answer",
+	CauseNoFinalAnswerYet:    "no-final-answer-yet",
+	CauseOverridden:          "overridden",
+	CauseConnectingReader:    "connecting-reader",
+	CauseSwipeCard:           "swipe-card",
+	CauseBadSwipe:            "bad-swipe",
+	CauseChipInserted:        "chip-inserted",
+	CauseSending:             "sending",
+	CauseCheckingEarlier:     "checking-earlier",
+	CauseBlocked:             "blocked",
+	CauseBusy:                "busy",
+	CauseRecovering:          "recovering",
+	CauseNotFound:            "not-found",
+	CauseConfig:              "config",
+	CauseDayClosed:           "day-closed",
+	CauseDayTotalsDiffer:     "day-totals-differ",
+	CauseDayNotClosed:        "day-not-closed",
+	CauseDayStillClosing:     "day-still-closing",
+	CauseDayStopped:          "day-stopped",
+	CauseDayUnresolved:       "day-unresolved",
+	CauseDayUnresolvedLeft:   "day-unresolved-left",
+	CauseOtherCurrency:       "other-currency",
+	CauseAmountMismatch:      "amount-mismatch",
+	CauseCallbackOtherOrder:  "callback-other-order",
+	CauseCallbackContradicts: "callback-contradicts",
+	CauseGatewayContradicts:  "gateway-contradicts",
+	CauseGatewayUnreachable:  "gateway-unreachable",
+	CauseGatewayRefused:      "gateway-refused",
+	CauseKeyNotSaved:         "key-not-saved",
+	CauseOverrideIncomplete:  "override-incomplete",
+	CauseWrongCurrency:       "wrong-currency",
+	CauseAmountNotPositive:   "amount-not-positive",
+	CauseDayResuming:         "day-resuming",
+	CauseDaySending:          "day-sending",
+	CauseDayBankClosing:      "day-bank-closing",
+}
+
+// String is the cause's stable lower-case name, e.g. "bank-unreachable"
+// ("" for CauseNone): it is what the journal stores.
+func (c Cause) String() string {
+	if c < causeCount {
+		return causeNames[c]
+	}
+	return fmt.Sprintf("cause(%d)", uint16(c))
+}
+
+// MarshalText encodes the cause as its name.
+func (c Cause) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// ParseCause parses a cause name (the output of String).
+func ParseCause(s string) (Cause, bool) {
+	for i, n := range causeNames {
+		if n == s {
+			return Cause(i), true
+		}
+	}
+	return CauseNone, false
+}
+
+// Causes lists every cause but CauseNone (for the test that each has words
+// in every language).
+func Causes() []Cause {
+	out := make([]Cause, 0, causeCount-1)
+	for c := CauseNone + 1; c < causeCount; c++ {
+		out = append(out, c)
+	}
+	return out
+}
+
+// ReaderProblem is what went wrong with the card reader (from device's
+// typed errors).
+type ReaderProblem uint8
+
+// The reader problems.
+const (
+	ReaderOK           ReaderProblem = iota
+	ReaderTimeout                    // no card swiped in time
+	ReaderGone                       // the reader was disconnected
+	ReaderNotFound                   // no reader found
+	ReaderPortBusy                   // the reader's port is in use by another program
+	ReaderNoKeys                     // the reader has no encryption keys: needs support, not a cable
+	ReaderNoAnswer                   // the reader does not answer
+	ReaderOther                      // anything else (Reason.Detail has the error)
+	ReaderNoPermission               // no permission to open the serial port
+	ReaderWrongReader                // a different reader is connected
+)
+
+// readerProblems is THE table from device errors to problems, with the
+// problems' names.
+var readerProblems = [...]struct {
+	err  error
+	name string
+}{
+	ReaderOK:           {nil, "ok"},
+	ReaderTimeout:      {device.ErrReadTimeout, "timeout"},
+	ReaderGone:         {device.ErrDeviceGone, "gone"},
+	ReaderNotFound:     {device.ErrNotFound, "not-found"},
+	ReaderPortBusy:     {device.ErrPortBusy, "port-busy"},
+	ReaderNoKeys:       {device.ErrNotSREDReady, "no-keys"},
+	ReaderNoAnswer:     {device.ErrNoResponse, "no-answer"},
+	ReaderOther:        {nil, "other"},
+	ReaderNoPermission: {device.ErrPermission, "no-permission"},
+	ReaderWrongReader:  {device.ErrOtherReader, "wrong-reader"},
+}
+
+// String is the problem's stable name.
+func (p ReaderProblem) String() string {
+	if int(p) < len(readerProblems) {
+		return readerProblems[p].name
+	}
+	return fmt.Sprintf("reader-problem(%d)", uint8(p))
+}
+
+// ReaderProblems lists every problem but ReaderOK (for the words tests).
+func ReaderProblems() []ReaderProblem {
+	out := make([]ReaderProblem, 0, len(readerProblems)-1)
+	for i := 1; i < len(readerProblems); i++ {
+		out = append(out, ReaderProblem(i))
+	}
+	return out
+}
+
+// ReaderProblemOf classifies a reader error (nil is ReaderOK).
+func ReaderProblemOf(err error) ReaderProblem {
+	if err == nil {
+		return ReaderOK
+	}
+	for i, row := range readerProblems {
+		if row.err != nil && errors.Is(err, row.err) {
+			return ReaderProblem(i)
+		}
+	}
+	return ReaderOther
+}
+
+// Reason is a cause with its arguments.
+type Reason struct {
+	Cause   Cause
+	Reader  ReaderProblem // for the reader causes
+	Code    string        // the bank's error/decline code, if any (or the cause's one argument)
+	Message string        // the bank's own text, if any (shown translated when ui knows it, else as is)
+	Detail  string        // developer detail for the log only; never shown
+}
+
+// Error is a short lower-case description, e.g. "bank unreachable" or
+// "declined: insufficient funds" (for errors, logs and plain output).
+func (r Reason) Error() string {
+	s := strings.ReplaceAll(r.Cause.String(), "-", " ")
+	if r.Reader != ReaderOK {
+		s += ": reader " + strings.ReplaceAll(r.Reader.String(), "-", " ")
+	}
+	if r.Code != "" {
+		s += " (" + r.Code + ")"
+	}
+	if m := strings.TrimSuffix(strings.TrimSpace(r.Message), "."); m != "" {
+		s += ": " + m
+	}
+	return s
+}
+
+// Error is an engine error: a Reason wrapping one of the sentinel errors
+// (errors.Is(err, pos.ErrNoReader) keeps working).
+type Error struct {
+	Reason Reason
+	Err    error // the sentinel, or nil
+}
+
+// Error is the sentinel's text (else the reason's) with the reader problem
+// and the developer detail.
+func (e *Error) Error() string {
+	if e.Err == nil {
+		s := e.Reason.Error()
+		if e.Reason.Detail != "" {
+			s += ": " + e.Reason.Detail
+		}
+		return s
+	}
+	s := e.Err.Error()
+	if e.Reason.Reader != ReaderOK {
+		s += ": reader " + strings.ReplaceAll(e.Reason.Reader.String(), "-", " ")
+	}
+	if e.Reason.Detail != "" {
+		s += ": " + e.Reason.Detail
+	}
+	return s
+}
+
+// Unwrap gives the sentinel.
+func (e *Error) Unwrap() error { return e.Err }
+
+// errorOf makes an *Error of a sentinel and a reason.
+func errorOf(sentinel error, r Reason) *Error { return &Error{Reason: r, Err: sentinel} }
+
+// ReasonOf returns the Reason of an engine error (CauseNone when err carries
+// none).
+func ReasonOf(err error) Reason {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return Reason{}
+}
+
+// unknownCauses are the causes of a payment whose result is not known: it
+// may have been charged, so it must never be charged again.
+var unknownCauses = map[Cause]bool{
+	CauseNoReply: true, CauseAcceptedThenMissing: true, CauseNotFoundYet: true,
+	CauseBankSaysUnknown: true, CauseStoppedBeforeAnswer: true, CauseNoFinalAnswerYet: true,
+}
+
+// Unknown reports whether c leaves a payment's result unknown (maybe
+// charged: never charge it again).
+func (c Cause) Unknown() bool { return unknownCauses[c] }
