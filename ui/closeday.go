@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
+	"kassa/store"
 	"kassa/pos/receipt"
 )
 
@@ -111,7 +112,7 @@ func (c *closeDayScreen) load() {
 		p, err := c.u.eng.PreviewCloseDay()
 		c.u.later(func() {
 			if err != nil {
-				c.body.Objects = []fyne.CanvasObject{errorPanel(tr("Cannot count the open day"), say(err.Error()))}
+				c.body.Objects = []fyne.CanvasObject{errorPanel(tr("Cannot count the open day"), errText(err))}
 				c.body.Refresh()
 				c.closeBtn.Hide()
 				return
@@ -148,7 +149,8 @@ func (c *closeDayScreen) warnings() fyne.CanvasObject {
 	on := onColor(colorUnknown)
 	lines := container.NewVBox(text(tr("Before you close"), 20, true, on))
 	for _, w := range c.preview.Warnings {
-		lines.Add(wrapText(say(w), on))
+		what, todo := reasonText(w)
+		lines.Add(wrapText(strings.TrimSpace(what+" "+todo), on))
 	}
 	for _, p := range c.preview.Unresolved {
 		lines.Add(wrapText(fmt.Sprintf("• %s  %s  %s  %s", clock(p.CreatedAt), money(p.Amount), p.MaskedPAN, statusText(p.Status)), on))
@@ -193,9 +195,10 @@ func (c *closeDayScreen) run(force bool) {
 	ctx, cancel := context.WithCancel(c.u.ctx)
 	c.cancel = cancel
 	var steps []string
-	progress := func(s string) {
+	progress := func(r pos.Reason) {
 		c.u.later(func() {
-			steps = append(steps, clock(time.Now())+"  "+say(s))
+			what, _ := reasonText(r)
+			steps = append(steps, clock(time.Now())+"  "+what)
 			c.steps.SetText(strings.Join(steps, "\n"))
 		})
 	}
@@ -207,7 +210,7 @@ func (c *closeDayScreen) run(force bool) {
 			c.cancel = nil
 			c.spinner.Stop()
 			if err != nil && rep.RequestID == "" {
-				c.body.Objects = []fyne.CanvasObject{errorPanel(tr("The day was not closed"), say(err.Error())), c.steps}
+				c.body.Objects = []fyne.CanvasObject{errorPanel(tr("The day was not closed"), errText(err)), c.steps}
 				c.body.Refresh()
 				c.report = nil
 				c.setButtons()
@@ -230,18 +233,22 @@ func (c *closeDayScreen) showReport(r pos.CloseDayReport, err error) {
 	var head fyne.ThemeColorName
 	var title string
 	switch {
-	case r.Status == "finished" && r.Agree:
+	case r.Status == store.BatchFinished && r.Agree:
 		head, title = colorApproved, tr("Day closed — totals agree")
-	case r.Status == "finished":
+	case r.Status == store.BatchFinished:
 		head, title = colorDeclined, tr("Day closed — totals DIFFER")
-	case r.Status == "processing":
+	case r.Status == store.BatchProcessing:
 		head, title = colorUnknown, tr("The bank is still closing the day")
 	default:
 		head, title = colorDeclined, tr("The day was not closed")
 	}
-	msg := say(r.Message)
+	what, todo := reasonText(r.Reason)
+	msg := strings.TrimSpace(what + " " + todo)
+	if w, _ := reasonText(r.Warning); w != "" {
+		msg = strings.TrimSpace(msg + " " + w)
+	}
 	if err != nil && msg == "" {
-		msg = say(err.Error())
+		msg = errText(err)
 	}
 	top := container.NewVBox(text(title, 26, true, onColor(head)))
 	if msg != "" {
@@ -251,7 +258,7 @@ func (c *closeDayScreen) showReport(r pos.CloseDayReport, err error) {
 	if len(r.Differences) > 0 {
 		diffs := container.NewVBox(text(tr("Differences"), 20, true, colorDeclined))
 		for _, d := range r.Differences {
-			diffs.Add(wrapText(fmt.Sprintf("%s: %s %s, %s %s", say(d.Field), tr("Kassa"), d.Ours, tr("bank"), d.Theirs), colorDeclined))
+			diffs.Add(wrapText(fmt.Sprintf("%s: %s %s, %s %s", tr(d.Field), tr("Kassa"), figure(d.Ours), tr("bank"), figure(d.Theirs)), colorDeclined))
 		}
 		objs = append(objs, diffs)
 	}
@@ -262,7 +269,7 @@ func (c *closeDayScreen) showReport(r pos.CloseDayReport, err error) {
 	objs = append(objs, panel(colorCard, totalsTable(r.Ours, theirs, r.Differences)))
 	objs = append(objs, kv(
 		[2]string{tr("Request id"), r.RequestID},
-		[2]string{tr("Status"), r.Status},
+		[2]string{tr("Bank status"), tr(r.Status)},
 		[2]string{tr("Bank close date"), r.GateCloseDate},
 		[2]string{tr("Journal chain head"), r.ChainHead},
 		[2]string{tr("Time"), dateTime(r.At)},
@@ -270,6 +277,15 @@ func (c *closeDayScreen) showReport(r pos.CloseDayReport, err error) {
 	c.body.Objects = objs
 	c.body.Refresh()
 	c.setButtons()
+}
+
+// figure writes a difference's figure the language's way: a number with
+// the language's decimal mark, a word ("missing") in words.
+func figure(v string) string {
+	if v != "" && (v[0] >= '0' && v[0] <= '9' || v[0] == '-') {
+		return current().Number(v)
+	}
+	return tr(v)
 }
 
 // totalsTable shows one currency's totals, the gateway's beside them when
@@ -361,7 +377,7 @@ func (c *closeDayScreen) printTapped() {
 		c.u.later(func() {
 			c.printBtn.Enable()
 			if err != nil {
-				c.saved.SetText(tr("Could not print:") + " " + say(err.Error()))
+				c.saved.SetText(tr("Could not print:") + " " + errText(err))
 				return
 			}
 			c.saved.SetText(tr("Saved and sent to the printer:") + " " + path)

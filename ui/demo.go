@@ -78,7 +78,7 @@ func (d *demoPanel) update(s pos.Snapshot) {
 }
 
 func cardLabel(c pos.DemoCard) string {
-	return "•" + last4(c.PAN) + "  " + say(c.Label)
+	return "•" + last4(c.PAN) + "  " + tr(c.Label)
 }
 
 // faultLabel names a simulated fault; "none" reads as "No fault".
@@ -111,7 +111,7 @@ func (d *demoPanel) cardChanged(label string) {
 	for _, c := range d.cards {
 		if cardLabel(c) == label {
 			if err := d.ctl.SetCard(c.PAN); err != nil {
-				d.msg.SetText(say(err.Error()))
+				d.msg.SetText(errText(err))
 			} else {
 				d.msg.SetText("")
 			}
@@ -134,7 +134,7 @@ func (d *demoPanel) cardTyped(s string) {
 		}
 	}
 	if err := d.ctl.SetCard(pan); err != nil {
-		d.msg.SetText(say(err.Error()))
+		d.msg.SetText(errText(err))
 		return
 	}
 	d.msg.SetText(tr("Next card:") + " •" + last4(pan))
@@ -155,7 +155,7 @@ func (d *demoPanel) faultChanged(label string) {
 	for _, f := range d.ctl.Faults() {
 		if faultLabel(f) == label {
 			if err := d.ctl.SetFault(f); err != nil {
-				d.msg.SetText(say(err.Error()))
+				d.msg.SetText(errText(err))
 			} else {
 				d.msg.SetText("")
 			}

@@ -121,7 +121,7 @@ func newHarness(t *testing.T, tn tuning) *harness {
 	h := &harness{t: t, app: a, eng: eng, u: u, p: p, dir: dir}
 	h.waitFor(20*time.Second, "the checkout is ready", func() bool {
 		s := u.snap
-		return s.Stage != pos.StageStarting && s.Stage != pos.StageRecovering && s.Stage != ""
+		return s.Stage != pos.StageStarting && s.Stage != pos.StageRecovering
 	})
 	return h
 }

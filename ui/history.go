@@ -123,7 +123,7 @@ func (h *historyScreen) setRows(rows []pos.PaymentView, err error) {
 	h.rows = rows
 	switch {
 	case err != nil:
-		h.empty.SetText(say(err.Error()))
+		h.empty.SetText(errText(err))
 		h.empty.Show()
 	case len(rows) == 0 && h.pending:
 		h.empty.SetText(tr("Every payment has a known result."))
@@ -233,10 +233,11 @@ func (h *historyScreen) showDetail(v pos.PaymentView) {
 	head := newStatusPanel(col, 10, container.NewVBox(
 		text(statusText(v.Status)+" · "+kindText(v.Kind), 22, true, onColor(col)),
 		text(money(v.Amount), 30, true, onColor(col))))
+	what, todo := paymentReason(v)
 	info := kv(
 		[2]string{tr("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
-		[2]string{tr("What happened"), say(v.Reason)},
-		[2]string{tr("What to do"), say(v.Advice)},
+		[2]string{tr("What happened"), what},
+		[2]string{tr("What to do"), todo},
 		[2]string{tr("Approval code"), v.ApprovalCode},
 		[2]string{tr("RRN"), v.RRN},
 		[2]string{tr("Receipt id"), v.ReceiptID},
@@ -262,16 +263,55 @@ func (h *historyScreen) showDetail(v pos.PaymentView) {
 	h.detailBx.Refresh()
 }
 
-// eventLine is one journal event of the detail view.
+// eventWords is THE table from a journal event's type to its words.
+var eventWords = map[string]string{
+	"intent":   "Payment started",
+	"sent":     "Sent to the bank",
+	"accepted": "Accepted by the bank",
+	"final":    "Final answer",
+	"unknown":  "Result unknown",
+	"resolved": "Resolved",
+	"alert":    "Alert",
+	"override": "Manager override",
+	"print":    "Receipt printed",
+	"receipt":  "Receipt printed",
+}
+
+// eventLine is one journal event of the detail view, in words.
 func eventLine(e pos.Event) string {
-	line := clock(e.At) + "  " + e.Type
+	line := clock(e.At) + "  " + eventType(e.Type)
 	if e.Status != "" {
-		line += " → " + e.Status
+		line += " → " + statusText(pos.StatusOf(e.Status))
 	}
-	if e.Detail != "" {
-		line += "  " + say(e.Detail)
+	if d := eventDetail(e); d != "" {
+		line += "  " + d
 	}
 	return line
+}
+
+// eventType names an event's type.
+func eventType(t string) string {
+	if k, ok := eventWords[t]; ok {
+		return tr(k)
+	}
+	return t
+}
+
+// eventDetail is what an event adds: its cause in words, a print's copy,
+// an override's manager and reason, or an old journal's English text.
+func eventDetail(e pos.Event) string {
+	switch {
+	case e.Reason.Cause != pos.CauseNone:
+		what, _ := reasonText(e.Reason)
+		return what
+	case e.Copy != "":
+		d := current().Text(string(e.Copy))
+		if e.Duplicate {
+			d += " · " + current().Text("DUPLICATE")
+		}
+		return d
+	}
+	return e.Detail
 }
 
 func (h *historyScreen) receiptTapped() {
@@ -296,7 +336,7 @@ func (h *historyScreen) checkTapped() {
 		h.u.later(func() {
 			h.check.Enable()
 			if err != nil {
-				h.empty.SetText(say(err.Error()))
+				h.empty.SetText(errText(err))
 				return
 			}
 			if h.selected == id {

@@ -18,7 +18,7 @@ func TestRussianFitsSmallScreen(t *testing.T) {
 	h.u.result.showNotStarted(pos.Sale, pos.Amount{Minor: 125000, Currency: "RUB"}, pos.ErrNoReader)
 	h.u.banner.update(pos.Snapshot{Blocked: true})
 	t.Logf("top %v status %v banner %v", h.u.top.view().MinSize(), h.u.top.statusBar.MinSize(), h.u.banner.view().MinSize())
-	v := pos.PaymentView{ClientOrderID: "x", Status: "unknown", Amount: pos.Amount{Minor: 125000, Currency: "RUB"}}
+	v := pos.PaymentView{ClientOrderID: "x", Status: pos.StatusUnknown, Amount: pos.Amount{Minor: 125000, Currency: "RUB"}}
 	h.u.result.showPayment(v, nil)
 	h.u.result.stopWatching()
 	for _, s := range []struct {

@@ -69,7 +69,7 @@ func (r *receiptScreen) open(id string, back screen) {
 	v, err := r.u.eng.Payment(id)
 	if err != nil {
 		r.title.SetText(tr("Receipt"))
-		r.merchant.SetText(say(err.Error()))
+		r.merchant.SetText(errText(err))
 		r.customer.SetText("")
 		return
 	}
@@ -89,7 +89,7 @@ func (r *receiptScreen) preview(v pos.PaymentView, cp pos.ReceiptCopy) receipt.R
 		TerminalID: v.TerminalID, ReceiptID: v.ReceiptID, ClientOrderID: v.ClientOrderID,
 		Kind: string(v.Kind), Amount: v.Amount.Major(), Currency: v.Amount.Currency,
 		MaskedPAN: v.MaskedPAN, Scheme: v.CardScheme, ApprovalCode: v.ApprovalCode, RRN: v.RRN,
-		Status: v.Status, At: v.CreatedAt.Local(), Copy: string(cp),
+		Status: v.Status.String(), At: v.CreatedAt.Local(), Copy: string(cp),
 		Duplicate: v.Reprints > 0, Demo: cfg.Demo, Words: current(),
 	}
 	if rc.TerminalID == "" {
@@ -123,7 +123,7 @@ func (r *receiptScreen) printTapped() {
 		r.u.later(func() {
 			r.printBtn.Enable()
 			if err != nil {
-				r.saved.SetText(tr("Could not print:") + " " + say(err.Error()))
+				r.saved.SetText(tr("Could not print:") + " " + errText(err))
 				return
 			}
 			if len(rs) == 2 && r.id == id {

@@ -2,7 +2,8 @@ package ui
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
+	"kassa/ui/words"
 )
 
 // resultScreen shows how a payment ended: approved (green), declined or
@@ -90,25 +92,16 @@ func (r *resultScreen) shown() {
 func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
 	r.view_ = v
 	status := v.Status
-	var title string
-	switch status {
-	case "approved":
-		title = tr("APPROVED")
-	case "declined", "filtered":
-		title = tr("DECLINED")
-	case "error":
-		title = tr("FAILED — NOT CHARGED")
-	default:
-		status = "unknown"
-		title = tr("RESULT UNKNOWN — DO NOT CHARGE AGAIN")
+	if !status.Final() {
+		status = pos.StatusUnknown // in flight or unknown: do not charge again
 	}
-	r.setHeader(status, title, money(v.Amount)+"  ·  "+kindText(v.Kind))
+	r.setHeader(status, words.Title(current(), status), money(v.Amount)+"  ·  "+kindText(v.Kind))
 
-	reason, advice := say(v.Reason), say(v.Advice)
-	if reason == "" && err != nil && status != "approved" {
-		reason = say(err.Error())
+	reason, advice := paymentReason(v)
+	if reason == "" && err != nil && status != pos.StatusApproved {
+		reason, advice = errText(err), errAdvice(err)
 	}
-	if status == "unknown" && advice == "" {
+	if status == pos.StatusUnknown && advice == "" {
 		advice = tr("Do not charge the customer again. Kassa keeps checking with the bank.")
 	}
 	r.reason.SetText(reason)
@@ -118,15 +111,13 @@ func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
 		[2]string{tr("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
 		[2]string{tr("Approval code"), v.ApprovalCode},
 		[2]string{tr("RRN"), v.RRN},
-		[2]string{tr("Receipt id"), v.ReceiptID},
-		[2]string{tr("Order id"), v.ClientOrderID},
-		[2]string{tr("Bank order id"), v.PaynetOrderID},
+		[2]string{tr("Reference"), shortRef(v.ClientOrderID)},
 		[2]string{tr("Time"), dateTime(v.CreatedAt)},
 	)}
 	r.details.Refresh()
 
 	r.receiptBtn.Show()
-	if status == "unknown" {
+	if status == pos.StatusUnknown {
 		r.checking.Show()
 		r.spinner.Start()
 		r.checkBtn.Show()
@@ -139,19 +130,28 @@ func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
 	}
 }
 
+// shortRef is the short reference of an order id that the result screen
+// shows (the receipt and the history keep the whole id): its first eight
+// characters, in capitals.
+func shortRef(id string) string {
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	return strings.ToUpper(id)
+}
+
 // showNotStarted shows a payment the engine refused or could not start
 // (reader missing, blocked, busy...): nothing was charged.
 func (r *resultScreen) showNotStarted(kind pos.Kind, amount pos.Amount, err error) {
 	r.view_ = pos.PaymentView{}
 	r.stopWatching()
-	r.setHeader("error", tr("NOT STARTED — NOT CHARGED"), money(amount)+"  ·  "+kindText(kind))
-	msg := tr("The payment could not start.")
+	r.setHeader(pos.StatusFailed, tr("NOT STARTED — NOT CHARGED"), money(amount)+"  ·  "+kindText(kind))
+	msg, advice := tr("The payment could not start."), tr("Check the reader and the connection, then try again.")
 	if err != nil {
-		msg = say(err.Error())
-	}
-	advice := tr("Check the reader and the connection, then try again.")
-	if errors.Is(err, pos.ErrBlocked) {
-		advice = tr("Wait until the earlier payment resolves, or ask a manager to override.")
+		msg = errText(err)
+		if a := errAdvice(err); a != "" {
+			advice = a
+		}
 	}
 	r.reason.SetText(msg)
 	r.advice.SetText(advice)
@@ -163,7 +163,7 @@ func (r *resultScreen) showNotStarted(kind pos.Kind, amount pos.Amount, err erro
 	r.receiptBtn.Hide()
 }
 
-func (r *resultScreen) setHeader(status, title, sub string) {
+func (r *resultScreen) setHeader(status pos.Status, title, sub string) {
 	col := statusColor(status)
 	r.header.setColor(col)
 	r.icon.SetResource(theme.NewColoredResource(iconFor(status), onColor(col)))
@@ -253,10 +253,13 @@ func (r *resultScreen) checkTapped() {
 			if r.view_.ClientOrderID != id {
 				return
 			}
-			if err == nil && v.Final() {
+			switch {
+			case err == nil && v.Final():
 				r.showPayment(v, nil)
-			} else if err != nil {
-				r.advice.SetText(tr("Still no answer from the bank:") + " " + say(err.Error()))
+			case err == nil:
+				r.advice.SetText(fmt.Sprintf(tr("Checked with the bank at %s: the result is still unknown. Do not charge again."), clockMinutes(time.Now())))
+			default:
+				r.advice.SetText(fmt.Sprintf(tr("Could not check with the bank at %s: %s Kassa keeps trying."), clockMinutes(time.Now()), errText(err)))
 			}
 		})
 	})

@@ -96,9 +96,9 @@ func screenshots(t *testing.T, l string) {
 	h.typeKeys("78000")
 	h.press(fyne.KeyF2)
 	h.waitFor(90*time.Second, "a result", func() bool { return h.u.current == h.u.result })
-	if v := h.u.result.view_; v.Status != "approved" {
+	if v := h.u.result.view_; v.Status != pos.StatusApproved {
 		shot("result-unknown")
-		h.waitFor(90*time.Second, "resolved", func() bool { return h.u.result.view_.Status == "approved" })
+		h.waitFor(90*time.Second, "resolved", func() bool { return h.u.result.view_.Status == pos.StatusApproved })
 	}
 	h.press(fyne.KeyReturn)
 	pay("4444", "2350", fyne.KeyReturn)

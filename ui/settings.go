@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -176,7 +177,7 @@ func (s *settingsScreen) loadPorts() {
 			opts := append([]string{"auto", "sim"}, ports...)
 			s.reader.SetOptions(opts)
 			if err != nil {
-				s.readerMsg.SetText(tr("Could not list the serial ports:") + " " + say(err.Error()))
+				s.readerMsg.SetText(tr("Could not list the serial ports.") + " " + settingsErr(err))
 			}
 		})
 	})
@@ -217,7 +218,11 @@ func (s *settingsScreen) testReaderTapped() {
 		s.u.later(func() {
 			s.testReader.Enable()
 			if err != nil {
-				s.readerMsg.SetText("✗ " + say(err.Error()))
+				what, todo := reasonText(pos.ReasonOf(err))
+				if what == "" {
+					what = settingsErr(err)
+				}
+				s.readerMsg.SetText(strings.TrimSpace("✗ " + what + " " + todo))
 				return
 			}
 			_, words := readerIndicator(st)
@@ -245,7 +250,7 @@ func (s *settingsScreen) testGatewayTapped() {
 		s.u.later(func() {
 			s.testGateway.Enable()
 			if err != nil {
-				s.gatewayMsg.SetText("✗ " + say(err.Error()))
+				s.gatewayMsg.SetText("✗ " + settingsErr(err))
 				return
 			}
 			s.gatewayMsg.SetText("✓ " + tr("The gateway answered and accepted the credentials."))
@@ -269,23 +274,23 @@ func (s *settingsScreen) saveTapped() {
 		// live mode, puts a typed control key in the keyring), then the new
 		// PINs, so nothing saved later can bring back an old PIN.
 		if err := s.u.eng.ApplyConfig(ctx, cfg); err != nil {
-			problems = append(problems, say(err.Error()))
+			problems = append(problems, settingsErr(err))
 		}
 		if key != "" && cfg.Demo {
 			// Demo mode keeps the embedded gateway's key; the live key is
 			// stored for the next start without --demo.
 			if err := pos.StoreControlKey(key); err != nil {
-				problems = append(problems, tr("Control key:")+" "+say(err.Error()))
+				problems = append(problems, tr("Control key:")+" "+settingsErr(err))
 			}
 		}
 		if cashier != "" {
 			if err := s.u.eng.SetPIN(pos.Cashier, cashier); err != nil {
-				problems = append(problems, tr("Cashier PIN:")+" "+say(err.Error()))
+				problems = append(problems, tr("Cashier PIN:")+" "+pinErr(err))
 			}
 		}
 		if manager != "" {
 			if err := s.u.eng.SetPIN(pos.Manager, manager); err != nil {
-				problems = append(problems, tr("Manager PIN:")+" "+say(err.Error()))
+				problems = append(problems, tr("Manager PIN:")+" "+pinErr(err))
 			}
 		}
 		s.u.later(func() {
@@ -300,4 +305,32 @@ func (s *settingsScreen) saveTapped() {
 			s.saveMsg.SetText("✓ " + tr("Saved. A new language applies at the next start."))
 		})
 	})
+}
+
+// settingsErr says what a settings error means, for the manager: the
+// cause's words with what to do, and for a configuration error the field
+// it names (the manager must know which one).
+func settingsErr(err error) string {
+	r := pos.ReasonOf(err)
+	switch {
+	case r.Cause == pos.CauseConfig && r.Detail != "":
+		what, todo := reasonText(r)
+		return strings.TrimSpace(what + " (" + r.Detail + ") " + todo)
+	case r.Cause != pos.CauseNone:
+		what, todo := reasonText(r)
+		return strings.TrimSpace(what + " " + todo)
+	case errors.Is(err, pos.ErrKeyringUnavailable):
+		return tr("The OS keyring is not available; set KASSA_CONTROL_KEY instead.")
+	case errors.Is(err, pos.ErrConfig):
+		return tr("The configuration is incomplete or wrong.") + " (" + strings.TrimPrefix(err.Error(), pos.ErrConfig.Error()+": ") + ")"
+	}
+	return errText(err)
+}
+
+// pinErr says why a new PIN was refused.
+func pinErr(err error) string {
+	if r := pos.ReasonOf(err); r.Cause != pos.CauseNone {
+		return errText(err)
+	}
+	return tr("A PIN is 4 to 12 digits.")
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
+	"kassa/ui/words"
 )
 
 // topBar is the strip above every screen (the name, the DEMO badge, the
@@ -129,7 +130,16 @@ func (t *topBar) update(s pos.Snapshot) {
 	}
 }
 
-// readerIndicator gives the reader's colour and words.
+// readerLooks is THE table from a reader state to its indicator colour.
+var readerLooks = map[pos.ReaderState]fyne.ThemeColorName{
+	pos.ReaderStateConnected:    colorApproved,
+	pos.ReaderStateSimulated:    colorApproved,
+	pos.ReaderStateReconnecting: colorUnknown,
+	pos.ReaderStateNotFound:     colorDeclined,
+}
+
+// readerIndicator gives the reader's colour and words; a reader not found
+// before any open was tried is grey ("Reader"), not red.
 func readerIndicator(r pos.ReaderStatus) (fyne.ThemeColorName, string) {
 	battery := ""
 	if r.Battery > 0 {
@@ -138,19 +148,18 @@ func readerIndicator(r pos.ReaderStatus) (fyne.ThemeColorName, string) {
 			battery += " ⚡"
 		}
 	}
-	switch r.State {
-	case "connected":
-		return colorApproved, tr("Reader connected") + battery
-	case "simulated":
-		return colorApproved, tr("Simulated reader") + battery
-	case "reconnecting":
-		return colorUnknown, tr("Reader reconnecting…")
-	case "not-found":
-		return colorDeclined, tr("Reader not found")
-	case "":
+	if r.State == pos.ReaderStateNotFound && r.Problem == pos.ReaderOK {
 		return colorMuted, tr("Reader")
 	}
-	return colorUnknown, tr("Reader") + ": " + r.State
+	c, ok := readerLooks[r.State]
+	if !ok {
+		c = colorUnknown
+	}
+	txt := words.ReaderState(current(), r.State)
+	if r.State.Usable() {
+		txt += battery
+	}
+	return c, txt
 }
 
 // gatewayIndicator gives the gateway's colour and words.

@@ -175,6 +175,7 @@ type UI struct {
 	body     *fyne.Container
 	top      *topBar
 	banner   *bannerBar
+	announce *announceBar
 	checkout *checkoutScreen
 	pay      *payingScreen
 	result   *resultScreen
@@ -224,6 +225,7 @@ func build(a fyne.App, eng *pos.Engine, opts Options) *UI {
 
 	u.top = newTopBar(u)
 	u.banner = newBannerBar(u)
+	u.announce = newAnnounceBar(u)
 	u.demo = newDemoPanel(u)
 	u.checkout = newCheckoutScreen(u)
 	u.pay = newPayingScreen(u)
@@ -236,7 +238,7 @@ func build(a fyne.App, eng *pos.Engine, opts Options) *UI {
 
 	u.body = container.NewStack()
 	u.content = container.NewBorder(
-		container.NewVBox(u.top.view(), u.banner.view()), u.top.statusBar, nil, nil, u.body)
+		container.NewVBox(u.top.view(), u.announce.view(), u.banner.view()), u.top.statusBar, nil, nil, u.body)
 	u.show(u.checkout)
 	u.applySnapshot(eng.Snapshot())
 	return u
@@ -374,6 +376,7 @@ func (u *UI) applySnapshot(s pos.Snapshot) {
 	u.snap = s
 	u.top.update(s)
 	u.banner.update(s)
+	u.announce.update(s)
 	u.demo.update(s)
 	u.checkout.update(s)
 	u.pay.update(s)
@@ -433,8 +436,9 @@ func (u *UI) startPayment(kind pos.Kind, amount pos.Amount) {
 // paymentDone shows what Pay returned.
 func (u *UI) paymentDone(kind pos.Kind, amount pos.Amount, view pos.PaymentView, err error) {
 	switch {
-	case errors.Is(err, pos.ErrCancelled) && view.Status != "approved" && view.Status != "unknown":
+	case errors.Is(err, pos.ErrCancelled) && view.Status != pos.StatusApproved && view.Status != pos.StatusUnknown:
 		u.checkout.notice(tr("Payment cancelled — the card was not charged."), false)
+		u.checkout.keep(amount) // the cashier can start it again as it is
 		u.home()
 	case view.ClientOrderID != "":
 		u.result.showPayment(view, err)

@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"image/color"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -247,36 +246,40 @@ func onColor(bg fyne.ThemeColorName) fyne.ThemeColorName {
 	return colorOnStatus
 }
 
-// statusColor is the colour of a payment status.
-func statusColor(status string) fyne.ThemeColorName {
-	switch status {
-	case "approved":
-		return colorApproved
-	case "declined", "filtered", "error":
-		return colorDeclined
-	default:
-		return colorUnknown
-	}
+// look is how a payment status looks: its colour and icon (its words are
+// words.Status and words.Title).
+type look struct {
+	color fyne.ThemeColorName
+	icon  func() fyne.Resource
 }
 
-// statusText names a payment status for the cashier.
-func statusText(status string) string {
-	switch status {
-	case "approved":
-		return tr("Approved")
-	case "declined":
-		return tr("Declined")
-	case "filtered":
-		return tr("Declined (filtered)")
-	case "error":
-		return tr("Failed")
-	case "unknown":
-		return tr("Unknown")
-	case "pending", "sent", "accepted":
-		return tr("In progress")
-	}
-	return status
+// looks is THE table from a payment status to its colour and icon.
+var looks = map[pos.Status]look{
+	pos.StatusPending:  {colorUnknown, theme.WarningIcon},
+	pos.StatusApproved: {colorApproved, theme.ConfirmIcon},
+	pos.StatusDeclined: {colorDeclined, theme.CancelIcon},
+	pos.StatusFiltered: {colorDeclined, theme.CancelIcon},
+	pos.StatusFailed:   {colorDeclined, theme.CancelIcon},
+	pos.StatusUnknown:  {colorUnknown, theme.WarningIcon},
 }
+
+// lookOf is a status's look (amber with a warning for a status not in the
+// table: never green by mistake).
+func lookOf(s pos.Status) look {
+	if l, ok := looks[s]; ok {
+		return l
+	}
+	return looks[pos.StatusUnknown]
+}
+
+// statusColor is the colour of a payment status.
+func statusColor(s pos.Status) fyne.ThemeColorName { return lookOf(s).color }
+
+// iconFor returns the icon of a payment status.
+func iconFor(s pos.Status) fyne.Resource { return lookOf(s).icon() }
+
+// statusText names a payment status for the cashier.
+func statusText(s pos.Status) string { return words.Status(current(), s) }
 
 // kindText names a payment kind.
 func kindText(k pos.Kind) string {
@@ -289,60 +292,43 @@ func kindText(k pos.Kind) string {
 }
 
 // stageText gives the engine's stage in the cashier's language.
-func stageText(s pos.Stage) string {
-	switch s {
-	case pos.StageStarting:
-		return tr("Starting")
-	case pos.StageRecovering:
-		return tr("Checking earlier payments")
-	case pos.StageReady:
-		return tr("Ready")
-	case pos.StageWaitingReader:
-		return tr("Waiting for the card reader")
-	case pos.StageWaitingCard:
-		return tr("Waiting for card")
-	case pos.StageSending:
-		return tr("Sending to the bank")
-	case pos.StageWaitingBank:
-		return tr("Waiting for the bank")
-	case pos.StageApproved:
-		return tr("Approved")
-	case pos.StageDeclined:
-		return tr("Declined")
-	case pos.StageFailed:
-		return tr("Failed — not charged")
-	case pos.StageUnknown:
-		return tr("Result not known yet")
+func stageText(s pos.Stage) string { return words.Stage(current(), s) }
+
+// reasonText gives a reason in the cashier's language: what happened and
+// what to do.
+func reasonText(r pos.Reason) (what, todo string) { return words.Reason(current(), r) }
+
+// paymentReason is what happened to a payment and what to do: from its
+// cause, or the English text of a journal written before causes.
+func paymentReason(v pos.PaymentView) (what, todo string) {
+	if v.Reason.Cause == pos.CauseNone {
+		return v.LegacyText, ""
 	}
-	return tr(s.Text())
+	return reasonText(v.Reason)
 }
 
-// say translates an engine sentence when Kassa knows it (the engine speaks
-// English); a sentence that starts with a known phrase gets that phrase
-// translated (the rest, e.g. the bank's own decline text, stays as it is);
-// anything else is shown as it is.
-func say(s string) string {
-	if s == "" {
+// errText says what an engine error means in the cashier's language. An
+// error without a cause (a bug, or a failure outside the engine) is
+// logged and shown as a plain sentence: developer text is never shown.
+func errText(err error) string {
+	if err == nil {
 		return ""
 	}
-	if t := tr(s); t != s {
-		return t
+	if r := pos.ReasonOf(err); r.Cause != pos.CauseNone {
+		what, _ := reasonText(r)
+		return what
 	}
-	for _, p := range sayPrefixes {
-		if strings.HasPrefix(s, p) {
-			return tr(p) + s[len(p):]
-		}
-	}
-	return s
+	fyne.LogError("Kassa", err)
+	return tr("Something went wrong; the details are in Kassa's log.")
 }
 
-// sayPrefixes are the engine's sentences that carry a variable end.
-var sayPrefixes = []string{
-	"Declined by the bank:",
-	"Not charged: the bank refused the request",
-	"The bank did not close the day:",
-	"sending totals:",
-	"resuming close-day",
+// errAdvice is what to do about an engine error ("" when it says nothing).
+func errAdvice(err error) string {
+	if r := pos.ReasonOf(err); r.Cause != pos.CauseNone {
+		_, todo := reasonText(r)
+		return todo
+	}
+	return ""
 }
 
 // clock formats a time of day.
@@ -352,6 +338,9 @@ func clock(t time.Time) string {
 	}
 	return t.Local().Format("15:04:05")
 }
+
+// clockMinutes formats a time of day to the minute ("14:03").
+func clockMinutes(t time.Time) string { return t.Local().Format("15:04") }
 
 // dateTime formats a date and time.
 func dateTime(t time.Time) string {
@@ -368,16 +357,4 @@ func elapsed(d time.Duration) string {
 	}
 	sec := int(d / time.Second)
 	return fmt.Sprintf("%d:%02d", sec/60, sec%60)
-}
-
-// iconFor returns the status icon of a payment status.
-func iconFor(status string) fyne.Resource {
-	switch status {
-	case "approved":
-		return theme.ConfirmIcon()
-	case "declined", "filtered", "error":
-		return theme.CancelIcon()
-	default:
-		return theme.WarningIcon()
-	}
 }
