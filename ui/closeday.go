@@ -16,8 +16,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
-	"kassa/store"
 	"kassa/pos/receipt"
+	"kassa/store"
 )
 
 // closeDayScreen is the manager's end of day: the open day's totals with

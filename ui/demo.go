@@ -81,25 +81,24 @@ func cardLabel(c pos.DemoCard) string {
 	return "•" + last4(c.PAN) + "  " + tr(c.Label)
 }
 
+// faultWords is THE table from a simulated fault's name to its words.
+var faultWords = map[string]string{
+	"":          "No fault",
+	"none":      "No fault",
+	"bad-swipe": "Bad swipe",
+	"no-card":   "No card (timeout)",
+	"unplug":    "Reader unplugged",
+	"replug":    "Plug the reader back in",
+	"corrupt":   "Corrupted data",
+	"slow":      "Slow reader",
+	"no-keys":   "No encryption keys",
+	"drop":      "Connection drop",
+}
+
 // faultLabel names a simulated fault; "none" reads as "No fault".
 func faultLabel(f string) string {
-	switch f {
-	case "", "none":
-		return tr("No fault")
-	case "bad-swipe":
-		return tr("Bad swipe")
-	case "no-card":
-		return tr("No card (timeout)")
-	case "unplug":
-		return tr("Reader unplugged")
-	case "corrupt":
-		return tr("Corrupted data")
-	case "slow":
-		return tr("Slow reader")
-	case "no-keys":
-		return tr("No encryption keys")
-	case "drop":
-		return tr("Connection drop")
+	if k, ok := faultWords[f]; ok {
+		return tr(k)
 	}
 	return f
 }

@@ -175,6 +175,9 @@ func TestCancelWhileWaitingForCard(t *testing.T) {
 	if !h.u.checkout.noticeBx.box.Visible() || !strings.Contains(h.u.checkout.noticeTx.Text, "not charged") {
 		t.Errorf("no 'not charged' notice after cancel: %q", h.u.checkout.noticeTx.Text)
 	}
+	if h.u.checkout.digits != "990" || h.u.checkout.saleBtn.Disabled() {
+		t.Errorf("the cancelled amount is not kept for a retry: %q", h.u.checkout.digits)
+	}
 }
 
 func TestManagerScreensRefuseWrongPIN(t *testing.T) {
