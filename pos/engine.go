@@ -51,7 +51,7 @@ var (
 	errAmountNotPositive = errors.New("amount must be greater than zero")
 	// ErrBlocked: a payment with an unknown outcome blocks new payments on
 	// this terminal until it resolves or a manager overrides.
-	ErrBlocked = errors.New("new payments blocked: an earlier payment's result is unknown")
+	ErrBlocked = errors.New("new payments blocked: an earlier payment's result is not known yet")
 	// ErrBusy: a payment or close-day is already running.
 	ErrBusy = errors.New("a payment is already in progress")
 	// ErrCancelled: the payment was cancelled before anything was sent.

@@ -60,6 +60,15 @@ func sentence(r pos.Reason) string {
 	return what + " " + todo
 }
 
+// errSentence is an engine error in words: its reason's, or without Words
+// the error's own short text.
+func errSentence(err error) string {
+	if r := pos.ReasonOf(err); r.Cause != pos.CauseNone && words != nil {
+		return sentence(r)
+	}
+	return err.Error()
+}
+
 // Run dispatches args[0] to its command and returns the exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, opts ...Option) int {
 	var o options

@@ -265,13 +265,9 @@ func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	v, err := e.Pay(ctx, kind, amt, *desc)
 	if err != nil && v.ClientOrderID == "" {
 		// Nothing reached the journal: certainly not charged.
-		msg := err.Error()
-		if r := pos.ReasonOf(err); r.Cause != pos.CauseNone {
-			msg = sentence(r)
-		}
 		payPrint(stdout, cfg.Demo, *asJSON, [][2]string{
 			{"client_orderid", ""}, {"paynet_order_id", ""}, {"status", pos.StatusFailed.String()}, {"card", ""},
-			{"approval_code", ""}, {"rrn", ""}, {"message", msg},
+			{"approval_code", ""}, {"rrn", ""}, {"message", errSentence(err)},
 		})
 		return payExitFailed
 	}
@@ -429,11 +425,7 @@ func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	rep, err := e.CloseDay(ctx, *force, progress)
 	if err != nil && rep.RequestID == "" {
-		msg := err.Error()
-		if r := pos.ReasonOf(err); r.Cause != pos.CauseNone {
-			msg = sentence(r)
-		}
-		payPrint(stdout, demo, *asJSON, [][2]string{{"status", "refused"}, {"agree", "false"}, {"message", msg}})
+		payPrint(stdout, demo, *asJSON, [][2]string{{"status", "refused"}, {"agree", "false"}, {"message", errSentence(err)}})
 		return payExitFailed
 	}
 	var diffs []string
