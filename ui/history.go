@@ -62,7 +62,8 @@ func newHistoryScreen(u *UI) *historyScreen {
 	h.placeHdr = container.NewCenter(&widget.Label{Text: tr("Choose a payment to see its details."), Importance: widget.LowImportance})
 	h.detailBx = container.NewStack(h.placeHdr)
 
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(searchBtn, todayBtn, pendingBtn), h.search)
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, searchBtn, h.search),
+		container.NewHBox(todayBtn, pendingBtn))
 	left := container.NewBorder(container.NewVBox(top, h.heading), nil, nil, nil,
 		container.NewStack(h.list, h.empty))
 	split := container.NewHSplit(left, panel(colorCard, h.detailBx))
@@ -200,7 +201,7 @@ func (r *historyRow) set(v pos.PaymentView) {
 	r.amount.SetText(money(v.Amount))
 	kind := ""
 	if v.Kind == pos.Preauth {
-		kind = tr("Preauth") + " · "
+		kind = tr("Preauth (short)") + " · "
 	}
 	card := ""
 	if v.MaskedPAN != "" {

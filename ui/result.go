@@ -51,7 +51,7 @@ func newResultScreen(u *UI) *resultScreen {
 		amount:  text("", 34, true, colorOnStatus),
 		details: container.NewStack(),
 		reason:  &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText},
-		advice:  &widget.Label{Wrapping: fyne.TextWrapWord},
+		advice:  &widget.Label{Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameSubHeadingText},
 		spinner: widget.NewActivity(),
 	}
 	r.newBtn = &widget.Button{Text: tr("New payment (Enter)"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: r.newTapped}

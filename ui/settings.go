@@ -91,8 +91,8 @@ func newSettingsScreen(u *UI) *settingsScreen {
 	}
 	item := widget.NewFormItem
 	readerBox := section(tr("Card reader"),
-		item(tr("Port"), container.NewBorder(nil, nil, nil, s.testReader, s.reader)),
-		item("", s.readerMsg))
+		item(tr("Port"), s.reader),
+		item("", container.NewVBox(container.NewHBox(s.testReader), s.readerMsg)))
 	gatewayBox := section(tr("Payment gateway"),
 		item(tr("Gateway URL"), s.gatewayURL),
 		item(tr("Endpoint id"), s.endpointID),
@@ -100,7 +100,7 @@ func newSettingsScreen(u *UI) *settingsScreen {
 		item(tr("Control key"), s.controlKey),
 		item(tr("Callback listen address"), s.cbListen),
 		item(tr("Callback public URL"), s.cbURL),
-		item("", container.NewBorder(nil, nil, nil, s.testGateway, s.gatewayMsg)))
+		item("", container.NewVBox(container.NewHBox(s.testGateway), s.gatewayMsg)))
 	merchantBox := section(tr("Merchant"),
 		item(tr("Name"), s.merchName),
 		item(tr("Address"), s.address),
@@ -230,8 +230,8 @@ func (s *settingsScreen) testReaderTapped() {
 			if st.Serial != "" {
 				msg += " · " + tr("serial") + " " + st.Serial
 			}
-			if st.Port != "" {
-				msg += " · " + st.Port
+			if st.Port != "" && st.State != pos.ReaderStateSimulated {
+				msg += " · " + st.Port // the simulator's pty is no place a manager picks
 			}
 			s.readerMsg.SetText(msg)
 		})

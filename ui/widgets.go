@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -212,7 +213,10 @@ func kv(rows ...[2]string) *fyne.Container {
 		k := widget.NewLabel(r[0])
 		k.TextStyle = fyne.TextStyle{Bold: true}
 		v := widget.NewLabel(r[1])
-		v.Wrapping = fyne.TextWrapBreak
+		v.Wrapping = fyne.TextWrapWord // words stay whole; only an id longer than the column breaks
+		if !strings.Contains(r[1], " ") {
+			v.Wrapping = fyne.TextWrapBreak
+		}
 		v.Selectable = true
 		objs = append(objs, k, v)
 	}
