@@ -43,3 +43,29 @@ func TestBannerOnlyForReallyUnknown(t *testing.T) {
 		t.Error("no banner for an unknown payment")
 	}
 }
+
+// TestReaderMissingDisablesSale: SALE is off while the reader is known to
+// be missing and comes back when the reader does; the status bar follows.
+func TestReaderMissingDisablesSale(t *testing.T) {
+	h := newHarness(t, tuning{})
+	h.typeKeys("100")
+	s := h.u.snap
+	s.Reader = pos.ReaderStatus{State: pos.ReaderStateNotFound, Problem: pos.ReaderNotFound}
+	h.u.applySnapshot(s)
+	if !h.u.checkout.saleBtn.Disabled() {
+		t.Error("SALE enabled while the reader is missing")
+	}
+	if h.u.top.readerText.Text != "Reader not found" || h.u.top.readerDot.ColorName != colorDeclined {
+		t.Errorf("status bar: %q", h.u.top.readerText.Text)
+	}
+	s.Reader = pos.ReaderStatus{State: pos.ReaderStateNotFound, Problem: pos.ReaderNoKeys}
+	h.u.applySnapshot(s)
+	if txt := h.u.top.readerText.Text; !strings.Contains(txt, "encryption keys") {
+		t.Errorf("no-keys status bar: %q", txt)
+	}
+	s.Reader = pos.ReaderStatus{State: pos.ReaderStateConnected, Battery: 80}
+	h.u.applySnapshot(s)
+	if h.u.checkout.saleBtn.Disabled() || !strings.HasPrefix(h.u.top.readerText.Text, "Reader connected") {
+		t.Errorf("after a replug: SALE disabled %v, status %q", h.u.checkout.saleBtn.Disabled(), h.u.top.readerText.Text)
+	}
+}

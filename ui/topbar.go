@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -156,8 +158,12 @@ func readerIndicator(r pos.ReaderStatus) (fyne.ThemeColorName, string) {
 		c = colorUnknown
 	}
 	txt := words.ReaderState(current(), r.State)
-	if r.State.Usable() {
+	switch {
+	case r.State.Usable():
 		txt += battery
+	case r.State == pos.ReaderStateNotFound && r.Problem != pos.ReaderNotFound:
+		// Found but not usable, or gone: say why (no keys: call support).
+		txt = tr("Reader not ready") + " · " + strings.TrimSuffix(words.ReaderWords(current(), r.Problem), ".")
 	}
 	return c, txt
 }
@@ -277,7 +283,7 @@ func (b *bannerBar) overrideTapped() {
 					return
 				}
 				if err := u.eng.Override("manager", reason.Text); err != nil {
-					dialog.ShowError(err, u.win)
+					dialog.ShowError(errors.New(errText(err)), u.win) // the words, not the Go error
 				}
 			}, u.win)
 		d.Resize(fyne.NewSize(480, 200))

@@ -88,7 +88,7 @@ func Main(args []string) error {
 			// The window says what is wrong: a cashier has no terminal to
 			// read stderr from.
 			fyne.Do(func() {
-				w.SetContent(container.NewPadded(errorPanel(tr("Kassa could not start"), err.Error())))
+				w.SetContent(container.NewPadded(startErrorPanel(err)))
 			})
 			return
 		}
@@ -130,9 +130,15 @@ func splash() fyne.CanvasObject {
 // showStartError shows why Kassa could not start, in a window.
 func showStartError(a fyne.App, err error) {
 	w := a.NewWindow("Kassa")
-	w.SetContent(container.NewPadded(errorPanel(tr("Kassa could not start"), err.Error())))
+	w.SetContent(container.NewPadded(startErrorPanel(err)))
 	w.Resize(fyne.NewSize(640, 320))
 	w.ShowAndRun()
+}
+
+// startErrorPanel says why Kassa could not start: in words, then the
+// error itself for support (nobody else can act on it).
+func startErrorPanel(err error) fyne.CanvasObject {
+	return errorPanel(tr("Kassa could not start"), settingsErr(err)+"\n\n"+tr("Details for support:")+" "+err.Error())
 }
 
 // Options tune a UI; the zero value is what Main uses.
