@@ -109,20 +109,10 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)
 		rep.Warning = countReason(CauseDayUnresolvedLeft, len(un))
 		say(rep.Warning)
 	}
-	// Resume an unfinished close (crash or processing) with the same id.
-	id := ""
-	if bs, err := e.journal.Batches(); err == nil {
-		for i := len(bs) - 1; i >= 0; i-- {
-			b := bs[i]
-			if b.Currency == cfg.Currency && (b.Status == store.BatchPending || b.Status == store.BatchProcessing) &&
-				time.Since(b.CreatedAt) < 24*time.Hour {
-				id = b.RequestID
-				say(Reason{Cause: CauseDayResuming, Code: id})
-			}
-			break
-		}
-	}
-	if id == "" {
+	id := e.unfinishedClose(cfg.Currency)
+	if id != "" {
+		say(Reason{Cause: CauseDayResuming, Code: id})
+	} else {
 		id = newCloseID()
 	}
 	batch, err := e.journal.BeginClose(id, cfg.Currency)
@@ -199,6 +189,22 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)
 	say(rep.Reason)
 	e.refresh()
 	return rep, nil
+}
+
+// unfinishedClose is the request id of the last close-day when it is
+// unfinished (a crash, or the bank still processing) in the currency and
+// less than a day old: it is resumed with the same id. "" when none.
+func (e *Engine) unfinishedClose(currency string) string {
+	bs, err := e.journal.Batches()
+	if err != nil || len(bs) == 0 {
+		return ""
+	}
+	b := bs[len(bs)-1]
+	if b.Currency == currency && (b.Status == store.BatchPending || b.Status == store.BatchProcessing) &&
+		time.Since(b.CreatedAt) < 24*time.Hour {
+		return b.RequestID
+	}
+	return ""
 }
 
 func withCur(a Amount, cur string) Amount {

@@ -3,13 +3,11 @@ package pos
 import (
 	"context"
 	"net/http/httptrace"
-	"os"
+	"sync/atomic"
 )
 
 // crashPoints names the points of the payment lifecycle where the
-// crash-recovery tests kill the process. TEST-ONLY: with the environment
-// variable KASSA_TEST_CRASHPOINT=name set, the process sends itself SIGKILL
-// when it reaches that point. Never set it in production.
+// crash-recovery tests kill the process (SetCrashHook).
 //
 // The points, in a sale's order: before-card (reader open), before-intent
 // (card read), after-intent (intent fsynced, nothing sent), before-request,
@@ -22,28 +20,32 @@ var crashPoints = []string{
 	"after-reply", "after-status", "after-accepted", "after-final",
 }
 
-// CrashPoints lists the lifecycle points KASSA_TEST_CRASHPOINT accepts
-// (test-only).
+// CrashPoints lists the lifecycle points a crash hook is called at (tests).
 func CrashPoints() []string { return append([]string(nil), crashPoints...) }
 
-var crashAt = os.Getenv("KASSA_TEST_CRASHPOINT")
+var crashHook atomic.Pointer[func(point string)]
 
-// crashPoint kills the process at the named point when the test-only
-// KASSA_TEST_CRASHPOINT names it.
-func crashPoint(name string) {
-	if crashAt == "" || crashAt != name {
+// SetCrashHook makes the engine call fn at every crash point (TEST-ONLY:
+// the crash-recovery tests kill the process there). nil removes it.
+func SetCrashHook(fn func(point string)) {
+	if fn == nil {
+		crashHook.Store(nil)
 		return
 	}
-	if p, err := os.FindProcess(os.Getpid()); err == nil {
-		_ = p.Kill() // SIGKILL on unix
+	crashHook.Store(&fn)
+}
+
+// crashPoint calls the crash hook, if any, at the named point.
+func crashPoint(name string) {
+	if h := crashHook.Load(); h != nil {
+		(*h)(name)
 	}
-	select {} // never continue past the point
 }
 
 // crashTrace returns ctx with an HTTP trace that reaches the crash point
-// request-written once a request is written, when that point is chosen.
+// request-written once a request is written, when a crash hook is set.
 func crashTrace(ctx context.Context) context.Context {
-	if crashAt != "request-written" {
+	if crashHook.Load() == nil {
 		return ctx
 	}
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{

@@ -2,11 +2,8 @@ package pos
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,108 +16,186 @@ import (
 // cardReadTimeout is how long the reader waits for a swipe.
 const cardReadTimeout = 60 * time.Second
 
-// Pay runs one payment: card read on the reader (amount shown; cancellable),
-// journal intent (fsynced), the gateway request, then waiting for the final
-// status (callback and polling together; the first final answer wins). It
-// blocks until the payment is final or, after Config.ResultWait without a
-// final answer, unknown; an unknown payment keeps resolving in the
-// background and the Snapshot changes by itself when it resolves. The
-// returned view is set whenever the payment reached the journal, also with
-// an error.
+// Pay runs one payment in named steps: read the card (amount shown on the
+// reader; cancellable), journal the intent (fsynced), send the request,
+// classify the reply, await the final status (callback and polling
+// together; the first final answer wins). It blocks until the payment is
+// final or, after Config.ResultWait without a final answer, unknown; an
+// unknown payment keeps resolving in the background and the Snapshot
+// changes by itself when it resolves. The returned view is set whenever
+// the payment reached the journal, also with an error.
 func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string) (PaymentView, error) {
-	if kind != Sale && kind != Preauth {
-		return PaymentView{}, fmt.Errorf("unknown payment kind %q", kind)
-	}
-	e.mu.Lock()
-	closed, cfg := e.closed, e.cfg
-	e.mu.Unlock()
-	if closed {
-		return PaymentView{}, ErrClosed
-	}
-	if amount.Currency == "" {
-		amount.Currency = cfg.Currency
-	}
-	if amount.Currency != cfg.Currency {
-		return PaymentView{}, errorOf(ErrCurrency, Reason{Cause: CauseWrongCurrency, Code: cfg.Currency, Detail: amount.Currency})
-	}
-	if amount.Minor <= 0 {
-		return PaymentView{}, errAmountNotPositive
+	amount, err := e.checkPayment(kind, amount)
+	if err != nil {
+		return PaymentView{}, err
 	}
 	if !e.payMu.TryLock() {
 		return PaymentView{}, errorOf(ErrBusy, Reason{Cause: CauseBusy})
 	}
 	defer e.payMu.Unlock()
-	if err := e.WaitRecovered(ctx); err != nil {
+	if err := e.readyToPay(ctx); err != nil {
 		return PaymentView{}, err
 	}
+	payCtx, end := e.beginPay(ctx)
+	defer end()
+	card, err := e.readCard(payCtx, amount)
+	if err != nil {
+		return PaymentView{}, err
+	}
+	pm, req, err := e.journalIntent(payCtx, kind, amount, desc, card)
+	if err != nil {
+		return PaymentView{}, err
+	}
+	acc, err := e.send(kind, req)
+	first, final := e.onReply(pm, acc, classify(err))
+	if !final {
+		e.awaitFinal(ctx, pm, first)
+	}
+	return e.finish(pm.id), nil
+}
+
+// checkPayment checks the kind and the amount (the terminal's currency when
+// none is given).
+func (e *Engine) checkPayment(kind Kind, amount Amount) (Amount, error) {
+	if kind != Sale && kind != Preauth {
+		return amount, fmt.Errorf("unknown payment kind %q", kind)
+	}
+	e.mu.Lock()
+	closed, cur := e.closed, e.cfg.Currency
+	e.mu.Unlock()
+	if closed {
+		return amount, ErrClosed
+	}
+	if amount.Currency == "" {
+		amount.Currency = cur
+	}
+	if amount.Currency != cur {
+		return amount, errorOf(ErrCurrency, Reason{Cause: CauseWrongCurrency, Code: cur, Detail: amount.Currency})
+	}
+	if amount.Minor <= 0 {
+		return amount, &Error{Reason: Reason{Cause: CauseAmountNotPositive}, Err: errAmountNotPositive}
+	}
+	return amount, nil
+}
+
+// readyToPay waits for the start-up recovery and refuses while an unknown
+// payment blocks new ones.
+func (e *Engine) readyToPay(ctx context.Context) error {
+	if err := e.WaitRecovered(ctx); err != nil {
+		return err
+	}
 	if e.ctx.Err() != nil {
-		return PaymentView{}, ErrClosed
+		return ErrClosed
 	}
 	e.refresh()
 	if e.Snapshot().Blocked {
-		return PaymentView{}, errorOf(ErrBlocked, Reason{Cause: CauseBlocked})
+		return errorOf(ErrBlocked, Reason{Cause: CauseBlocked})
 	}
+	return nil
+}
+
+// beginPay starts the payment's phases with a cancellable context; end
+// (deferred) leaves them.
+func (e *Engine) beginPay(ctx context.Context) (context.Context, func()) {
 	payCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	stopAfter := context.AfterFunc(e.ctx, cancel)
-	defer stopAfter()
 	e.mu.Lock()
 	e.cancelPay = cancel
 	e.snap.Payment = nil
+	e.flow = flow{phase: phaseReader}
+	e.publishLocked()
 	e.mu.Unlock()
-	defer func() {
+	return payCtx, func() {
+		stopAfter()
+		cancel()
 		e.mu.Lock()
 		e.cancelPay = nil
 		e.current = ""
 		e.mu.Unlock()
 		e.refresh(store.Payment{}) // counts and Blocked; the shown payment is current
-	}()
+	}
+}
 
-	// 1. The card, on the reader.
-	e.setStage(StageWaitingReader, Reason{Cause: CauseConnectingReader})
-	r, err := e.openReader(payCtx)
+// readCard opens the reader and reads the card with the amount shown.
+// Nothing is journaled yet: every failure is "not charged".
+func (e *Engine) readCard(ctx context.Context, amount Amount) (*device.Card, error) {
+	r, err := e.openReader(ctx)
 	if err != nil {
-		if payCtx.Err() != nil {
-			return e.cancelled()
+		if ctx.Err() != nil {
+			return nil, e.cancelled()
 		}
-		r := Reason{Cause: CauseReaderUnavailable, Reader: ReaderProblemOf(err), Detail: err.Error()}
-		e.setStage(StageFailed, r)
-		return PaymentView{}, errorOf(ErrNoReader, r)
+		e.reopenReader()
+		return nil, e.failBeforeJournal(ErrNoReader, Reason{Cause: CauseReaderUnavailable, Reader: ReaderProblemOf(err), Detail: err.Error()})
 	}
 	crashPoint("before-card")
-	disp := fmt.Sprintf("Amount: %s %s\nSwipe card", amount.Major(), amount.Currency)
-	e.setStage(StageWaitingCard, Reason{Cause: CauseSwipeCard})
-	card, err := r.ReadCard(payCtx, device.ReadRequest{Display: disp, Timeout: cardReadTimeout, OnEvent: func(ev device.ReadEvent) {
-		e.mu.Lock()
-		if e.snap.Stage == StageWaitingCard {
-			e.snap.Reason = Reason{Cause: readEventCause(ev)}
-			e.publishLocked()
-		}
-		e.mu.Unlock()
-	}})
+	e.mu.Lock()
+	e.flow.phase = phaseCard
+	e.publishLocked()
+	e.mu.Unlock()
+	card, err := r.ReadCard(ctx, device.ReadRequest{
+		Display: fmt.Sprintf("Amount: %s %s\nSwipe card", amount.Major(), amount.Currency),
+		Timeout: cardReadTimeout, OnEvent: e.onReadEvent})
 	if err != nil {
-		if payCtx.Err() != nil {
-			return e.cancelled()
+		if ctx.Err() != nil {
+			return nil, e.cancelled()
 		}
-		if errors.Is(err, device.ErrDeviceGone) {
+		if ReaderProblemOf(err) == ReaderGone {
 			e.dropReader(r)
 		}
-		r := Reason{Cause: CauseCardUnreadable, Reader: ReaderProblemOf(err), Detail: err.Error()}
-		e.setStage(StageFailed, r)
-		return PaymentView{}, errorOf(ErrCardRead, r)
+		return nil, e.failBeforeJournal(ErrCardRead, Reason{Cause: CauseCardUnreadable, Reader: ReaderProblemOf(err), Detail: err.Error()})
 	}
+	return card, nil
+}
 
-	// 2. Journal the intent before any byte goes out.
+// onReadEvent shows a reader event while waiting for the card.
+func (e *Engine) onReadEvent(ev device.ReadEvent) {
+	c := CauseBadSwipe
+	if ev == device.EventChipInserted {
+		c = CauseChipInserted
+	}
+	e.mu.Lock()
+	if e.flow.phase == phaseCard {
+		e.flow.event = c
+		e.publishLocked()
+	}
+	e.mu.Unlock()
+}
+
+// failBeforeJournal ends a payment that failed before its intent was
+// journaled (certainly not charged).
+func (e *Engine) failBeforeJournal(sentinel error, r Reason) error {
+	e.log.Warn("payment failed before the journal", "cause", r.Cause.String(), "detail", r.Detail)
+	e.endPayment(r, true)
+	return errorOf(sentinel, r)
+}
+
+// cancelled ends a payment cancelled (or the engine closing) before
+// anything was journaled.
+func (e *Engine) cancelled() error {
+	if e.ctx.Err() != nil {
+		e.endPayment(Reason{Cause: CauseClosing}, false)
+		return errorOf(ErrClosed, Reason{Cause: CauseClosing})
+	}
+	e.endPayment(Reason{Cause: CauseCancelled}, false)
+	return errorOf(ErrCancelled, Reason{Cause: CauseCancelled})
+}
+
+// journalIntent journals the intent (fsynced) before any byte goes out and
+// returns the payment and its request. From here on the payment may have
+// reached the gateway: it can no longer be cancelled.
+func (e *Engine) journalIntent(ctx context.Context, kind Kind, amount Amount, desc string, card *device.Card) (*payment, mapi.PaymentRequest, error) {
 	id := uuid.NewString()
 	e.mu.Lock()
-	if payCtx.Err() != nil {
+	if ctx.Err() != nil {
 		// Cancel came as the card was read: honour it (nothing journaled).
 		e.mu.Unlock()
-		return e.cancelled()
+		return nil, mapi.PaymentRequest{}, e.cancelled()
 	}
+	cfg := e.cfg
 	e.cancelPay = nil
 	e.current = id
-	e.snap.CanCancel = false
+	e.flow = flow{phase: phaseSending}
+	e.publishLocked()
 	e.mu.Unlock()
 	if desc == "" {
 		desc = "Sale at " + cfg.TerminalName
@@ -131,155 +206,121 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	p := store.Payment{
 		ClientOrderID: id, Kind: store.Kind(kind), AmountMinor: amount.Minor, Currency: amount.Currency,
 		MaskedPAN: card.MaskedPAN, CardScheme: schemeOf(card.First6), ReaderSerial: card.ReaderSerial, KSN: card.KSN,
-		TerminalID: cfg.TerminalID, Description: desc, Status: store.Status("pending"),
+		TerminalID: cfg.TerminalID, Description: desc, Status: store.StatusPending,
 	}
 	crashPoint("before-intent")
 	p.CreatedAt = time.Now()
-	if err := e.journal.Begin(p); err != nil {
-		r := Reason{Cause: CauseJournalFailed, Detail: err.Error()}
-		e.setStage(StageFailed, r)
-		return PaymentView{}, errorOf(ErrJournal, r)
+	pm := e.newPayment(id, amount)
+	if err := pm.begin(p); err != nil {
+		e.forgetPayment(pm)
+		return nil, mapi.PaymentRequest{}, e.failBeforeJournal(ErrJournal, Reason{Cause: CauseJournalFailed, Detail: err.Error()})
 	}
 	p.UpdatedAt = p.CreatedAt
 	e.showView(viewOf(p))
 	crashPoint("after-intent")
+	return pm, e.request(p, card, cfg), nil
+}
 
-	// 3. The request. The fsynced intent is the write-ahead record: from
-	// here on the payment may have reached the gateway (see resolver), so
-	// the request goes out with no further journal write before it.
-	res := e.newResolver(id, amount)
-	sentAt := p.CreatedAt
-	res.setSent(sentAt)
-	e.setStage(StageSending, Reason{Cause: CauseSending})
-	req := mapi.PaymentRequest{
-		ClientOrderID: id, Amount: amount, Description: desc,
+// request is the gateway request of a journaled payment.
+func (e *Engine) request(p store.Payment, card *device.Card, cfg Config) mapi.PaymentRequest {
+	return mapi.PaymentRequest{
+		ClientOrderID: p.ClientOrderID, Amount: Amount{Minor: p.AmountMinor, Currency: p.Currency}, Description: p.Description,
 		EncryptedType: card.EncryptedType, EncryptedData: card.EncryptedData,
 		PhoneID: cfg.TerminalID, IPAddress: localIP(),
 		Merchant: mapi.Merchant{Address1: cfg.Merchant.Address1, City: cfg.Merchant.City, ZipCode: cfg.Merchant.ZipCode,
 			Country: cfg.Merchant.Country, Email: cfg.Merchant.Email, Phone: cfg.Merchant.Phone},
 		CallbackURL: e.cbURL,
 	}
-	sendCtx, sendCancel := context.WithTimeout(crashTrace(e.ctx), cfg.SaleTimeout+2*time.Second)
-	client := e.gw()
-	var acc *mapi.Accepted
+}
+
+// send sends the request once, with no journal write before it (the
+// intent is the write-ahead record). It is bounded by the engine's life,
+// not the caller's context: a request on the wire is never abandoned
+// half-way by a cancel.
+func (e *Engine) send(kind Kind, req mapi.PaymentRequest) (*mapi.Accepted, error) {
+	ctx, cancel := context.WithTimeout(crashTrace(e.ctx), e.Config().SaleTimeout+2*time.Second)
+	defer cancel()
+	gw := e.gw()
 	crashPoint("before-request")
+	var acc *mapi.Accepted
+	var err error
 	if kind == Preauth {
-		acc, err = client.Preauth(sendCtx, req)
+		acc, err = gw.Preauth(ctx, req)
 	} else {
-		acc, err = client.Sale(sendCtx, req)
+		acc, err = gw.Sale(ctx, req)
 	}
-	sendCancel()
 	crashPoint("after-reply")
+	return acc, err
+}
 
-	// 4. What the reply means (MAPI §3).
-	first := e.pollDelay(0) // the first status call
-	var notSent *mapi.NotSentError
-	var refused *mapi.RefusedError
-	switch {
-	case err == nil:
-		e.gatewayContact(true)
-		// The accepted event is journaled with the next write of the
-		// payment (resolver.setAccepted): with the final status when the
-		// first status call, made at once, already has it.
-		res.setAccepted(acc, time.Now())
-		first = 0
-		e.setStage(StageWaitingBank, Reason{Cause: CauseWaitingBank})
-	case errors.As(err, &notSent):
-		e.gatewayContact(false)
-		e.forgetResolver(res)
-		e.log.Warn("payment not sent", "id", id, "err", notSent.Err)
-		f := reasonFields(Reason{Cause: CauseBankUnreachable})
-		f[fNotCharged], f[fSource] = "yes", "reply"
-		e.recordFinal(id, StatusFailed, f)
-		return e.finish(id, nil)
-	case errors.As(err, &refused) && !refused.Duplicate():
-		e.gatewayContact(true)
-		e.forgetResolver(res)
-		msg := refused.Message
-		if msg == "" {
-			msg = refused.Type
+// onReply applies the reply's classification: accepted → await the final
+// status (first status call at once); not sent or refused → final "not
+// charged" now; unknown → journal unknown and resolve by status. It
+// returns when the first status call is due and whether the payment is
+// already final.
+func (e *Engine) onReply(pm *payment, acc *mapi.Accepted, d decision) (first time.Duration, final bool) {
+	e.gatewayContact(d.answered)
+	switch d.outcome {
+	case replyAccepted:
+		// Journaled with the next write (payment.accept).
+		pm.accept(acc, time.Now())
+		e.setAwaiting()
+		return 0, false
+	case replyNotSent, replyRefused:
+		e.log.Warn("payment not charged", "id", pm.id, "cause", d.reason.Cause.String(), "detail", d.reason.Detail)
+		if !pm.finish(StatusFailed, d.reason, map[string]string{fSource: "reply"}) {
+			pm.markUnknown(Reason{Cause: CauseNoFinalAnswerYet}) // journal trouble: never say "not charged" unjournaled
 		}
-		f := reasonFields(Reason{Cause: CauseBankRefused, Code: refused.Code, Message: msg})
-		f[fNotCharged], f[fSource] = "yes", "reply"
-		e.recordFinal(id, StatusFailed, f)
-		return e.finish(id, nil)
-	default:
-		// Unknown, or a duplicate (the order exists): resolve by status.
-		if refused != nil {
-			e.gatewayContact(true)
-			res.setAcked(refused.PaynetOrderID)
-		} else {
-			e.gatewayContact(false)
-		}
-		e.log.Warn("sale outcome unknown; resolving by status", "id", id, "err", err)
-		res.markUnknown(Reason{Cause: CauseNoReply})
-		e.showPayment(id)
-		v := e.view(id)
-		e.setStage(StageUnknown, v.Reason)
+		return 0, true
 	}
-
-	// 5. Wait for the final answer: callback and polling, whichever first.
-	res.start(first)
-	wait := cfg.ResultWait - time.Since(sentAt)
-	if wait < 0 {
-		wait = 0
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-res.done:
-	case <-t.C:
-	case <-ctx.Done():
-	case <-e.ctx.Done():
-	}
-	if !res.isFinal() {
-		res.markUnknown(Reason{Cause: CauseNoFinalAnswerYet})
-	}
-	return e.finish(id, nil)
+	pm.acknowledge(d.orderID)
+	e.setAwaiting()
+	pm.markUnknown(d.reason)
+	return e.pollDelay(0), false
 }
 
-// finish publishes the payment's final (or unknown) state and returns its view.
-func (e *Engine) finish(id string, err error) (PaymentView, error) {
-	v := e.view(id)
+// setAwaiting moves the payment to waiting for its final answer.
+func (e *Engine) setAwaiting() {
 	e.mu.Lock()
-	e.snap.Payment = &v
-	e.setStageLocked(resultStage[v.Status], v.Reason)
-	e.mu.Unlock()
-	return v, err
-}
-
-func (e *Engine) cancelled() (PaymentView, error) {
-	if e.ctx.Err() != nil {
-		e.setStage(StageReady, Reason{Cause: CauseClosing})
-		return PaymentView{}, errorOf(ErrClosed, Reason{Cause: CauseClosing})
-	}
-	e.setStage(StageReady, Reason{Cause: CauseCancelled})
-	return PaymentView{}, errorOf(ErrCancelled, Reason{Cause: CauseCancelled})
-}
-
-// view reads a payment from the journal (empty view if unreadable).
-func (e *Engine) view(id string) PaymentView {
-	p, err := e.journal.Get(id)
-	if err != nil {
-		e.log.Error("journal: get", "id", id, "err", err)
-		return PaymentView{ClientOrderID: id, Status: StatusUnknown}
-	}
-	return viewOf(p)
-}
-
-// showPayment makes id the snapshot's payment.
-func (e *Engine) showPayment(id string) { e.showView(e.view(id)) }
-
-// showView makes v the snapshot's payment.
-func (e *Engine) showView(v PaymentView) {
-	e.mu.Lock()
-	e.snap.Payment = &v
+	e.flow = flow{phase: phaseAwaiting}
 	e.publishLocked()
 	e.mu.Unlock()
 }
 
+// awaitFinal resolves the payment in the background and waits for its final
+// answer up to Config.ResultWait from the intent; without one it is
+// unknown (and keeps resolving).
+func (e *Engine) awaitFinal(ctx context.Context, pm *payment, first time.Duration) {
+	pm.start(first)
+	pm.mu.Lock()
+	sentAt := pm.sentAt
+	pm.mu.Unlock()
+	t := time.NewTimer(max(e.Config().ResultWait-time.Since(sentAt), 0))
+	defer t.Stop()
+	select {
+	case <-pm.done:
+	case <-t.C:
+	case <-ctx.Done():
+	case <-e.ctx.Done():
+	}
+	if !pm.isFinal() {
+		pm.markUnknown(Reason{Cause: CauseNoFinalAnswerYet})
+	}
+}
+
+// finish shows the payment's final (or unknown) state and returns its view.
+func (e *Engine) finish(id string) PaymentView {
+	v := e.view(id)
+	e.mu.Lock()
+	e.snap.Payment = &v
+	e.flow = flow{phase: phaseIdle}
+	e.publishLocked()
+	e.mu.Unlock()
+	return v
+}
+
 // Cancel cancels the running payment if it can still be cancelled (before
-// the request is sent) and reports whether it could.
+// the intent is journaled) and reports whether it could.
 func (e *Engine) Cancel() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -288,127 +329,6 @@ func (e *Engine) Cancel() bool {
 	}
 	e.cancelPay()
 	return true
-}
-
-// Override lets new payments start although payments' outcomes are unknown.
-// The manager's name and reason are journaled on every unknown payment; the
-// payments keep resolving in the background.
-func (e *Engine) Override(manager, reason string) error {
-	manager, reason = strings.TrimSpace(manager), strings.TrimSpace(reason)
-	if manager == "" || reason == "" {
-		return &Error{Reason: Reason{Cause: CauseOverrideIncomplete}}
-	}
-	un, err := e.journal.Unresolved()
-	if err != nil {
-		return err
-	}
-	e.mu.Lock()
-	cur := e.current
-	e.mu.Unlock()
-	for _, p := range un {
-		if p.ClientOrderID == cur {
-			continue
-		}
-		_, err := e.journal.Record(p.ClientOrderID, store.Event{Type: store.EventType("override"),
-			Fields: map[string]string{fManager: manager, fReason: reason}})
-		if err != nil && !errors.Is(err, store.ErrStale) {
-			return fmt.Errorf("journal override: %w", err)
-		}
-		e.mu.Lock()
-		e.overridden[p.ClientOrderID] = true
-		e.mu.Unlock()
-	}
-	e.log.Warn("manager override of unknown payments", "manager", manager, "count", len(un))
-	e.refresh()
-	e.mu.Lock()
-	if e.snap.Stage == StageUnknown && !e.snap.Blocked && e.current == "" {
-		e.setStageLocked(StageReady, Reason{Cause: CauseOverridden})
-	}
-	e.mu.Unlock()
-	return nil
-}
-
-// openReader returns the open reader, opening it if needed.
-func (e *Engine) openReader(ctx context.Context) (*device.Reader, error) {
-	e.readerOpen.Lock()
-	defer e.readerOpen.Unlock()
-	e.mu.Lock()
-	if e.reader != nil {
-		r := e.reader
-		e.mu.Unlock()
-		return r, nil
-	}
-	port := e.cfg.Reader
-	e.mu.Unlock()
-	opts := device.Options{Port: port, Logger: e.log, Reconnect: true}
-	var r *device.Reader
-	var err error
-	simulated := e.demo != nil && e.demo.sim != nil
-	if simulated {
-		r, err = e.demo.openReader(ctx, opts)
-	} else {
-		r, err = device.Open(ctx, opts)
-	}
-	if err != nil {
-		e.mu.Lock()
-		e.snap.Reader = ReaderStatus{State: ReaderStateNotFound, Problem: ReaderProblemOf(err), Port: port}
-		e.publishLocked()
-		e.mu.Unlock()
-		return nil, err
-	}
-	e.mu.Lock()
-	if e.closed || e.ctx.Err() != nil {
-		e.mu.Unlock()
-		_ = r.Close()
-		return nil, ErrClosed
-	}
-	e.reader = r
-	e.snap.Reader = readerStatus(r.Info(), device.StateConnected, simulated)
-	e.publishLocked()
-	e.mu.Unlock()
-	states := r.States()
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		for st := range states {
-			e.mu.Lock()
-			if e.reader == r {
-				e.snap.Reader = readerStatus(st.Info, st.Kind, simulated)
-				if st.Kind == device.StateGone {
-					e.snap.Reader.Problem = ReaderGone
-				}
-				e.publishLocked()
-			}
-			e.mu.Unlock()
-		}
-	}()
-	return r, nil
-}
-
-// dropReader forgets a reader that is gone, so the next payment reopens it.
-func (e *Engine) dropReader(r *device.Reader) {
-	e.mu.Lock()
-	if e.reader != r {
-		e.mu.Unlock()
-		return
-	}
-	e.reader = nil
-	e.snap.Reader.State, e.snap.Reader.Problem = ReaderStateNotFound, ReaderGone
-	e.publishLocked()
-	e.mu.Unlock()
-	_ = r.Close()
-}
-
-func readerStatus(in device.Info, kind device.StateKind, simulated bool) ReaderStatus {
-	return ReaderStatus{State: readerStateOf(kind, simulated), Serial: in.Serial, Battery: in.Battery.Percent, Charging: in.Battery.Charging, Port: in.Port}
-}
-
-// readEventCause is the cause shown for a reader event during a read.
-func readEventCause(ev device.ReadEvent) Cause {
-	if ev == device.EventChipInserted {
-		return CauseChipInserted
-	}
-	return CauseBadSwipe
 }
 
 // schemeOf guesses the card scheme from the BIN; the gateway's card-type
@@ -439,31 +359,4 @@ func nonEmpty(m map[string]string) map[string]string {
 		}
 	}
 	return m
-}
-
-var (
-	ipOnce sync.Once
-	ipAddr string
-)
-
-// localIP is the counter PC's address, else 127.0.0.1 (MAPI §3 ipaddress).
-func localIP() string {
-	ipOnce.Do(func() {
-		ipAddr = "127.0.0.1"
-		if v := os.Getenv("KASSA_IP_ADDRESS"); v != "" {
-			ipAddr = v
-			return
-		}
-		addrs, err := netInterfaceAddrs()
-		if err != nil {
-			return
-		}
-		for _, a := range addrs {
-			if a != "" {
-				ipAddr = a
-				return
-			}
-		}
-	})
-	return ipAddr
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 
 	"github.com/google/uuid"
 	"github.com/zalando/go-keyring"
@@ -35,11 +36,12 @@ func updateConfigFile(fn func(*Config)) error {
 	return saveFile(c)
 }
 
-// ApplyConfig saves cfg (never the control key: a new ControlKey goes to
-// the OS keyring, or stays in memory when the keyring is unavailable) and
-// reopens the reader and the gateway client with it. An empty ControlKey
-// keeps the current key. Demo mode and the data directory do not change on
-// a running engine.
+// ApplyConfig saves the settings the manager changed in cfg (never the
+// control key: a new ControlKey goes to the OS keyring, or stays in memory
+// when the keyring is unavailable) and reopens the reader and the gateway
+// client with it. An empty ControlKey keeps the current key. Demo mode,
+// the data directory and the advanced timings do not change on a running
+// engine; environment overrides are never written to the file.
 func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 	if _, err := ParseAmount("1", cfg.Currency); err != nil && cfg.Currency != "" {
 		return fmt.Errorf("%w: currency %q", ErrConfig, cfg.Currency)
@@ -47,8 +49,35 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 	e.mu.Lock()
 	old := e.cfg
 	e.mu.Unlock()
-	cfg.Demo, cfg.DataDir = old.Demo, old.DataDir
-	cfg.ResultWait, cfg.PollInterval, cfg.NotFoundGrace, cfg.NoReader = old.ResultWait, old.PollInterval, old.NotFoundGrace, old.NoReader
+	cfg = keepRuntime(cfg, old)
+	keyErr := saveKey(cfg, old)
+	if cfg.ControlKey == "" {
+		cfg.ControlKey = old.ControlKey
+	}
+	cfg.fillDefaults()
+	if cfg.Demo {
+		// The embedded sandbox stays the gateway.
+		cfg.GatewayURL, cfg.EndpointID, cfg.Login, cfg.ControlKey = old.GatewayURL, old.EndpointID, old.Login, old.ControlKey
+	}
+	client, err := e.newGateway(cfg)
+	if err != nil {
+		return err
+	}
+	if err := updateConfigFile(func(file *Config) { copyChanged(file, cfg, old) }); err != nil {
+		return err
+	}
+	e.useConfig(cfg, old, client)
+	if keyErr != nil {
+		return &Error{Reason: Reason{Cause: CauseKeyNotSaved, Detail: keyErr.Error()}, Err: keyErr}
+	}
+	return nil
+}
+
+// keepRuntime keeps what a running engine does not change: demo mode, the
+// data directory, the advanced timings, the terminal id and PINs not given.
+func keepRuntime(cfg, old Config) Config {
+	cfg.Demo, cfg.DataDir, cfg.NoReader, cfg.SimAutoSwipe = old.Demo, old.DataDir, old.NoReader, old.SimAutoSwipe
+	cfg.ResultWait, cfg.PollInterval, cfg.NotFoundGrace = old.ResultWait, old.PollInterval, old.NotFoundGrace
 	if cfg.TerminalID == "" {
 		cfg.TerminalID = old.TerminalID
 	}
@@ -58,49 +87,60 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 	if cfg.CashierPINHash == "" {
 		cfg.CashierPINHash = old.CashierPINHash
 	}
-	var keyErr error
-	if cfg.ControlKey == "" {
-		cfg.ControlKey = old.ControlKey
-	} else if cfg.ControlKey != old.ControlKey && !cfg.Demo {
-		if err := keyring.Set(KeyringService, keyringUser(cfg), cfg.ControlKey); err != nil {
-			keyErr = fmt.Errorf("%w: %v", ErrKeyringUnavailable, err)
+	return cfg
+}
+
+// saveKey stores a new control key in the OS keyring (live mode).
+func saveKey(cfg, old Config) error {
+	if cfg.ControlKey == "" || cfg.ControlKey == old.ControlKey || cfg.Demo {
+		return nil
+	}
+	if err := keyring.Set(KeyringService, keyringUser(cfg), cfg.ControlKey); err != nil {
+		return fmt.Errorf("%w: %v", ErrKeyringUnavailable, err)
+	}
+	return nil
+}
+
+// settingsFields are the config file's fields that Settings edits (never
+// the data directory, demo mode or the advanced timings).
+var settingsFields = []func(c *Config) any{
+	func(c *Config) any { return &c.GatewayURL },
+	func(c *Config) any { return &c.EndpointID },
+	func(c *Config) any { return &c.Login },
+	func(c *Config) any { return &c.Reader },
+	func(c *Config) any { return &c.CallbackListen },
+	func(c *Config) any { return &c.CallbackURL },
+	func(c *Config) any { return &c.Currency },
+	func(c *Config) any { return &c.TerminalName },
+	func(c *Config) any { return &c.SaleTimeout },
+	func(c *Config) any { return &c.Merchant },
+	func(c *Config) any { return &c.Language },
+	func(c *Config) any { return &c.CashierPINHash },
+	func(c *Config) any { return &c.ManagerPINHash },
+}
+
+// copyChanged writes into the file's config only the settings that differ
+// between cfg and the running config old (environment overrides in old
+// that the manager left alone stay out of the file).
+func copyChanged(file *Config, cfg, old Config) {
+	for _, field := range settingsFields {
+		nv, ov := reflect.ValueOf(field(&cfg)).Elem(), reflect.ValueOf(field(&old)).Elem()
+		if !reflect.DeepEqual(nv.Interface(), ov.Interface()) {
+			reflect.ValueOf(field(file)).Elem().Set(nv)
 		}
 	}
-	cfg.fillDefaults()
-	if cfg.Demo {
-		// The embedded sandbox stays the gateway.
-		cfg.GatewayURL, cfg.EndpointID, cfg.Login, cfg.ControlKey = old.GatewayURL, old.EndpointID, old.Login, old.ControlKey
-	}
-	client, err := newClient(cfg, e.cbURL, e.log)
-	if err != nil {
-		return err
-	}
-	file := cfg
-	if cfg.Demo {
-		// Keep the live gateway settings of the file.
-		if err := updateConfigFile(func(c *Config) {
-			gw, ep, lg := c.GatewayURL, c.EndpointID, c.Login
-			dd := c.DataDir
-			*c = cfg
-			c.GatewayURL, c.EndpointID, c.Login, c.DataDir = gw, ep, lg, dd
-		}); err != nil {
-			return err
-		}
-	} else if err := updateConfigFile(func(c *Config) {
-		dd := c.DataDir
-		*c = file
-		c.DataDir = dd
-	}); err != nil {
-		return err
-	}
+}
+
+// useConfig makes cfg the running configuration; a changed reader port is
+// reopened.
+func (e *Engine) useConfig(cfg, old Config, client Gateway) {
 	e.mu.Lock()
-	readerChanged := cfg.Reader != old.Reader
 	e.cfg = cfg
 	e.client = client
 	e.snap.Gateway.URL = cfg.GatewayURL
 	e.snap.Currency = cfg.Currency
-	var r *device.Reader
-	if readerChanged && !cfg.Demo {
+	var r Reader
+	if cfg.Reader != old.Reader && !cfg.Demo {
 		r = e.reader
 		e.reader = nil
 	}
@@ -108,14 +148,10 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 	e.mu.Unlock()
 	if r != nil {
 		_ = r.Close()
-		if !cfg.NoReader && cfg.Reader != "sim" {
-			go func() { _, _ = e.openReader(e.ctx) }()
+		if !cfg.NoReader && !e.parts.simulated {
+			e.reopenReader()
 		}
 	}
-	if keyErr != nil {
-		return &Error{Reason: Reason{Cause: CauseKeyNotSaved, Detail: keyErr.Error()}, Err: keyErr}
-	}
-	return nil
 }
 
 // TestReader opens the reader on port (a path or "auto") and reports its
@@ -123,12 +159,12 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 // reader, opening it if needed.
 func (e *Engine) TestReader(ctx context.Context, port string) (ReaderStatus, error) {
 	cur := e.Config().Reader
-	if port == "" || port == cur || port == "sim" || e.demo != nil {
+	if port == "" || port == cur || port == "sim" || e.parts.simulated {
 		r, err := e.openReader(ctx)
 		if err != nil {
 			return ReaderStatus{State: ReaderStateNotFound, Problem: ReaderProblemOf(err), Port: port}, err
 		}
-		return readerStatus(r.Info(), device.StateConnected, e.demo != nil && e.demo.sim != nil), nil
+		return e.readerStatus(r.Info(), device.StateConnected), nil
 	}
 	r, err := device.Open(ctx, device.Options{Port: port, Logger: e.log})
 	if err != nil {
@@ -137,7 +173,8 @@ func (e *Engine) TestReader(ctx context.Context, port string) (ReaderStatus, err
 			errorOf(ErrNoReader, Reason{Cause: CauseReaderUnavailable, Reader: p, Detail: err.Error()})
 	}
 	defer r.Close()
-	return readerStatus(r.Info(), device.StateConnected, false), nil
+	return ReaderStatus{State: ReaderStateConnected, Serial: r.Info().Serial, Battery: r.Info().Battery.Percent,
+		Charging: r.Info().Battery.Charging, Port: r.Info().Port}, nil
 }
 
 // TestGateway checks that cfg reaches the gateway and is accepted: a status

@@ -3,6 +3,7 @@ package pos
 import (
 	"fmt"
 
+	"kassa/mapi"
 	"kassa/store"
 )
 
@@ -20,19 +21,21 @@ const (
 )
 
 // statusTable is THE table of statuses: the word (wire, CLI, JSON), the
-// journal's status, finality and whether the card was charged.
+// journal's and the gateway's status, finality and whether the card was
+// charged.
 var statusTable = [...]struct {
 	word    string
 	journal store.Status
+	gateway mapi.Status
 	final   bool
 	charged bool
 }{
-	StatusPending:  {"pending", store.StatusPending, false, false},
-	StatusApproved: {"approved", store.StatusApproved, true, true},
-	StatusDeclined: {"declined", store.StatusDeclined, true, false},
-	StatusFiltered: {"filtered", store.StatusFiltered, true, false},
-	StatusFailed:   {"error", store.StatusError, true, false},
-	StatusUnknown:  {"unknown", store.StatusUnknown, false, false},
+	StatusPending:  {"pending", store.StatusPending, mapi.StatusProcessing, false, false},
+	StatusApproved: {"approved", store.StatusApproved, mapi.StatusApproved, true, true},
+	StatusDeclined: {"declined", store.StatusDeclined, mapi.StatusDeclined, true, false},
+	StatusFiltered: {"filtered", store.StatusFiltered, mapi.StatusFiltered, true, false},
+	StatusFailed:   {"error", store.StatusError, mapi.StatusError, true, false},
+	StatusUnknown:  {"unknown", store.StatusUnknown, mapi.StatusUnknown, false, false},
 }
 
 // String is the status word: pending, approved, declined, filtered, error
@@ -88,6 +91,17 @@ func ParseStatus(word string) (Status, bool) {
 func StatusOf(journal store.Status) Status {
 	for i, row := range statusTable {
 		if row.journal == journal {
+			return Status(i)
+		}
+	}
+	return StatusPending
+}
+
+// statusOfGateway maps the gateway's status to the engine's (processing
+// and anything unexpected are StatusPending).
+func statusOfGateway(g mapi.Status) Status {
+	for i, row := range statusTable {
+		if row.gateway == g {
 			return Status(i)
 		}
 	}

@@ -193,6 +193,8 @@ type DemoControls interface {
 	SetCard(pan string) error
 	Faults() []string
 	SetFault(name string) error
+	// Swipe swipes the current card now (when the reader waits for one).
+	Swipe() error
 }
 
 // ReceiptCopy says which copy of a receipt is printed.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"kassa/pos"
+	"kassa/pos/demo"
 )
 
 // The payment commands: sale, status, recover, close-day. They use the same
@@ -107,7 +108,7 @@ func payStartEngine(ctx context.Context, c payFlags, noReader bool, stderr io.Wr
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	e, err := pos.Start(ctx, cfg, log)
+	e, err := demo.Start(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "kassa:", err)
 		return nil, payExitUsage
@@ -300,7 +301,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	defer e.Close()
-	v, err := e.Lookup(ctx, strings.TrimSpace(rest[0]))
+	res, err := e.Lookup(ctx, strings.TrimSpace(rest[0]))
+	v := res.Payment
 	if errors.Is(err, pos.ErrNotFound) {
 		fmt.Fprintf(stderr, "kassa status: no payment %s in this terminal's journal\n", rest[0])
 		return payExitFailed

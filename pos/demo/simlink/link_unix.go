@@ -1,6 +1,6 @@
 //go:build unix
 
-package pos
+package simlink
 
 import (
 	"context"
@@ -13,7 +13,8 @@ import (
 // opens like a real serial port.
 type ptyLink struct{ pty *sim.PTY }
 
-func newSimLink(ctx context.Context, s *sim.Reader) (simLink, error) {
+// New attaches s on a pseudo-terminal until ctx ends or Close.
+func New(ctx context.Context, s *sim.Reader) (Link, error) {
 	p, err := sim.ListenPTY(ctx, s)
 	if err != nil {
 		return nil, err
@@ -21,11 +22,11 @@ func newSimLink(ctx context.Context, s *sim.Reader) (simLink, error) {
 	return &ptyLink{pty: p}, nil
 }
 
-func (l *ptyLink) open(ctx context.Context, opts device.Options) (*device.Reader, error) {
+func (l *ptyLink) Open(ctx context.Context, opts device.Options) (*device.Reader, error) {
 	opts.Port = l.pty.Path
 	return device.Open(ctx, opts)
 }
 
-func (l *ptyLink) replug() error { return l.pty.Replug() }
+func (l *ptyLink) Replug() error { return l.pty.Replug() }
 
-func (l *ptyLink) close() { _ = l.pty.Close() }
+func (l *ptyLink) Close() { _ = l.pty.Close() }
