@@ -66,20 +66,11 @@ func announcement(n pos.Announcement) string {
 	return fmt.Sprintf(format, money(n.Amount), card, clockMinutes(n.ResolvedAt))
 }
 
-// acknowledger is the engine's Acknowledge (core-pos adds it with the
-// announcements).
-type acknowledger interface{ Acknowledge(id string) error }
-
 // okTapped acknowledges the announcement shown.
 func (a *announceBar) okTapped() {
-	id := a.shown
-	if id == "" {
+	if a.shown == "" {
 		return
 	}
-	if ack, ok := any(a.u.eng).(acknowledger); ok {
-		if err := ack.Acknowledge(id); err != nil {
-			fyne.LogError("Kassa: acknowledge", err)
-		}
-	}
+	a.u.eng.Acknowledge(a.shown)
 	a.root.Hide()
 }

@@ -15,7 +15,7 @@ func TestMainWithoutDisplay(t *testing.T) {
 	}
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
-	err := Main([]string{"--demo"})
+	err := Main(Launch{})
 	if !errors.Is(err, ErrNoDisplay) {
 		t.Fatalf("Main without a display: %v, want ErrNoDisplay", err)
 	}

@@ -333,7 +333,7 @@ func (h *historyScreen) checkTapped() {
 	h.u.goroutine(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 		defer cancel()
-		v, err := h.u.eng.Lookup(ctx, id)
+		res, err := h.u.eng.Lookup(ctx, id)
 		h.u.later(func() {
 			h.check.Enable()
 			if err != nil {
@@ -341,7 +341,7 @@ func (h *historyScreen) checkTapped() {
 				return
 			}
 			if h.selected == id {
-				h.showDetail(v)
+				h.showDetail(res.Payment)
 			}
 			h.load()
 		})

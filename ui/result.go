@@ -247,22 +247,32 @@ func (r *resultScreen) checkTapped() {
 	r.u.goroutine(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 		defer cancel()
-		v, err := r.u.eng.Lookup(ctx, id)
+		res, err := r.u.eng.Lookup(ctx, id)
 		r.u.later(func() {
 			r.checkBtn.Enable()
-			if r.view_.ClientOrderID != id {
-				return
-			}
-			switch {
-			case err == nil && v.Final():
-				r.showPayment(v, nil)
-			case err == nil:
-				r.advice.SetText(fmt.Sprintf(tr("Checked with the bank at %s: the result is still unknown. Do not charge again."), clockMinutes(time.Now())))
-			default:
-				r.advice.SetText(fmt.Sprintf(tr("Could not check with the bank at %s: %s Kassa keeps trying."), clockMinutes(time.Now()), errText(err)))
+			if r.view_.ClientOrderID == id {
+				r.checked(res, err)
 			}
 		})
 	})
+}
+
+// checked says what "Check with the bank now" found, and when.
+func (r *resultScreen) checked(res pos.LookupResult, err error) {
+	at := res.CheckedAt
+	if at.IsZero() {
+		at = time.Now()
+	}
+	switch {
+	case err == nil && res.Payment.Final():
+		r.showPayment(res.Payment, nil)
+	case err == nil && res.Answered:
+		r.advice.SetText(fmt.Sprintf(tr("Checked with the bank at %s: the result is still unknown. Do not charge again."), clockMinutes(at)))
+	case err == nil:
+		r.advice.SetText(tr("The payment is still with the bank: wait for its answer. Do not charge again."))
+	default:
+		r.advice.SetText(fmt.Sprintf(tr("Could not check with the bank at %s: %s Kassa keeps trying."), clockMinutes(at), errText(err)))
+	}
 }
 
 func (r *resultScreen) newTapped() { r.u.home() }

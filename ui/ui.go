@@ -15,10 +15,8 @@ package ui
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"runtime/debug"
 	"sync"
@@ -33,22 +31,26 @@ import (
 	"kassa/pos"
 )
 
-// Main starts the GUI with the command-line arguments (`--demo`). Without a
-// display it returns ErrNoDisplay at once. It loads
-// the configuration, starts the engine, opens the window and runs until the
-// window is closed, then closes the engine.
+// Launch is what Main needs from the composition root (main.go): the
+// configuration (or why it could not be loaded) and how to start the
+// engine with its parts.
+type Launch struct {
+	Config    pos.Config
+	ConfigErr error // shown in the window instead of the checkout
+	// Start starts the engine (with the demo parts in demo mode); Main
+	// runs it on a goroutine while the window comes up.
+	Start func(ctx context.Context) (*pos.Engine, error)
+}
+
+// Main opens the GUI and runs until the window is closed, then closes the
+// engine. Without a display it returns ErrNoDisplay at once.
 //
 // The window and its GL context come up on the main goroutine while the
 // engine starts and the screens are built on another (neither touches the
 // other's objects); the checkout replaces a start-up placeholder as soon as
 // both are done. On a small machine this halves the time to a usable
 // checkout.
-func Main(args []string) error {
-	fs := flag.NewFlagSet("kassa", flag.ContinueOnError)
-	demo := fs.Bool("demo", false, "demo mode: embedded sandbox gateway and simulated reader")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
+func Main(l Launch) error {
 	if !hasDisplay() {
 		return ErrNoDisplay
 	}
@@ -57,22 +59,20 @@ func Main(args []string) error {
 	// less often until the checkout is up saves CPU the window needs.
 	gc := debug.SetGCPercent(400)
 
-	cfg, cfgErr := pos.LoadConfig(*demo)
-	setupLanguage(languageOverride(cfg.Language))
+	setupLanguage(languageOverride(l.Config.Language))
 	a := app.NewWithID("kassa.terminal")
 	// A plain `go build` carries no FyneApp.toml metadata: set the icon here.
 	a.SetIcon(fyne.NewStaticResource("kassa.png", assets.Icon))
 	a.Settings().SetTheme(kassaTheme{})
-	if cfgErr != nil {
-		showStartError(a, cfgErr)
-		return cfgErr
+	if l.ConfigErr != nil {
+		showStartError(a, l.ConfigErr)
+		return l.ConfigErr
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 
 	w := a.NewWindow("Kassa")
-	w.Resize(fyne.NewSize(1100, 740))
+	w.Resize(windowSize)
 	w.SetContent(splash())
 	var u *UI // set on Fyne's goroutine
 	type result struct {
@@ -81,15 +81,13 @@ func Main(args []string) error {
 	}
 	startDone := make(chan result, 1)
 	go func() {
-		eng, err := pos.Start(ctx, cfg, log)
+		eng, err := l.Start(ctx)
 		engineAt := time.Since(started)
 		startDone <- result{eng, err}
 		if err != nil {
 			// The window says what is wrong: a cashier has no terminal to
 			// read stderr from.
-			fyne.Do(func() {
-				w.SetContent(container.NewPadded(startErrorPanel(err)))
-			})
+			fyne.Do(func() { w.SetContent(container.NewPadded(startErrorPanel(err))) })
 			return
 		}
 		built := build(a, eng, Options{Window: w})
@@ -119,6 +117,10 @@ func Main(args []string) error {
 	}
 	return r.eng.Close()
 }
+
+// windowSize is the window's first size: it fits a 1024×768 screen with
+// its task bar.
+var windowSize = fyne.NewSize(1024, 720)
 
 // splash is the window's content for the moment the screens are built: one
 // plain label (the bold and large faces load with the screens, off the main
@@ -255,7 +257,7 @@ func build(a fyne.App, eng *pos.Engine, opts Options) *UI {
 func (u *UI) attach() {
 	u.attached = true
 	u.win.SetContent(u.content)
-	u.win.Resize(fyne.NewSize(1100, 740))
+	u.win.Resize(windowSize)
 	u.win.SetTitle(u.title())
 	u.win.Canvas().SetOnTypedRune(u.typedRune)
 	u.win.Canvas().SetOnTypedKey(u.typedKey)
