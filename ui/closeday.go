@@ -370,6 +370,8 @@ func (c *closeDayScreen) printTapped() {
 	}
 	z := c.u.eng.ZReport(*c.report)
 	z.Words = current() // the terminal's language
+	what, todo := reasonText(c.report.Reason)
+	z.Message = strings.TrimSpace(what + " " + todo) // the engine's is plain English
 	c.printBtn.Disable()
 	c.u.goroutine(func(context.Context) {
 		name := "z-report-" + safeName(z.RequestID) + "-" + time.Now().Format("20060102-150405") + ".pdf"

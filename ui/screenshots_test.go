@@ -75,6 +75,13 @@ func screenshots(t *testing.T, l string) {
 	h.typeKeys("125000")
 	shot("checkout")
 
+	// A payment let go by a manager's override turned out charged.
+	h.u.announce.update(pos.Snapshot{Announcements: []pos.Announcement{{ClientOrderID: "shot",
+		Amount: pos.Amount{Minor: 6600, Currency: "RUB"}, MaskedPAN: "411111******1111", Charged: true,
+		Status: pos.StatusApproved, ResolvedAt: time.Date(2026, 12, 3, 14, 5, 0, 0, time.Local)}}})
+	shot("announcement")
+	h.u.announce.update(h.u.snap)
+
 	// Paying: waiting for the card.
 	h.press(fyne.KeyEscape)
 	h.u.demo.selectFault("no-card")
