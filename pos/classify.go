@@ -25,12 +25,15 @@ type decision struct {
 	orderID  string // the gateway's order id from a duplicate refusal
 }
 
-// classify decides what a sale or preauth reply means. It is pure: every
-// rule is in the table test of classify_test.go.
-func classify(err error) decision {
+// classify decides what a sale or preauth reply (acc, err) means. It is
+// pure: every rule is in the table test of classify_test.go.
+func classify(acc *mapi.Accepted, err error) decision {
 	var notSent *mapi.NotSentError
 	var refused *mapi.RefusedError
 	switch {
+	case err == nil && acc == nil:
+		// No error and no reply is no answer: it may have arrived.
+		return decision{outcome: replyUnknown, reason: Reason{Cause: CauseNoReply}}
 	case err == nil:
 		return decision{outcome: replyAccepted, reason: Reason{Cause: CauseWaitingBank}, answered: true}
 	case errors.As(err, &notSent):

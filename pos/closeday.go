@@ -80,115 +80,167 @@ func newCloseID() string {
 // records the reply and reports every difference between the journal's and
 // the gateway's counts and sums. progress gets the steps (may be nil).
 func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)) (CloseDayReport, error) {
-	say := func(r Reason) {
-		e.log.Info("close day", "step", r.Cause.String(), "code", r.Code, "message", r.Message)
-		if progress != nil {
-			progress(r)
-		}
-	}
-	cfg := e.Config()
-	rep := CloseDayReport{Demo: cfg.Demo, At: time.Now()}
+	c := &closing{e: e, cfg: e.Config(), progress: progress}
+	c.rep = CloseDayReport{Demo: c.cfg.Demo, At: time.Now()}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(e.ctx, cancel)()
 	if err := e.WaitRecovered(ctx); err != nil {
-		return rep, err
+		return c.rep, err
 	}
 	if !e.payMu.TryLock() {
-		return rep, ErrBusy
+		return c.rep, errorOf(ErrBusy, Reason{Cause: CauseBusy})
 	}
 	defer e.payMu.Unlock()
-	un, err := e.journal.Unresolved()
+	if err := c.checkUnresolved(force); err != nil {
+		return c.rep, err
+	}
+	req, err := c.begin()
 	if err != nil {
-		return rep, err
+		return c.rep, err
 	}
-	if len(un) > 0 {
-		if !force {
-			return rep, errorOf(ErrUnresolved, countReason(CauseDayUnresolved, len(un)))
-		}
-		rep.Warning = countReason(CauseDayUnresolvedLeft, len(un))
-		say(rep.Warning)
+	res, err := c.send(ctx, req)
+	if res == nil {
+		return c.rep, err // refused, unanswered or still processing
 	}
-	id := e.unfinishedClose(cfg.Currency)
+	c.finish(res)
+	e.refresh()
+	return c.rep, nil
+}
+
+// closing is one close-day in progress, building its report.
+type closing struct {
+	e        *Engine
+	cfg      Config
+	progress func(Reason)
+	rep      CloseDayReport
+}
+
+// say logs a step and hands it to the caller's progress.
+func (c *closing) say(r Reason) {
+	c.e.log.Info("close day", "step", r.Cause.String(), "code", r.Code, "message", r.Message)
+	if c.progress != nil {
+		c.progress(r)
+	}
+}
+
+// checkUnresolved refuses while payments are unresolved, unless forced
+// (then the report warns).
+func (c *closing) checkUnresolved(force bool) error {
+	un, err := c.e.journal.Unresolved()
+	if err != nil {
+		return err
+	}
+	if len(un) == 0 {
+		return nil
+	}
+	if !force {
+		return errorOf(ErrUnresolved, countReason(CauseDayUnresolved, len(un)))
+	}
+	c.rep.Warning = countReason(CauseDayUnresolvedLeft, len(un))
+	c.say(c.rep.Warning)
+	return nil
+}
+
+// begin journals the request id and the totals (resuming an unfinished
+// close with its id) and returns the request.
+func (c *closing) begin() (mapi.CloseDayRequest, error) {
+	id := c.e.unfinishedClose(c.cfg.Currency)
 	if id != "" {
-		say(Reason{Cause: CauseDayResuming, Code: id})
+		c.say(Reason{Cause: CauseDayResuming, Code: id})
 	} else {
 		id = newCloseID()
 	}
-	batch, err := e.journal.BeginClose(id, cfg.Currency)
+	batch, err := c.e.journal.BeginClose(id, c.cfg.Currency)
 	if err != nil {
-		return rep, fmt.Errorf("journal close-day: %w", err)
+		return mapi.CloseDayRequest{}, fmt.Errorf("journal close-day: %w", err)
 	}
-	rep.RequestID = id
-	rep.Ours = totalsOf(batch.Totals, cfg.Currency)
-	say(Reason{Cause: CauseDaySending, Code: strconv.FormatInt(rep.Ours.SaleCount, 10), Message: rep.Ours.SaleSum.Major() + " " + cfg.Currency})
-	req := mapi.CloseDayRequest{RequestID: id,
-		SaleApprovedCount: rep.Ours.SaleCount, SaleApprovedSum: rep.Ours.SaleSum,
-		ReversalApprovedCount: rep.Ours.ReversalCount, ReversalApprovedSum: rep.Ours.ReversalSum}
+	c.rep.RequestID = id
+	c.rep.Ours = totalsOf(batch.Totals, c.cfg.Currency)
+	o := c.rep.Ours
+	c.say(Reason{Cause: CauseDaySending, Code: strconv.FormatInt(o.SaleCount, 10), Message: o.SaleSum.Major() + " " + c.cfg.Currency})
+	return mapi.CloseDayRequest{RequestID: id, SaleApprovedCount: o.SaleCount, SaleApprovedSum: o.SaleSum,
+		ReversalApprovedCount: o.ReversalCount, ReversalApprovedSum: o.ReversalSum}, nil
+}
+
+// send sends the close and polls while the gateway answers processing. It
+// returns the final reply, or nil with the report saying why not.
+func (c *closing) send(ctx context.Context, req mapi.CloseDayRequest) (*mapi.CloseDayResult, error) {
 	deadline := time.Now().Add(closeDayMaxWait)
-	var res *mapi.CloseDayResult
 	for {
-		cctx, cancel := context.WithTimeout(ctx, cfg.SaleTimeout)
-		res, err = e.gw().CloseDay(cctx, req)
+		cctx, cancel := context.WithTimeout(ctx, c.cfg.SaleTimeout)
+		res, err := c.e.gw().CloseDay(cctx, req)
 		cancel()
 		if err != nil {
-			var refused *mapi.RefusedError
-			e.gatewayContact(errors.As(err, &refused))
-			rep.Status = store.BatchError
-			rep.Reason = Reason{Cause: CauseDayNotClosed, Detail: err.Error()}
-			if refused != nil {
-				rep.Reason.Code, rep.Reason.Message = refused.Code, refused.Message
-				_, _ = e.journal.FinishClose(id, store.BatchError, nonEmpty(map[string]string{
-					"error_code": refused.Code, "error_message": refused.Message}))
-			}
-			rep.ChainHead = e.journal.Head()
-			return rep, err
+			c.refused(err)
+			return nil, err
 		}
-		e.gatewayContact(true)
+		c.e.gatewayContact(true)
 		if res.Status != store.BatchProcessing {
-			break
+			return res, nil
 		}
-		_, _ = e.journal.FinishClose(id, store.BatchProcessing, replyMap(res))
+		_, _ = c.e.journal.FinishClose(req.RequestID, store.BatchProcessing, replyMap(res))
 		if time.Now().After(deadline) {
-			rep.Status = store.BatchProcessing
-			rep.Reason = Reason{Cause: CauseDayStillClosing}
-			rep.ChainHead = e.journal.Head()
-			return rep, nil
+			c.unfinished(Reason{Cause: CauseDayStillClosing})
+			return nil, nil
 		}
-		say(Reason{Cause: CauseDayBankClosing})
+		c.say(Reason{Cause: CauseDayBankClosing})
 		select {
 		case <-ctx.Done():
-			rep.Status = store.BatchProcessing
-			rep.Reason = Reason{Cause: CauseDayStopped}
-			return rep, ctx.Err()
+			c.unfinished(Reason{Cause: CauseDayStopped})
+			return nil, ctx.Err()
 		case <-time.After(closeDayPoll):
 		}
 	}
+}
+
+// refused reports a close the gateway refused or did not answer (a
+// refusal is journaled).
+func (c *closing) refused(err error) {
+	var refused *mapi.RefusedError
+	c.e.gatewayContact(errors.As(err, &refused))
+	c.rep.Status = store.BatchError
+	c.rep.Reason = Reason{Cause: CauseDayNotClosed, Detail: err.Error()}
+	if refused != nil {
+		c.rep.Reason.Code, c.rep.Reason.Message = refused.Code, refused.Message
+		_, _ = c.e.journal.FinishClose(c.rep.RequestID, store.BatchError, nonEmpty(map[string]string{
+			"error_code": refused.Code, "error_message": refused.Message}))
+	}
+	c.rep.ChainHead = c.e.journal.Head()
+}
+
+// unfinished reports a close still processing at the bank.
+func (c *closing) unfinished(r Reason) {
+	c.rep.Status, c.rep.Reason = store.BatchProcessing, r
+	c.rep.ChainHead = c.e.journal.Head()
+}
+
+// finish journals the final reply and compares the totals.
+func (c *closing) finish(res *mapi.CloseDayResult) {
 	status := res.Status
 	if status != store.BatchFinished {
 		status = store.BatchError
 	}
-	if _, err := e.journal.FinishClose(id, status, replyMap(res)); err != nil {
-		e.log.Error("journal: finish close", "err", err)
+	if _, err := c.e.journal.FinishClose(c.rep.RequestID, status, replyMap(res)); err != nil {
+		c.e.log.Error("journal: finish close", "err", err)
 	}
-	rep.Status = status
-	rep.GateCloseDate = res.GateCloseDate
-	rep.Theirs = Totals{Currency: cfg.Currency, SaleCount: res.SaleApprovedCount, SaleSum: withCur(res.SaleAmount, cfg.Currency),
-		ReversalCount: res.ReversalApprovedCount, ReversalSum: withCur(res.ReversalAmount, cfg.Currency)}
-	rep.Differences = differences(rep.Ours, rep.Theirs)
-	rep.Agree = status == store.BatchFinished && len(rep.Differences) == 0
-	rep.ChainHead = e.journal.Head()
+	cur := c.cfg.Currency
+	c.rep.Status = status
+	c.rep.GateCloseDate = res.GateCloseDate
+	c.rep.Theirs = Totals{Currency: cur, SaleCount: res.SaleApprovedCount, SaleSum: withCur(res.SaleAmount, cur),
+		ReversalCount: res.ReversalApprovedCount, ReversalSum: withCur(res.ReversalAmount, cur)}
+	c.rep.Differences = differences(c.rep.Ours, c.rep.Theirs)
+	c.rep.Agree = status == store.BatchFinished && len(c.rep.Differences) == 0
+	c.rep.ChainHead = c.e.journal.Head()
 	switch {
 	case status != store.BatchFinished:
-		rep.Reason = Reason{Cause: CauseDayNotClosed}
-	case rep.Agree:
-		rep.Reason = Reason{Cause: CauseDayClosed}
+		c.rep.Reason = Reason{Cause: CauseDayNotClosed}
+	case c.rep.Agree:
+		c.rep.Reason = Reason{Cause: CauseDayClosed}
 	default:
-		rep.Reason = countReason(CauseDayTotalsDiffer, len(rep.Differences))
+		c.rep.Reason = countReason(CauseDayTotalsDiffer, len(c.rep.Differences))
 	}
-	say(rep.Reason)
-	e.refresh()
-	return rep, nil
+	c.say(c.rep.Reason)
 }
 
 // unfinishedClose is the request id of the last close-day when it is

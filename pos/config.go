@@ -121,9 +121,11 @@ func LoadConfig(demo bool) (Config, error) {
 		return Config{}, err
 	}
 	if cfg.TerminalID == "" {
-		cfg.TerminalID = uuid.NewString()
-		// Saved so the id stays the same; failure to save is not fatal.
-		_ = saveFile(cfg)
+		id := uuid.NewString()
+		cfg.TerminalID = id
+		// Saved (alone: never the environment's overrides) so the id stays
+		// the same; failure to save is not fatal.
+		_ = updateConfigFile(func(c *Config) { c.TerminalID = id })
 	}
 	cfg.Demo = demo || cfg.GatewayURL == ""
 	if !cfg.Demo && cfg.ControlKey == "" {

@@ -47,7 +47,7 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 		return PaymentView{}, err
 	}
 	acc, err := e.send(kind, req)
-	first, final := e.onReply(pm, acc, classify(err))
+	first, final := e.onReply(pm, acc, classify(acc, err))
 	if !final {
 		e.awaitFinal(ctx, pm, first)
 	}

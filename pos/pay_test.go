@@ -89,11 +89,18 @@ func TestUnknownThenResolved(t *testing.T) {
 	cfg.ResultWait = 300 * time.Millisecond
 	e := startEngine(t, cfg)
 	var mu sync.Mutex
-	var stages []Stage
+	var stages, delivered []Stage
+	// Every stage the checkout passes (stageOf's results, in order)…
+	e.hooks.Store(&testHooks{stage: func(s Stage) {
+		mu.Lock()
+		stages = append(stages, s)
+		mu.Unlock()
+	}})
+	// …and what subscribers get: the latest snapshot after each change.
 	cancel := e.Subscribe(func(s Snapshot) {
 		mu.Lock()
-		if len(stages) == 0 || stages[len(stages)-1] != s.Stage {
-			stages = append(stages, s.Stage)
+		if len(delivered) == 0 || delivered[len(delivered)-1] != s.Stage {
+			delivered = append(delivered, s.Stage)
 		}
 		mu.Unlock()
 	})
@@ -120,11 +127,11 @@ func TestUnknownThenResolved(t *testing.T) {
 	if countEvents(p, store.EventUnknown) != 1 || countEvents(p, store.EventResolved) != 1 {
 		t.Errorf("events %v", eventTypes(p))
 	}
-	// Subscribers get the change too (delivered asynchronously, in order).
+	// Subscribers get the change too (delivered asynchronously, the latest last).
 	waitFor(t, 5*time.Second, "the approved snapshot delivered", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return len(stages) > 0 && stages[len(stages)-1] == StageApproved
+		return len(delivered) > 0 && delivered[len(delivered)-1] == StageApproved
 	})
 	mu.Lock()
 	got := fmt.Sprint(stages)

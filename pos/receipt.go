@@ -63,7 +63,7 @@ func (e *Engine) ZReport(rep CloseDayReport) receipt.ZReport {
 		ReversalCount: rep.Ours.ReversalCount, ReversalSum: rep.Ours.ReversalSum.Minor,
 		PreauthCount: rep.Ours.PreauthCount, PreauthSum: rep.Ours.PreauthSum.Minor}
 	ct := receipt.CurrencyTotals{Currency: cfg.Currency, Ours: ours}
-	if rep.Status == "finished" || rep.Theirs.SaleCount != 0 || rep.Theirs.SaleSum.Minor != 0 {
+	if rep.Status == store.BatchFinished || rep.Theirs.SaleCount != 0 || rep.Theirs.SaleSum.Minor != 0 {
 		t := receipt.Totals{SaleCount: rep.Theirs.SaleCount, SaleSum: rep.Theirs.SaleSum.Minor,
 			ReversalCount: rep.Theirs.ReversalCount, ReversalSum: rep.Theirs.ReversalSum.Minor}
 		ct.Theirs = &t

@@ -312,6 +312,52 @@ func journalCSVRow(p store.Payment) []string {
 		p.ApprovalCode, p.RRN, p.ReceiptID, p.CloseBatch, p.Description}
 }
 
+// journalExportCSV writes the payments of the days from..to as CSV with a
+// header row.
+func journalExportCSV(ctx context.Context, j *store.Journal, from, to string, stdout io.Writer) error {
+	w := csv.NewWriter(stdout)
+	_ = w.Write(journalCSVHeader)
+	err := j.Walk(from, to, func(p store.Payment) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return w.Write(journalCSVRow(p))
+	})
+	w.Flush()
+	if err == nil {
+		err = w.Error()
+	}
+	return err
+}
+
+// journalExportJSON writes the payments of the days from..to as a JSON
+// array, with their events and the amount in major units.
+func journalExportJSON(ctx context.Context, j *store.Journal, from, to string, stdout io.Writer) error {
+	n := 0
+	_, _ = io.WriteString(stdout, "[")
+	err := j.Walk(from, to, func(p store.Payment) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, err := json.MarshalIndent(journalExportPayment{Payment: p, Amount: money.FormatMinor(p.AmountMinor, p.Currency)}, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		sep := "\n  "
+		if n > 0 {
+			sep = ",\n  "
+		}
+		n++
+		_, err = io.WriteString(stdout, sep+string(b))
+		return err
+	})
+	if n > 0 {
+		_, _ = io.WriteString(stdout, "\n")
+	}
+	_, _ = io.WriteString(stdout, "]\n")
+	return err
+}
+
 // journalExportPayment is a payment as exported in JSON: the journal record plus
 // the amount in major units.
 type journalExportPayment struct {
@@ -342,46 +388,11 @@ func journalExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return code
 	}
 	defer j.Close()
-	var err error
-	switch *format {
-	case "csv":
-		w := csv.NewWriter(stdout)
-		_ = w.Write(journalCSVHeader)
-		err = j.Walk(*from, *to, func(p store.Payment) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			return w.Write(journalCSVRow(p))
-		})
-		w.Flush()
-		if err == nil {
-			err = w.Error()
-		}
-	case "json":
-		n := 0
-		_, _ = io.WriteString(stdout, "[")
-		err = j.Walk(*from, *to, func(p store.Payment) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			b, err := json.MarshalIndent(journalExportPayment{Payment: p, Amount: money.FormatMinor(p.AmountMinor, p.Currency)}, "  ", "  ")
-			if err != nil {
-				return err
-			}
-			sep := "\n  "
-			if n > 0 {
-				sep = ",\n  "
-			}
-			n++
-			_, err = io.WriteString(stdout, sep+string(b))
-			return err
-		})
-		if n > 0 {
-			_, _ = io.WriteString(stdout, "\n")
-		}
-		_, _ = io.WriteString(stdout, "]\n")
+	export := journalExportCSV
+	if *format == "json" {
+		export = journalExportJSON
 	}
-	if err != nil {
+	if err := export(ctx, j, *from, *to, stdout); err != nil {
 		fmt.Fprintln(stderr, "kassa journal: export:", err)
 		return 1
 	}

@@ -20,6 +20,7 @@ func New(ctx context.Context, s *sim.Reader) (Link, error) {
 	return &pipeLink{ctx: ctx, s: s}, nil
 }
 
+// Open opens the driver on a new pipe to the simulator.
 func (l *pipeLink) Open(ctx context.Context, opts device.Options) (*device.Reader, error) {
 	opts.Reconnect = false
 	opts.Port = "sim"
@@ -29,4 +30,5 @@ func (l *pipeLink) Open(ctx context.Context, opts device.Options) (*device.Reade
 // Replug: every open makes a new pipe, so the next open reconnects.
 func (l *pipeLink) Replug() error { return nil }
 
+// Close does nothing: the pipes end with the context.
 func (l *pipeLink) Close() {}

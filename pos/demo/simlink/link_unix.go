@@ -22,11 +22,14 @@ func New(ctx context.Context, s *sim.Reader) (Link, error) {
 	return &ptyLink{pty: p}, nil
 }
 
+// Open opens the driver on the pseudo-terminal.
 func (l *ptyLink) Open(ctx context.Context, opts device.Options) (*device.Reader, error) {
 	opts.Port = l.pty.Path
 	return device.Open(ctx, opts)
 }
 
+// Replug plugs the simulator back in after the unplug fault.
 func (l *ptyLink) Replug() error { return l.pty.Replug() }
 
+// Close closes the pseudo-terminal.
 func (l *ptyLink) Close() { _ = l.pty.Close() }
