@@ -58,7 +58,7 @@ func newResultScreen(u *UI) *resultScreen {
 	r.receiptBtn = &widget.Button{Text: tr("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: r.receiptTapped}
 	r.checkBtn = &widget.Button{Text: tr("Check with the bank now"), Icon: theme.ViewRefreshIcon(), OnTapped: r.checkTapped}
 	r.checking = container.NewHBox(container.NewGridWrap(fyne.NewSquareSize(28), r.spinner),
-		widget.NewLabel(tr("Kassa keeps checking with the bank; this screen changes by itself.")))
+		&widget.Label{Text: tr("Kassa keeps checking with the bank; this screen changes by itself."), SizeName: theme.SizeNameSubHeadingText})
 
 	head := container.NewBorder(nil, nil,
 		container.NewGridWrap(fyne.NewSquareSize(96), r.icon), nil,
