@@ -6,12 +6,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
+	"kassa/ui/words"
 )
 
 // maxDigits limits the amount a cashier can type (9 999 999.99 in RUB).
@@ -28,7 +28,7 @@ type checkoutScreen struct {
 
 	amount   *styledText
 	currLbl  *styledText
-	hint     *styledText
+	hint     *wrapped
 	noticeBx *statusPanel
 	noticeTx *styledText
 	saleBtn  *bigButton
@@ -44,7 +44,7 @@ func newCheckoutScreen(u *UI) *checkoutScreen {
 		currency: u.eng.Snapshot().Currency,
 		amount:   text("0.00", 88, true, theme.ColorNameForeground),
 		currLbl:  text("", 30, true, colorMuted),
-		hint:     text(lang.L("Type the amount · Enter = Sale · F2 = Preauth · Esc = clear"), 14, false, colorMuted),
+		hint:     newWrapped(tr("Type the amount · Enter = Sale · F2 = Preauth · Esc = clear"), theme.SizeNameSubHeadingText, false, theme.ColorNameForeground),
 		noticeTx: text("", 16, true, colorOnStatus),
 		keys:     map[string]*bigButton{},
 	}
@@ -52,12 +52,12 @@ func newCheckoutScreen(u *UI) *checkoutScreen {
 		c.currency = u.eng.Config().Currency
 	}
 	c.currLbl.Text = c.currency
-	c.hint.Alignment = fyne.TextAlignCenter
+	c.hint.SetAlign(fyne.TextAlignCenter)
 
-	c.saleBtn = newBigButton(lang.L("SALE"), theme.ConfirmIcon(), 34, widget.SuccessImportance, c.saleTapped)
-	c.preBtn = newBigButton(lang.L("PREAUTH"), theme.MailSendIcon(), 30, widget.HighImportance, c.preauthTapped)
+	c.saleBtn = newBigButton(tr("SALE"), theme.ConfirmIcon(), 34, widget.SuccessImportance, c.saleTapped)
+	c.preBtn = newBigButton(tr("PREAUTH"), theme.MailSendIcon(), 30, widget.HighImportance, c.preauthTapped)
 
-	label := text(lang.L("Amount"), 18, false, colorMuted)
+	label := text(tr("Amount"), 18, false, colorMuted)
 	clear := &widget.Button{Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: c.clearTapped}
 	display := panel(colorCard, container.NewBorder(
 		container.NewHBox(label, layout.NewSpacer(), clear), nil, nil, nil,
@@ -151,6 +151,19 @@ func (c *checkoutScreen) key(k fyne.KeyName) {
 	}
 }
 
+// keep puts an amount back on the display (after a cancel), unless the
+// cashier typed another meanwhile.
+func (c *checkoutScreen) keep(a pos.Amount) {
+	if c.digits != "" || a.Minor <= 0 || len(strconv.FormatInt(a.Minor, 10)) > maxDigits {
+		return
+	}
+	c.digits = strconv.FormatInt(a.Minor, 10)
+	if a.Currency != "" {
+		c.currency = a.Currency
+	}
+	c.refresh()
+}
+
 // value is the typed amount.
 func (c *checkoutScreen) value() pos.Amount {
 	minor, _ := strconv.ParseInt(c.digits, 10, 64)
@@ -159,11 +172,10 @@ func (c *checkoutScreen) value() pos.Amount {
 
 // refresh shows the typed amount and enables Sale/Preauth when it can pay.
 func (c *checkoutScreen) refresh() {
-	c.amount.Text = groupDigits(c.value().Major())
+	c.amount.Text = current().Number(words.Group(c.value().Major()))
 	c.amount.Refresh()
 	if c.currLbl.Text != c.currency {
 		c.currLbl.Text = c.currency
-		c.hint.Alignment = fyne.TextAlignCenter
 		c.currLbl.Refresh()
 	}
 	if c.canPay() {
@@ -175,13 +187,20 @@ func (c *checkoutScreen) refresh() {
 	}
 }
 
-// canPay: an amount is typed and the engine is ready for a payment.
+// canPay: an amount is typed, the engine is ready for a payment and the
+// reader is not known to be missing.
 func (c *checkoutScreen) canPay() bool {
 	s := c.u.snap
-	if c.digits == "" || c.u.paying || s.Blocked {
+	if c.digits == "" || c.u.paying || s.Blocked || readerMissing(s.Reader) {
 		return false
 	}
 	return s.Stage != pos.StageStarting && s.Stage != pos.StageRecovering
+}
+
+// readerMissing reports whether the reader is known to be missing: not
+// found after an open was tried (before the first open Kassa cannot know).
+func readerMissing(r pos.ReaderStatus) bool {
+	return r.State == pos.ReaderStateNotFound && r.Problem != pos.ReaderOK
 }
 
 func (c *checkoutScreen) update(s pos.Snapshot) {

@@ -11,13 +11,13 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
 	"kassa/pos/receipt"
+	"kassa/store"
 )
 
 // closeDayScreen is the manager's end of day: the open day's totals with
@@ -48,16 +48,16 @@ type closeDayScreen struct {
 func newCloseDayScreen(u *UI) *closeDayScreen {
 	c := &closeDayScreen{
 		u:       u,
-		title:   text(lang.L("Close day"), 30, true, theme.ColorNameForeground),
+		title:   text(tr("Close day"), 30, true, theme.ColorNameForeground),
 		body:    container.NewVBox(),
 		saved:   &widget.Label{Wrapping: fyne.TextWrapBreak, Selectable: true},
 		steps:   &widget.Label{Wrapping: fyne.TextWrapWord},
 		spinner: widget.NewActivity(),
 	}
-	c.closeBtn = &widget.Button{Text: lang.L("Close day now"), Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: c.closeTapped}
-	c.printBtn = &widget.Button{Text: lang.L("Print Z report"), Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: c.printTapped}
-	c.backBtn = &widget.Button{Text: lang.L("Back to checkout"), Icon: theme.NavigateBackIcon(), OnTapped: c.backTapped}
-	c.stopBtn = &widget.Button{Text: lang.L("Stop waiting"), Icon: theme.CancelIcon(), OnTapped: c.stopTapped}
+	c.closeBtn = &widget.Button{Text: tr("Close day now"), Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: c.closeTapped}
+	c.printBtn = &widget.Button{Text: tr("Print Z report"), Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: c.printTapped}
+	c.backBtn = &widget.Button{Text: tr("Back to checkout"), Icon: theme.NavigateBackIcon(), OnTapped: c.backTapped}
+	c.stopBtn = &widget.Button{Text: tr("Stop waiting"), Icon: theme.CancelIcon(), OnTapped: c.stopTapped}
 	buttons := container.NewHBox(c.backBtn, layout.NewSpacer(), c.stopBtn, fixedHeight(52, c.printBtn), fixedHeight(52, c.closeBtn))
 	c.root = container.NewPadded(container.NewBorder(
 		container.NewPadded(c.title), container.NewVBox(c.saved, buttons), nil, nil,
@@ -97,22 +97,22 @@ func (c *closeDayScreen) setButtons() {
 	}
 	if len(c.preview.Unresolved) > 0 {
 		c.closeBtn.Importance = widget.WarningImportance
-		c.closeBtn.SetText(lang.L("Close day anyway"))
+		c.closeBtn.SetText(tr("Close day anyway"))
 	} else {
 		c.closeBtn.Importance = widget.HighImportance
-		c.closeBtn.SetText(lang.L("Close day now"))
+		c.closeBtn.SetText(tr("Close day now"))
 	}
 }
 
 // load asks the engine for the open day's totals and warnings.
 func (c *closeDayScreen) load() {
-	c.body.Objects = []fyne.CanvasObject{widget.NewLabel(lang.L("Counting the open day…"))}
+	c.body.Objects = []fyne.CanvasObject{widget.NewLabel(tr("Counting the open day…"))}
 	c.body.Refresh()
 	c.u.goroutine(func(ctx context.Context) {
 		p, err := c.u.eng.PreviewCloseDay()
 		c.u.later(func() {
 			if err != nil {
-				c.body.Objects = []fyne.CanvasObject{errorPanel(lang.L("Cannot count the open day"), say(err.Error()))}
+				c.body.Objects = []fyne.CanvasObject{errorPanel(tr("Cannot count the open day"), errText(err))}
 				c.body.Refresh()
 				c.closeBtn.Hide()
 				return
@@ -129,9 +129,9 @@ func (c *closeDayScreen) showPreview() {
 	if w := c.warnings(); w != nil {
 		objs = append(objs, w)
 	}
-	objs = append(objs, text(lang.L("Open day totals (Kassa's journal)"), 20, true, theme.ColorNameForeground))
+	objs = append(objs, text(tr("Open day totals (Kassa's journal)"), 20, true, theme.ColorNameForeground))
 	if len(c.preview.Totals) == 0 {
-		objs = append(objs, widget.NewLabel(lang.L("No payments since the last close.")))
+		objs = append(objs, widget.NewLabel(tr("No payments since the last close.")))
 	}
 	for _, t := range c.preview.Totals {
 		objs = append(objs, panel(colorCard, totalsTable(t, nil, nil)))
@@ -147,15 +147,16 @@ func (c *closeDayScreen) warnings() fyne.CanvasObject {
 		return nil
 	}
 	on := onColor(colorUnknown)
-	lines := container.NewVBox(text(lang.L("Before you close"), 20, true, on))
+	lines := container.NewVBox(text(tr("Before you close"), 20, true, on))
 	for _, w := range c.preview.Warnings {
-		lines.Add(wrapText(say(w), on))
+		what, todo := reasonText(w)
+		lines.Add(wrapText(strings.TrimSpace(what+" "+todo), on))
 	}
 	for _, p := range c.preview.Unresolved {
 		lines.Add(wrapText(fmt.Sprintf("• %s  %s  %s  %s", clock(p.CreatedAt), money(p.Amount), p.MaskedPAN, statusText(p.Status)), on))
 	}
 	if len(c.preview.Unresolved) > 0 {
-		lines.Add(wrapText(lang.L("These payments are not in the totals until the bank answers. Wait, or close anyway."), on))
+		lines.Add(wrapText(tr("These payments are not in the totals until the bank answers. Wait, or close anyway."), on))
 	}
 	return newStatusPanel(colorUnknown, 12, container.NewPadded(lines)).box
 }
@@ -167,8 +168,8 @@ func (c *closeDayScreen) closeTapped() {
 		c.run(false)
 		return
 	}
-	dialog.ShowConfirm(lang.L("Close day anyway?"),
-		lang.L("Some payments are not resolved yet. They will be left out of today's totals."),
+	dialog.ShowConfirm(tr("Close day anyway?"),
+		tr("Some payments are not resolved yet. They will be left out of today's totals."),
 		func(ok bool) {
 			if ok {
 				c.run(true)
@@ -186,7 +187,7 @@ func (c *closeDayScreen) run(force bool) {
 	c.spinner.Start()
 	c.body.Objects = []fyne.CanvasObject{
 		container.NewHBox(container.NewGridWrap(fyne.NewSquareSize(40), c.spinner),
-			text(lang.L("Closing the day with the bank…"), 22, true, theme.ColorNamePrimary)),
+			text(tr("Closing the day with the bank…"), 22, true, theme.ColorNamePrimary)),
 		c.steps,
 	}
 	c.body.Refresh()
@@ -194,9 +195,10 @@ func (c *closeDayScreen) run(force bool) {
 	ctx, cancel := context.WithCancel(c.u.ctx)
 	c.cancel = cancel
 	var steps []string
-	progress := func(s string) {
+	progress := func(r pos.Reason) {
 		c.u.later(func() {
-			steps = append(steps, clock(time.Now())+"  "+say(s))
+			what, _ := reasonText(r)
+			steps = append(steps, clock(time.Now())+"  "+what)
 			c.steps.SetText(strings.Join(steps, "\n"))
 		})
 	}
@@ -208,7 +210,7 @@ func (c *closeDayScreen) run(force bool) {
 			c.cancel = nil
 			c.spinner.Stop()
 			if err != nil && rep.RequestID == "" {
-				c.body.Objects = []fyne.CanvasObject{errorPanel(lang.L("The day was not closed"), say(err.Error())), c.steps}
+				c.body.Objects = []fyne.CanvasObject{errorPanel(tr("The day was not closed"), errText(err)), c.steps}
 				c.body.Refresh()
 				c.report = nil
 				c.setButtons()
@@ -231,18 +233,22 @@ func (c *closeDayScreen) showReport(r pos.CloseDayReport, err error) {
 	var head fyne.ThemeColorName
 	var title string
 	switch {
-	case r.Status == "finished" && r.Agree:
-		head, title = colorApproved, lang.L("Day closed — totals agree")
-	case r.Status == "finished":
-		head, title = colorDeclined, lang.L("Day closed — totals DIFFER")
-	case r.Status == "processing":
-		head, title = colorUnknown, lang.L("The bank is still closing the day")
+	case r.Status == store.BatchFinished && r.Agree:
+		head, title = colorApproved, tr("Day closed — totals agree")
+	case r.Status == store.BatchFinished:
+		head, title = colorDeclined, tr("Day closed — totals DIFFER")
+	case r.Status == store.BatchProcessing:
+		head, title = colorUnknown, tr("The bank is still closing the day")
 	default:
-		head, title = colorDeclined, lang.L("The day was not closed")
+		head, title = colorDeclined, tr("The day was not closed")
 	}
-	msg := say(r.Message)
+	what, todo := reasonText(r.Reason)
+	msg := strings.TrimSpace(what + " " + todo)
+	if w, _ := reasonText(r.Warning); w != "" {
+		msg = strings.TrimSpace(msg + " " + w)
+	}
 	if err != nil && msg == "" {
-		msg = say(err.Error())
+		msg = errText(err)
 	}
 	top := container.NewVBox(text(title, 26, true, onColor(head)))
 	if msg != "" {
@@ -250,9 +256,9 @@ func (c *closeDayScreen) showReport(r pos.CloseDayReport, err error) {
 	}
 	objs := []fyne.CanvasObject{newStatusPanel(head, 12, container.NewPadded(top)).box}
 	if len(r.Differences) > 0 {
-		diffs := container.NewVBox(text(lang.L("Differences"), 20, true, colorDeclined))
+		diffs := container.NewVBox(text(tr("Differences"), 20, true, colorDeclined))
 		for _, d := range r.Differences {
-			diffs.Add(wrapText(fmt.Sprintf("%s: %s %s, %s %s", say(d.Field), lang.L("Kassa"), d.Ours, lang.L("bank"), d.Theirs), colorDeclined))
+			diffs.Add(wrapText(fmt.Sprintf("%s: %s %s, %s %s", tr(d.Field), tr("Kassa"), figure(d.Ours), tr("bank"), figure(d.Theirs)), colorDeclined))
 		}
 		objs = append(objs, diffs)
 	}
@@ -262,15 +268,24 @@ func (c *closeDayScreen) showReport(r pos.CloseDayReport, err error) {
 	}
 	objs = append(objs, panel(colorCard, totalsTable(r.Ours, theirs, r.Differences)))
 	objs = append(objs, kv(
-		[2]string{lang.L("Request id"), r.RequestID},
-		[2]string{lang.L("Status"), r.Status},
-		[2]string{lang.L("Bank close date"), r.GateCloseDate},
-		[2]string{lang.L("Journal chain head"), r.ChainHead},
-		[2]string{lang.L("Time"), dateTime(r.At)},
+		[2]string{tr("Request id"), r.RequestID},
+		[2]string{tr("Bank status"), tr(r.Status)},
+		[2]string{tr("Bank close date"), r.GateCloseDate},
+		[2]string{tr("Journal chain head"), r.ChainHead},
+		[2]string{tr("Time"), dateTime(r.At)},
 	))
 	c.body.Objects = objs
 	c.body.Refresh()
 	c.setButtons()
+}
+
+// figure writes a difference's figure the language's way: a number with
+// the language's decimal mark, a word ("missing") in words.
+func figure(v string) string {
+	if v != "" && (v[0] >= '0' && v[0] <= '9' || v[0] == '-') {
+		return current().Number(v)
+	}
+	return tr(v)
 }
 
 // totalsTable shows one currency's totals, the gateway's beside them when
@@ -287,12 +302,12 @@ func totalsTable(ours pos.Totals, theirs *pos.Totals, diffs []pos.Difference) fy
 	count := func(n int64) string { return strconv.FormatInt(n, 10) }
 	sum := func(a pos.Amount) string { return money(pos.Amount{Minor: a.Minor, Currency: cur}) }
 	rows := []row{
-		{"sale count", lang.L("Sales"), count(ours.SaleCount), ""},
-		{"sale sum", lang.L("Sales sum"), sum(ours.SaleSum), ""},
-		{"reversal count", lang.L("Reversals"), count(ours.ReversalCount), ""},
-		{"reversal sum", lang.L("Reversals sum"), sum(ours.ReversalSum), ""},
-		{"preauth count", lang.L("Preauths"), count(ours.PreauthCount), ""},
-		{"preauth sum", lang.L("Preauths sum"), sum(ours.PreauthSum), ""},
+		{"sale count", tr("Sales"), count(ours.SaleCount), ""},
+		{"sale sum", tr("Sales sum"), sum(ours.SaleSum), ""},
+		{"reversal count", tr("Reversals"), count(ours.ReversalCount), ""},
+		{"reversal sum", tr("Reversals sum"), sum(ours.ReversalSum), ""},
+		{"preauth count", tr("Preauths"), count(ours.PreauthCount), ""},
+		{"preauth sum", tr("Preauths sum"), sum(ours.PreauthSum), ""},
 	}
 	if theirs != nil {
 		rows[0].their, rows[1].their = count(theirs.SaleCount), sum(theirs.SaleSum)
@@ -305,9 +320,9 @@ func totalsTable(ours pos.Totals, theirs *pos.Totals, diffs []pos.Difference) fy
 	g := container.NewGridWithColumns(cols)
 	hdr := func(s string) fyne.CanvasObject { return &widget.Label{Text: s, TextStyle: fyne.TextStyle{Bold: true}} }
 	g.Add(hdr(cur))
-	g.Add(hdr(lang.L("Kassa")))
+	g.Add(hdr(tr("Kassa")))
 	if theirs != nil {
-		g.Add(hdr(lang.L("Bank")))
+		g.Add(hdr(tr("Bank")))
 	}
 	for _, r := range rows {
 		bad := false
@@ -354,6 +369,9 @@ func (c *closeDayScreen) printTapped() {
 		return
 	}
 	z := c.u.eng.ZReport(*c.report)
+	z.Words = current() // the terminal's language
+	what, todo := reasonText(c.report.Reason)
+	z.Message = strings.TrimSpace(what + " " + todo) // the engine's is plain English
 	c.printBtn.Disable()
 	c.u.goroutine(func(context.Context) {
 		name := "z-report-" + safeName(z.RequestID) + "-" + time.Now().Format("20060102-150405") + ".pdf"
@@ -361,10 +379,10 @@ func (c *closeDayScreen) printTapped() {
 		c.u.later(func() {
 			c.printBtn.Enable()
 			if err != nil {
-				c.saved.SetText(lang.L("Could not print:") + " " + say(err.Error()))
+				c.saved.SetText(tr("Could not print:") + " " + errText(err))
 				return
 			}
-			c.saved.SetText(lang.L("Saved and sent to the printer:") + " " + path)
+			c.saved.SetText(tr("Saved and sent to the printer:") + " " + path)
 			c.u.openFile(path)
 		})
 	})

@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
@@ -29,15 +28,15 @@ func newDemoPanel(u *UI) *demoPanel {
 	// A list of the test cards, and any other card number can be typed
 	// (Enter) to try it.
 	d.card = widget.NewSelectEntry(nil)
-	d.card.SetPlaceHolder(lang.L("Test card or any card number"))
+	d.card.SetPlaceHolder(tr("Test card or any card number"))
 	d.card.OnChanged = d.cardChanged
 	d.card.OnSubmitted = d.cardTyped
-	d.fault = &widget.Select{PlaceHolder: lang.L("No fault"), OnChanged: d.faultChanged}
+	d.fault = &widget.Select{PlaceHolder: tr("No fault"), OnChanged: d.faultChanged}
 	d.fault.ExtendBaseWidget(d.fault)
-	title := text(lang.L("Simulated reader"), 17, true, colorDemo)
+	title := text(tr("Simulated reader"), 17, true, colorDemo)
 	form := container.NewVBox(title,
-		widget.NewLabel(lang.L("Next card")), d.card,
-		widget.NewLabel(lang.L("Fault on the next read")), d.fault,
+		widget.NewLabel(tr("Next card")), d.card,
+		widget.NewLabel(tr("Fault on the next read")), d.fault,
 		d.msg)
 	d.root = container.NewVBox(widget.NewSeparator(), panel(colorCard, form))
 	d.load()
@@ -79,28 +78,27 @@ func (d *demoPanel) update(s pos.Snapshot) {
 }
 
 func cardLabel(c pos.DemoCard) string {
-	return "•" + last4(c.PAN) + "  " + say(c.Label)
+	return "•" + last4(c.PAN) + "  " + tr(c.Label)
+}
+
+// faultWords is THE table from a simulated fault's name to its words.
+var faultWords = map[string]string{
+	"":          "No fault",
+	"none":      "No fault",
+	"bad-swipe": "Bad swipe",
+	"no-card":   "No card (timeout)",
+	"unplug":    "Reader unplugged",
+	"replug":    "Plug the reader back in",
+	"corrupt":   "Corrupted data",
+	"slow":      "Slow reader",
+	"no-keys":   "No encryption keys",
+	"drop":      "Connection drop",
 }
 
 // faultLabel names a simulated fault; "none" reads as "No fault".
 func faultLabel(f string) string {
-	switch f {
-	case "", "none":
-		return lang.L("No fault")
-	case "bad-swipe":
-		return lang.L("Bad swipe")
-	case "no-card":
-		return lang.L("No card (timeout)")
-	case "unplug":
-		return lang.L("Reader unplugged")
-	case "corrupt":
-		return lang.L("Corrupted data")
-	case "slow":
-		return lang.L("Slow reader")
-	case "no-keys":
-		return lang.L("No encryption keys")
-	case "drop":
-		return lang.L("Connection drop")
+	if k, ok := faultWords[f]; ok {
+		return tr(k)
 	}
 	return f
 }
@@ -112,7 +110,7 @@ func (d *demoPanel) cardChanged(label string) {
 	for _, c := range d.cards {
 		if cardLabel(c) == label {
 			if err := d.ctl.SetCard(c.PAN); err != nil {
-				d.msg.SetText(say(err.Error()))
+				d.msg.SetText(errText(err))
 			} else {
 				d.msg.SetText("")
 			}
@@ -135,10 +133,10 @@ func (d *demoPanel) cardTyped(s string) {
 		}
 	}
 	if err := d.ctl.SetCard(pan); err != nil {
-		d.msg.SetText(say(err.Error()))
+		d.msg.SetText(errText(err))
 		return
 	}
-	d.msg.SetText(lang.L("Next card:") + " •" + last4(pan))
+	d.msg.SetText(tr("Next card:") + " •" + last4(pan))
 	d.u.unfocus()
 }
 
@@ -156,7 +154,7 @@ func (d *demoPanel) faultChanged(label string) {
 	for _, f := range d.ctl.Faults() {
 		if faultLabel(f) == label {
 			if err := d.ctl.SetFault(f); err != nil {
-				d.msg.SetText(say(err.Error()))
+				d.msg.SetText(errText(err))
 			} else {
 				d.msg.SetText("")
 			}

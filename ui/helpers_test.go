@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"kassa/pos"
+	"kassa/pos/demo"
 )
 
 // pump stands in for fyne.Do in tests: engine goroutines queue UI updates
@@ -101,9 +102,9 @@ func newHarness(t *testing.T, tn tuning) *harness {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	eng, err := pos.Start(context.Background(), cfg, log)
+	eng, err := demo.Start(context.Background(), cfg, log)
 	if err != nil {
-		t.Fatalf("pos.Start: %v", err)
+		t.Fatalf("demo.Start: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := eng.Close(); err != nil {
@@ -121,7 +122,7 @@ func newHarness(t *testing.T, tn tuning) *harness {
 	h := &harness{t: t, app: a, eng: eng, u: u, p: p, dir: dir}
 	h.waitFor(20*time.Second, "the checkout is ready", func() bool {
 		s := u.snap
-		return s.Stage != pos.StageStarting && s.Stage != pos.StageRecovering && s.Stage != ""
+		return s.Stage != pos.StageStarting && s.Stage != pos.StageRecovering
 	})
 	return h
 }

@@ -7,12 +7,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
+	"kassa/ui/words"
 )
 
 // historyScreen lists today's payments with status colours, searches by
@@ -44,25 +44,26 @@ func newHistoryScreen(u *UI) *historyScreen {
 	h := &historyScreen{
 		u:       u,
 		search:  widget.NewEntry(),
-		heading: &widget.Label{Text: lang.L("Today"), TextStyle: fyne.TextStyle{Bold: true}},
-		empty:   &widget.Label{Text: lang.L("No payments yet today."), Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance},
+		heading: &widget.Label{Text: tr("Today"), TextStyle: fyne.TextStyle{Bold: true}},
+		empty:   &widget.Label{Text: tr("No payments yet today."), Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance},
 		detail:  container.NewVBox(),
 	}
-	h.search.SetPlaceHolder(lang.L("Search: amount (10.42), last 4 digits or order id"))
+	h.search.SetPlaceHolder(tr("Search: amount (10.42), last 4 digits or order id"))
 	h.search.OnSubmitted = h.searchSubmitted
-	searchBtn := &widget.Button{Text: lang.L("Search"), Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: h.searchTapped}
-	todayBtn := &widget.Button{Text: lang.L("Today"), Icon: theme.ViewRefreshIcon(), OnTapped: h.todayTapped}
-	pendingBtn := &widget.Button{Text: lang.L("Unresolved"), Icon: theme.WarningIcon(), OnTapped: h.unresolvedTapped}
+	searchBtn := &widget.Button{Text: tr("Search"), Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: h.searchTapped}
+	todayBtn := &widget.Button{Text: tr("Today"), Icon: theme.ViewRefreshIcon(), OnTapped: h.todayTapped}
+	pendingBtn := &widget.Button{Text: tr("Unresolved"), Icon: theme.WarningIcon(), OnTapped: h.unresolvedTapped}
 
 	h.list = &widget.List{Length: h.length, CreateItem: h.createItem, UpdateItem: h.updateItem, OnSelected: h.selectedRow}
 	h.list.ExtendBaseWidget(h.list)
 
-	h.receipt = &widget.Button{Text: lang.L("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: h.receiptTapped}
-	h.check = &widget.Button{Text: lang.L("Check with the bank"), Icon: theme.ViewRefreshIcon(), OnTapped: h.checkTapped}
-	h.placeHdr = container.NewCenter(&widget.Label{Text: lang.L("Choose a payment to see its details."), Importance: widget.LowImportance})
+	h.receipt = &widget.Button{Text: tr("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: h.receiptTapped}
+	h.check = &widget.Button{Text: tr("Check with the bank"), Icon: theme.ViewRefreshIcon(), OnTapped: h.checkTapped}
+	h.placeHdr = container.NewCenter(&widget.Label{Text: tr("Choose a payment to see its details."), Importance: widget.LowImportance})
 	h.detailBx = container.NewStack(h.placeHdr)
 
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(searchBtn, todayBtn, pendingBtn), h.search)
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, searchBtn, h.search),
+		container.NewHBox(todayBtn, pendingBtn))
 	left := container.NewBorder(container.NewVBox(top, h.heading), nil, nil, nil,
 		container.NewStack(h.list, h.empty))
 	split := container.NewHSplit(left, panel(colorCard, h.detailBx))
@@ -123,26 +124,26 @@ func (h *historyScreen) setRows(rows []pos.PaymentView, err error) {
 	h.rows = rows
 	switch {
 	case err != nil:
-		h.empty.SetText(say(err.Error()))
+		h.empty.SetText(errText(err))
 		h.empty.Show()
 	case len(rows) == 0 && h.pending:
-		h.empty.SetText(lang.L("Every payment has a known result."))
+		h.empty.SetText(tr("Every payment has a known result."))
 		h.empty.Show()
 	case len(rows) == 0 && h.query != "":
-		h.empty.SetText(lang.L("Nothing found."))
+		h.empty.SetText(tr("Nothing found."))
 		h.empty.Show()
 	case len(rows) == 0:
-		h.empty.SetText(lang.L("No payments yet today."))
+		h.empty.SetText(tr("No payments yet today."))
 		h.empty.Show()
 	default:
 		h.empty.Hide()
 	}
 	if h.pending {
-		h.heading.SetText(lang.L("Unresolved") + " · " + countText(len(rows)))
+		h.heading.SetText(tr("Unresolved") + " · " + countText(len(rows)))
 	} else if h.query == "" {
-		h.heading.SetText(lang.L("Today") + " · " + countText(len(rows)))
+		h.heading.SetText(tr("Today") + " · " + countText(len(rows)))
 	} else {
-		h.heading.SetText(lang.L("Search") + " “" + h.query + "” · " + countText(len(rows)))
+		h.heading.SetText(tr("Search") + " “" + h.query + "” · " + countText(len(rows)))
 	}
 	h.list.UnselectAll()
 	h.list.Refresh()
@@ -158,7 +159,7 @@ func (h *historyScreen) setRows(rows []pos.PaymentView, err error) {
 }
 
 func countText(n int) string {
-	return lang.N("{{.Count}} payments", n, map[string]any{"Count": n})
+	return words.Count("{{.Count}} payments", n, current())
 }
 
 func (h *historyScreen) length() int { return len(h.rows) }
@@ -200,7 +201,7 @@ func (r *historyRow) set(v pos.PaymentView) {
 	r.amount.SetText(money(v.Amount))
 	kind := ""
 	if v.Kind == pos.Preauth {
-		kind = lang.L("Preauth") + " · "
+		kind = tr("Preauth (short)") + " · "
 	}
 	card := ""
 	if v.MaskedPAN != "" {
@@ -233,18 +234,19 @@ func (h *historyScreen) showDetail(v pos.PaymentView) {
 	head := newStatusPanel(col, 10, container.NewVBox(
 		text(statusText(v.Status)+" · "+kindText(v.Kind), 22, true, onColor(col)),
 		text(money(v.Amount), 30, true, onColor(col))))
+	what, todo := paymentReason(v)
 	info := kv(
-		[2]string{lang.L("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
-		[2]string{lang.L("What happened"), say(v.Reason)},
-		[2]string{lang.L("What to do"), say(v.Advice)},
-		[2]string{lang.L("Approval code"), v.ApprovalCode},
-		[2]string{lang.L("RRN"), v.RRN},
-		[2]string{lang.L("Receipt id"), v.ReceiptID},
-		[2]string{lang.L("Order id"), v.ClientOrderID},
-		[2]string{lang.L("Bank order id"), v.PaynetOrderID},
-		[2]string{lang.L("Terminal"), v.TerminalID},
-		[2]string{lang.L("Created"), dateTime(v.CreatedAt)},
-		[2]string{lang.L("Updated"), dateTime(v.UpdatedAt)},
+		[2]string{tr("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
+		[2]string{tr("What happened"), what},
+		[2]string{tr("What to do"), todo},
+		[2]string{tr("Approval code"), v.ApprovalCode},
+		[2]string{tr("RRN"), v.RRN},
+		[2]string{tr("Receipt id"), v.ReceiptID},
+		[2]string{tr("Order id"), v.ClientOrderID},
+		[2]string{tr("Bank order id"), v.PaynetOrderID},
+		[2]string{tr("Terminal"), v.TerminalID},
+		[2]string{tr("Created"), dateTime(v.CreatedAt)},
+		[2]string{tr("Updated"), dateTime(v.UpdatedAt)},
 	)
 	h.evRows = v.Events
 	events := container.NewVBox()
@@ -257,21 +259,60 @@ func (h *historyScreen) showDetail(v pos.PaymentView) {
 		h.check.Show()
 	}
 	buttons := container.NewHBox(h.receipt, h.check, layout.NewSpacer())
-	evTitle := &widget.Label{Text: lang.L("Journal events"), TextStyle: fyne.TextStyle{Bold: true}}
+	evTitle := &widget.Label{Text: tr("Journal events"), TextStyle: fyne.TextStyle{Bold: true}}
 	h.detailBx.Objects = []fyne.CanvasObject{container.NewVScroll(container.NewVBox(head.box, info, buttons, evTitle, events))}
 	h.detailBx.Refresh()
 }
 
-// eventLine is one journal event of the detail view.
+// eventWords is THE table from a journal event's type to its words.
+var eventWords = map[string]string{
+	"intent":   "Payment started",
+	"sent":     "Sent to the bank",
+	"accepted": "Accepted by the bank",
+	"final":    "Final answer",
+	"unknown":  "Result unknown",
+	"resolved": "Resolved",
+	"alert":    "Alert",
+	"override": "Manager override",
+	"print":    "Receipt printed",
+	"receipt":  "Receipt printed",
+}
+
+// eventLine is one journal event of the detail view, in words.
 func eventLine(e pos.Event) string {
-	line := clock(e.At) + "  " + e.Type
+	line := clock(e.At) + "  " + eventType(e.Type)
 	if e.Status != "" {
-		line += " → " + e.Status
+		line += " → " + statusText(pos.StatusOf(e.Status))
 	}
-	if e.Detail != "" {
-		line += "  " + say(e.Detail)
+	if d := eventDetail(e); d != "" {
+		line += "  " + d
 	}
 	return line
+}
+
+// eventType names an event's type.
+func eventType(t string) string {
+	if k, ok := eventWords[t]; ok {
+		return tr(k)
+	}
+	return t
+}
+
+// eventDetail is what an event adds: its cause in words, a print's copy,
+// an override's manager and reason, or an old journal's English text.
+func eventDetail(e pos.Event) string {
+	switch {
+	case e.Reason.Cause != pos.CauseNone:
+		what, _ := reasonText(e.Reason)
+		return what
+	case e.Copy != "":
+		d := current().Text(string(e.Copy))
+		if e.Duplicate {
+			d += " · " + current().Text("DUPLICATE")
+		}
+		return d
+	}
+	return e.Detail
 }
 
 func (h *historyScreen) receiptTapped() {
@@ -292,15 +333,15 @@ func (h *historyScreen) checkTapped() {
 	h.u.goroutine(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 		defer cancel()
-		v, err := h.u.eng.Lookup(ctx, id)
+		res, err := h.u.eng.Lookup(ctx, id)
 		h.u.later(func() {
 			h.check.Enable()
 			if err != nil {
-				h.empty.SetText(say(err.Error()))
+				h.empty.SetText(errText(err))
 				return
 			}
 			if h.selected == id {
-				h.showDetail(v)
+				h.showDetail(res.Payment)
 			}
 			h.load()
 		})

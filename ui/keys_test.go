@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"os"
 	"regexp"
+	"runtime"
 	"strconv"
 	"testing"
+
+	"kassa/ui/words"
 )
 
-var keyRE = regexp.MustCompile(`lang\.[LN]\(\s*("(?:[^"\\]|\\.)*")`)
+var keyRE = regexp.MustCompile(`(?:lang\.[LN]|\btr)\(\s*("(?:[^"\\]|\\.)*")`)
 
 // literalKeys returns the string literals passed to lang.L / lang.N.
 func literalKeys(src string) []string {
@@ -51,6 +54,28 @@ func TestLanguageOverride(t *testing.T) {
 		t.Setenv("KASSA_LANG", tc.env)
 		if got := languageOverride(tc.cfg); got != tc.want {
 			t.Errorf("KASSA_LANG=%q, config %q: %q, want %q", tc.env, tc.cfg, got, tc.want)
+		}
+	}
+}
+
+// TestSystemLanguage: the OS locale picks the screens' language; C, POSIX
+// and an unset locale are English.
+func TestSystemLanguage(t *testing.T) {
+	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" {
+		t.Log("the locale does not come from the environment here")
+		return
+	}
+	for _, tc := range []struct {
+		lang string
+		want words.Lang
+	}{{"C", words.English}, {"C.UTF-8", words.English}, {"", words.English}, {"POSIX", words.English},
+		{"ru_RU.UTF-8", words.Russian}, {"en_GB.UTF-8", words.English}} {
+		t.Setenv("LC_ALL", "")
+		t.Setenv("LC_MESSAGES", "")
+		t.Setenv("LANGUAGE", "")
+		t.Setenv("LANG", tc.lang)
+		if got := systemLang(); got != tc.want {
+			t.Errorf("LANG=%q: %s, want %s", tc.lang, got, tc.want)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"embed"
 	"os"
 	"runtime"
 	"strings"
@@ -9,10 +8,27 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
+
+	"kassa/ui/words"
 )
 
-//go:embed translations
-var translations embed.FS
+// translations are Kassa's words (ui/words), loaded into Fyne too so that
+// its own dialogs follow the same language.
+var translations = words.FS
+
+// uiLang is the language the screens speak (set by setupLanguage).
+var uiLang atomic.Value // words.Lang
+
+// current is the screens' language.
+func current() words.Lang {
+	if l, ok := uiLang.Load().(words.Lang); ok {
+		return l
+	}
+	return words.English
+}
+
+// tr gives a translation key (the English text) in the screens' language.
+func tr(key string) string { return words.Key(key, current()) }
 
 // langLoaded: setupLanguage ran (Main runs it before the app exists; New
 // runs it for apps made elsewhere, e.g. tests).
@@ -46,6 +62,11 @@ func languageOverride(configured string) string {
 // OS locale's tag as well.
 func setupLanguage(override string) {
 	langLoaded.Store(true)
+	if override != "" {
+		uiLang.Store(words.ParseLang(override))
+	} else {
+		uiLang.Store(systemLang())
+	}
 	if override == "" {
 		if runtime.GOOS != "windows" && runtime.GOOS != "darwin" && codesetOfC() {
 			// Fyne understands "C" but logs an error for "C.UTF-8": give it
@@ -114,4 +135,17 @@ func codesetOfC() bool {
 		}
 	}
 	return false
+}
+
+// systemLang is the OS locale's language (English for C, POSIX or unset).
+func systemLang() words.Lang {
+	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" {
+		for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"} {
+			if v := os.Getenv(k); v != "" {
+				return words.ParseLang(v)
+			}
+		}
+		return words.English
+	}
+	return words.ParseLang(lang.SystemLocale().String())
 }

@@ -1,11 +1,11 @@
 package ui
 
 import (
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -28,8 +28,12 @@ type payingScreen struct {
 	stage   *styledText
 	clock   *styledText
 	card    *widget.Label
-	note    *widget.Label
+	note    *wrapped
 	cancel  *bigButton
+
+	stageNow pos.Stage // the engine's stage shown
+	noteText string    // the note the engine's reason gives
+	slow     bool      // the slow-bank note is shown
 
 	root fyne.CanvasObject
 }
@@ -43,12 +47,13 @@ func newPayingScreen(u *UI) *payingScreen {
 		stage:   text("", 34, true, theme.ColorNamePrimary),
 		clock:   text("0:00", 22, false, colorMuted),
 		card:    &widget.Label{Alignment: fyne.TextAlignCenter, TextStyle: fyne.TextStyle{Monospace: true}},
-		note:    &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord},
+		note:    newWrapped("", theme.SizeNameSubHeadingText, false, theme.ColorNameForeground),
 	}
+	p.note.SetAlign(fyne.TextAlignCenter)
 	for _, t := range []*styledText{p.kind, p.amount, p.stage, p.clock} {
 		t.Alignment = fyne.TextAlignCenter
 	}
-	p.cancel = newBigButton(lang.L("Cancel (Esc)"), theme.CancelIcon(), 24, widget.DangerImportance, p.cancelTapped)
+	p.cancel = newBigButton(tr("Cancel (Esc)"), theme.CancelIcon(), 24, widget.DangerImportance, p.cancelTapped)
 	cancel := container.NewCenter(fixedWidth(320, fixedHeight(68, p.cancel)))
 
 	content := container.NewVBox(
@@ -91,7 +96,8 @@ func (p *payingScreen) start(kind pos.Kind, amount pos.Amount) {
 	p.stage.Text = stageText(pos.StageWaitingReader)
 	p.stage.Refresh()
 	p.card.SetText("")
-	p.note.SetText("")
+	p.stageNow, p.noteText, p.slow = pos.StageWaitingReader, "", false
+	p.setNote("")
 	p.cancel.Show()
 	p.cancel.Enable()
 	p.spinner.Start()
@@ -109,12 +115,36 @@ func (p *payingScreen) stop() {
 	}
 }
 
+// slowAfter is how long the bank may take before the cashier is told that
+// it is slow and to keep the customer there.
+const slowAfter = 15 * time.Second
+
 func (p *payingScreen) tick() {
 	t := elapsed(time.Since(p.began))
 	if p.clock.Text != t {
 		p.clock.Text = t
 		p.clock.Refresh()
 	}
+	bankWait := p.stageNow == pos.StageSending || p.stageNow == pos.StageWaitingBank
+	if slow := bankWait && time.Since(p.since) >= slowAfter; slow != p.slow {
+		p.slow = slow
+		p.showNote()
+	}
+}
+
+// setNote sets the note the engine's reason gives.
+func (p *payingScreen) setNote(s string) {
+	p.noteText = s
+	p.showNote()
+}
+
+// showNote shows the note, or that the bank is slow when it is.
+func (p *payingScreen) showNote() {
+	if p.slow {
+		p.note.Set(tr("The bank is slow to answer. Keep the customer here: the answer is still coming, do not charge again."), colorDeclined)
+		return
+	}
+	p.note.Set(p.noteText, theme.ColorNameForeground)
 }
 
 // update follows the engine's stage while a payment runs.
@@ -127,25 +157,28 @@ func (p *payingScreen) update(s pos.Snapshot) {
 	}
 	p.stage.Text = stageText(s.Stage)
 	p.stage.Refresh()
+	if s.Stage != p.stageNow {
+		p.stageNow, p.slow = s.Stage, false
+	}
 	if !s.StageSince.IsZero() {
 		p.since = s.StageSince
 	}
 	if s.Payment != nil && s.Payment.MaskedPAN != "" {
 		p.card.SetText(s.Payment.MaskedPAN + "  " + s.Payment.CardScheme)
 	}
+	what, todo := reasonText(s.Reason)
+	note := strings.TrimSpace(what + " " + todo)
 	if s.CanCancel {
 		p.cancel.Show()
 		p.cancel.Enable()
-		p.note.SetText(say(s.Advice))
 	} else {
 		p.cancel.Hide()
-		switch s.Stage {
-		case pos.StageSending, pos.StageWaitingBank:
-			p.note.SetText(lang.L("The card data is with the bank: the payment can no longer be cancelled. Please wait."))
-		default:
-			p.note.SetText(say(s.Advice))
+		if s.Stage == pos.StageSending || s.Stage == pos.StageWaitingBank {
+			note = tr("The card data is with the bank: the payment can no longer be cancelled. Please wait.")
 		}
 	}
+	p.setNote(note)
+	p.tick()
 }
 
 // cancelTapped asks the engine to cancel; it refuses once the request was
@@ -156,9 +189,9 @@ func (p *payingScreen) cancelTapped() {
 	}
 	if p.u.eng.Cancel() {
 		p.cancel.Disable()
-		p.note.SetText(lang.L("Cancelling…"))
+		p.setNote(tr("Cancelling…"))
 		return
 	}
 	p.cancel.Hide()
-	p.note.SetText(lang.L("Too late to cancel: the payment is already with the bank."))
+	p.setNote(tr("Too late to cancel: the payment is already with the bank."))
 }

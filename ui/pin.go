@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -44,8 +43,8 @@ func newPINScreen(u *UI) *pinScreen {
 	for _, t := range []*styledText{p.title, p.dots, p.msg} {
 		t.Alignment = fyne.TextAlignCenter
 	}
-	p.okBtn = newBigButton(lang.L("OK"), theme.ConfirmIcon(), 28, widget.HighImportance, p.okTapped)
-	p.cancel = &widget.Button{Text: lang.L("Cancel"), Icon: theme.CancelIcon(), OnTapped: p.cancelTapped}
+	p.okBtn = newBigButton(tr("OK"), theme.ConfirmIcon(), 28, widget.HighImportance, p.okTapped)
+	p.cancel = &widget.Button{Text: tr("Cancel"), Icon: theme.CancelIcon(), OnTapped: p.cancelTapped}
 
 	grid := container.NewGridWithColumns(3)
 	for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"} {
@@ -59,7 +58,7 @@ func newPINScreen(u *UI) *pinScreen {
 			grid.Add(newBigButton(k, nil, 32, widget.MediumImportance, func() { p.typed(r) }))
 		}
 	}
-	keypad := fixedWidth(360, fixedHeight(360, grid))
+	keypad := fixedWidth(340, fixedHeight(300, grid))
 	box := container.NewVBox(
 		p.title,
 		fixedHeight(64, panel(colorCard, container.NewCenter(p.dots))),
@@ -84,9 +83,9 @@ func (p *pinScreen) ask(role pos.Role, title string, ok func()) {
 	p.pin = ""
 	p.checking = false
 	p.attempt++
-	who := lang.L("Manager PIN")
+	who := tr("Manager PIN")
 	if role == pos.Cashier {
-		who = lang.L("Cashier PIN")
+		who = tr("Cashier PIN")
 	}
 	p.title.Text = title + " — " + who
 	p.title.Refresh()
@@ -156,7 +155,7 @@ func (p *pinScreen) okTapped() {
 			p.pin = ""
 			p.refresh()
 			if !good {
-				p.setMsg(lang.L("Wrong PIN"))
+				p.setMsg(tr("Wrong PIN"))
 				return
 			}
 			ok := p.ok

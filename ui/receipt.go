@@ -11,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -48,8 +47,8 @@ func newReceiptScreen(u *UI) *receiptScreen {
 		customer: &widget.Label{TextStyle: mono},
 		saved:    &widget.Label{Wrapping: fyne.TextWrapBreak, Selectable: true},
 	}
-	r.printBtn = &widget.Button{Text: lang.L("Print receipt"), Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: r.printTapped}
-	r.backBtn = &widget.Button{Text: lang.L("Back"), Icon: theme.NavigateBackIcon(), OnTapped: r.backTapped}
+	r.printBtn = &widget.Button{Text: tr("Print receipt"), Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: r.printTapped}
+	r.backBtn = &widget.Button{Text: tr("Back"), Icon: theme.NavigateBackIcon(), OnTapped: r.backTapped}
 
 	paper := func(l *widget.Label) fyne.CanvasObject {
 		return panel(colorCard, container.NewVScroll(l))
@@ -69,12 +68,12 @@ func (r *receiptScreen) open(id string, back screen) {
 	r.printBtn.Enable()
 	v, err := r.u.eng.Payment(id)
 	if err != nil {
-		r.title.SetText(lang.L("Receipt"))
-		r.merchant.SetText(say(err.Error()))
+		r.title.SetText(tr("Receipt"))
+		r.merchant.SetText(errText(err))
 		r.customer.SetText("")
 		return
 	}
-	r.title.SetText(lang.L("Receipt") + " · " + money(v.Amount) + " · " + statusText(v.Status))
+	r.title.SetText(tr("Receipt") + " · " + money(v.Amount) + " · " + statusText(v.Status))
 	m, c := r.preview(v, pos.MerchantCopy), r.preview(v, pos.CustomerCopy)
 	r.merchant.SetText(m.Text())
 	r.customer.SetText(c.Text())
@@ -90,8 +89,8 @@ func (r *receiptScreen) preview(v pos.PaymentView, cp pos.ReceiptCopy) receipt.R
 		TerminalID: v.TerminalID, ReceiptID: v.ReceiptID, ClientOrderID: v.ClientOrderID,
 		Kind: string(v.Kind), Amount: v.Amount.Major(), Currency: v.Amount.Currency,
 		MaskedPAN: v.MaskedPAN, Scheme: v.CardScheme, ApprovalCode: v.ApprovalCode, RRN: v.RRN,
-		Status: v.Status, At: v.CreatedAt.Local(), Copy: string(cp),
-		Duplicate: v.Reprints > 0, Demo: cfg.Demo,
+		Status: v.Status.String(), At: v.CreatedAt.Local(), Copy: string(cp),
+		Duplicate: v.Reprints > 0, Demo: cfg.Demo, Words: current(),
 	}
 	if rc.TerminalID == "" {
 		rc.TerminalID = cfg.TerminalID
@@ -113,6 +112,7 @@ func (r *receiptScreen) printTapped() {
 			if err != nil {
 				break
 			}
+			rc.Words = current() // the terminal's language
 			rs = append(rs, rc)
 		}
 		var path string
@@ -123,14 +123,14 @@ func (r *receiptScreen) printTapped() {
 		r.u.later(func() {
 			r.printBtn.Enable()
 			if err != nil {
-				r.saved.SetText(lang.L("Could not print:") + " " + say(err.Error()))
+				r.saved.SetText(tr("Could not print:") + " " + errText(err))
 				return
 			}
 			if len(rs) == 2 && r.id == id {
 				r.merchant.SetText(rs[0].Text())
 				r.customer.SetText(rs[1].Text())
 			}
-			r.saved.SetText(lang.L("Saved and sent to the printer:") + " " + path)
+			r.saved.SetText(tr("Saved and sent to the printer:") + " " + path)
 			r.u.openFile(path)
 		})
 	})

@@ -2,17 +2,18 @@ package ui
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
+	"kassa/ui/words"
 )
 
 // resultScreen shows how a payment ended: approved (green), declined or
@@ -50,14 +51,14 @@ func newResultScreen(u *UI) *resultScreen {
 		amount:  text("", 34, true, colorOnStatus),
 		details: container.NewStack(),
 		reason:  &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText},
-		advice:  &widget.Label{Wrapping: fyne.TextWrapWord},
+		advice:  &widget.Label{Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameSubHeadingText},
 		spinner: widget.NewActivity(),
 	}
-	r.newBtn = &widget.Button{Text: lang.L("New payment (Enter)"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: r.newTapped}
-	r.receiptBtn = &widget.Button{Text: lang.L("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: r.receiptTapped}
-	r.checkBtn = &widget.Button{Text: lang.L("Check with the bank now"), Icon: theme.ViewRefreshIcon(), OnTapped: r.checkTapped}
+	r.newBtn = &widget.Button{Text: tr("New payment (Enter)"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: r.newTapped}
+	r.receiptBtn = &widget.Button{Text: tr("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: r.receiptTapped}
+	r.checkBtn = &widget.Button{Text: tr("Check with the bank now"), Icon: theme.ViewRefreshIcon(), OnTapped: r.checkTapped}
 	r.checking = container.NewHBox(container.NewGridWrap(fyne.NewSquareSize(28), r.spinner),
-		widget.NewLabel(lang.L("Kassa keeps checking with the bank; this screen changes by itself.")))
+		&widget.Label{Text: tr("Kassa keeps checking with the bank; this screen changes by itself."), SizeName: theme.SizeNameSubHeadingText})
 
 	head := container.NewBorder(nil, nil,
 		container.NewGridWrap(fyne.NewSquareSize(96), r.icon), nil,
@@ -91,43 +92,32 @@ func (r *resultScreen) shown() {
 func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
 	r.view_ = v
 	status := v.Status
-	var title string
-	switch status {
-	case "approved":
-		title = lang.L("APPROVED")
-	case "declined", "filtered":
-		title = lang.L("DECLINED")
-	case "error":
-		title = lang.L("FAILED — NOT CHARGED")
-	default:
-		status = "unknown"
-		title = lang.L("RESULT UNKNOWN — DO NOT CHARGE AGAIN")
+	if !status.Final() {
+		status = pos.StatusUnknown // in flight or unknown: do not charge again
 	}
-	r.setHeader(status, title, money(v.Amount)+"  ·  "+kindText(v.Kind))
+	r.setHeader(status, words.Title(current(), status), money(v.Amount)+"  ·  "+kindText(v.Kind))
 
-	reason, advice := say(v.Reason), say(v.Advice)
-	if reason == "" && err != nil && status != "approved" {
-		reason = say(err.Error())
+	reason, advice := paymentReason(v)
+	if reason == "" && err != nil && status != pos.StatusApproved {
+		reason, advice = errText(err), errAdvice(err)
 	}
-	if status == "unknown" && advice == "" {
-		advice = lang.L("Do not charge the customer again. Kassa keeps checking with the bank.")
+	if status == pos.StatusUnknown && advice == "" {
+		advice = tr("Do not charge the customer again. Kassa keeps checking with the bank.")
 	}
 	r.reason.SetText(reason)
 	r.advice.SetText(advice)
 
 	r.details.Objects = []fyne.CanvasObject{kv(
-		[2]string{lang.L("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
-		[2]string{lang.L("Approval code"), v.ApprovalCode},
-		[2]string{lang.L("RRN"), v.RRN},
-		[2]string{lang.L("Receipt id"), v.ReceiptID},
-		[2]string{lang.L("Order id"), v.ClientOrderID},
-		[2]string{lang.L("Bank order id"), v.PaynetOrderID},
-		[2]string{lang.L("Time"), dateTime(v.CreatedAt)},
+		[2]string{tr("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
+		[2]string{tr("Approval code"), v.ApprovalCode},
+		[2]string{tr("RRN"), v.RRN},
+		[2]string{tr("Reference"), shortRef(v.ClientOrderID)},
+		[2]string{tr("Time"), dateTime(v.CreatedAt)},
 	)}
 	r.details.Refresh()
 
 	r.receiptBtn.Show()
-	if status == "unknown" {
+	if status == pos.StatusUnknown {
 		r.checking.Show()
 		r.spinner.Start()
 		r.checkBtn.Show()
@@ -140,19 +130,28 @@ func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
 	}
 }
 
+// shortRef is the short reference of an order id that the result screen
+// shows (the receipt and the history keep the whole id): its first eight
+// characters, in capitals.
+func shortRef(id string) string {
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	return strings.ToUpper(id)
+}
+
 // showNotStarted shows a payment the engine refused or could not start
 // (reader missing, blocked, busy...): nothing was charged.
 func (r *resultScreen) showNotStarted(kind pos.Kind, amount pos.Amount, err error) {
 	r.view_ = pos.PaymentView{}
 	r.stopWatching()
-	r.setHeader("error", lang.L("NOT STARTED — NOT CHARGED"), money(amount)+"  ·  "+kindText(kind))
-	msg := lang.L("The payment could not start.")
+	r.setHeader(pos.StatusFailed, tr("NOT STARTED — NOT CHARGED"), money(amount)+"  ·  "+kindText(kind))
+	msg, advice := tr("The payment could not start."), tr("Check the reader and the connection, then try again.")
 	if err != nil {
-		msg = say(err.Error())
-	}
-	advice := lang.L("Check the reader and the connection, then try again.")
-	if errors.Is(err, pos.ErrBlocked) {
-		advice = lang.L("Wait until the earlier payment resolves, or ask a manager to override.")
+		msg = errText(err)
+		if a := errAdvice(err); a != "" {
+			advice = a
+		}
 	}
 	r.reason.SetText(msg)
 	r.advice.SetText(advice)
@@ -164,19 +163,28 @@ func (r *resultScreen) showNotStarted(kind pos.Kind, amount pos.Amount, err erro
 	r.receiptBtn.Hide()
 }
 
-func (r *resultScreen) setHeader(status, title, sub string) {
+func (r *resultScreen) setHeader(status pos.Status, title, sub string) {
 	col := statusColor(status)
 	r.header.setColor(col)
 	r.icon.SetResource(theme.NewColoredResource(iconFor(status), onColor(col)))
 	r.title.ColorName, r.amount.ColorName = onColor(col), onColor(col)
-	r.title.TextSize = 44
-	if len([]rune(title)) > 18 {
-		r.title.TextSize = 32
-	}
+	r.title.TextSize = titleSize(title)
 	r.title.Text = title
 	r.title.Refresh()
 	r.amount.Text = sub
 	r.amount.Refresh()
+}
+
+// titleSize is the result title's text size: as large as fits a 1024 px
+// window (Russian titles run longer).
+func titleSize(title string) float32 {
+	switch n := len([]rune(title)); {
+	case n <= 18:
+		return 44
+	case n <= 30:
+		return 32
+	}
+	return 26
 }
 
 // update: an unknown payment shown here may resolve in a snapshot.
@@ -239,19 +247,32 @@ func (r *resultScreen) checkTapped() {
 	r.u.goroutine(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 		defer cancel()
-		v, err := r.u.eng.Lookup(ctx, id)
+		res, err := r.u.eng.Lookup(ctx, id)
 		r.u.later(func() {
 			r.checkBtn.Enable()
-			if r.view_.ClientOrderID != id {
-				return
-			}
-			if err == nil && v.Final() {
-				r.showPayment(v, nil)
-			} else if err != nil {
-				r.advice.SetText(lang.L("Still no answer from the bank:") + " " + say(err.Error()))
+			if r.view_.ClientOrderID == id {
+				r.checked(res, err)
 			}
 		})
 	})
+}
+
+// checked says what "Check with the bank now" found, and when.
+func (r *resultScreen) checked(res pos.LookupResult, err error) {
+	at := res.CheckedAt
+	if at.IsZero() {
+		at = time.Now()
+	}
+	switch {
+	case err == nil && res.Payment.Final():
+		r.showPayment(res.Payment, nil)
+	case err == nil && res.Answered:
+		r.advice.SetText(fmt.Sprintf(tr("Checked with the bank at %s: the result is still unknown. Do not charge again."), clockMinutes(at)))
+	case err == nil:
+		r.advice.SetText(tr("The payment is still with the bank: wait for its answer. Do not charge again."))
+	default:
+		r.advice.SetText(fmt.Sprintf(tr("Could not check with the bank at %s: %s Kassa keeps trying."), clockMinutes(at), errText(err)))
+	}
 }
 
 func (r *resultScreen) newTapped() { r.u.home() }

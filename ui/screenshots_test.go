@@ -15,18 +15,33 @@ import (
 )
 
 // TestScreenshots renders every screen to PNG under docs/screenshots/ (for
-// the README), driving a demo engine through real payments:
+// the README), in English (name.png) and Russian (name-ru.png), in a
+// 1024×768 window, driving a demo engine through real payments:
 //
 //	KASSA_SCREENSHOTS=1 go test -run TestScreenshots ./ui/
 func TestScreenshots(t *testing.T) {
 	if os.Getenv("KASSA_SCREENSHOTS") == "" {
 		t.Skip("set KASSA_SCREENSHOTS=1 to render docs/screenshots/*.png")
 	}
+	for _, l := range []string{"en", "ru"} {
+		t.Run(l, func(t *testing.T) { screenshots(t, l) })
+	}
+}
+
+// screenshots renders every screen in one language.
+func screenshots(t *testing.T, l string) {
+	suffix := ""
+	if l != "en" {
+		suffix = "-" + l
+	}
+	setupLanguage(l)
+	t.Cleanup(func() { setupLanguage("en") })
 	out := filepath.Join("..", "docs", "screenshots")
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	h := newHarness(t, tuning{resultWait: time.Second, pollInterval: time.Second})
+	h.u.win.Resize(fyne.NewSize(1024, 768))
 	shot := func(name string) {
 		t.Helper()
 		h.settle(150 * time.Millisecond)
@@ -34,7 +49,7 @@ func TestScreenshots(t *testing.T) {
 		// grows (the real driver does every frame): refresh before capture.
 		h.u.win.Content().Refresh()
 		img := h.canvas().Capture()
-		f, err := os.Create(filepath.Join(out, name+".png"))
+		f, err := os.Create(filepath.Join(out, name+suffix+".png"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +57,7 @@ func TestScreenshots(t *testing.T) {
 		if err := png.Encode(f, img); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("wrote %s.png", name)
+		t.Logf("wrote %s%s.png", name, suffix)
 	}
 	pay := func(last4, amount string, key fyne.KeyName) pos.PaymentView {
 		t.Helper()
@@ -59,6 +74,13 @@ func TestScreenshots(t *testing.T) {
 	// Checkout with an amount typed.
 	h.typeKeys("125000")
 	shot("checkout")
+
+	// A payment let go by a manager's override turned out charged.
+	h.u.announce.update(pos.Snapshot{Announcements: []pos.Announcement{{ClientOrderID: "shot",
+		Amount: pos.Amount{Minor: 6600, Currency: "RUB"}, MaskedPAN: "411111******1111", Charged: true,
+		Status: pos.StatusApproved, ResolvedAt: time.Date(2026, 12, 3, 14, 5, 0, 0, time.Local)}}})
+	shot("announcement")
+	h.u.announce.update(h.u.snap)
 
 	// Paying: waiting for the card.
 	h.press(fyne.KeyEscape)
@@ -81,9 +103,9 @@ func TestScreenshots(t *testing.T) {
 	h.typeKeys("78000")
 	h.press(fyne.KeyF2)
 	h.waitFor(90*time.Second, "a result", func() bool { return h.u.current == h.u.result })
-	if v := h.u.result.view_; v.Status != "approved" {
+	if v := h.u.result.view_; v.Status != pos.StatusApproved {
 		shot("result-unknown")
-		h.waitFor(90*time.Second, "resolved", func() bool { return h.u.result.view_.Status == "approved" })
+		h.waitFor(90*time.Second, "resolved", func() bool { return h.u.result.view_.Status == pos.StatusApproved })
 	}
 	h.press(fyne.KeyReturn)
 	pay("4444", "2350", fyne.KeyReturn)
@@ -120,27 +142,6 @@ func TestScreenshots(t *testing.T) {
 	shot("settings")
 }
 
-// TestScreenshotRussian renders the checkout in Russian.
-func TestScreenshotRussian(t *testing.T) {
-	if os.Getenv("KASSA_SCREENSHOTS") == "" {
-		t.Skip("set KASSA_SCREENSHOTS=1 to render docs/screenshots/*.png")
-	}
-	setupLanguage("ru")
-	t.Cleanup(func() { setupLanguage("en") })
-	h := newHarness(t, tuning{})
-	h.typeKeys("99900")
-	h.settle(150 * time.Millisecond)
-	h.u.win.Content().Refresh()
-	f, err := os.Create(filepath.Join("..", "docs", "screenshots", "checkout-ru.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := png.Encode(f, h.canvas().Capture()); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestScreenshotDark renders the checkout in the dark variant (Kassa follows
 // the OS's light or dark preference).
 func TestScreenshotDark(t *testing.T) {
@@ -148,6 +149,7 @@ func TestScreenshotDark(t *testing.T) {
 		t.Skip("set KASSA_SCREENSHOTS=1 to render docs/screenshots/*.png")
 	}
 	h := newHarness(t, tuning{})
+	h.u.win.Resize(fyne.NewSize(1024, 768))
 	h.app.Settings().SetTheme(fixedVariant{v: theme.VariantDark})
 	h.typeKeys("34990")
 	h.settle(150 * time.Millisecond)

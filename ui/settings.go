@@ -2,12 +2,12 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -73,14 +73,14 @@ func newSettingsScreen(u *UI) *settingsScreen {
 	for i, l := range languages {
 		names[i] = l.name
 	}
-	names[0] = lang.L("Auto (system)")
+	names[0] = tr("Auto (system)")
 	s.language = widget.NewSelect(names, nil)
-	s.testReader = &widget.Button{Text: lang.L("Test reader"), Icon: theme.SearchIcon(), OnTapped: s.testReaderTapped}
-	s.testGateway = &widget.Button{Text: lang.L("Test connection"), Icon: theme.ComputerIcon(), OnTapped: s.testGatewayTapped}
-	s.saveBtn = &widget.Button{Text: lang.L("Save settings"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.saveTapped}
-	s.controlKey.SetPlaceHolder(lang.L("unchanged (kept in the OS keyring)"))
-	s.cashierPIN.SetPlaceHolder(lang.L("unchanged"))
-	s.managerPIN.SetPlaceHolder(lang.L("unchanged"))
+	s.testReader = &widget.Button{Text: tr("Test reader"), Icon: theme.SearchIcon(), OnTapped: s.testReaderTapped}
+	s.testGateway = &widget.Button{Text: tr("Test connection"), Icon: theme.ComputerIcon(), OnTapped: s.testGatewayTapped}
+	s.saveBtn = &widget.Button{Text: tr("Save settings"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.saveTapped}
+	s.controlKey.SetPlaceHolder(tr("unchanged (kept in the OS keyring)"))
+	s.cashierPIN.SetPlaceHolder(tr("unchanged"))
+	s.managerPIN.SetPlaceHolder(tr("unchanged"))
 	s.gatewayURL.SetPlaceHolder("https://gate.example/paynet")
 	s.cbListen.SetPlaceHolder(":8080")
 	s.cbURL.SetPlaceHolder("https://kassa.example/callback")
@@ -90,36 +90,36 @@ func newSettingsScreen(u *UI) *settingsScreen {
 		return panel(colorCard, container.NewVBox(text(title, 20, true, theme.ColorNameForeground), f))
 	}
 	item := widget.NewFormItem
-	readerBox := section(lang.L("Card reader"),
-		item(lang.L("Port"), container.NewBorder(nil, nil, nil, s.testReader, s.reader)),
-		item("", s.readerMsg))
-	gatewayBox := section(lang.L("Payment gateway"),
-		item(lang.L("Gateway URL"), s.gatewayURL),
-		item(lang.L("Endpoint id"), s.endpointID),
-		item(lang.L("Login"), s.login),
-		item(lang.L("Control key"), s.controlKey),
-		item(lang.L("Callback listen address"), s.cbListen),
-		item(lang.L("Callback public URL"), s.cbURL),
-		item("", container.NewBorder(nil, nil, nil, s.testGateway, s.gatewayMsg)))
-	merchantBox := section(lang.L("Merchant"),
-		item(lang.L("Name"), s.merchName),
-		item(lang.L("Address"), s.address),
-		item(lang.L("City"), s.city),
-		item(lang.L("Zip code"), s.zip),
-		item(lang.L("Country"), s.country),
-		item(lang.L("E-mail"), s.email),
-		item(lang.L("Phone"), s.phone),
-		item(lang.L("Currency"), s.currency),
-		item(lang.L("Terminal name"), s.termName))
-	otherBox := section(lang.L("Language and PINs"),
-		item(lang.L("Language"), s.language),
-		item(lang.L("New cashier PIN"), s.cashierPIN),
-		item(lang.L("New manager PIN"), s.managerPIN))
+	readerBox := section(tr("Card reader"),
+		item(tr("Port"), s.reader),
+		item("", container.NewVBox(container.NewHBox(s.testReader), s.readerMsg)))
+	gatewayBox := section(tr("Payment gateway"),
+		item(tr("Gateway URL"), s.gatewayURL),
+		item(tr("Endpoint id"), s.endpointID),
+		item(tr("Login"), s.login),
+		item(tr("Control key"), s.controlKey),
+		item(tr("Callback listen address"), s.cbListen),
+		item(tr("Callback public URL"), s.cbURL),
+		item("", container.NewVBox(container.NewHBox(s.testGateway), s.gatewayMsg)))
+	merchantBox := section(tr("Merchant"),
+		item(tr("Name"), s.merchName),
+		item(tr("Address"), s.address),
+		item(tr("City"), s.city),
+		item(tr("Zip code"), s.zip),
+		item(tr("Country"), s.country),
+		item(tr("E-mail"), s.email),
+		item(tr("Phone"), s.phone),
+		item(tr("Currency"), s.currency),
+		item(tr("Terminal name"), s.termName))
+	otherBox := section(tr("Language and PINs"),
+		item(tr("Language"), s.language),
+		item(tr("New cashier PIN"), s.cashierPIN),
+		item(tr("New manager PIN"), s.managerPIN))
 
 	cols := container.NewGridWithColumns(2,
 		container.NewVBox(readerBox, gatewayBox),
 		container.NewVBox(merchantBox, otherBox))
-	title := text(lang.L("Settings"), 30, true, theme.ColorNameForeground)
+	title := text(tr("Settings"), 30, true, theme.ColorNameForeground)
 	bottom := container.NewBorder(nil, nil, nil, fixedHeight(48, s.saveBtn), s.saveMsg)
 	s.root = container.NewPadded(container.NewBorder(container.NewPadded(title), bottom, nil, nil,
 		container.NewVScroll(cols)))
@@ -160,7 +160,7 @@ func (s *settingsScreen) shown() {
 	s.gatewayMsg.SetText("")
 	s.saveMsg.SetText("")
 	if cfg.Demo {
-		s.gatewayMsg.SetText(lang.L("Demo mode: the embedded test gateway stays in use; gateway settings saved here apply when Kassa starts without --demo."))
+		s.gatewayMsg.SetText(tr("Demo mode: the embedded test gateway stays in use; gateway settings saved here apply when Kassa starts without --demo."))
 	}
 	s.loadPorts()
 }
@@ -177,7 +177,7 @@ func (s *settingsScreen) loadPorts() {
 			opts := append([]string{"auto", "sim"}, ports...)
 			s.reader.SetOptions(opts)
 			if err != nil {
-				s.readerMsg.SetText(lang.L("Could not list the serial ports:") + " " + say(err.Error()))
+				s.readerMsg.SetText(tr("Could not list the serial ports.") + " " + settingsErr(err))
 			}
 		})
 	})
@@ -210,7 +210,7 @@ func (s *settingsScreen) form() pos.Config {
 func (s *settingsScreen) testReaderTapped() {
 	port := strings.TrimSpace(s.reader.Text)
 	s.testReader.Disable()
-	s.readerMsg.SetText(lang.L("Testing the reader…"))
+	s.readerMsg.SetText(tr("Testing the reader…"))
 	s.u.goroutine(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -218,16 +218,20 @@ func (s *settingsScreen) testReaderTapped() {
 		s.u.later(func() {
 			s.testReader.Enable()
 			if err != nil {
-				s.readerMsg.SetText("✗ " + say(err.Error()))
+				what, todo := reasonText(pos.ReasonOf(err))
+				if what == "" {
+					what = settingsErr(err)
+				}
+				s.readerMsg.SetText(strings.TrimSpace("✗ " + what + " " + todo))
 				return
 			}
 			_, words := readerIndicator(st)
 			msg := "✓ " + words
 			if st.Serial != "" {
-				msg += " · " + lang.L("serial") + " " + st.Serial
+				msg += " · " + tr("serial") + " " + st.Serial
 			}
-			if st.Port != "" {
-				msg += " · " + st.Port
+			if st.Port != "" && st.State != pos.ReaderStateSimulated {
+				msg += " · " + st.Port // the simulator's pty is no place a manager picks
 			}
 			s.readerMsg.SetText(msg)
 		})
@@ -238,7 +242,7 @@ func (s *settingsScreen) testReaderTapped() {
 func (s *settingsScreen) testGatewayTapped() {
 	cfg := s.form()
 	s.testGateway.Disable()
-	s.gatewayMsg.SetText(lang.L("Testing the connection…"))
+	s.gatewayMsg.SetText(tr("Testing the connection…"))
 	s.u.goroutine(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
@@ -246,10 +250,10 @@ func (s *settingsScreen) testGatewayTapped() {
 		s.u.later(func() {
 			s.testGateway.Enable()
 			if err != nil {
-				s.gatewayMsg.SetText("✗ " + say(err.Error()))
+				s.gatewayMsg.SetText("✗ " + settingsErr(err))
 				return
 			}
-			s.gatewayMsg.SetText("✓ " + lang.L("The gateway answered and accepted the credentials."))
+			s.gatewayMsg.SetText("✓ " + tr("The gateway answered and accepted the credentials."))
 		})
 	})
 }
@@ -261,7 +265,7 @@ func (s *settingsScreen) saveTapped() {
 	key := cfg.ControlKey
 	cashier, manager := s.cashierPIN.Text, s.managerPIN.Text
 	s.saveBtn.Disable()
-	s.saveMsg.SetText(lang.L("Saving…"))
+	s.saveMsg.SetText(tr("Saving…"))
 	s.u.goroutine(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
@@ -270,23 +274,23 @@ func (s *settingsScreen) saveTapped() {
 		// live mode, puts a typed control key in the keyring), then the new
 		// PINs, so nothing saved later can bring back an old PIN.
 		if err := s.u.eng.ApplyConfig(ctx, cfg); err != nil {
-			problems = append(problems, say(err.Error()))
+			problems = append(problems, settingsErr(err))
 		}
 		if key != "" && cfg.Demo {
 			// Demo mode keeps the embedded gateway's key; the live key is
 			// stored for the next start without --demo.
 			if err := pos.StoreControlKey(key); err != nil {
-				problems = append(problems, lang.L("Control key:")+" "+say(err.Error()))
+				problems = append(problems, tr("Control key:")+" "+settingsErr(err))
 			}
 		}
 		if cashier != "" {
 			if err := s.u.eng.SetPIN(pos.Cashier, cashier); err != nil {
-				problems = append(problems, lang.L("Cashier PIN:")+" "+say(err.Error()))
+				problems = append(problems, tr("Cashier PIN:")+" "+pinErr(err))
 			}
 		}
 		if manager != "" {
 			if err := s.u.eng.SetPIN(pos.Manager, manager); err != nil {
-				problems = append(problems, lang.L("Manager PIN:")+" "+say(err.Error()))
+				problems = append(problems, tr("Manager PIN:")+" "+pinErr(err))
 			}
 		}
 		s.u.later(func() {
@@ -298,7 +302,35 @@ func (s *settingsScreen) saveTapped() {
 				s.saveMsg.SetText("✗ " + strings.Join(problems, "\n"))
 				return
 			}
-			s.saveMsg.SetText("✓ " + lang.L("Saved. A new language applies at the next start."))
+			s.saveMsg.SetText("✓ " + tr("Saved. A new language applies at the next start."))
 		})
 	})
+}
+
+// settingsErr says what a settings error means, for the manager: the
+// cause's words with what to do, and for a configuration error the field
+// it names (the manager must know which one).
+func settingsErr(err error) string {
+	r := pos.ReasonOf(err)
+	switch {
+	case r.Cause == pos.CauseConfig && r.Detail != "":
+		what, todo := reasonText(r)
+		return strings.TrimSpace(what + " (" + r.Detail + ") " + todo)
+	case r.Cause != pos.CauseNone:
+		what, todo := reasonText(r)
+		return strings.TrimSpace(what + " " + todo)
+	case errors.Is(err, pos.ErrKeyringUnavailable):
+		return tr("The OS keyring is not available; set KASSA_CONTROL_KEY instead.")
+	case errors.Is(err, pos.ErrConfig):
+		return tr("The configuration is incomplete or wrong.") + " (" + strings.TrimPrefix(err.Error(), pos.ErrConfig.Error()+": ") + ")"
+	}
+	return errText(err)
+}
+
+// pinErr says why a new PIN was refused.
+func pinErr(err error) string {
+	if r := pos.ReasonOf(err); r.Cause != pos.CauseNone {
+		return errText(err)
+	}
+	return tr("A PIN is 4 to 12 digits.")
 }

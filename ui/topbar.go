@@ -1,17 +1,19 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
+	"kassa/ui/words"
 )
 
 // topBar is the strip above every screen (the name, the DEMO badge, the
@@ -24,9 +26,9 @@ type topBar struct {
 	demoStrip   *fyne.Container
 	statusBar   fyne.CanvasObject
 	readerDot   *box
-	readerText  *widget.Label
+	readerText  *styledText
 	gatewayDot  *box
-	gatewayText *widget.Label
+	gatewayText *styledText
 
 	checkoutBtn *widget.Button
 	historyBtn  *widget.Button
@@ -41,39 +43,44 @@ func newTopBar(u *UI) *topBar {
 	t := &topBar{
 		u:           u,
 		readerDot:   dot(colorMuted),
-		readerText:  &widget.Label{Text: lang.L("Reader")},
+		readerText:  text(tr("Reader"), statusSize, true, theme.ColorNameForeground),
 		gatewayDot:  dot(colorMuted),
-		gatewayText: &widget.Label{Text: lang.L("Gateway")},
+		gatewayText: text(tr("Gateway"), statusSize, true, theme.ColorNameForeground),
 	}
-	demo := text(lang.L("DEMO"), 16, true, colorOnStatus)
+	demo := text(tr("DEMO"), 16, true, colorOnStatus)
 	t.demoBadge = newStatusPanel(colorDemo, 6, container.NewPadded(demo)).box
 	t.demoBadge.Hide()
-	strip := text(lang.L("DEMO MODE · test gateway, simulated reader · no real money"), 14, true, colorOnStatus)
-	t.demoStrip = newStatusPanel(colorDemo, 6, container.NewPadded(strip)).box
+	strip := newWrapped(tr("DEMO MODE · no real money"), theme.SizeNameText, true, colorOnStatus)
+	strip.SetAlign(fyne.TextAlignTrailing)
+	t.demoStrip = newStatusPanel(colorDemo, 6, strip).box
 	t.demoStrip.Hide()
 
-	t.checkoutBtn = &widget.Button{Text: lang.L("Checkout"), Icon: theme.HomeIcon(), OnTapped: t.checkoutTapped}
-	t.historyBtn = &widget.Button{Text: lang.L("History"), Icon: theme.HistoryIcon(), OnTapped: t.historyTapped}
-	t.closeDayBtn = &widget.Button{Text: lang.L("Close day"), Icon: theme.DocumentIcon(), OnTapped: t.closeDayTapped}
-	t.settingsBtn = &widget.Button{Text: lang.L("Settings"), Icon: theme.SettingsIcon(), OnTapped: t.settingsTapped}
+	t.checkoutBtn = &widget.Button{Text: tr("Checkout"), Icon: theme.HomeIcon(), OnTapped: t.checkoutTapped}
+	t.historyBtn = &widget.Button{Text: tr("History"), Icon: theme.HistoryIcon(), OnTapped: t.historyTapped}
+	t.closeDayBtn = &widget.Button{Text: tr("Close day"), Icon: theme.DocumentIcon(), OnTapped: t.closeDayTapped}
+	t.settingsBtn = &widget.Button{Text: tr("Settings"), Icon: theme.SettingsIcon(), OnTapped: t.settingsTapped}
 	t.lockBtn = &widget.Button{Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: t.lockTapped}
 
 	name := text("Kassa", 22, true, theme.ColorNameForeground)
 	left := container.NewHBox(container.NewPadded(name), container.NewCenter(t.demoBadge))
 	indicators := container.NewHBox(
-		dotBox(t.readerDot), t.readerText,
+		dotBox(t.readerDot), container.NewPadded(t.readerText),
 		widget.NewSeparator(),
-		dotBox(t.gatewayDot), t.gatewayText,
+		dotBox(t.gatewayDot), container.NewPadded(t.gatewayText),
 	)
 	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.closeDayBtn, t.settingsBtn, t.lockBtn)
 	bar := container.NewHBox(left, layout.NewSpacer(), nav)
 	t.root = container.NewVBox(container.NewStack(newBox(colorCard, 0), container.NewPadded(bar)), widget.NewSeparator())
-	status := container.NewHBox(indicators, layout.NewSpacer(), container.NewCenter(t.demoStrip))
+	status := container.NewBorder(nil, nil, indicators, nil, container.NewPadded(t.demoStrip))
 	t.statusBar = container.NewVBox(widget.NewSeparator(), container.NewStack(newBox(colorCard, 0), status))
 	return t
 }
 
 func (t *topBar) view() fyne.CanvasObject { return t.root }
+
+// statusSize is the status bar's text size: readable from the customer's
+// side of the counter.
+const statusSize = 17
 
 // update shows the reader and gateway state and which screen is open.
 func (t *topBar) update(s pos.Snapshot) {
@@ -125,7 +132,16 @@ func (t *topBar) update(s pos.Snapshot) {
 	}
 }
 
-// readerIndicator gives the reader's colour and words.
+// readerLooks is THE table from a reader state to its indicator colour.
+var readerLooks = map[pos.ReaderState]fyne.ThemeColorName{
+	pos.ReaderStateConnected:    colorApproved,
+	pos.ReaderStateSimulated:    colorApproved,
+	pos.ReaderStateReconnecting: colorUnknown,
+	pos.ReaderStateNotFound:     colorDeclined,
+}
+
+// readerIndicator gives the reader's colour and words; a reader not found
+// before any open was tried is grey ("Reader"), not red.
 func readerIndicator(r pos.ReaderStatus) (fyne.ThemeColorName, string) {
 	battery := ""
 	if r.Battery > 0 {
@@ -134,26 +150,29 @@ func readerIndicator(r pos.ReaderStatus) (fyne.ThemeColorName, string) {
 			battery += " ⚡"
 		}
 	}
-	switch r.State {
-	case "connected":
-		return colorApproved, lang.L("Reader connected") + battery
-	case "simulated":
-		return colorApproved, lang.L("Simulated reader") + battery
-	case "reconnecting":
-		return colorUnknown, lang.L("Reader reconnecting…")
-	case "not-found":
-		return colorDeclined, lang.L("Reader not found")
-	case "":
-		return colorMuted, lang.L("Reader")
+	if r.State == pos.ReaderStateNotFound && r.Problem == pos.ReaderOK {
+		return colorMuted, tr("Reader")
 	}
-	return colorUnknown, lang.L("Reader") + ": " + r.State
+	c, ok := readerLooks[r.State]
+	if !ok {
+		c = colorUnknown
+	}
+	txt := words.ReaderState(current(), r.State)
+	switch {
+	case r.State.Usable():
+		txt += battery
+	case r.State == pos.ReaderStateNotFound && r.Problem != pos.ReaderNotFound:
+		// Found but not usable, or gone: say why (no keys: call support).
+		txt = tr("Reader not ready") + " · " + strings.TrimSuffix(words.ReaderWords(current(), r.Problem), ".")
+	}
+	return c, txt
 }
 
 // gatewayIndicator gives the gateway's colour and words.
 func gatewayIndicator(g pos.GatewayStatus, demo bool) (fyne.ThemeColorName, string) {
-	mode := lang.L("Live gateway")
+	mode := tr("Live gateway")
 	if demo || g.Demo {
-		mode = lang.L("Demo gateway")
+		mode = tr("Demo gateway")
 	}
 	c := colorApproved
 	if !g.OK {
@@ -163,7 +182,7 @@ func gatewayIndicator(g pos.GatewayStatus, demo bool) (fyne.ThemeColorName, stri
 		}
 	}
 	if g.LastContact.IsZero() {
-		return c, mode + " · " + lang.L("no contact yet")
+		return c, mode + " · " + tr("no contact yet")
 	}
 	return c, mode + " · " + clock(g.LastContact)
 }
@@ -176,11 +195,11 @@ func (t *topBar) historyTapped() {
 }
 
 func (t *topBar) closeDayTapped() {
-	t.u.askPIN(pos.Manager, lang.L("Close day"), func() { t.u.show(t.u.closeDay) })
+	t.u.askPIN(pos.Manager, tr("Close day"), func() { t.u.show(t.u.closeDay) })
 }
 
 func (t *topBar) settingsTapped() {
-	t.u.askPIN(pos.Manager, lang.L("Settings"), func() { t.u.show(t.u.settings) })
+	t.u.askPIN(pos.Manager, tr("Settings"), func() { t.u.show(t.u.settings) })
 }
 
 // bannerBar shows what blocks or slows the checkout: recovery at start, an
@@ -189,16 +208,16 @@ func (t *topBar) settingsTapped() {
 type bannerBar struct {
 	u        *UI
 	panel    *statusPanel
-	msg      *styledText
+	msg      *wrapped
 	override *widget.Button
 	showBtn  *widget.Button
 	root     *fyne.Container
 }
 
 func newBannerBar(u *UI) *bannerBar {
-	b := &bannerBar{u: u, msg: text("", 16, true, colorOnStatus)}
-	b.override = &widget.Button{Text: lang.L("Manager override"), Icon: theme.AccountIcon(), OnTapped: b.overrideTapped}
-	b.showBtn = &widget.Button{Text: lang.L("Show"), Icon: theme.VisibilityIcon(), OnTapped: b.showTapped}
+	b := &bannerBar{u: u, msg: newWrapped("", theme.SizeNameSubHeadingText, true, colorOnStatus)}
+	b.override = &widget.Button{Text: tr("Manager override"), Icon: theme.AccountIcon(), OnTapped: b.overrideTapped}
+	b.showBtn = &widget.Button{Text: tr("Show"), Icon: theme.VisibilityIcon(), OnTapped: b.showTapped}
 	b.panel = newStatusPanel(colorUnknown, 0,
 		container.NewBorder(nil, nil, nil, container.NewHBox(b.showBtn, b.override), container.NewPadded(b.msg)))
 	b.root = container.NewStack(b.panel.box)
@@ -213,25 +232,21 @@ func (b *bannerBar) update(s pos.Snapshot) {
 	b.showBtn.Hide()
 	switch {
 	case s.Stage == pos.StageStarting || s.Stage == pos.StageRecovering:
-		b.msg.Text = stageText(s.Stage) + "…"
-		b.msg.ColorName = colorOnStatus
+		b.msg.Set(stageText(s.Stage)+"…", colorOnStatus)
 		b.panel.setColor(theme.ColorNamePrimary)
 	case s.Blocked:
-		b.msg.Text = lang.L("An earlier payment's result is not known — new payments are blocked until it resolves.")
-		b.msg.ColorName = onColor(colorUnknown)
+		b.msg.Set(tr("An earlier payment's result is not known — new payments are blocked until it resolves."), onColor(colorUnknown))
 		b.panel.setColor(colorUnknown)
 		b.override.Show()
 		b.showBtn.Show()
 	case s.Unresolved > 0:
-		b.msg.Text = fmt.Sprintf(lang.L("Payments with unknown result: %d — Kassa keeps checking with the bank."), s.Unresolved)
-		b.msg.ColorName = onColor(colorUnknown)
+		b.msg.Set(fmt.Sprintf(tr("Payments with unknown result: %d — Kassa keeps checking with the bank."), s.Unresolved), onColor(colorUnknown))
 		b.panel.setColor(colorUnknown)
 		b.showBtn.Show()
 	default:
 		b.root.Hide()
 		return
 	}
-	b.msg.Refresh()
 	b.root.Show()
 }
 
@@ -257,18 +272,18 @@ func (b *bannerBar) overrideTapped() {
 		return
 	}
 	back := u.current
-	u.askPIN(pos.Manager, lang.L("Manager override"), func() {
+	u.askPIN(pos.Manager, tr("Manager override"), func() {
 		u.show(back)
 		reason := widget.NewEntry()
-		reason.SetPlaceHolder(lang.L("Why may new payments start?"))
-		d := dialog.NewForm(lang.L("Manager override"), lang.L("Override"), lang.L("Cancel"),
-			[]*widget.FormItem{widget.NewFormItem(lang.L("Reason"), reason)},
+		reason.SetPlaceHolder(tr("Why may new payments start?"))
+		d := dialog.NewForm(tr("Manager override"), tr("Override"), tr("Cancel"),
+			[]*widget.FormItem{widget.NewFormItem(tr("Reason"), reason)},
 			func(ok bool) {
 				if !ok || reason.Text == "" {
 					return
 				}
 				if err := u.eng.Override("manager", reason.Text); err != nil {
-					dialog.ShowError(err, u.win)
+					dialog.ShowError(errors.New(errText(err)), u.win) // the words, not the Go error
 				}
 			}, u.win)
 		d.Resize(fyne.NewSize(480, 200))

@@ -15,10 +15,8 @@ package ui
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"runtime/debug"
 	"sync"
@@ -27,49 +25,54 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/assets"
 	"kassa/pos"
 )
 
-// Main starts the GUI with the command-line arguments (`--demo`): it loads
-// the configuration, starts the engine, opens the window and runs until the
-// window is closed, then closes the engine.
+// Launch is what Main needs from the composition root (main.go): the
+// configuration (or why it could not be loaded) and how to start the
+// engine with its parts.
+type Launch struct {
+	Config    pos.Config
+	ConfigErr error // shown in the window instead of the checkout
+	// Start starts the engine (with the demo parts in demo mode); Main
+	// runs it on a goroutine while the window comes up.
+	Start func(ctx context.Context) (*pos.Engine, error)
+}
+
+// Main opens the GUI and runs until the window is closed, then closes the
+// engine. Without a display it returns ErrNoDisplay at once.
 //
 // The window and its GL context come up on the main goroutine while the
 // engine starts and the screens are built on another (neither touches the
 // other's objects); the checkout replaces a start-up placeholder as soon as
 // both are done. On a small machine this halves the time to a usable
 // checkout.
-func Main(args []string) error {
-	fs := flag.NewFlagSet("kassa", flag.ContinueOnError)
-	demo := fs.Bool("demo", false, "demo mode: embedded sandbox gateway and simulated reader")
-	if err := fs.Parse(args); err != nil {
-		return err
+func Main(l Launch) error {
+	if !hasDisplay() {
+		return ErrNoDisplay
 	}
 	started := time.Now()
 	// Start-up allocates tens of MB of font tables at once; collecting
 	// less often until the checkout is up saves CPU the window needs.
 	gc := debug.SetGCPercent(400)
 
-	cfg, cfgErr := pos.LoadConfig(*demo)
-	setupLanguage(languageOverride(cfg.Language))
+	setupLanguage(languageOverride(l.Config.Language))
 	a := app.NewWithID("kassa.terminal")
 	// A plain `go build` carries no FyneApp.toml metadata: set the icon here.
 	a.SetIcon(fyne.NewStaticResource("kassa.png", assets.Icon))
 	a.Settings().SetTheme(kassaTheme{})
-	if cfgErr != nil {
-		showStartError(a, cfgErr)
-		return cfgErr
+	if l.ConfigErr != nil {
+		showStartError(a, l.ConfigErr)
+		return l.ConfigErr
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 
 	w := a.NewWindow("Kassa")
-	w.Resize(fyne.NewSize(1100, 740))
+	w.Resize(windowSize)
 	w.SetContent(splash())
 	var u *UI // set on Fyne's goroutine
 	type result struct {
@@ -78,15 +81,13 @@ func Main(args []string) error {
 	}
 	startDone := make(chan result, 1)
 	go func() {
-		eng, err := pos.Start(ctx, cfg, log)
+		eng, err := l.Start(ctx)
 		engineAt := time.Since(started)
 		startDone <- result{eng, err}
 		if err != nil {
 			// The window says what is wrong: a cashier has no terminal to
 			// read stderr from.
-			fyne.Do(func() {
-				w.SetContent(container.NewPadded(errorPanel(lang.L("Kassa could not start"), err.Error())))
-			})
+			fyne.Do(func() { w.SetContent(container.NewPadded(startErrorPanel(err))) })
 			return
 		}
 		built := build(a, eng, Options{Window: w})
@@ -117,19 +118,29 @@ func Main(args []string) error {
 	return r.eng.Close()
 }
 
+// windowSize is the window's first size: it fits a 1024×768 screen with
+// its task bar.
+var windowSize = fyne.NewSize(1024, 720)
+
 // splash is the window's content for the moment the screens are built: one
 // plain label (the bold and large faces load with the screens, off the main
 // goroutine).
 func splash() fyne.CanvasObject {
-	return container.NewCenter(widget.NewLabel("Kassa · " + lang.L("Starting") + "…"))
+	return container.NewCenter(widget.NewLabel("Kassa · " + tr("Starting") + "…"))
 }
 
 // showStartError shows why Kassa could not start, in a window.
 func showStartError(a fyne.App, err error) {
 	w := a.NewWindow("Kassa")
-	w.SetContent(container.NewPadded(errorPanel(lang.L("Kassa could not start"), err.Error())))
+	w.SetContent(container.NewPadded(startErrorPanel(err)))
 	w.Resize(fyne.NewSize(640, 320))
 	w.ShowAndRun()
+}
+
+// startErrorPanel says why Kassa could not start: in words, then the
+// error itself for support (nobody else can act on it).
+func startErrorPanel(err error) fyne.CanvasObject {
+	return errorPanel(tr("Kassa could not start"), settingsErr(err)+"\n\n"+tr("Details for support:")+" "+err.Error())
 }
 
 // Options tune a UI; the zero value is what Main uses.
@@ -172,6 +183,7 @@ type UI struct {
 	body     *fyne.Container
 	top      *topBar
 	banner   *bannerBar
+	announce *announceBar
 	checkout *checkoutScreen
 	pay      *payingScreen
 	result   *resultScreen
@@ -221,6 +233,7 @@ func build(a fyne.App, eng *pos.Engine, opts Options) *UI {
 
 	u.top = newTopBar(u)
 	u.banner = newBannerBar(u)
+	u.announce = newAnnounceBar(u)
 	u.demo = newDemoPanel(u)
 	u.checkout = newCheckoutScreen(u)
 	u.pay = newPayingScreen(u)
@@ -233,7 +246,7 @@ func build(a fyne.App, eng *pos.Engine, opts Options) *UI {
 
 	u.body = container.NewStack()
 	u.content = container.NewBorder(
-		container.NewVBox(u.top.view(), u.banner.view()), u.top.statusBar, nil, nil, u.body)
+		container.NewVBox(u.top.view(), u.announce.view(), u.banner.view()), u.top.statusBar, nil, nil, u.body)
 	u.show(u.checkout)
 	u.applySnapshot(eng.Snapshot())
 	return u
@@ -244,7 +257,7 @@ func build(a fyne.App, eng *pos.Engine, opts Options) *UI {
 func (u *UI) attach() {
 	u.attached = true
 	u.win.SetContent(u.content)
-	u.win.Resize(fyne.NewSize(1100, 740))
+	u.win.Resize(windowSize)
 	u.win.SetTitle(u.title())
 	u.win.Canvas().SetOnTypedRune(u.typedRune)
 	u.win.Canvas().SetOnTypedKey(u.typedKey)
@@ -329,7 +342,7 @@ func (u *UI) every(d time.Duration, stop <-chan struct{}, fn func()) {
 
 func (u *UI) title() string {
 	if u.eng.Snapshot().Demo {
-		return "Kassa — " + lang.L("DEMO")
+		return "Kassa — " + tr("DEMO")
 	}
 	return "Kassa"
 }
@@ -371,6 +384,7 @@ func (u *UI) applySnapshot(s pos.Snapshot) {
 	u.snap = s
 	u.top.update(s)
 	u.banner.update(s)
+	u.announce.update(s)
 	u.demo.update(s)
 	u.checkout.update(s)
 	u.pay.update(s)
@@ -430,8 +444,9 @@ func (u *UI) startPayment(kind pos.Kind, amount pos.Amount) {
 // paymentDone shows what Pay returned.
 func (u *UI) paymentDone(kind pos.Kind, amount pos.Amount, view pos.PaymentView, err error) {
 	switch {
-	case errors.Is(err, pos.ErrCancelled) && view.Status != "approved" && view.Status != "unknown":
-		u.checkout.notice(lang.L("Payment cancelled — the card was not charged."), false)
+	case errors.Is(err, pos.ErrCancelled) && view.Status != pos.StatusApproved && view.Status != pos.StatusUnknown:
+		u.checkout.notice(tr("Payment cancelled — the card was not charged."), false)
+		u.checkout.keep(amount) // the cashier can start it again as it is
 		u.home()
 	case view.ClientOrderID != "":
 		u.result.showPayment(view, err)
@@ -449,7 +464,7 @@ func (u *UI) lock() {
 		return
 	}
 	u.locked = true
-	u.pin.ask(pos.Cashier, lang.L("Locked"), func() {
+	u.pin.ask(pos.Cashier, tr("Locked"), func() {
 		u.locked = false
 		u.home()
 	})

@@ -41,8 +41,8 @@ func TestDemoSaleTypedOnKeypadIsApproved(t *testing.T) {
 	}
 	h.waitFor(30*time.Second, "the result screen", func() bool { return h.u.current == h.u.result })
 	v := h.u.result.view_
-	if v.Status != "approved" {
-		t.Fatalf("status %q (%s / %s), want approved", v.Status, v.Reason, v.Advice)
+	if v.Status != pos.StatusApproved {
+		t.Fatalf("status %q (%s), want approved", v.Status, v.Reason.Error())
 	}
 	if h.u.result.title.Text != "APPROVED" {
 		t.Errorf("title %q", h.u.result.title.Text)
@@ -109,7 +109,7 @@ func TestDeclinedCardShowsReasonInRed(t *testing.T) {
 	h.press(fyne.KeyReturn) // Enter = Sale
 	h.waitFor(30*time.Second, "the result screen", func() bool { return h.u.current == h.u.result })
 	v := h.u.result.view_
-	if v.Status != "declined" {
+	if v.Status != pos.StatusDeclined {
 		t.Fatalf("status %q, want declined", v.Status)
 	}
 	if h.u.result.title.Text != "DECLINED" {
@@ -138,13 +138,13 @@ func TestUnknownPaymentResolvesOnScreen(t *testing.T) {
 	if first.Kind != pos.Preauth {
 		t.Errorf("kind %q, want preauth", first.Kind)
 	}
-	if first.Status == "approved" {
+	if first.Status == pos.StatusApproved {
 		for _, e := range first.Events {
 			t.Logf("event %s %s %s %s", e.At.Format("15:04:05.000"), e.Type, e.Status, e.Detail)
 		}
 		t.Fatal("the engine resolved the payment before Pay returned; no unknown screen to watch")
 	}
-	if first.Status != "unknown" && first.Status != "pending" {
+	if first.Status != pos.StatusUnknown && first.Status != pos.StatusPending {
 		t.Fatalf("status %q, want unknown", first.Status)
 	}
 	if !strings.Contains(h.u.result.title.Text, "DO NOT CHARGE AGAIN") {
@@ -155,7 +155,7 @@ func TestUnknownPaymentResolvesOnScreen(t *testing.T) {
 	}
 	// No touching: the screen changes by itself.
 	h.waitFor(60*time.Second, "the unknown payment resolves on screen", func() bool {
-		return h.u.current == h.u.result && h.u.result.view_.Status == "approved"
+		return h.u.current == h.u.result && h.u.result.view_.Status == pos.StatusApproved
 	})
 	if h.u.result.title.Text != "APPROVED" || h.u.result.header.bg.ColorName != colorApproved {
 		t.Errorf("resolved screen: %q", h.u.result.title.Text)
@@ -174,6 +174,9 @@ func TestCancelWhileWaitingForCard(t *testing.T) {
 	h.waitFor(20*time.Second, "back at the checkout", func() bool { return h.u.current == h.u.checkout && !h.u.paying })
 	if !h.u.checkout.noticeBx.box.Visible() || !strings.Contains(h.u.checkout.noticeTx.Text, "not charged") {
 		t.Errorf("no 'not charged' notice after cancel: %q", h.u.checkout.noticeTx.Text)
+	}
+	if h.u.checkout.digits != "990" || h.u.checkout.saleBtn.Disabled() {
+		t.Errorf("the cancelled amount is not kept for a retry: %q", h.u.checkout.digits)
 	}
 }
 
@@ -211,7 +214,7 @@ func TestCloseDayAfterSale(t *testing.T) {
 	h.typeKeys("12345")
 	h.press(fyne.KeyReturn)
 	h.waitFor(30*time.Second, "approved", func() bool { return h.u.current == h.u.result })
-	if h.u.result.view_.Status != "approved" {
+	if h.u.result.view_.Status != pos.StatusApproved {
 		t.Fatalf("sale %q", h.u.result.view_.Status)
 	}
 	test.Tap(h.u.top.closeDayBtn)
@@ -276,8 +279,8 @@ func TestNoGoroutineLeak(t *testing.T) {
 // TestTranslationsComplete: every text the UI translates has a Russian
 // translation, and both files are valid.
 func TestTranslationsComplete(t *testing.T) {
-	ru := readKeys(t, "translations/ru.json")
-	en := readKeys(t, "translations/en.json")
+	ru := readKeys(t, "words/translations/ru.json")
+	en := readKeys(t, "words/translations/en.json")
 	files, _ := filepath.Glob("*.go")
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {

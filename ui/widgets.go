@@ -9,12 +9,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
+	"kassa/ui/words"
 )
 
 // styledText is a text whose colour is a theme colour name, so it follows
@@ -87,6 +87,38 @@ func colorOf(w fyne.Widget, n fyne.ThemeColorName, alpha uint8) color.Color {
 	}
 	return c
 }
+
+// wrapped is a text that wraps at word boundaries, in a theme colour (a
+// Label wraps but cannot take a colour; a styledText takes one but does not
+// wrap). Status panels and banners use it so that a long Russian sentence
+// grows downwards instead of widening the window.
+type wrapped struct {
+	*widget.RichText
+	seg *widget.TextSegment
+}
+
+// newWrapped makes a wrapping text of a theme size, bold or not, in a colour.
+func newWrapped(s string, size fyne.ThemeSizeName, bold bool, c fyne.ThemeColorName) *wrapped {
+	seg := &widget.TextSegment{Text: s, Style: widget.RichTextStyle{ColorName: c, SizeName: size, TextStyle: fyne.TextStyle{Bold: bold}}}
+	rt := widget.NewRichText(seg)
+	rt.Wrapping = fyne.TextWrapWord
+	return &wrapped{RichText: rt, seg: seg}
+}
+
+// Text is the words shown.
+func (w *wrapped) Text() string { return w.seg.Text }
+
+// Set changes the words and the colour.
+func (w *wrapped) Set(s string, c fyne.ThemeColorName) {
+	if w.seg.Text == s && w.seg.Style.ColorName == c {
+		return
+	}
+	w.seg.Text, w.seg.Style.ColorName = s, c
+	w.Refresh()
+}
+
+// SetAlign changes the alignment.
+func (w *wrapped) SetAlign(a fyne.TextAlign) { w.seg.Style.Alignment = a }
 
 // box is a (rounded) rectangle filled with a theme colour.
 type box struct {
@@ -181,7 +213,10 @@ func kv(rows ...[2]string) *fyne.Container {
 		k := widget.NewLabel(r[0])
 		k.TextStyle = fyne.TextStyle{Bold: true}
 		v := widget.NewLabel(r[1])
-		v.Wrapping = fyne.TextWrapBreak
+		v.Wrapping = fyne.TextWrapWord // words stay whole; only an id longer than the column breaks
+		if !strings.Contains(r[1], " ") {
+			v.Wrapping = fyne.TextWrapBreak
+		}
 		v.Selectable = true
 		objs = append(objs, k, v)
 	}
@@ -202,30 +237,9 @@ func fixedHeight(h float32, obj fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewStack(spacer, obj)
 }
 
-// groupDigits formats a major-unit amount "1250000.00" as "1 250 000.00".
-func groupDigits(major string) string {
-	intPart, frac, hasFrac := strings.Cut(major, ".")
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteRune(' ')
-		}
-		b.WriteRune(r)
-	}
-	if hasFrac {
-		b.WriteString(".")
-		b.WriteString(frac)
-	}
-	return b.String()
-}
-
-// money formats an amount for people: "1 250.00 RUB".
-func money(a pos.Amount) string {
-	if a.Currency == "" {
-		return ""
-	}
-	return groupDigits(a.Major()) + " " + a.Currency
-}
+// money formats an amount for people in the screens' language:
+// "1 250.00 RUB", "1 250,00 RUB".
+func money(a pos.Amount) string { return words.Amount(current(), a) }
 
 // onColor is the text colour that reads well on a status colour: dark on
 // amber, white on the others.
@@ -236,102 +250,89 @@ func onColor(bg fyne.ThemeColorName) fyne.ThemeColorName {
 	return colorOnStatus
 }
 
-// statusColor is the colour of a payment status.
-func statusColor(status string) fyne.ThemeColorName {
-	switch status {
-	case "approved":
-		return colorApproved
-	case "declined", "filtered", "error":
-		return colorDeclined
-	default:
-		return colorUnknown
-	}
+// look is how a payment status looks: its colour and icon (its words are
+// words.Status and words.Title).
+type look struct {
+	color fyne.ThemeColorName
+	icon  func() fyne.Resource
 }
 
-// statusText names a payment status for the cashier.
-func statusText(status string) string {
-	switch status {
-	case "approved":
-		return lang.L("Approved")
-	case "declined":
-		return lang.L("Declined")
-	case "filtered":
-		return lang.L("Declined (filtered)")
-	case "error":
-		return lang.L("Failed")
-	case "unknown":
-		return lang.L("Unknown")
-	case "pending", "sent", "accepted":
-		return lang.L("In progress")
-	}
-	return status
+// looks is THE table from a payment status to its colour and icon.
+var looks = map[pos.Status]look{
+	pos.StatusPending:  {colorUnknown, theme.WarningIcon},
+	pos.StatusApproved: {colorApproved, theme.ConfirmIcon},
+	pos.StatusDeclined: {colorDeclined, theme.CancelIcon},
+	pos.StatusFiltered: {colorDeclined, theme.CancelIcon},
+	pos.StatusFailed:   {colorDeclined, theme.CancelIcon},
+	pos.StatusUnknown:  {colorUnknown, theme.WarningIcon},
 }
+
+// lookOf is a status's look (amber with a warning for a status not in the
+// table: never green by mistake).
+func lookOf(s pos.Status) look {
+	if l, ok := looks[s]; ok {
+		return l
+	}
+	return looks[pos.StatusUnknown]
+}
+
+// statusColor is the colour of a payment status.
+func statusColor(s pos.Status) fyne.ThemeColorName { return lookOf(s).color }
+
+// iconFor returns the icon of a payment status.
+func iconFor(s pos.Status) fyne.Resource { return lookOf(s).icon() }
+
+// statusText names a payment status for the cashier.
+func statusText(s pos.Status) string { return words.Status(current(), s) }
 
 // kindText names a payment kind.
 func kindText(k pos.Kind) string {
 	switch k {
 	case pos.Preauth:
-		return lang.L("Preauth")
+		return tr("Preauth")
 	default:
-		return lang.L("Sale")
+		return tr("Sale")
 	}
 }
 
 // stageText gives the engine's stage in the cashier's language.
-func stageText(s pos.Stage) string {
-	switch s {
-	case pos.StageStarting:
-		return lang.L("Starting")
-	case pos.StageRecovering:
-		return lang.L("Checking earlier payments")
-	case pos.StageReady:
-		return lang.L("Ready")
-	case pos.StageWaitingReader:
-		return lang.L("Waiting for the card reader")
-	case pos.StageWaitingCard:
-		return lang.L("Waiting for card")
-	case pos.StageSending:
-		return lang.L("Sending to the bank")
-	case pos.StageWaitingBank:
-		return lang.L("Waiting for the bank")
-	case pos.StageApproved:
-		return lang.L("Approved")
-	case pos.StageDeclined:
-		return lang.L("Declined")
-	case pos.StageFailed:
-		return lang.L("Failed — not charged")
-	case pos.StageUnknown:
-		return lang.L("Result not known yet")
+func stageText(s pos.Stage) string { return words.Stage(current(), s) }
+
+// reasonText gives a reason in the cashier's language: what happened and
+// what to do.
+func reasonText(r pos.Reason) (what, todo string) { return words.Reason(current(), r) }
+
+// paymentReason is what happened to a payment and what to do: from its
+// cause, or the English text of a journal written before causes.
+func paymentReason(v pos.PaymentView) (what, todo string) {
+	if v.Reason.Cause == pos.CauseNone {
+		return v.LegacyText, ""
 	}
-	return lang.L(s.Text())
+	return reasonText(v.Reason)
 }
 
-// say translates an engine sentence when Kassa knows it (the engine speaks
-// English); a sentence that starts with a known phrase gets that phrase
-// translated (the rest, e.g. the bank's own decline text, stays as it is);
-// anything else is shown as it is.
-func say(s string) string {
-	if s == "" {
+// errText says what an engine error means in the cashier's language. An
+// error without a cause (a bug, or a failure outside the engine) is
+// logged and shown as a plain sentence: developer text is never shown.
+func errText(err error) string {
+	if err == nil {
 		return ""
 	}
-	if t := lang.L(s); t != s {
-		return t
+	if r := pos.ReasonOf(err); r.Cause != pos.CauseNone {
+		what, _ := reasonText(r)
+		return what
 	}
-	for _, p := range sayPrefixes {
-		if strings.HasPrefix(s, p) {
-			return lang.L(p) + s[len(p):]
-		}
-	}
-	return s
+	fyne.LogError("Kassa", err)
+	return tr("Something went wrong; the details are in Kassa's log.")
 }
 
-// sayPrefixes are the engine's sentences that carry a variable end.
-var sayPrefixes = []string{
-	"Declined by the bank:",
-	"Not charged: the bank refused the request",
-	"The bank did not close the day:",
-	"sending totals:",
-	"resuming close-day",
+// errAdvice is what to do about an engine error ("" when it says nothing).
+func errAdvice(err error) string {
+	if r := pos.ReasonOf(err); r.Cause != pos.CauseNone {
+		_, todo := reasonText(r)
+		return todo
+	}
+	return ""
 }
 
 // clock formats a time of day.
@@ -341,6 +342,9 @@ func clock(t time.Time) string {
 	}
 	return t.Local().Format("15:04:05")
 }
+
+// clockMinutes formats a time of day to the minute ("14:03").
+func clockMinutes(t time.Time) string { return t.Local().Format("15:04") }
 
 // dateTime formats a date and time.
 func dateTime(t time.Time) string {
@@ -357,16 +361,4 @@ func elapsed(d time.Duration) string {
 	}
 	sec := int(d / time.Second)
 	return fmt.Sprintf("%d:%02d", sec/60, sec%60)
-}
-
-// iconFor returns the status icon of a payment status.
-func iconFor(status string) fyne.Resource {
-	switch status {
-	case "approved":
-		return theme.ConfirmIcon()
-	case "declined", "filtered", "error":
-		return theme.CancelIcon()
-	default:
-		return theme.WarningIcon()
-	}
 }

@@ -48,6 +48,7 @@ type Receipt struct {
 	Copy          string    // MerchantCopy or CustomerCopy
 	Duplicate     bool      // a reprint: stamped DUPLICATE
 	Demo          bool      // demo mode: stamped DemoBanner
+	Words         Words     // the terminal's language; nil prints English
 }
 
 // SetAmount sets Amount and Currency from a money amount.
@@ -156,52 +157,62 @@ func MaskPAN(pan string) string {
 }
 
 func (r Receipt) doc() *doc {
+	w := wordsOr(r.Words)
 	d := &doc{}
 	if r.Demo {
-		d.stamp(DemoBanner)
+		d.stamp(w.Text(DemoBanner))
 	}
 	if r.Duplicate {
-		d.stamp(DuplicateBanner)
+		d.stamp(w.Text(DuplicateBanner))
 	}
 	d.centered(r.Merchant, bold)
 	d.centered(r.Address, plain)
 	if r.Copy != "" {
 		d.blank()
-		d.centered(r.Copy, bold)
+		d.centered(w.Text(r.Copy), bold)
 	}
 	d.ruler("-")
-	d.centered(KindText(r.Kind), bold)
-	d.centered(AmountText(r.Amount, r.Currency), big)
+	d.centered(w.Text(KindText(r.Kind)), bold)
+	d.centered(amountIn(w, r.Amount, r.Currency), big)
 	d.ruler("-")
 	if pan := MaskPAN(r.MaskedPAN); pan != "" {
-		d.field("Card", pan, plain)
+		d.field(w.Text("Card"), pan, plain)
 	}
-	d.field("Scheme", strings.ToUpper(r.Scheme), plain)
-	d.field("Approval code", r.ApprovalCode, plain)
-	d.field("RRN", r.RRN, plain)
-	d.field("Terminal", r.TerminalID, plain)
-	d.field("Receipt", r.ReceiptID, plain)
-	d.field("Order", r.ClientOrderID, plain)
+	d.field(w.Text("Scheme"), strings.ToUpper(r.Scheme), plain)
+	d.field(w.Text("Approval code"), r.ApprovalCode, plain)
+	d.field(w.Text("RRN"), r.RRN, plain)
+	d.field(w.Text("Terminal"), r.TerminalID, plain)
+	d.field(w.Text("Receipt"), r.ReceiptID, plain)
+	d.field(w.Text("Order"), r.ClientOrderID, plain)
 	if !r.At.IsZero() {
-		d.field("Date", r.At.Format(TimeLayout), plain)
+		d.field(w.Text("Date"), r.At.Format(TimeLayout), plain)
 	}
 	d.ruler("-")
 	head, note := StatusText(r.Status)
-	d.centered(head, big)
-	d.centered(note, plain)
+	d.centered(w.Text(head), big)
+	d.centered(w.Text(note), plain)
 	if r.Copy == CustomerCopy && strings.EqualFold(r.Status, "approved") {
-		d.centered("Thank you! Please keep this receipt.", plain)
+		d.centered(w.Text("Thank you! Please keep this receipt."), plain)
 	}
 	if r.Demo || r.Duplicate {
 		d.blank()
 	}
 	if r.Duplicate {
-		d.stamp(DuplicateBanner)
+		d.stamp(w.Text(DuplicateBanner))
 	}
 	if r.Demo {
-		d.stamp(DemoBanner)
+		d.stamp(w.Text(DemoBanner))
 	}
 	return d
+}
+
+// amountIn is AmountText written the language's way.
+func amountIn(w Words, amount, currency string) string {
+	a, err := money.Parse(clean(amount), clean(currency))
+	if err != nil {
+		return AmountText(amount, currency)
+	}
+	return w.Number(group(a.Major())) + " " + a.Currency
 }
 
 // itoa formats a count.

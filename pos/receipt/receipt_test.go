@@ -233,3 +233,37 @@ func TestEmptyValues(t *testing.T) {
 	}
 	checkWidth(t, ZReport{}.Text())
 }
+
+// russian is a stand-in for the GUI's Russian words (ui/words), enough to
+// see every text go through Words.
+type russian map[string]string
+
+func (r russian) Text(s string) string {
+	if t, ok := r[s]; ok {
+		return t
+	}
+	return s
+}
+func (russian) Number(s string) string { return strings.Replace(s, ".", ",", 1) }
+
+func TestReceiptInTheTerminalsLanguage(t *testing.T) {
+	r := sample()
+	r.Copy, r.Status = CustomerCopy, "approved"
+	r.Words = russian{CustomerCopy: "КОПИЯ ПОКУПАТЕЛЯ", "SALE": "ПРОДАЖА", "APPROVED": "ОДОБРЕНО",
+		"Thank you! Please keep this receipt.": "Спасибо! Сохраните этот чек.", "Card": "Карта"}
+	text := r.Text()
+	checkWidth(t, text)
+	for _, want := range []string{"КОПИЯ ПОКУПАТЕЛЯ", "ПРОДАЖА", "ОДОБРЕНО", "Спасибо!", "Карта", ","} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Russian receipt lacks %q:\n%s", want, text)
+		}
+	}
+	for _, english := range []string{"CUSTOMER COPY", "SALE", "APPROVED", "Thank you"} {
+		if strings.Contains(text, english) {
+			t.Errorf("Russian receipt still says %q:\n%s", english, text)
+		}
+	}
+	if a := AmountText(r.Amount, r.Currency); !strings.Contains(text, strings.Replace(a, ".", ",", 1)) {
+		t.Errorf("amount %q not written with a decimal comma:\n%s", a, text)
+	}
+}

@@ -54,8 +54,9 @@ type ZReport struct {
 	Unresolved  []Unresolved
 	ChainHead   string // SHA-256 hex of the journal's last event
 	At          time.Time
-	Message     string // what the result means for the cashier, if anything
+	Message     string // what the result means for the cashier, if anything (in Words' language)
 	Demo        bool
+	Words       Words // the terminal's language; nil prints English
 }
 
 // compared lists the figures of Totals that the gateway also reports.
@@ -124,20 +125,21 @@ const (
 )
 
 func (z ZReport) doc() *doc {
+	w := wordsOr(z.Words)
 	d := &doc{}
 	if z.Demo {
-		d.stamp(DemoBanner)
+		d.stamp(w.Text(DemoBanner))
 	}
-	d.centered("Z REPORT — CLOSE DAY", big)
+	d.centered(w.Text("Z REPORT — CLOSE DAY"), big)
 	d.centered(z.Merchant, bold)
 	d.centered(z.Address, plain)
 	d.ruler("-")
-	d.field("Terminal", z.TerminalID, plain)
-	d.field("Request", z.RequestID, plain)
-	d.field("Gateway status", z.Status, plain)
-	d.field("Gateway date", z.GateCloseDate, plain)
+	d.field(w.Text("Terminal"), z.TerminalID, plain)
+	d.field(w.Text("Request"), z.RequestID, plain)
+	d.field(w.Text("Gateway status"), w.Text(z.Status), plain)
+	d.field(w.Text("Gateway date"), z.GateCloseDate, plain)
 	if !z.At.IsZero() {
-		d.field("Date", z.At.Format(TimeLayout), plain)
+		d.field(w.Text("Date"), z.At.Format(TimeLayout), plain)
 	}
 
 	diffs := z.AllDifferences()
@@ -147,7 +149,7 @@ func (z ZReport) doc() *doc {
 	}
 	for _, c := range z.Currencies {
 		d.ruler("=")
-		d.add(line{text: row(c.Currency, "Kassa", "Gateway", ""), st: bold})
+		d.add(line{text: row(c.Currency, w.Text("Kassa"), w.Text("Gateway"), ""), st: bold})
 		d.ruler("-")
 		figures := []struct {
 			name, label string
@@ -165,13 +167,13 @@ func (z ZReport) doc() *doc {
 		for _, f := range figures {
 			ours, theirs := itoa(f.ours), "—"
 			if f.sum {
-				ours = MinorText(f.ours, c.Currency)
+				ours = w.Number(MinorText(f.ours, c.Currency))
 			}
 			if f.cmp && c.Theirs != nil {
 				t := f.theirs(*c.Theirs)
 				theirs = itoa(t)
 				if f.sum {
-					theirs = MinorText(t, c.Currency)
+					theirs = w.Number(MinorText(t, c.Currency))
 				}
 			}
 			bad := differs[strings.ToUpper(c.Currency)+"\x00"+f.name]
@@ -179,51 +181,51 @@ func (z ZReport) doc() *doc {
 			if bad {
 				marker, st = "<<", highlight
 			}
-			for _, l := range tableRow(f.label, ours, theirs, marker) {
+			for _, l := range tableRow(w, w.Text(f.label), ours, theirs, marker) {
 				d.add(line{text: l, st: st})
 			}
 		}
 	}
 	if len(z.Currencies) == 0 {
 		d.ruler("=")
-		d.centered("No payments in this period.", plain)
+		d.centered(w.Text("No payments in this period."), plain)
 	}
 	d.ruler("=")
 	if len(diffs) == 0 {
-		d.centered("Kassa and the gateway agree.", bold)
+		d.centered(w.Text("Kassa and the gateway agree."), bold)
 	} else {
-		d.add(line{text: pad("DIFFERENCES: " + itoa(int64(len(diffs)))), st: inverse, center: true})
+		d.add(line{text: pad(w.Text("DIFFERENCES:") + " " + itoa(int64(len(diffs)))), st: inverse, center: true})
 		for _, df := range diffs {
-			name := strings.TrimSpace(df.Currency + " " + df.Field)
+			name := strings.TrimSpace(df.Currency + " " + w.Text(df.Field))
 			d.para("<< "+name, highlight)
-			d.field("   Kassa", df.Ours, highlight)
-			d.field("   Gateway", df.Theirs, highlight)
+			d.field("   "+w.Text("Kassa"), diffValue(w, df.Ours), highlight)
+			d.field("   "+w.Text("Gateway"), diffValue(w, df.Theirs), highlight)
 		}
 	}
 	d.ruler("-")
 	if len(z.Unresolved) == 0 {
-		d.field("Unresolved payments", "none", plain)
+		d.field(w.Text("Unresolved payments"), w.Text("none"), plain)
 	} else {
-		d.add(line{text: pad("UNRESOLVED PAYMENTS: " + itoa(int64(len(z.Unresolved)))), st: inverse, center: true})
+		d.add(line{text: pad(w.Text("UNRESOLVED PAYMENTS:") + " " + itoa(int64(len(z.Unresolved)))), st: inverse, center: true})
 		for _, u := range z.Unresolved {
 			d.para(u.ClientOrderID, bold)
-			d.field("  "+AmountText(u.Amount, u.Currency), strings.ToLower(clean(u.Status)), plain)
-			d.field("  Card", MaskPAN(u.MaskedPAN), plain)
+			d.field("  "+amountIn(w, u.Amount, u.Currency), w.Text(strings.ToLower(clean(u.Status))), plain)
+			d.field("  "+w.Text("Card"), MaskPAN(u.MaskedPAN), plain)
 			if !u.At.IsZero() {
-				d.field("  Date", u.At.Format(TimeLayout), plain)
+				d.field("  "+w.Text("Date"), u.At.Format(TimeLayout), plain)
 			}
 		}
-		d.para("Do not charge these customers again: check each payment's status first.", plain)
+		d.para(w.Text("Do not charge these customers again: check each payment's status first."), plain)
 	}
 	if z.Message != "" {
 		d.ruler("-")
 		d.para(z.Message, plain)
 	}
 	d.ruler("-")
-	d.para("Journal chain head (SHA-256):", plain)
+	d.para(w.Text("Journal chain head (SHA-256):"), plain)
 	head := clean(z.ChainHead)
 	if head == "" {
-		head = "(none)"
+		head = w.Text("(none)")
 	}
 	for len(head) > 0 {
 		n := min(32, len(head))
@@ -232,7 +234,7 @@ func (z ZReport) doc() *doc {
 	}
 	if z.Demo {
 		d.blank()
-		d.stamp(DemoBanner)
+		d.stamp(w.Text(DemoBanner))
 	}
 	return d
 }
@@ -244,12 +246,12 @@ func row(label, ours, theirs, marker string) string {
 
 // tableRow returns one line when the values fit their columns, otherwise the
 // label and then each value on its own line.
-func tableRow(label, ours, theirs, marker string) []string {
+func tableRow(w Words, label, ours, theirs, marker string) []string {
 	if runeLen(label) <= colLabel && runeLen(ours) < colValue && runeLen(theirs) < colValue {
 		return []string{row(label, ours, theirs, marker)}
 	}
 	out := []string{padRight(strings.TrimSpace(label+" "+marker), Width)}
-	for _, kv := range [][2]string{{"  Kassa", ours}, {"  Gateway", theirs}} {
+	for _, kv := range [][2]string{{"  " + w.Text("Kassa"), ours}, {"  " + w.Text("Gateway"), theirs}} {
 		out = append(out, kv[0]+padLeft(kv[1], Width-runeLen(kv[0])))
 	}
 	return out
@@ -267,4 +269,17 @@ func padRight(s string, n int) string {
 		return s + strings.Repeat(" ", n-k)
 	}
 	return s
+}
+
+// diffValue writes a difference's figure the language's way: a number
+// ("1 234.50") with the language's decimal mark, a word ("missing") in the
+// language's words.
+func diffValue(w Words, v string) string {
+	if v == "" {
+		return ""
+	}
+	if c := v[0]; (c >= '0' && c <= '9') || c == '-' {
+		return w.Number(v)
+	}
+	return w.Text(v)
 }

@@ -125,3 +125,18 @@ func TestZPDF(t *testing.T) {
 		}
 	}
 }
+
+func TestZReportInTheTerminalsLanguage(t *testing.T) {
+	z := sampleZ()
+	z.Words = russian{"Z REPORT — CLOSE DAY": "Z-ОТЧЁТ — ЗАКРЫТИЕ ДНЯ", "Kassa": "Касса", "Gateway": "Шлюз", "finished": "завершено"}
+	text := z.Text()
+	checkWidth(t, text)
+	for _, want := range []string{"Z-ОТЧЁТ", "Касса", "Шлюз", "завершено"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Russian Z report lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "Z REPORT") || strings.Contains(text, " finished") {
+		t.Errorf("Russian Z report still in English:\n%s", text)
+	}
+}
