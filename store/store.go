@@ -282,14 +282,6 @@ func (j *Journal) update(fn func(tx *bolt.Tx) error) (err error) {
 
 func (j *Journal) now() time.Time { return j.opts.Now() }
 
-func isFinal(s Status) bool {
-	switch s {
-	case StatusApproved, StatusDeclined, StatusFiltered, StatusError:
-		return true
-	}
-	return false
-}
-
 // forbiddenTokens are words in Event.Fields keys that would mean card data or
 // secrets ("pan", "track2", "control_key"...).
 var forbiddenTokens = map[string]bool{"pan": true, "track": true, "track1": true, "track2": true,

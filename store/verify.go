@@ -164,8 +164,12 @@ func replay(state map[string]*replayed, r rec) error {
 		s.p.CloseBatch = r.Fields[FieldRequestID]
 		return nil
 	}
-	ev := Event{Type: r.Type, Status: r.Status, Fields: r.Fields}
-	s.p.Status = nextStatus(s.p.Status, ev)
+	next, outcome := transition(s.p.Status, s.p.PaynetOrderID, Event{Type: r.Type, Status: r.Status, Fields: r.Fields})
+	if outcome != OutcomeApplied {
+		return fmt.Errorf("%w: event %d (%s) of %s would not be applied to a %s payment (%s)",
+			ErrChain, r.Seq, r.Type, r.Order, s.p.Status, outcome)
+	}
+	s.p.Status = next
 	applyFields(&s.p, r.Fields)
 	s.p.UpdatedAt = timeFromNano(r.At)
 	return nil
