@@ -39,14 +39,28 @@ func u64(b []byte) uint64 {
 func join(parts ...[]byte) []byte { return bytes.Join(parts, []byte{0}) }
 
 func decodeEvent(v []byte) (rec, string, error) {
-	var r rec
+	body, h, err := splitStored(v)
+	if err != nil {
+		return rec{}, "", err
+	}
+	r, err := decodeBody(body)
+	return r, h, err
+}
+
+// splitStored splits a stored event value into the bytes its hash covers
+// and its hash (hex).
+func splitStored(v []byte) (body []byte, hash string, err error) {
 	if len(v) < 64 {
-		return r, "", fmt.Errorf("event too short")
+		return nil, "", fmt.Errorf("event too short")
 	}
-	if err := json.Unmarshal(v[64:], &r); err != nil {
-		return r, "", err
-	}
-	return r, string(v[:64]), nil
+	return v[64:], string(v[:64]), nil
+}
+
+// decodeBody decodes the hashed bytes of an event.
+func decodeBody(body []byte) (rec, error) {
+	var r rec
+	err := json.Unmarshal(body, &r)
+	return r, err
 }
 
 func (r rec) event(hash string) Event {

@@ -17,6 +17,9 @@ var (
 	kSchema = []byte("schema")
 	kSeq    = []byte("seq")
 	kHead   = []byte("head")
+	// kJournalID (in meta) is the journal's UUID, written once when the
+	// file is created (or on the first open of a journal from before ids).
+	kJournalID = []byte("journal_id")
 	// kUnresolved (in meta) lists the payments that are not final. They are
 	// not in the day and search indexes yet: a payment enters those when it
 	// becomes final, so that Begin and the events before the final one write
