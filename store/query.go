@@ -244,6 +244,9 @@ func (j *Journal) Search(q Query) ([]Payment, error) {
 		}
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].CreatedAt.After(out[b].CreatedAt) })
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
 	return out, nil
 }
 
