@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -161,8 +160,8 @@ func fullScanTotals(j *Journal) (map[string]Totals, error) {
 	out := map[string]Totals{}
 	err := j.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bPayments).ForEach(func(_, v []byte) error {
-			var p Payment
-			if err := json.Unmarshal(v, &p); err != nil {
+			p, err := decodePayment(v)
+			if err != nil {
 				return err
 			}
 			if p.Status != StatusApproved || p.CloseBatch != "" {
@@ -184,14 +183,14 @@ func beginBytes(p Payment) int {
 	_ = prepare(&p, time.Now())
 	snap := p
 	p.seqs = []uint64{123456}
-	pj, _ := json.Marshal(&stored{Payment: p, Seqs: p.seqs})
-	rj, _ := json.Marshal(&rec{Seq: 123456, Order: p.ClientOrderID, Type: EventIntent, At: time.Now().UnixNano(),
+	pv := encodePayment(&p)
+	rv, _ := encodeEvent(&rec{Seq: 123456, Order: p.ClientOrderID, Type: EventIntent, At: time.Now().UnixNano(),
 		Status: StatusPending, Payment: &snap, Prev: Genesis})
 	id := len(p.ClientOrderID)
-	return id + len(pj) + // payment
-		8 + 64 + len(rj) + // event
+	return id + len(pv) + // payment
+		8 + len(rv) + // event
 		3 + 8 + 4 + 64 + // meta seq, head
-		10 + id + 4 // meta unresolved list (one payment in flight)
+		10 + 17 // meta unresolved list (one payment in flight)
 }
 
 // BenchmarkBegin: Begin (one fsynced transaction: payment, intent event,
