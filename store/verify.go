@@ -1,13 +1,10 @@
 package store
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -56,23 +53,24 @@ func verify(tx *bolt.Tx) (string, int, error) {
 			}
 			return prev, int(seq - 1), fmt.Errorf("%w: event key %x out of order", ErrChain, k)
 		}
-		if len(v) < 64 {
+		body, h, err := splitStored(v)
+		if err != nil {
 			return prev, int(seq - 1), fmt.Errorf("%w: event %d is truncated", ErrChain, seq)
 		}
-		sum := sha256.Sum256(v[64:])
-		h := hex.EncodeToString(sum[:])
-		if h != string(v[:64]) {
-			return prev, int(seq - 1), fmt.Errorf("%w: event %d was changed (its hash does not match its content)", ErrChain, seq)
+		if v[0] != formatBinary { // older JSON events carry their hash
+			if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != h {
+				return prev, int(seq - 1), fmt.Errorf("%w: event %d was changed (its hash does not match its content)", ErrChain, seq)
+			}
 		}
-		var r rec
-		if err := json.Unmarshal(v[64:], &r); err != nil {
+		r, err := decodeBody(body)
+		if err != nil {
 			return prev, int(seq - 1), fmt.Errorf("%w: event %d: %v", ErrChain, seq, err)
 		}
 		if r.Seq != seq {
 			return prev, int(seq - 1), fmt.Errorf("%w: event %d carries sequence %d", ErrChain, seq, r.Seq)
 		}
 		if r.Prev != prev {
-			return prev, int(seq - 1), fmt.Errorf("%w: event %d does not follow event %d (an event was removed or replaced)", ErrChain, seq, seq-1)
+			return prev, int(seq - 1), linkError(tx, seq, h)
 		}
 		if err := replay(state, r); err != nil {
 			return prev, int(seq - 1), err
@@ -133,6 +131,24 @@ func verify(tx *bolt.Tx) (string, int, error) {
 	return prev, int(seq), nil
 }
 
+// linkError says what a broken link before event seq (whose own hash is h)
+// means: when seq itself is still linked to by the event after it (or is
+// the stored head), the event before it was changed; otherwise an event was
+// removed or replaced.
+func linkError(tx *bolt.Tx, seq uint64, h string) error {
+	next := string(tx.Bucket(bMeta).Get(kHead))
+	if v := tx.Bucket(bEvents).Get(k8(seq + 1)); v != nil {
+		next = ""
+		if body, _, err := splitStored(v); err == nil {
+			next, _ = LinkOf(body)
+		}
+	}
+	if next == h && seq > 1 {
+		return fmt.Errorf("%w: event %d does not follow event %d: event %d was changed", ErrChain, seq, seq-1, seq-1)
+	}
+	return fmt.Errorf("%w: event %d does not follow event %d (an event was removed or replaced)", ErrChain, seq, seq-1)
+}
+
 func replay(state map[string]*replayed, r rec) error {
 	if r.Order == "" {
 		return nil // journal-level close events
@@ -164,8 +180,12 @@ func replay(state map[string]*replayed, r rec) error {
 		s.p.CloseBatch = r.Fields[FieldRequestID]
 		return nil
 	}
-	ev := Event{Type: r.Type, Status: r.Status, Fields: r.Fields}
-	s.p.Status = nextStatus(s.p.Status, ev)
+	next, outcome := transition(s.p.Status, s.p.PaynetOrderID, Event{Type: r.Type, Status: r.Status, Fields: r.Fields})
+	if outcome != OutcomeApplied {
+		return fmt.Errorf("%w: event %d (%s) of %s would not be applied to a %s payment (%s)",
+			ErrChain, r.Seq, r.Type, r.Order, s.p.Status, outcome)
+	}
+	s.p.Status = next
 	applyFields(&s.p, r.Fields)
 	s.p.UpdatedAt = timeFromNano(r.At)
 	return nil
@@ -226,75 +246,4 @@ func diff(want, got Payment) string {
 		return "creation time differs from its intent"
 	}
 	return ""
-}
-
-// init checks a freshly opened file and creates or migrates the schema.
-func (j *Journal) init() error {
-	fi, err := os.Stat(j.path)
-	if err != nil {
-		return err
-	}
-	var (
-		version uint64
-		fresh   bool
-	)
-	err = j.view(func(tx *bolt.Tx) error {
-		if tx.Size() > fi.Size() {
-			return &CorruptError{Path: j.path, Err: fmt.Errorf("file is truncated: %d bytes, needs %d", fi.Size(), tx.Size())}
-		}
-		meta := tx.Bucket(bMeta)
-		if meta == nil {
-			empty := true
-			_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
-			if !empty {
-				return &CorruptError{Path: j.path, Err: errors.New("not a Kassa journal")}
-			}
-			fresh = true
-			return nil
-		}
-		version = u64(meta.Get(kSchema))
-		if version == 0 {
-			return &CorruptError{Path: j.path, Err: errors.New("no schema version")}
-		}
-		for _, b := range bucketsV1 {
-			if tx.Bucket(b) == nil {
-				return &CorruptError{Path: j.path, Err: fmt.Errorf("bucket %s is missing", b)}
-			}
-		}
-		// Touch the newest event: it must be the stored head.
-		seq := u64(meta.Get(kSeq))
-		k, v := tx.Bucket(bEvents).Cursor().Last()
-		if seq > 0 && (u64(k) != seq || len(v) < 64 || !bytes.Equal(v[:64], meta.Get(kHead))) {
-			j.log.Warn("journal head does not match its newest event; run kassa journal verify", "path", j.path)
-		}
-		j.head = string(meta.Get(kHead))
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if fresh {
-		if j.opts.ReadOnly {
-			return fmt.Errorf("%s: %w: the journal is empty", j.path, ErrNotFound)
-		}
-		return j.update(func(tx *bolt.Tx) error {
-			for _, b := range append(append([][]byte{}, bucketsV1...), bucketsV2...) {
-				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-					return err
-				}
-			}
-			meta := tx.Bucket(bMeta)
-			if err := meta.Put(kSchema, k8(SchemaVersion)); err != nil {
-				return err
-			}
-			if err := meta.Put(kSeq, k8(0)); err != nil {
-				return err
-			}
-			return meta.Put(kHead, []byte(Genesis))
-		})
-	}
-	if j.head == "" {
-		j.head = Genesis
-	}
-	return j.migrate(version)
 }
