@@ -330,7 +330,7 @@ func (s *Server) closeDay(q *request) reply {
 	if q.endpoint != s.opts.EndpointID {
 		return fail("Unknown endpoint " + q.endpoint)
 	}
-	if !validCloseID(id) {
+	if !mapi.ValidRequestID(id) {
 		return fail("Parameter day_close_request_id must be 8 to 32 letters or digits")
 	}
 	for _, k := range []string{"sale_approved_count", "reversal_approved_count"} {
@@ -409,20 +409,6 @@ func (s *Server) closeReplyLocked(c *closeDay, status string, closing bool) [][2
 	return [][2]string{{"status", status}, {"gateId", s.opts.EndpointID}, {"isDayClosing", strconv.FormatBool(closing)},
 		{"gateCloseDate", c.CreatedAt.Local().Format("2006-01-02")}, {"epntId", s.opts.EndpointID},
 		{"theRequestSerialNumber", c.SerialNumber}}
-}
-
-// validCloseID: 8–32 ASCII letters and digits.
-func validCloseID(id string) bool {
-	if len(id) < 8 || len(id) > 32 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 func isDigits(s string) bool {
