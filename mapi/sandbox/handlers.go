@@ -19,6 +19,10 @@ const (
 	codeInvalid   = "1" // invalid or missing parameter, undecryptable card data
 	codeDuplicate = "2" // client_orderid already used
 	codeNotFound  = "3" // order not found
+	// §9, §10:
+	codeWrongState         = "4" // already captured/released, parent not approved, hold expired, not at the EMV stage
+	codeAmountExceeds      = "5" // amount exceeds what is left
+	codePartialUnsupported = "6" // partial operation not supported on this gate
 )
 
 // mandatory lists the sale/preauth fields the sandbox requires (MAPI.md §8).
@@ -198,18 +202,36 @@ func (s *Server) status(q *request) reply {
 	if cid == "" {
 		return validation(codeInvalid, "Parameter client_orderid is required", cid, serial)
 	}
-	s.mu.Lock()
-	o, ok := s.byClient[cid]
-	s.mu.Unlock()
 	sn := q.value("by-request-sn")
-	if !ok || (oid != "" && oid != o.PaynetOrderID) || (sn != "" && sn != o.SerialNumber) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.byClient[cid]
+	if !ok || (oid != "" && oid != o.PaynetOrderID) {
 		return validation(codeNotFound, "order not found", cid, serial)
 	}
+	// Without by-request-sn: the order's latest transaction; with it, that
+	// request's (the order's own serial-number is its sale or preauth).
+	var c *child
+	switch {
+	case sn == "" && len(o.Children) > 0:
+		c = o.Children[len(o.Children)-1]
+	case sn != "" && sn != o.SerialNumber:
+		if c = o.childNamed(sn); c == nil {
+			return validation(codeNotFound, "request "+sn+" not found", cid, serial)
+		}
+	}
 	q.card = maskPAN(o.First6, o.Last4, o.PANLength)
-	st := o.sc.statusAt(o.AcceptedAt, o.Scale, now())
+	at := now()
+	st := o.sc.statusAt(o.AcceptedAt, o.Scale, at)
+	fields := o.fields(st, false)
+	if c != nil {
+		st = c.statusAt(at)
+		fields = c.fields(o, st)
+	}
 	kv := [][2]string{{"type", "status-response"}, {"serial-number", serial}, {"merchant-order-id", cid},
 		{"paynet-order-id", o.PaynetOrderID}, {"status", string(st)}}
-	kv = append(kv, o.fields(st, false)...)
+	kv = append(kv, fields...)
+	kv = append(kv, o.totals(o.ledgerAt(at))...)
 	if sn != "" {
 		kv = append(kv, [2]string{"by-request-sn", sn})
 	}
@@ -372,9 +394,10 @@ func (s *Server) closeDay(q *request) reply {
 	return reply{kv: kv, took: changed}
 }
 
-// finishCloseLocked totals the orders final at c.FinishAt that no earlier
-// finished close-day covered: approved sales only (preauths are not counted,
-// the sandbox has no reversals).
+// finishCloseLocked totals the transactions final at c.FinishAt that no
+// earlier finished close-day covered (MAPI.md §8, §9): approved sales and
+// captures (at the captured amount) as sales, approved refunds as reversals,
+// each partial refund one; preauths and releases are not counted.
 func (s *Server) finishCloseLocked(c *closeDay) {
 	var count, sum int64
 	for _, o := range s.st.Orders {
@@ -392,13 +415,31 @@ func (s *Server) finishCloseLocked(c *closeDay) {
 			sum += o.AmountMinor
 		}
 	}
+	var rcount, rsum int64
+	for _, o := range s.st.Orders {
+		for _, ch := range o.Children {
+			if ch.ClosedBy != "" || ch.finalAt().After(c.FinishAt) {
+				continue
+			}
+			ch.ClosedBy = c.RequestID
+			switch {
+			case ch.Final != mapi.StatusApproved:
+			case ch.Type == txCapture:
+				count++
+				sum += ch.AmountMinor
+			case ch.Type == txReversal:
+				rcount++
+				rsum += ch.AmountMinor
+			}
+		}
+	}
 	c.Finished = true
 	kv := s.closeReplyLocked(c, "finished", false)
 	kv = append(kv,
 		[2]string{"saleApprovedCount", strconv.FormatInt(count, 10)},
 		[2]string{"saleAmount", money.FormatMinor(sum, s.opts.Currency)},
-		[2]string{"reversalApprovedCount", "0"},
-		[2]string{"reversalAmount", money.FormatMinor(0, s.opts.Currency)},
+		[2]string{"reversalApprovedCount", strconv.FormatInt(rcount, 10)},
+		[2]string{"reversalAmount", money.FormatMinor(rsum, s.opts.Currency)},
 		[2]string{"code39", "00"},
 		[2]string{"RRN", strconv.FormatInt(c.Number, 10)},
 	)

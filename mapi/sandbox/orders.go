@@ -38,6 +38,10 @@ type order struct {
 	Scale     float64     `json:"scale"`
 	ClosedBy  string      `json:"closed_by,omitempty"`
 	Callbacks []*delivery `json:"callbacks,omitempty"`
+	// Children are the order's captures and returns, oldest first (§9).
+	Children []*child `json:"children,omitempty"`
+	// ChildHeld: the first child's reply was held already (…0580).
+	ChildHeld bool `json:"child_held,omitempty"`
 
 	sc scenario // resolved from Scenario
 }
@@ -115,6 +119,9 @@ func loadState(path string) (*state, error) {
 				return nil, fmt.Errorf("order %s has an empty callback", o.ClientOrderID)
 			}
 		}
+		if err := checkChildren(o); err != nil {
+			return nil, err
+		}
 	}
 	closes := map[string]bool{}
 	for _, c := range st.Closes {
@@ -124,6 +131,21 @@ func loadState(path string) (*state, error) {
 		closes[c.RequestID] = true
 	}
 	return &st, nil
+}
+
+// checkChildren refuses a data file's malformed capture or return.
+func checkChildren(o *order) error {
+	for _, c := range o.Children {
+		switch {
+		case c == nil || len(c.SerialNumber) < 12 || c.AmountMinor <= 0 || c.Scale < 0:
+			return fmt.Errorf("order %s has a malformed capture or return", o.ClientOrderID)
+		case c.Type != txCapture && c.Type != txCancel && c.Type != txReversal:
+			return fmt.Errorf("order %s has a child of unknown type %q", o.ClientOrderID, c.Type)
+		case c.Final != mapi.StatusApproved && c.Final != mapi.StatusDeclined:
+			return fmt.Errorf("order %s has a child with final status %q", o.ClientOrderID, c.Final)
+		}
+	}
+	return nil
 }
 
 // writeFileAtomic writes b to path through a temporary file in the same
@@ -172,9 +194,25 @@ type OrderView struct {
 	CallbackAttempts                           int    // callback GETs made so far
 	CallbacksDelivered                         int    // callbacks answered 200
 	ClosedBy                                   string // day_close_request_id that covered it
+	// Captured and Refunded are the approved capture and refunds now;
+	// HoldExpires is when a preauth's hold ends (zero for a sale).
+	Captured, Refunded money.Amount
+	HoldExpires        time.Time
+	Children           []ChildView // captures and returns, oldest first
 }
 
-func (o *order) view(now time.Time) OrderView {
+// ChildView is a test hook's copy of one capture or return.
+type ChildView struct {
+	TransactionType string // capture | cancel | reversal
+	SerialNumber    string
+	Amount          money.Amount
+	Comment         string
+	Status          mapi.Status // at the time of the call
+	AcceptedAt      time.Time
+	ClosedBy        string
+}
+
+func (o *order) view(now time.Time, hold time.Duration) OrderView {
 	v := OrderView{
 		ClientOrderID: o.ClientOrderID, PaynetOrderID: o.PaynetOrderID, SerialNumber: o.SerialNumber,
 		Type: o.Type, Amount: money.Amount{Minor: o.AmountMinor, Currency: o.Currency},
@@ -182,6 +220,17 @@ func (o *order) view(now time.Time) OrderView {
 		MaskedPAN: maskPAN(o.First6, o.Last4, o.PANLength), CardType: cardType(o.First6), Expiry: o.Expiry,
 		Scenario: o.Scenario, CallbackURL: o.CallbackURL,
 		AcceptedAt: o.AcceptedAt, FinalAt: o.sc.finalAt(o.AcceptedAt, o.Scale), ClosedBy: o.ClosedBy,
+	}
+	l := o.ledgerAt(now)
+	v.Captured = money.Amount{Minor: l.captured, Currency: o.Currency}
+	v.Refunded = money.Amount{Minor: l.refunded, Currency: o.Currency}
+	if o.Type == CmdPreauth {
+		v.HoldExpires = v.FinalAt.Add(hold)
+	}
+	for _, c := range o.Children {
+		v.Children = append(v.Children, ChildView{TransactionType: c.Type, SerialNumber: c.SerialNumber,
+			Amount: money.Amount{Minor: c.AmountMinor, Currency: o.Currency}, Comment: c.Comment,
+			Status: c.statusAt(now), AcceptedAt: c.AcceptedAt, ClosedBy: c.ClosedBy})
 	}
 	for _, d := range o.Callbacks {
 		v.CallbackAttempts += d.Attempts
