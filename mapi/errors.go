@@ -145,6 +145,7 @@ const (
 	opPreauth  = "preauth"
 	opStatus   = "status"
 	opCloseDay = "close-day"
+	opAdvice   = "emv-advice"
 )
 
 // describe puts a transport error in a cashier's words; the full cause stays

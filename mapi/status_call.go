@@ -43,20 +43,29 @@ type StatusResult struct {
 	// BySerial is the by-request-sn the reply describes, when it says so.
 	BySerial string
 
-	LastFourDigits   string // last-four-digits
-	BIN              string // bin
-	CardType         string // card-type, e.g. VISA
-	CardholderName   string // cardholder-name
-	ApprovalCode     string // approval-code
-	ProcessorRRN     string // processor-rrn
-	ReceiptID        string // receipt-id
-	TerminalID       string // terminal-id
-	OrderStage       string // order-stage, e.g. sale_approved
-	ProcessingDate   string // paynet-processing-date
-	AuthResponseCode string // auth-response-code
-	Descriptor       string // descriptor
-	ErrorMessage     string // error-message: the reason of a decline or error
-	ErrorCode        string // error-code
+	LastFourDigits   string       // last-four-digits
+	BIN              string       // bin
+	CardType         string       // card-type, e.g. VISA
+	CardholderName   string       // cardholder-name
+	ApprovalCode     string       // approval-code
+	ProcessorRRN     string       // processor-rrn
+	ReceiptID        string       // receipt-id
+	TerminalID       string       // terminal-id
+	OrderStage       string       // order-stage as sent, e.g. sale_approved
+	ProcessingDate   string       // paynet-processing-date
+	AuthResponseCode ResponseCode // auth-response-code: "00" approved
+	Descriptor       string       // descriptor
+	ErrorMessage     string       // error-message: the reason of a decline or error
+	ErrorCode        string       // error-code
+
+	// Stage is what Kassa reads from order-stage: StageEMVValidating means
+	// a contact card waits for CONTINUE and the advice (MAPI.md §10).
+	Stage OrderStage
+	// IssuerResponse is emv-issuer-response decoded: the issuer's BER-TLVs
+	// (91 ARPC ‖ ARC, maybe 71/72 scripts) for CONTINUE; nil when absent.
+	IssuerResponse []byte
+	// EMV holds the chip or contactless receipt fields; nil when none.
+	EMV *EMVFields
 
 	Raw url.Values // the whole reply
 }
@@ -113,7 +122,8 @@ func parseStatus(v url.Values, req StatusRequest) (*StatusResult, error) {
 		TerminalID:          v.Get("terminal-id"),
 		OrderStage:          v.Get("order-stage"),
 		ProcessingDate:      v.Get("paynet-processing-date"),
-		AuthResponseCode:    v.Get("auth-response-code"),
+		AuthResponseCode:    ResponseCode(v.Get("auth-response-code")),
+		Stage:               ParseOrderStage(v.Get("order-stage")),
 		Descriptor:          v.Get("descriptor"),
 		ErrorMessage:        either(v, "error-message", "error_message"),
 		ErrorCode:           either(v, "error-code", "error_code"),
@@ -129,7 +139,17 @@ func parseStatus(v url.Values, req StatusRequest) (*StatusResult, error) {
 	case r.BySerial != "" && r.BySerial != req.BySerial:
 		return nil, unknownReply(opStatus, "the reply is for request %q, not %q", clip(r.BySerial), clip(req.BySerial))
 	}
+	if !validResponseCode(string(r.AuthResponseCode)) {
+		return nil, unknownReply(opStatus, "auth-response-code %q", clip(string(r.AuthResponseCode)))
+	}
 	if err := r.parseAmounts(v); err != nil {
+		return nil, err
+	}
+	var err error
+	if r.IssuerResponse, err = parseIssuerResponse(v.Get("emv-issuer-response")); err != nil {
+		return nil, err
+	}
+	if r.EMV, err = parseEMVFields(v); err != nil {
 		return nil, err
 	}
 	return r, nil
