@@ -17,8 +17,6 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-
-	"kassa/device/sred"
 )
 
 // Options configure a Reader.
@@ -81,18 +79,6 @@ const (
 	EventBadSwipe     ReadEvent = "bad swipe, try again"
 	EventChipInserted ReadEvent = "chip inserted, please swipe"
 )
-
-// Card is a good swipe: what may be shown (masked PAN, expiry) and the
-// encrypted blob for the gateway (§8).
-type Card struct {
-	MaskedPAN     string // 401234***8909
-	First6, Last4 string
-	Expiry        string // YYMM
-	EncryptedType string // MIURA_SRED
-	EncryptedData string // §8 blob, upper-case hex
-	KSN           string
-	ReaderSerial  string
-}
 
 // StateKind is the kind of a State.
 type StateKind string
@@ -417,7 +403,7 @@ func (r *Reader) handleEvent(m rxMessage, serial string) (*Card, ReadEvent, erro
 	}
 	switch cs.kind() {
 	case swipeGood:
-		card, err := buildCard(cs, serial)
+		card, err := swipeCard(body, serial, EntrySwipe)
 		if err != nil {
 			return nil, "", err
 		}
@@ -432,35 +418,6 @@ func (r *Reader) handleEvent(m rxMessage, serial string) (*Card, ReadEvent, erro
 	}
 	r.log.Debug("reader: card status change ignored")
 	return nil, "", nil
-}
-
-// buildCard makes the Card and its §8 blob from a good swipe.
-func buildCard(cs CardStatusMsg, serial string) (*Card, error) {
-	if len(cs.KSN) != len(sred.KSN{}) {
-		return nil, fmt.Errorf("reader sent a KSN of %d bytes", len(cs.KSN))
-	}
-	masked, err := sred.ParseMasked(cs.MaskedTrack2)
-	if err != nil {
-		return nil, fmt.Errorf("reader sent a bad masked track 2: %w", err)
-	}
-	var ksn sred.KSN
-	copy(ksn[:], cs.KSN)
-	blob := sred.Blob{
-		Ciphertext:   append([]byte(nil), cs.Encrypted...),
-		KSN:          ksn,
-		MaskedTrack2: cs.MaskedTrack2,
-		ReaderSerial: serial,
-	}
-	return &Card{
-		MaskedPAN:     masked.String(),
-		First6:        masked.First6,
-		Last4:         masked.Last4,
-		Expiry:        masked.Expiry,
-		EncryptedType: sred.EncryptedType,
-		EncryptedData: blob.Hex(),
-		KSN:           ksn.String(),
-		ReaderSerial:  serial,
-	}, nil
 }
 
 // States returns a new subscription to the reader's states. The current
