@@ -62,13 +62,31 @@ type Info struct {
 	SREDReady                     bool
 	Battery                       Battery
 	Port                          string
+
+	// Capabilities from GET DEVICE INFO (§12.6), known once CapsKnown:
+	// Capabilities or a chip-capable read asks for them once per connection.
+	CapsKnown   bool
+	EMV         bool // "EMV" entry: chip (contact)
+	Contactless bool // "CTLS" entry
 }
 
 // ReadRequest describes one card read.
 type ReadRequest struct {
 	Display string        // shown while waiting, e.g. "Amount: 10.50 RUB\nSwipe card"
-	Timeout time.Duration // 0: Options.ReadTimeout
+	Timeout time.Duration // until a card is presented; 0: Options.ReadTimeout
 	OnEvent func(ReadEvent)
+
+	// Currency set makes the read "take a card" (§12.3): contactless first
+	// when the reader offers it, chip on insert, swipe on swipe or after a
+	// chip that can't be read. Empty: a swipe-only read as before.
+	Currency    string    // ISO 4217 alphabetic, e.g. "RUB"
+	AmountMinor int64     // the amount for the reader (START TRANSACTION 9F02)
+	Exponent    int       // the currency's decimals (5F36), e.g. 2
+	At          time.Time // the transaction's date and time (9A, 9F21); zero: now
+	// NoContactless skips START CONTACTLESS even when the reader has CTLS.
+	NoContactless bool
+	// OnPrompt receives the typed reader events for the screen (both paths).
+	OnPrompt func(Prompt)
 }
 
 // ReadEvent is something the cashier should know during a read.
@@ -284,6 +302,9 @@ func (r *Reader) ReadCard(ctx context.Context, req ReadRequest) (*Card, error) {
 	if timeout <= 0 {
 		timeout = r.opts.ReadTimeout
 	}
+	if req.Currency != "" {
+		return r.takeCard(ctx, s, req, info, timeout)
+	}
 	text := req.Display
 	if text == "" {
 		text = "Swipe card"
@@ -297,7 +318,7 @@ func (r *Reader) ReadCard(ctx context.Context, req ReadRequest) (*Card, error) {
 		return nil, err
 	}
 	r.log.Debug("reader: waiting for a swipe", "timeout", timeout)
-	card, err := r.waitSwipe(ctx, s, info.Serial, timeout, req.OnEvent)
+	card, err := r.waitSwipe(ctx, s, info.Serial, timeout, req.emitter(r.log))
 	if err != nil {
 		if s.broken() != nil || errors.Is(err, ErrDeviceGone) {
 			r.log.Warn("reader: card read failed, link broken", "err", err)
@@ -348,15 +369,9 @@ func (r *Reader) cancelRead(s *session) {
 }
 
 // waitSwipe consumes unsolicited messages until a good swipe.
-func (r *Reader) waitSwipe(ctx context.Context, s *session, serial string, timeout time.Duration, onEvent func(ReadEvent)) (*Card, error) {
+func (r *Reader) waitSwipe(ctx context.Context, s *session, serial string, timeout time.Duration, emit func(ReadEvent, Prompt)) (*Card, error) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
-	emit := func(ev ReadEvent) {
-		r.log.Info("reader: read event", "event", string(ev))
-		if onEvent != nil {
-			onEvent(ev)
-		}
-	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -372,8 +387,11 @@ func (r *Reader) waitSwipe(ctx context.Context, s *session, serial string, timeo
 			if err != nil || card != nil {
 				return card, err
 			}
-			if ev != "" {
-				emit(ev)
+			switch ev {
+			case EventBadSwipe:
+				emit(ev, PromptTryAgain)
+			case EventChipInserted:
+				emit(ev, PromptSwipe)
 			}
 		}
 	}

@@ -20,11 +20,11 @@ const goldenBlob = "E15A48020005DFAE02205A7ABC7FEF1F0DEB6A46A13C2801CD2AF87CF994
 // cardView is the comparable part of a Card, with the template as hex.
 type cardView struct {
 	MaskedPAN, First6, Last4, Expiry, EncryptedType, EncryptedData, KSN, ReaderSerial string
-	Template                                                                         string
-	Entry                                                                            EntryMode
-	AID, AppLabel                                                                    string
-	CVM                                                                              string
-	PINBlock, Chip                                                                   bool
+	Template                                                                          string
+	Entry                                                                             EntryMode
+	AID, AppLabel                                                                     string
+	CVM                                                                               string
+	PINBlock, Chip                                                                    bool
 }
 
 func viewOf(c *Card) cardView {
