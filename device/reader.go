@@ -17,8 +17,6 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-
-	"kassa/device/sred"
 )
 
 // Options configure a Reader.
@@ -64,13 +62,31 @@ type Info struct {
 	SREDReady                     bool
 	Battery                       Battery
 	Port                          string
+
+	// Capabilities from GET DEVICE INFO (§12.6), known once CapsKnown:
+	// Capabilities or a chip-capable read asks for them once per connection.
+	CapsKnown   bool
+	EMV         bool // "EMV" entry: chip (contact)
+	Contactless bool // "CTLS" entry
 }
 
 // ReadRequest describes one card read.
 type ReadRequest struct {
 	Display string        // shown while waiting, e.g. "Amount: 10.50 RUB\nSwipe card"
-	Timeout time.Duration // 0: Options.ReadTimeout
+	Timeout time.Duration // until a card is presented; 0: Options.ReadTimeout
 	OnEvent func(ReadEvent)
+
+	// Currency set makes the read "take a card" (§12.3): contactless first
+	// when the reader offers it, chip on insert, swipe on swipe or after a
+	// chip that can't be read. Empty: a swipe-only read as before.
+	Currency    string    // ISO 4217 alphabetic, e.g. "RUB"
+	AmountMinor int64     // the amount for the reader (START TRANSACTION 9F02)
+	Exponent    int       // the currency's decimals (5F36), e.g. 2
+	At          time.Time // the transaction's date and time (9A, 9F21); zero: now
+	// NoContactless skips START CONTACTLESS even when the reader has CTLS.
+	NoContactless bool
+	// OnPrompt receives the typed reader events for the screen (both paths).
+	OnPrompt func(Prompt)
 }
 
 // ReadEvent is something the cashier should know during a read.
@@ -81,18 +97,6 @@ const (
 	EventBadSwipe     ReadEvent = "bad swipe, try again"
 	EventChipInserted ReadEvent = "chip inserted, please swipe"
 )
-
-// Card is a good swipe: what may be shown (masked PAN, expiry) and the
-// encrypted blob for the gateway (§8).
-type Card struct {
-	MaskedPAN     string // 401234***8909
-	First6, Last4 string
-	Expiry        string // YYMM
-	EncryptedType string // MIURA_SRED
-	EncryptedData string // §8 blob, upper-case hex
-	KSN           string
-	ReaderSerial  string
-}
 
 // StateKind is the kind of a State.
 type StateKind string
@@ -298,6 +302,9 @@ func (r *Reader) ReadCard(ctx context.Context, req ReadRequest) (*Card, error) {
 	if timeout <= 0 {
 		timeout = r.opts.ReadTimeout
 	}
+	if req.Currency != "" {
+		return r.takeCard(ctx, s, req, info, timeout)
+	}
 	text := req.Display
 	if text == "" {
 		text = "Swipe card"
@@ -311,7 +318,7 @@ func (r *Reader) ReadCard(ctx context.Context, req ReadRequest) (*Card, error) {
 		return nil, err
 	}
 	r.log.Debug("reader: waiting for a swipe", "timeout", timeout)
-	card, err := r.waitSwipe(ctx, s, info.Serial, timeout, req.OnEvent)
+	card, err := r.waitSwipe(ctx, s, info.Serial, timeout, req.emitter(r.log))
 	if err != nil {
 		if s.broken() != nil || errors.Is(err, ErrDeviceGone) {
 			r.log.Warn("reader: card read failed, link broken", "err", err)
@@ -362,15 +369,9 @@ func (r *Reader) cancelRead(s *session) {
 }
 
 // waitSwipe consumes unsolicited messages until a good swipe.
-func (r *Reader) waitSwipe(ctx context.Context, s *session, serial string, timeout time.Duration, onEvent func(ReadEvent)) (*Card, error) {
+func (r *Reader) waitSwipe(ctx context.Context, s *session, serial string, timeout time.Duration, emit func(ReadEvent, Prompt)) (*Card, error) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
-	emit := func(ev ReadEvent) {
-		r.log.Info("reader: read event", "event", string(ev))
-		if onEvent != nil {
-			onEvent(ev)
-		}
-	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -386,8 +387,11 @@ func (r *Reader) waitSwipe(ctx context.Context, s *session, serial string, timeo
 			if err != nil || card != nil {
 				return card, err
 			}
-			if ev != "" {
-				emit(ev)
+			switch ev {
+			case EventBadSwipe:
+				emit(ev, PromptTryAgain)
+			case EventChipInserted:
+				emit(ev, PromptSwipe)
 			}
 		}
 	}
@@ -417,7 +421,7 @@ func (r *Reader) handleEvent(m rxMessage, serial string) (*Card, ReadEvent, erro
 	}
 	switch cs.kind() {
 	case swipeGood:
-		card, err := buildCard(cs, serial)
+		card, err := swipeCard(body, serial, EntrySwipe)
 		if err != nil {
 			return nil, "", err
 		}
@@ -432,35 +436,6 @@ func (r *Reader) handleEvent(m rxMessage, serial string) (*Card, ReadEvent, erro
 	}
 	r.log.Debug("reader: card status change ignored")
 	return nil, "", nil
-}
-
-// buildCard makes the Card and its §8 blob from a good swipe.
-func buildCard(cs CardStatusMsg, serial string) (*Card, error) {
-	if len(cs.KSN) != len(sred.KSN{}) {
-		return nil, fmt.Errorf("reader sent a KSN of %d bytes", len(cs.KSN))
-	}
-	masked, err := sred.ParseMasked(cs.MaskedTrack2)
-	if err != nil {
-		return nil, fmt.Errorf("reader sent a bad masked track 2: %w", err)
-	}
-	var ksn sred.KSN
-	copy(ksn[:], cs.KSN)
-	blob := sred.Blob{
-		Ciphertext:   append([]byte(nil), cs.Encrypted...),
-		KSN:          ksn,
-		MaskedTrack2: cs.MaskedTrack2,
-		ReaderSerial: serial,
-	}
-	return &Card{
-		MaskedPAN:     masked.String(),
-		First6:        masked.First6,
-		Last4:         masked.Last4,
-		Expiry:        masked.Expiry,
-		EncryptedType: sred.EncryptedType,
-		EncryptedData: blob.Hex(),
-		KSN:           ksn.String(),
-		ReaderSerial:  serial,
-	}, nil
 }
 
 // States returns a new subscription to the reader's states. The current
