@@ -48,7 +48,7 @@ func BenchmarkSale(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		f := url.Values{"client_orderid": {fmt.Sprint("b-", i)}, "amount": {"10.42"}, "currency": {"RUB"},
-			"encrypted-type": {"MIURA_SRED"}, "encrypted-data": {blob}}
+			"encrypted-type": {"miura"}, "encrypted-data": {blob}}
 		h, _ := handSign("POST", u, f, DefaultLogin, DefaultKey, "n", time.Now().Unix())
 		req, _ := http.NewRequest("POST", u, strings.NewReader(f.Encode()))
 		req.Header.Set("Authorization", h)

@@ -59,6 +59,12 @@ var scenarios = map[string]scenario{
 	"4000000000000531": {Name: "refund-declined", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1, RefundDeclined: true},
 	"4000000000000580": {Name: "held-child-reply", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1, HoldChild: true},
 	"4000000000000614": {Name: "no-partial", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1, NoPartial: true},
+	// Chip cards (§7, READER-PROTOCOL.md §12.5): approved; …0705 needs the
+	// PIN on contact, …0879's chip declines after the approval.
+	"4012345678909":    {Name: "golden", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1},
+	"4000000000000705": {Name: "pin", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1},
+	"4000000000000945": {Name: "chip-unreadable", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1},
+	"4000000000000879": {Name: "card-declines", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1},
 	"4000000000000127": {Name: "unknown", Pending: mapi.StatusUnknown, After: unknownFor, Final: mapi.StatusApproved, Callbacks: 1},
 }
 

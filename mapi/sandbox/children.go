@@ -60,7 +60,7 @@ type ledger struct {
 
 // ledgerAt sums the order's children at now.
 func (o *order) ledgerAt(now time.Time) ledger {
-	l := ledger{parent: o.sc.statusAt(o.AcceptedAt, o.Scale, now)}
+	l := ledger{parent: o.statusAt(now)}
 	for _, c := range o.Children {
 		st := c.statusAt(now)
 		if st == mapi.StatusProcessing {
@@ -92,7 +92,7 @@ func (o *order) childNamed(sn string) *child {
 
 // holdExpiry is when an approved preauth's hold ends.
 func (s *Server) holdExpiry(o *order) time.Time {
-	return o.sc.finalAt(o.AcceptedAt, o.Scale).Add(s.holdPeriod())
+	return o.finalAt().Add(s.holdPeriod())
 }
 
 // holdPeriod is Options.HoldDays as a duration (not scaled by Speed).

@@ -42,7 +42,7 @@ func rub(minor int64) money.Amount { return money.Amount{Minor: minor, Currency:
 // pay makes an approved (or final) sale or preauth and returns its order id.
 func (l *life) pay(cmd, id, pan string, minor int64, cb string) string {
 	l.t.Helper()
-	req := mapi.PaymentRequest{ClientOrderID: id, Amount: rub(minor), EncryptedType: "MIURA_SRED",
+	req := mapi.PaymentRequest{ClientOrderID: id, Amount: rub(minor), EncryptedType: "miura",
 		EncryptedData: cardBlob(l.t, pan, "2812"), CallbackURL: cb}
 	call := l.c.Sale
 	if cmd == CmdPreauth {
@@ -267,7 +267,7 @@ func TestChildRefusals(t *testing.T) {
 	l.refused("wrong orderid", err, mapi.CodeNotFound)
 
 	// A preauth still processing.
-	a, err := l.c.Preauth(l.ctx, mapi.PaymentRequest{ClientOrderID: "no-3", Amount: rub(500), EncryptedType: "MIURA_SRED", EncryptedData: cardBlob(t, "4000000000000077", "2812")})
+	a, err := l.c.Preauth(l.ctx, mapi.PaymentRequest{ClientOrderID: "no-3", Amount: rub(500), EncryptedType: "miura", EncryptedData: cardBlob(t, "4000000000000077", "2812")})
 	if err != nil {
 		t.Fatal(err)
 	}

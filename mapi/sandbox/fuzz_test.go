@@ -30,11 +30,11 @@ var noNetwork = &http.Client{Transport: &http.Transport{
 // panic and must answer 200 with a well-formed reply of a known type, or a
 // plain 4xx.
 func FuzzRequest(f *testing.F) {
-	sale := url.Values{"client_orderid": {"F1"}, "amount": {"10.42"}, "currency": {"RUB"}, "encrypted-type": {"MIURA_SRED"},
+	sale := url.Values{"client_orderid": {"F1"}, "amount": {"10.42"}, "currency": {"RUB"}, "encrypted-type": {"miura"},
 		"encrypted-data": {cardBlob(f, "4111111111111111", "2812")}, "server_callback_url": {"http://127.0.0.1:9/cb"}}
 	f.Add(uint8(0), sale.Encode())
 	f.Add(uint8(1), strings.Replace(sale.Encode(), "4111", "4000", 1))
-	f.Add(uint8(0), "client_orderid=F2&amount=010.00&currency=RUB&encrypted-type=MIURA_SRED&encrypted-data=DFAE0200")
+	f.Add(uint8(0), "client_orderid=F2&amount=010.00&currency=RUB&encrypted-type=miura&encrypted-data=DFAE0200")
 	f.Add(uint8(2), "login=demo&client_orderid=F1&orderid=")
 	f.Add(uint8(2), "login=demo&client_orderid=F1&by-request-sn=x")
 	f.Add(uint8(3), "day_close_request_id=DAY00001&sale_approved_sum=0.00")

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"kassa/device/sred"
+	"kassa/device/emv"
 	"kassa/mapi"
 	"kassa/mapi/money"
 )
@@ -110,23 +110,12 @@ func (s *Server) payment(q *request) reply {
 	if err != nil {
 		return validation(codeInvalid, "Invalid amount: "+err.Error(), cid, s.newSerial())
 	}
-	if t := q.value("encrypted-type"); t != sred.EncryptedType {
-		return validation(codeInvalid, "Unsupported encrypted-type (want "+sred.EncryptedType+")", cid, s.newSerial())
+	c, bad := s.openCard(q.value("encrypted-type"), q.value("encrypted-data"))
+	if c == nil {
+		return validation(codeInvalid, bad, cid, s.newSerial())
 	}
-	blob, err := sred.ParseBlob(q.value("encrypted-data"))
-	if err != nil {
-		return validation(codeInvalid, "Malformed encrypted-data", cid, s.newSerial())
-	}
-	masked, err := sred.ParseMasked(blob.MaskedTrack2)
-	if err != nil {
-		return validation(codeInvalid, "Malformed masked track 2 (DFAE22) in encrypted-data", cid, s.newSerial())
-	}
-	q.card = masked.String()
-	track, err := sred.Open(s.opts.BDK, blob)
-	if err != nil {
-		// No detail: the error may describe card data.
-		return validation(codeInvalid, "encrypted-data could not be decrypted or does not match its masked track 2", cid, s.newSerial())
-	}
+	defer c.t.Wipe()
+	q.card = c.masked.String()
 	cb := q.value("server_callback_url")
 	if cb != "" {
 		u, err := url.Parse(cb)
@@ -134,7 +123,12 @@ func (s *Server) payment(q *request) reply {
 			return validation(codeInvalid, "Invalid server_callback_url", cid, s.newSerial())
 		}
 	}
-	sc := scenarioFor(track.PAN)
+	sc := scenarioFor(c.pan)
+	var e *emvOrder
+	var over *outcome
+	if c.t.Kind != emv.KindSwipe {
+		e, over = s.chipOrder(c)
+	}
 
 	s.mu.Lock()
 	if o, dup := s.byClient[cid]; dup { // a concurrent request won the race
@@ -147,12 +141,12 @@ func (s *Server) payment(q *request) reply {
 		ClientOrderID: cid, PaynetOrderID: strconv.FormatInt(s.st.NextOrder, 10), SerialNumber: s.serialLocked(),
 		Type: q.cmd, AmountMinor: amt.Minor, Currency: amt.Currency,
 		Description: q.value("order_desc"), MerchantData: q.value("merchant_data"), CallbackURL: cb,
-		Scenario: sc.Name, First6: masked.First6, Last4: masked.Last4, Expiry: masked.Expiry, PANLength: len(track.PAN),
-		ReaderSerial: blob.ReaderSerial, AcceptedAt: at, Scale: s.scale, sc: sc,
+		Scenario: sc.Name, First6: c.masked.First6, Last4: c.masked.Last4, Expiry: c.masked.Expiry, PANLength: len(c.pan),
+		ReaderSerial: c.t.Fields.Serial, AcceptedAt: at, Scale: s.scale, sc: sc, EMV: e, Override: over,
 	}
 	s.st.NextOrder++
 	if cb != "" {
-		final := sc.finalAt(at, s.scale)
+		final := o.finalAt()
 		for i := 0; i < sc.Callbacks; i++ {
 			o.Callbacks = append(o.Callbacks, &delivery{Due: final.Add(time.Duration(i) * scaled(sc.Repeat, s.scale))})
 		}
@@ -222,8 +216,9 @@ func (s *Server) status(q *request) reply {
 	}
 	q.card = maskPAN(o.First6, o.Last4, o.PANLength)
 	at := now()
-	st := o.sc.statusAt(o.AcceptedAt, o.Scale, at)
-	fields := o.fields(st, false)
+	out := o.outcomeAt(at)
+	st := out.Status
+	fields := o.fields(out, false)
 	if c != nil {
 		st = c.statusAt(at)
 		fields = c.fields(o, st)
@@ -240,7 +235,8 @@ func (s *Server) status(q *request) reply {
 
 // fields are the card and receipt fields of an order in status st, in the
 // status-response spelling (callback false) or the callback one.
-func (o *order) fields(st mapi.Status, callback bool) [][2]string {
+func (o *order) fields(out outcome, callback bool) [][2]string {
+	st := out.Status
 	final := st.Final()
 	amount := money.FormatMinor(o.AmountMinor, o.Currency)
 	var kv [][2]string
@@ -252,7 +248,7 @@ func (o *order) fields(st mapi.Status, callback bool) [][2]string {
 	approval, rrn, receipt := o.receiptIDs()
 	errMsg, errCode := "", ""
 	if final && st != mapi.StatusApproved {
-		errMsg, errCode = o.sc.Reason, o.sc.Code
+		errMsg, errCode = out.Reason, out.Code
 	}
 	if !final || st != mapi.StatusApproved {
 		approval = ""
@@ -290,13 +286,17 @@ func (o *order) fields(st mapi.Status, callback bool) [][2]string {
 		add("auth-response-code", code)
 	}
 	add("terminal-id", terminalID)
-	add("order-stage", o.Type+"_"+stage(st))
+	if out.Stage {
+		add("order-stage", o.stageName())
+	} else {
+		add("order-stage", o.Type+"_"+stage(st))
+	}
 	add("transaction-type", o.Type)
 	add("paynet-processing-date", o.AcceptedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
 	add("descriptor", descriptor)
 	add("error-message", errMsg)
 	add("error-code", errCode)
-	return kv
+	return append(kv, o.emvFields(out)...)
 }
 
 // Fixed reply values of the sandbox.
@@ -308,7 +308,7 @@ const (
 func stage(st mapi.Status) string {
 	switch st {
 	case mapi.StatusProcessing:
-		return "emv_validating"
+		return "processing"
 	case mapi.StatusUnknown:
 		return "unknown"
 	}
@@ -404,7 +404,7 @@ func (s *Server) finishCloseLocked(c *closeDay) {
 		if o.ClosedBy != "" || o.AcceptedAt.After(c.FinishAt) {
 			continue
 		}
-		st := o.sc.statusAt(o.AcceptedAt, o.Scale, c.FinishAt)
+		st := o.statusAt(c.FinishAt)
 		if !st.Final() {
 			continue
 		}

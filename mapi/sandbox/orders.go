@@ -42,6 +42,11 @@ type order struct {
 	Children []*child `json:"children,omitempty"`
 	// ChildHeld: the first child's reply was held already (…0580).
 	ChildHeld bool `json:"child_held,omitempty"`
+	// EMV is the chip or contactless part (§10); nil for a swipe.
+	EMV *emvOrder `json:"emv,omitempty"`
+	// Override replaces the scenario's final outcome: a cryptogram that
+	// does not verify, a wrong PIN, an offline E3/E5 (§10).
+	Override *outcome `json:"override,omitempty"`
 
 	sc scenario // resolved from Scenario
 }
@@ -189,6 +194,8 @@ type OrderView struct {
 	CardType                                   string
 	Expiry                                     string // YYMM
 	Scenario                                   string // approved, declined, slow, held-reply, unknown, ...
+	Entry                                      string // swipe, chip, contactless, offline
+	Reason                                     string // the decline's reason now ("" while not declined)
 	CallbackURL                                string
 	AcceptedAt, FinalAt                        time.Time
 	CallbackAttempts                           int    // callback GETs made so far
@@ -216,10 +223,17 @@ func (o *order) view(now time.Time, hold time.Duration) OrderView {
 	v := OrderView{
 		ClientOrderID: o.ClientOrderID, PaynetOrderID: o.PaynetOrderID, SerialNumber: o.SerialNumber,
 		Type: o.Type, Amount: money.Amount{Minor: o.AmountMinor, Currency: o.Currency},
-		Status:    o.sc.statusAt(o.AcceptedAt, o.Scale, now),
+		Status:    o.statusAt(now),
 		MaskedPAN: maskPAN(o.First6, o.Last4, o.PANLength), CardType: cardType(o.First6), Expiry: o.Expiry,
 		Scenario: o.Scenario, CallbackURL: o.CallbackURL,
-		AcceptedAt: o.AcceptedAt, FinalAt: o.sc.finalAt(o.AcceptedAt, o.Scale), ClosedBy: o.ClosedBy,
+		AcceptedAt: o.AcceptedAt, FinalAt: o.finalAt(), ClosedBy: o.ClosedBy,
+	}
+	v.Entry = "swipe"
+	if o.EMV != nil {
+		v.Entry = o.EMV.Entry
+	}
+	if out := o.outcomeAt(now); out.Status.Final() && out.Status != mapi.StatusApproved {
+		v.Reason = out.Reason
 	}
 	l := o.ledgerAt(now)
 	v.Captured = money.Amount{Minor: l.captured, Currency: o.Currency}

@@ -71,6 +71,7 @@ import (
 	"sync"
 	"time"
 
+	"kassa/device/emv"
 	"kassa/device/sred"
 	"kassa/mapi"
 	"kassa/mapi/money"
@@ -106,6 +107,7 @@ type Options struct {
 	EndpointID string      // the one endpoint served; default "1"
 	Currency   string      // the endpoint's currency; default RUB
 	BDK        [16]byte    // DUKPT base key for encrypted-data; zero = sred.TestBDK
+	IMK        [16]byte    // issuer master key of the chip cards; zero = emv.TestIMK
 
 	// Speed divides every §8 delay (card outcomes, held reply, close-day
 	// processing, default callback retries): 0, 1 or less is real time, 50
@@ -191,6 +193,9 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	if opts.BDK == ([16]byte{}) {
 		opts.BDK = sred.TestBDK
+	}
+	if opts.IMK == ([16]byte{}) {
+		opts.IMK = emv.TestIMK
 	}
 	if opts.HoldDays <= 0 {
 		opts.HoldDays = DefaultHoldDays
@@ -286,6 +291,8 @@ const (
 	CmdCloseDay = "close-day"
 	CmdCapture  = "capture"
 	CmdReturn   = "return"
+	// CmdEMVAdvice is /mapi/v1/emv-advice (MAPI.md §10).
+	CmdEMVAdvice = "emv-advice"
 )
 
 // route maps /paynet/{family}/{version}/{command}/{endpoint} to a command.
@@ -303,6 +310,8 @@ func route(path string) (cmd, endpoint string, ok bool) {
 		return CmdSale, parts[3], true
 	case "mapi/v1/preauth":
 		return CmdPreauth, parts[3], true
+	case "mapi/v1/emv-advice":
+		return CmdEMVAdvice, parts[3], true
 	case "api/v2/status":
 		return CmdStatus, parts[3], true
 	case "api/v2/close-day":
@@ -372,6 +381,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rep = s.capture(req)
 	case CmdReturn:
 		rep = s.ret(req)
+	case CmdEMVAdvice:
+		rep = s.advice(req)
 	}
 	s.finish(w, req, rep)
 }
