@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"kassa/device/emv"
 	"kassa/mapi"
 	"kassa/mapi/money"
 )
@@ -44,9 +45,16 @@ func FuzzRequest(f *testing.F) {
 	f.Add(uint8(4), "login=demo&client_orderid=F1&orderid=1&amount=1.00")
 	f.Add(uint8(5), "login=demo&client_orderid=F1&orderid=1&comment=refund")
 	f.Add(uint8(5), "login=demo&client_orderid=F1&orderid=1&amount=0.001&currency=RUB&comment=x")
+	chipE4 := newChip(f, "4012345678909", 1050, false).template(emv.KindOnline, nil, nil)
+	chipSale := url.Values{"client_orderid": {"F3"}, "amount": {"10.50"}, "currency": {"RUB"}, "encrypted-type": {"miura"}, "encrypted-data": {chipE4}}
+	f.Add(uint8(0), chipSale.Encode())
+	f.Add(uint8(0), strings.Replace(chipSale.Encode(), "E4", "E3", 1))
+	f.Add(uint8(6), url.Values{"client_orderid": {"F3"}, "orderid": {"1"}, "encrypted-type": {"miura"},
+		"encrypted-data": {newChip(f, "4012345678909", 1050, false).template(emv.KindApproved, &emv.ARCApproved, nil)}}.Encode())
+	f.Add(uint8(6), "client_orderid=F3&orderid=1&encrypted-type=miura&encrypted-data=E300")
 	s := New(Options{Instant: true, HTTPClient: noNetwork, CallbackTries: 1})
 	f.Cleanup(func() { s.Close() })
-	cmds := []string{"mapi/v1/sale", "mapi/v1/preauth", "api/v2/status", "api/v2/close-day", "api/v2/capture", "api/v2/return"}
+	cmds := []string{"mapi/v1/sale", "mapi/v1/preauth", "api/v2/status", "api/v2/close-day", "api/v2/capture", "api/v2/return", "mapi/v1/emv-advice"}
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		cmd := cmds[int(which)%len(cmds)]
 		target := "http://127.0.0.1/paynet/" + cmd + "/1"
@@ -109,6 +117,11 @@ func FuzzDataFile(f *testing.F) {
 	f.Add([]byte(`{"version":1,"orders":[{"client_orderid":"a","scenario":"approved","pan_length":99999999999}]}`))
 	f.Add([]byte(`[]`))
 	f.Add([]byte(strings.Replace(good, `"type":"reversal"`, `"type":"refund"`, 1)))
+	chip := strings.Replace(good, `"scale":1,`, `"scale":1,"emv":{"entry":"chip","stage":true,"arc":"00","issuer_response":"910A48AAD066D5116B8B3030",`+
+		`"AID":"A0000000031010","CID":"80"},`, 1)
+	f.Add([]byte(chip))
+	f.Add([]byte(strings.Replace(chip, `"entry":"chip"`, `"entry":"swipe"`, 1)))
+	f.Add([]byte(strings.Replace(good, `"scale":1,`, `"scale":1,"override":{"status":"processing"},`, 1)))
 	f.Add([]byte(strings.Replace(good, `"amount_minor":100`, `"amount_minor":-100`, 1)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		file := filepath.Join(t.TempDir(), "d.json")

@@ -127,6 +127,9 @@ func loadState(path string) (*state, error) {
 		if err := checkChildren(o); err != nil {
 			return nil, err
 		}
+		if err := checkEMV(o); err != nil {
+			return nil, err
+		}
 	}
 	closes := map[string]bool{}
 	for _, c := range st.Closes {
@@ -149,6 +152,26 @@ func checkChildren(o *order) error {
 		case c.Final != mapi.StatusApproved && c.Final != mapi.StatusDeclined:
 			return fmt.Errorf("order %s has a child with final status %q", o.ClientOrderID, c.Final)
 		}
+	}
+	return nil
+}
+
+// checkEMV refuses a data file's malformed chip state or outcome.
+func checkEMV(o *order) error {
+	if x := o.Override; x != nil && !x.Status.Final() {
+		return fmt.Errorf("order %s has an outcome %q that is not final", o.ClientOrderID, x.Status)
+	}
+	e := o.EMV
+	if e == nil {
+		return nil
+	}
+	switch {
+	case e.Entry != entryChip && e.Entry != entryContactless && e.Entry != entryOffline:
+		return fmt.Errorf("order %s has entry mode %q", o.ClientOrderID, e.Entry)
+	case e.Stage && len(e.ARC) != 2:
+		return fmt.Errorf("order %s has a malformed EMV stage", o.ClientOrderID)
+	case !e.AdviceAt.IsZero() && !e.AdviceFinal.Final():
+		return fmt.Errorf("order %s has an advice without a final outcome", o.ClientOrderID)
 	}
 	return nil
 }

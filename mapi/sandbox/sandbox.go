@@ -5,8 +5,29 @@
 // sandbox`. It speaks plain HTTP on the address it is given (use loopback).
 //
 // Defaults: login "demo", control key "demo-control-key", endpoint "1",
-// currency RUB, the test BDK of READER-PROTOCOL.md §7, real §8 timings,
-// orders in memory only.
+// currency RUB, the test BDK of READER-PROTOCOL.md §7 and the test IMK of
+// §12.4, real §8 timings, orders in memory only.
+//
+// Card data (READER-PROTOCOL.md §8): encrypted-type "miura" and the hex
+// (either case) of the reader's whole template, E1 for a swipe, E4 (or an
+// offline E3/E5) for chip and contactless, parsed, decrypted and checked
+// against its masked PAN and expiry with device/emv, the implementation the
+// reader and its simulator use. Anything else is code 1.
+//
+// Chip and contactless (MAPI.md §10): the ARQC is verified (wrong: declined,
+// auth-response-code Z1) and an online PIN block checked against 1234
+// (…0705 on contact must carry one; wrong: declined, 55). A contact issuer
+// approval, and …0002 with ARC 05, come to the EMV stage when the card's
+// scenario would be final: processing, order-stage sale_emv_validating
+// (auth_emv_validating for a preauth), auth-response-code and
+// emv-issuer-response = 91 computed from the ARQC. The emv-advice's E3 must
+// carry a TC that verifies (else declined, Z1): approved after 1 s; an E5
+// after 00 is reversed ("declined by the card"); after 05 the issuer's
+// decline stands. No advice within 60 s of the stage: declined ("no card
+// confirmation"). Contactless (DF30) is final by the scenario without the
+// stage; an E3/E5 sent as the sale is approved/declined. Every other contact
+// outcome ends without the stage. Status replies of chip orders carry the
+// emv-* receipt fields.
 //
 // Test cards (PAN decrypted from encrypted-data; times from acceptance, at
 // Speed 1): 4111111111111111, 5555555555554444, 2200000000000004 approved

@@ -25,7 +25,7 @@ KASSA_LOGIN, KASSA_CONTROL_KEY and KASSA_ENDPOINT_ID.
 Defaults: login demo, control key demo-control-key, endpoint 1, currency RUB,
 real timings, orders in memory only (use --data to keep them).
 
-Test cards (swiped on the simulated reader):
+Test cards (swiped, inserted or tapped on the simulated reader):
   4111111111111111, 5555555555554444, 2200000000000004  approved after 1 s
   4000000000000002  declined      4000000000000119  error
   4000000000000259  filtered      4000000000000077  processing 20 s, approved
@@ -36,6 +36,9 @@ Test cards (swiped on the simulated reader):
   4000000000000531  approved; every refund of it declined
   4000000000000580  approved; the reply to its first capture or return held 45 s
   4000000000000614  approved; no partial capture or refund on its gate
+  4012345678909, 4000000000000945  approved
+  4000000000000705  approved; inserted it needs the PIN 1234
+  4000000000000879  approved; inserted, the card declines after the approval
   any other card    declined (invalid card number)
 
 Captures and returns are processing for 1 s, then final; a preauth's hold
