@@ -181,7 +181,7 @@ func (t *ChipTransaction) waitOut(ctx context.Context) error {
 			body, _, err := ParseResponse(m.apdu)
 			cs, ok, derr := DecodeCardStatus(body)
 			clear(m.apdu)
-			if err == nil && derr == nil && ok && cs.HasStatus && !cs.ChipPresent {
+			if err == nil && derr == nil && ok && cs.HasStatus && !cs.ChipPresent && !cs.MSRData {
 				t.emit("", PromptCardRemoved)
 				return nil
 			}

@@ -25,7 +25,7 @@ func TestReaderInfoSimPTY(t *testing.T) {
 	if code := Run(ctx, []string{"reader", "info", "--port", p.Path}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	want := "serial: SIM00001\nmpi_version: 1-47\nos_version: 7-12\nsred_ready: true\nbattery: 85% charging\n"
+	want := "serial: SIM00001\nmpi_version: 1-47\nos_version: 7-12\nsred_ready: true\nbattery: 85% charging\nemv: yes\ncontactless: yes\n"
 	if out.String() != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", out.String(), want)
 	}
