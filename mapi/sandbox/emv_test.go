@@ -484,3 +484,18 @@ func TestCardDataForm(t *testing.T) {
 		}
 	}
 }
+
+// The worked example of READER-PROTOCOL.md §8, byte for byte, is a sale of
+// the golden card.
+func TestReaderProtocolVector(t *testing.T) {
+	const vector = "E15A48020005DFAE02205A7ABC7FEF1F0DEB6A46A13C2801CD2AF87CF994CBDD04E1107E1A074635C922DFAE030AFFFF9876543210E00001DFAE22203B3430313233342A2A2A383930393D323831323130312A2A2A2A2A2A2A2A2A3F"
+	c := newChipLife(t, Options{})
+	oid := c.sell(CmdSale, "vector-1", vector, "")
+	st := c.final("vector-1", oid, "")
+	if st.Status != mapi.StatusApproved || st.BIN != "401234" || st.LastFourDigits != "8909" || st.EMV != nil {
+		t.Errorf("golden swipe: %s %s %s %+v", st.Status, st.BIN, st.LastFourDigits, st.EMV)
+	}
+	if o, _ := c.g.run.Server.Order("vector-1"); o.Entry != "swipe" || o.Expiry != "2812" {
+		t.Errorf("order %+v", o)
+	}
+}
