@@ -45,6 +45,11 @@ func (c *Client) EMVAdvice(ctx context.Context, req AdviceRequest) (_ *Accepted,
 	if err != nil {
 		return nil, err
 	}
+	return adviceAccepted(v, req)
+}
+
+// adviceAccepted reads the async-response to an emv-advice.
+func adviceAccepted(v url.Values, req AdviceRequest) (*Accepted, error) {
 	if t := v.Get("type"); t != "async-response" {
 		return nil, unknownReply(opAdvice, "reply type %q, want async-response", clip(t))
 	}

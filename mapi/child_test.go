@@ -355,3 +355,42 @@ func FuzzStatusReply(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAcceptedReply: the async-response readers of capture, return and
+// emv-advice never panic, fail only with *UnknownError, and accept only a
+// reply for the request's order with a valid status.
+func FuzzAcceptedReply(f *testing.F) {
+	for _, s := range []string{
+		"type=async-response\n&serial-number=sn-1\n&merchant-order-id=CID-1\n&paynet-order-id=4242\n&status=processing\n",
+		"type=async-response\n&serial-number=sn-1\n",
+		"type=async-response\n&paynet-order-id=4242\n",
+		"type=async-response\n&serial-number=s\n&paynet-order-id=999\n",
+		"type=async-response\n&serial-number=s\n&status=maybe\n",
+		"type=status-response\n&serial-number=s\n", "", "&&=",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		v, err := ParseReply(body)
+		if err != nil {
+			return
+		}
+		check := func(a *Accepted, err error) {
+			if err != nil {
+				if !IsUnknown(err) {
+					t.Fatalf("error of the wrong type: %v", err)
+				}
+				return
+			}
+			if a.PaynetOrderID != "4242" || !a.Status.Valid() || (a.MerchantOrderID != "" && a.MerchantOrderID != "CID-1") {
+				t.Fatalf("accepted %+v from %q", a, body)
+			}
+		}
+		a, err := childAccepted("refund", v, "CID-1", "4242")
+		if err == nil && a.SerialNumber == "" {
+			t.Fatal("a child accepted without serial-number")
+		}
+		check(a, err)
+		check(adviceAccepted(v, AdviceRequest{ClientOrderID: "CID-1", PaynetOrderID: "4242", Template: "E3"}))
+	})
+}
