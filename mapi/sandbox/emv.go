@@ -86,13 +86,22 @@ func (o *order) outcomeAt(now time.Time) outcome {
 		}
 		return outcome{Status: e.AdviceFinal, Reason: e.AdviceReason, Code: e.AdviceCode}
 	}
-	if now.Before(issuerAt.Add(scaled(emvWindow, o.Scale))) {
+	if now.Before(issuerAt.Add(o.window())) {
 		return outcome{Status: mapi.StatusProcessing, Stage: true}
 	}
 	if e.ARC != string(mapi.ResponseApproved) { // nothing to reverse: the issuer's decline stands
 		return outcome{Status: mapi.StatusDeclined, Reason: o.sc.Reason, Code: e.ARC}
 	}
 	return outcome{Status: mapi.StatusDeclined, Reason: reasonNoConfirmation}
+}
+
+// window is how long the stage waits for the advice: 60 s scaled by Speed;
+// Instant removes delays, not this deadline, so it stays 60 s there.
+func (o *order) window() time.Duration {
+	if o.Scale <= 0 {
+		return emvWindow
+	}
+	return scaled(emvWindow, o.Scale)
 }
 
 // statusAt is outcomeAt's status.
@@ -109,7 +118,7 @@ func (o *order) finalAt() time.Time {
 	case !e.AdviceAt.IsZero():
 		return e.AdviceAt.Add(scaled(adviceProcessing, o.Scale))
 	}
-	return at.Add(scaled(emvWindow, o.Scale))
+	return at.Add(o.window())
 }
 
 // card is a decrypted, checked card-data template of a sale or advice.

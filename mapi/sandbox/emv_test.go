@@ -499,3 +499,21 @@ func TestReaderProtocolVector(t *testing.T) {
 		t.Errorf("order %+v", o)
 	}
 }
+
+// Instant removes the delays, not the 60 s window: a contact sale is at the
+// stage at once and final as soon as its advice comes.
+func TestChipInstant(t *testing.T) {
+	c := newChipLife(t, Options{Instant: true})
+	card := newChip(t, "4012345678909", 1050, false)
+	oid := c.sell(CmdSale, "instant-1", card.template(emv.KindOnline, nil, nil), "")
+	st, err := c.c.Status(c.ctx, mapi.StatusRequest{ClientOrderID: "instant-1"})
+	if err != nil || st.Stage != mapi.StageEMVValidating {
+		t.Fatalf("at once: %+v %v", st, err)
+	}
+	if err := c.advise("instant-1", oid, card.answer(st)); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.c.Status(c.ctx, mapi.StatusRequest{ClientOrderID: "instant-1"}); st.Status != mapi.StatusApproved {
+		t.Errorf("after the advice: %s", st.Status)
+	}
+}
