@@ -123,3 +123,18 @@ const DecisionChildNeedsSerial = true
 // PartialEnabled is the value of gate-partial-capture and
 // gate-partial-reversal when the gate allows partial operations (MAPI.md §9).
 const PartialEnabled = "enabled"
+
+// DefaultHoldPeriod is how long an approved preauth can be captured or
+// released unless configured otherwise (MAPI.md §9 decision: the docs say
+// holds usually last 7 days on debit and 28 on credit cards); HoldWarning is
+// how long before the end Kassa warns.
+const (
+	DefaultHoldPeriod = 7 * 24 * time.Hour
+	HoldWarning       = 2 * 24 * time.Hour
+)
+
+// AdviceResendWindow: Kassa resends the same emv-advice on a transport error
+// until this long after the EMV stage began; the gateway reverses an order
+// whose advice has not come by then (MAPI.md §10 decision; the vendor SDK
+// retries for 120 s).
+const AdviceResendWindow = 60 * time.Second

@@ -37,9 +37,9 @@ const (
 
 // §10 timings at Speed 1 and reasons.
 const (
-	emvWindow        = 60 * time.Second // the stage waits this long for the advice
-	adviceProcessing = 1 * time.Second  // from the advice to the final status
-	correctPIN       = "1234"           // …0705's PIN
+	emvWindow        = mapi.AdviceResendWindow // the stage waits this long for the advice
+	adviceProcessing = 1 * time.Second         // from the advice to the final status
+	correctPIN       = "1234"                  // …0705's PIN
 )
 
 // §10 decline reasons and codes, one line each.

@@ -482,7 +482,11 @@ func (s *Server) logRequest(q *request, rep reply, typ, code string) {
 	if q.cmd == CmdStatus {
 		return
 	}
-	e := LoggedRequest{Command: q.cmd, ClientOrderID: q.clientOrderID, PaynetOrderID: q.value("orderid"),
+	cid := q.clientOrderID
+	if cid == "" { // refused before the handler read it (a bad signature)
+		cid = q.value("client_orderid")
+	}
+	e := LoggedRequest{Command: q.cmd, ClientOrderID: cid, PaynetOrderID: q.value("orderid"),
 		Amount: q.value("amount"), ReplyType: typ, ErrorCode: code, HTTPStatus: http.StatusOK, TookEffect: rep.took, At: q.start}
 	for _, kv := range rep.kv {
 		if kv[0] == "serial-number" {
