@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -515,5 +516,64 @@ func TestChipInstant(t *testing.T) {
 	}
 	if st, _ := c.c.Status(c.ctx, mapi.StatusRequest{ClientOrderID: "instant-1"}); st.Status != mapi.StatusApproved {
 		t.Errorf("after the advice: %s", st.Status)
+	}
+}
+
+// A sandbox restarted from its data file keeps an order at the EMV stage:
+// the advice still completes it, and the file holds no card data.
+func TestChipRestart(t *testing.T) {
+	file := t.TempDir() + "/sandbox.json"
+	c := newChipLife(t, Options{DataFile: file, Speed: 100})
+	card := newChip(t, "4012345678909", 1050, false)
+	oid := c.sell(CmdSale, "restart-1", card.template(emv.KindOnline, nil, nil), "")
+	st := c.poll("restart-1", oid)
+	if st.Stage != mapi.StageEMVValidating {
+		t.Fatal("no stage")
+	}
+	c.g.run.Close()
+	c2 := newChipLife(t, Options{DataFile: file, Speed: 100})
+	st2, err := c2.c.Status(c2.ctx, mapi.StatusRequest{ClientOrderID: "restart-1"})
+	if err != nil || st2.Stage != mapi.StageEMVValidating || !bytes.Equal(st2.IssuerResponse, st.IssuerResponse) {
+		t.Fatalf("after restart: %+v %v", st2, err)
+	}
+	if err := c2.advise("restart-1", oid, card.answer(st)); err != nil {
+		t.Fatal(err)
+	}
+	if fin := c2.final("restart-1", oid, ""); fin.Status != mapi.StatusApproved {
+		t.Errorf("final %s", fin.Status)
+	}
+	b, _ := os.ReadFile(file)
+	for _, secret := range []string{"4012345678909", card.template(emv.KindOnline, nil, nil)[:40]} {
+		if bytes.Contains(b, []byte(secret)) {
+			t.Errorf("the data file holds card data %q", secret[:8])
+		}
+	}
+}
+
+// Chip sales, advices, captures and refunds log the masked PAN only: never
+// the clear PAN, a template, a PIN or the key.
+func TestNoSecretsInChipLogs(t *testing.T) {
+	var logs logBuffer
+	c := newChipLife(t, Options{Instant: true, Key: "s3cr3t-control-key", Logger: logs.logger()})
+	card := newChip(t, "4000000000000705", 1050, false).withPIN("1234")
+	e4 := card.template(emv.KindOnline, nil, nil)
+	oid := c.sell(CmdSale, "chiplog-1", e4, "")
+	st := c.poll("chiplog-1", oid)
+	answer := card.answer(st)
+	if err := c.advise("chiplog-1", oid, answer); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.refund("chiplog-1", oid, 100); err != nil {
+		t.Fatal(err)
+	}
+	c.g.run.Close()
+	out := logs.String()
+	for _, secret := range []string{"s3cr3t-control-key", "4000000000000705", e4[:40], answer[:40], hexU(card.a.PINBlock)} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log holds %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "400000******0705") {
+		t.Errorf("log lacks the masked PAN:\n%s", out)
 	}
 }
