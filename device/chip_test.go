@@ -292,3 +292,39 @@ func appendHex(dst, b []byte) []byte {
 	}
 	return dst
 }
+
+// An offline result straight from START (E3 on a tap): the Card carries the
+// E3 for the sale, Continue is refused and End sends nothing.
+func TestTakeCardOfflineScripted(t *testing.T) {
+	a := goldenAnswer(t)
+	a.Contactless = true
+	f, host := newFake(t, chipScript{
+		onCard: func() []byte { return pkt(1, 0x40, hx(t, "E1 04 48 02 00 00 90 00")) },
+		ctls:   func() []byte { return templatePkt(t, a, emv.KindApproved, nil) },
+	}.answer(t))
+	r, err := OpenConn(context.Background(), host, Options{Logger: testLogger(&bytes.Buffer{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	card, err := r.ReadCard(context.Background(), ReadRequest{Currency: "RUB", AmountMinor: 1050, Exponent: 2, At: goldenAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if card.Kind != emv.KindApproved || card.Entry != EntryContactless || !card.Chip.Offline() || !strings.HasPrefix(card.EncryptedData, "E3") {
+		t.Fatalf("offline card %+v", viewOf(card))
+	}
+	if _, err := card.Chip.Continue(context.Background(), "00", nil); !errors.Is(err, ErrTransactionDone) {
+		t.Errorf("Continue of an offline result: %v", err)
+	}
+	n := len(f.commands())
+	if err := card.Chip.End(context.Background(), true); err != nil {
+		t.Error(err)
+	}
+	if len(f.commands()) != n {
+		t.Error("End of an offline result sent a command")
+	}
+	if _, err := r.ReadCard(context.Background(), ReadRequest{Currency: "XXX"}); err == nil {
+		t.Error("a currency without a numeric code was accepted")
+	}
+}

@@ -430,3 +430,37 @@ func hx(t *testing.T, s string) []byte {
 	}
 	return b
 }
+
+// TestPTYSwipeOnlyReader: take-a-card on a reader without EMV/CTLS sends no
+// chip command, asks to swipe an inserted card and takes the swipe.
+func TestPTYSwipeOnlyReader(t *testing.T) {
+	var logs syncBuf
+	s, r := openChipPTY(t, sim.Config{SwipeOnly: true, AutoSwipe: -1}, &logs)
+	pr := &prompts{}
+	pr.on = func(x device.Prompt) {
+		switch x {
+		case device.PromptPresent:
+			go func() {
+				for s.Insert() != nil {
+					time.Sleep(2 * time.Millisecond)
+				}
+			}()
+		case device.PromptSwipe:
+			go func() { s.Remove(); _ = s.Swipe() }()
+		}
+	}
+	card, err := r.ReadCard(t.Context(), chipRequest(pr.add))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if card.Entry != device.EntrySwipe || card.Chip != nil {
+		t.Errorf("entry %s", card.Entry)
+	}
+	checkTemplate(t, card, sim.DefaultCard)
+	if strings.Contains(logs.String(), "START") {
+		t.Error("a chip command went to a swipe-only reader")
+	}
+	if chip, ctls, _ := r.Capabilities(t.Context()); chip || ctls {
+		t.Error("swipe-only reader reports chip or contactless")
+	}
+}
