@@ -363,12 +363,15 @@ func TestPTYNoTap(t *testing.T) {
 	s.SetEntry(sim.PresentTap)
 	s.SetFault(sim.FaultNoTap)
 	req := chipRequest(nil)
-	req.Timeout = 5500 * time.Millisecond
+	req.Timeout = 6500 * time.Millisecond
 	if _, err := r.ReadCard(t.Context(), req); !errors.Is(err, device.ErrReadTimeout) {
 		t.Fatalf("no-tap: %v", err)
 	}
 	if n := strings.Count(logs.String(), "START CONTACTLESS waits"); n != 2 {
-		t.Errorf("START CONTACTLESS sent %d times, want 2 (one 9F42)", n)
+		t.Errorf("START CONTACTLESS sent %d times, want 2 (one 9F42 after 5 s, then again)", n)
+	}
+	if n := strings.Count(logs.String(), "no tap: 9F42"); n != 1 {
+		t.Errorf("%d 9F42 answers, want 1", n)
 	}
 	if s.Fault() != sim.FaultNone {
 		t.Error("no-tap still armed after the wait")
