@@ -467,3 +467,55 @@ func TestPTYSwipeOnlyReader(t *testing.T) {
 		t.Error("swipe-only reader reports chip or contactless")
 	}
 }
+
+// TestPTYChipLinkFaults: bad-swipe on the take-a-card path prompts and takes
+// the next swipe; unplug at an insert or a tap fails the read with
+// ErrDeviceGone (never retried); a card pulled mid-transaction after a
+// replug is not continued on the new link.
+func TestPTYChipLinkFaults(t *testing.T) {
+	s := newSim(sim.Config{AutoSwipe: 20 * time.Millisecond})
+	p := listenPTY(t, s)
+	r, err := device.Open(t.Context(), device.Options{Port: p.Path, Reconnect: true, BatteryInterval: -1,
+		Backoff: []time.Duration{20 * time.Millisecond, 50 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	pr := &prompts{}
+	s.SetFault(sim.FaultBadSwipe)
+	card, err := r.ReadCard(t.Context(), chipRequest(pr.add))
+	if err != nil || card.Entry != device.EntrySwipe || !pr.has(device.PromptTryAgain) {
+		t.Fatalf("bad swipe then good: %v, prompts %v", err, pr.got)
+	}
+
+	// A chip card taken, then the link breaks before CONTINUE.
+	s.SetEntry(sim.PresentInsert)
+	card, err = r.ReadCard(t.Context(), chipRequest(nil))
+	if err != nil || card.Entry != device.EntryChip {
+		t.Fatalf("insert: %v", err)
+	}
+	states := r.States()
+	s.Unplug()
+	waitState(t, states, device.StateReconnecting, 3*time.Second)
+	if _, err := card.Chip.Continue(t.Context(), "00", nil); !errors.Is(err, device.ErrDeviceGone) {
+		t.Errorf("Continue over a broken link: %v", err)
+	}
+	if err := p.Replug(); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, states, device.StateConnected, 3*time.Second)
+
+	for _, pres := range []sim.Presentation{sim.PresentInsert, sim.PresentTap} {
+		s.Remove()
+		s.SetEntry(pres)
+		s.SetFault(sim.FaultUnplug)
+		if _, err := r.ReadCard(t.Context(), chipRequest(nil)); !errors.Is(err, device.ErrDeviceGone) {
+			t.Fatalf("unplug at %s: %v", pres, err)
+		}
+		waitState(t, states, device.StateReconnecting, 3*time.Second)
+		if err := p.Replug(); err != nil {
+			t.Fatal(err)
+		}
+		waitState(t, states, device.StateConnected, 3*time.Second)
+	}
+}
