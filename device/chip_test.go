@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -291,4 +292,90 @@ func appendHex(dst, b []byte) []byte {
 		dst = append(dst, digits[c>>4], digits[c&15])
 	}
 	return dst
+}
+
+// An offline result straight from START (E3 on a tap): the Card carries the
+// E3 for the sale, Continue is refused and End sends nothing.
+func TestTakeCardOfflineScripted(t *testing.T) {
+	a := goldenAnswer(t)
+	a.Contactless = true
+	f, host := newFake(t, chipScript{
+		onCard: func() []byte { return pkt(1, 0x40, hx(t, "E1 04 48 02 00 00 90 00")) },
+		ctls:   func() []byte { return templatePkt(t, a, emv.KindApproved, nil) },
+	}.answer(t))
+	r, err := OpenConn(context.Background(), host, Options{Logger: testLogger(&bytes.Buffer{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	card, err := r.ReadCard(context.Background(), ReadRequest{Currency: "RUB", AmountMinor: 1050, Exponent: 2, At: goldenAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if card.Kind != emv.KindApproved || card.Entry != EntryContactless || !card.Chip.Offline() || !strings.HasPrefix(card.EncryptedData, "E3") {
+		t.Fatalf("offline card %+v", viewOf(card))
+	}
+	if _, err := card.Chip.Continue(context.Background(), "00", nil); !errors.Is(err, ErrTransactionDone) {
+		t.Errorf("Continue of an offline result: %v", err)
+	}
+	n := len(f.commands())
+	if err := card.Chip.End(context.Background(), true); err != nil {
+		t.Error(err)
+	}
+	if len(f.commands()) != n {
+		t.Error("End of an offline result sent a command")
+	}
+	if _, err := r.ReadCard(context.Background(), ReadRequest{Currency: "XXX"}); err == nil {
+		t.Error("a currency without a numeric code was accepted")
+	}
+}
+
+// §12.3: a stripe whose service code starts with 2 (a chip card) swiped at
+// a chip reader asks for the chip, except as the fallback after 9F30.
+func TestTakeCardChipStripeScripted(t *testing.T) {
+	ksn, _ := sred.ParseKSN("FFFF9876543210E00001")
+	track := ";4012345678909=2812201000000000?"
+	ct, err := sred.Encrypt(sred.TestBDK, ksn, track)
+	if err != nil {
+		t.Fatal(err)
+	}
+	masked, _ := sred.Mask(track)
+	tmpl, err := emv.Build(emv.KindSwipe, emv.Fields{CardStatus: []byte{0, 5}, SRED: ct, KSN: ksn[:], MaskedTrack2: masked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	swipe := EncodeMessage(NADMPI, true, AppendSW(tmpl, SWSuccess))
+	f, host := newFake(t, chipScript{
+		onCard: func() []byte { return pkt(1, 0x40, hx(t, "E1 04 48 02 00 00 90 00")) },
+		ctls:   func() []byte { return append(pkt(1, 0, []byte{0x9F, 0x44}), swipe...) },
+		start:  func() []byte { return pkt(1, 0, []byte{0x9F, 0x30}) },
+	}.answer(t))
+	r, err := OpenConn(context.Background(), host, Options{Logger: testLogger(&bytes.Buffer{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var mu sync.Mutex
+	var pr []Prompt
+	customer := func(p Prompt) { // the customer does what the screen says
+		switch p {
+		case PromptInsert:
+			go f.conn.Write(pkt(1, 0x40, hx(t, "E1 04 48 02 03 00 90 00")))
+		case PromptSwipe:
+			go f.conn.Write(swipe)
+		}
+	}
+	card, err := r.ReadCard(context.Background(), ReadRequest{Currency: "RUB", AmountMinor: 1050, Exponent: 2, At: goldenAt,
+		Timeout: 5 * time.Second, OnPrompt: func(p Prompt) { mu.Lock(); pr = append(pr, p); mu.Unlock(); customer(p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if card.Entry != EntryFallbackSwipe || !slices.Contains(pr, PromptInsert) || !slices.Contains(pr, PromptSwipe) {
+		t.Errorf("entry %s prompts %v", card.Entry, pr)
+	}
+	if got := strings.Join(f.commands(), " "); !strings.Contains(got, "DEC1 DED1 D060 D201") {
+		t.Errorf("commands %s", got)
+	}
 }

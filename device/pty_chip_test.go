@@ -363,12 +363,15 @@ func TestPTYNoTap(t *testing.T) {
 	s.SetEntry(sim.PresentTap)
 	s.SetFault(sim.FaultNoTap)
 	req := chipRequest(nil)
-	req.Timeout = 5500 * time.Millisecond
+	req.Timeout = 6500 * time.Millisecond
 	if _, err := r.ReadCard(t.Context(), req); !errors.Is(err, device.ErrReadTimeout) {
 		t.Fatalf("no-tap: %v", err)
 	}
 	if n := strings.Count(logs.String(), "START CONTACTLESS waits"); n != 2 {
-		t.Errorf("START CONTACTLESS sent %d times, want 2 (one 9F42)", n)
+		t.Errorf("START CONTACTLESS sent %d times, want 2 (one 9F42 after 5 s, then again)", n)
+	}
+	if n := strings.Count(logs.String(), "no tap: 9F42"); n != 1 {
+		t.Errorf("%d 9F42 answers, want 1", n)
 	}
 	if s.Fault() != sim.FaultNone {
 		t.Error("no-tap still armed after the wait")
@@ -429,4 +432,90 @@ func hx(t *testing.T, s string) []byte {
 		b[i] = v
 	}
 	return b
+}
+
+// TestPTYSwipeOnlyReader: take-a-card on a reader without EMV/CTLS sends no
+// chip command, asks to swipe an inserted card and takes the swipe.
+func TestPTYSwipeOnlyReader(t *testing.T) {
+	var logs syncBuf
+	s, r := openChipPTY(t, sim.Config{SwipeOnly: true, AutoSwipe: -1}, &logs)
+	pr := &prompts{}
+	pr.on = func(x device.Prompt) {
+		switch x {
+		case device.PromptPresent:
+			go func() {
+				for s.Insert() != nil {
+					time.Sleep(2 * time.Millisecond)
+				}
+			}()
+		case device.PromptSwipe:
+			go func() { s.Remove(); _ = s.Swipe() }()
+		}
+	}
+	card, err := r.ReadCard(t.Context(), chipRequest(pr.add))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if card.Entry != device.EntrySwipe || card.Chip != nil {
+		t.Errorf("entry %s", card.Entry)
+	}
+	checkTemplate(t, card, sim.DefaultCard)
+	if strings.Contains(logs.String(), "START") {
+		t.Error("a chip command went to a swipe-only reader")
+	}
+	if chip, ctls, _ := r.Capabilities(t.Context()); chip || ctls {
+		t.Error("swipe-only reader reports chip or contactless")
+	}
+}
+
+// TestPTYChipLinkFaults: bad-swipe on the take-a-card path prompts and takes
+// the next swipe; unplug at an insert or a tap fails the read with
+// ErrDeviceGone (never retried); a card pulled mid-transaction after a
+// replug is not continued on the new link.
+func TestPTYChipLinkFaults(t *testing.T) {
+	s := newSim(sim.Config{AutoSwipe: 20 * time.Millisecond})
+	p := listenPTY(t, s)
+	r, err := device.Open(t.Context(), device.Options{Port: p.Path, Reconnect: true, BatteryInterval: -1,
+		Backoff: []time.Duration{20 * time.Millisecond, 50 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	pr := &prompts{}
+	s.SetFault(sim.FaultBadSwipe)
+	card, err := r.ReadCard(t.Context(), chipRequest(pr.add))
+	if err != nil || card.Entry != device.EntrySwipe || !pr.has(device.PromptTryAgain) {
+		t.Fatalf("bad swipe then good: %v, prompts %v", err, pr.got)
+	}
+
+	// A chip card taken, then the link breaks before CONTINUE.
+	s.SetEntry(sim.PresentInsert)
+	card, err = r.ReadCard(t.Context(), chipRequest(nil))
+	if err != nil || card.Entry != device.EntryChip {
+		t.Fatalf("insert: %v", err)
+	}
+	states := r.States()
+	s.Unplug()
+	waitState(t, states, device.StateReconnecting, 3*time.Second)
+	if _, err := card.Chip.Continue(t.Context(), "00", nil); !errors.Is(err, device.ErrDeviceGone) {
+		t.Errorf("Continue over a broken link: %v", err)
+	}
+	if err := p.Replug(); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, states, device.StateConnected, 3*time.Second)
+
+	for _, pres := range []sim.Presentation{sim.PresentInsert, sim.PresentTap} {
+		s.Remove()
+		s.SetEntry(pres)
+		s.SetFault(sim.FaultUnplug)
+		if _, err := r.ReadCard(t.Context(), chipRequest(nil)); !errors.Is(err, device.ErrDeviceGone) {
+			t.Fatalf("unplug at %s: %v", pres, err)
+		}
+		waitState(t, states, device.StateReconnecting, 3*time.Second)
+		if err := p.Replug(); err != nil {
+			t.Fatal(err)
+		}
+		waitState(t, states, device.StateConnected, 3*time.Second)
+	}
 }

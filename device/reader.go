@@ -1,12 +1,16 @@
-// Package device is the host driver for the Miura card reader (magstripe in
-// SRED mode), per READER-PROTOCOL.md: packet framing (frame.go), APDUs
-// (apdu.go), BER-TLV (device/tlv), the §5 command subset (commands.go), the
-// session rules of §10 (session.go) and, here, the Reader the checkout engine
-// uses: open, identity, card reads, display, reconnection and a stream of
-// reader states.
+// Package device is the host driver for the Miura card reader, per
+// READER-PROTOCOL.md: packet framing (frame.go), APDUs (apdu.go), BER-TLV
+// (device/tlv), the §5 command subset and the §12 chip commands
+// (commands.go), the session rules of §10 (session.go, blocking.go: START
+// and CONTINUE wait on the cardholder, ABORT may go out while one blocks)
+// and, here, the Reader the checkout engine uses: open, identity, card reads
+// ("take a card": contactless, chip or swipe, take.go), chip transactions
+// (chip.go), display, reconnection and a stream of reader states. Card data
+// leaves as the reader's whole template (§8, device/emv).
 //
-// Card data never reaches a log: DFAE02 and clear tracks (5F21/5F22/5F23) are
-// neither logged nor kept; DFAE22 (masked), DFAE03 (KSN) and 9F1E may be.
+// Card data never reaches a log: DFAE02, DFAE04, clear tracks and whole
+// templates are neither logged nor kept beyond the Card; DFAE22/DFAE57/DFAE5A
+// (masked), DFAE03/DFAE05 (KSN) and 9F1E may be.
 package device
 
 import (
@@ -280,9 +284,16 @@ func (r *Reader) Display(ctx context.Context, text string) error {
 	return r.display(ctx, s, text)
 }
 
-// ReadCard shows req.Display, enables card status and waits for a good swipe
-// (§10): bad swipes and an inserted chip card are reported through OnEvent
-// and the wait goes on. On success the reader shows "Processing". A cancelled
+// ReadCard shows req.Display, enables card status and waits for a card.
+//
+// With req.Currency set it "takes a card" (§12.3): START CONTACTLESS when
+// the reader lists CTLS, START TRANSACTION on a chip insert, the swipe path
+// on a swipe (a fallback swipe after 9F28/9F30). A chip or contactless Card
+// carries its E4 (or offline E3/E5) and a ChipTransaction to Continue or End
+// later; the reader keeps the card until then. Prompts go to OnPrompt.
+//
+// Without Currency it waits for a good swipe only (§10): bad swipes and an
+// inserted chip card are reported through OnEvent and the wait goes on. On success the reader shows "Processing". A cancelled
 // ctx or the host timeout sends CARD STATUS 00 and ABORT and shows the idle
 // text; they return ctx.Err() and ErrReadTimeout. A broken link fails the
 // read with ErrDeviceGone; it is never retried. Clear card data (a reader
@@ -346,6 +357,24 @@ func (r *Reader) stopCardStatus(s *session, text string) {
 	}
 	if err := r.display(bg, s, text); err != nil {
 		r.log.Warn("reader: display failed", "err", err)
+	}
+}
+
+// stopCardStatusOpen is stopCardStatus while a chip transaction is open:
+// DISPLAY TEXT without the 9F26 ABORT-and-retry rule.
+func (r *Reader) stopCardStatusOpen(s *session, text string) {
+	bg := context.Background()
+	if _, err := s.transact(bg, CardStatus(false)); err != nil {
+		r.log.Warn("reader: CARD STATUS off failed", "err", err)
+		return
+	}
+	c, err := DisplayText(text)
+	if err == nil {
+		c.retryAfterAbortSW = false
+		_, err = s.transact(bg, c)
+	}
+	if err != nil {
+		r.log.Info("reader: display during the chip transaction failed", "err", err)
 	}
 }
 

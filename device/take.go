@@ -132,13 +132,11 @@ func (r *Reader) takeCard(ctx context.Context, s *session, req ReadRequest, info
 	}
 	card, err := tk.wait(ctx, timeout)
 	tk.stopContactless()
-	switch {
-	case err == nil:
-		r.stopCardStatus(s, "Processing")
-		tk.emit("", PromptProcessing)
-		r.log.Info("reader: card taken", "entry", card.Entry.String(), "pan", card.MaskedPAN, "kind", card.Kind.String(),
-			"aid", card.AID, "cvm", card.CVM.String(), "template_len", len(card.Template))
+	if err == nil {
+		r.tookCard(s, tk, card)
 		return card, nil
+	}
+	switch {
 	case s.broken() != nil || errors.Is(err, ErrDeviceGone):
 		r.log.Warn("reader: card read failed, link broken", "err", err)
 		return nil, err
@@ -148,6 +146,20 @@ func (r *Reader) takeCard(ctx context.Context, s *session, req ReadRequest, info
 	}
 	r.cancelRead(s)
 	return nil, err
+}
+
+// tookCard ends the wait for a card: CARD STATUS 00 and "Processing". With
+// a chip transaction open, a refused DISPLAY TEXT (9F26) must not trigger
+// the session's ABORT-and-retry rule, which would end the transaction.
+func (r *Reader) tookCard(s *session, tk *taking, card *Card) {
+	if card.Chip != nil {
+		r.stopCardStatusOpen(s, "Processing")
+	} else {
+		r.stopCardStatus(s, "Processing")
+	}
+	tk.emit("", PromptProcessing)
+	r.log.Info("reader: card taken", "entry", card.Entry.String(), "pan", card.MaskedPAN, "kind", card.Kind.String(),
+		"aid", card.AID, "cvm", card.CVM.String(), "template_len", len(card.Template))
 }
 
 // startContactless runs START CONTACTLESS in the background.
@@ -256,7 +268,11 @@ func (tk *taking) onMessage(ctx context.Context, m rxMessage) (*Card, error) {
 	case swipeBad:
 		tk.emit(EventBadSwipe, PromptTryAgain)
 	case swipeChip:
-		if !cs.ChipEMV || !tk.chip {
+		switch {
+		case !tk.chip:
+			tk.emit(EventChipInserted, PromptSwipe) // a swipe-only reader
+			return nil, nil
+		case !cs.ChipEMV:
 			tk.emit("", PromptWrongWay)
 			return nil, nil
 		}

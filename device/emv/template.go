@@ -258,6 +258,21 @@ func (t *Template) PIN() (block []byte, ksn sred.KSN, ok bool) {
 	return t.Fields.PINBlock, ksn, true
 }
 
+// ValueHex returns the value of the template's first data object with tag
+// as upper-case hex ("" when absent), e.g. 95 → "0000000000" for the
+// gateway's emv-tvr-95. Never ask it for DFAE02, DFAE04 or 5F20 to log.
+func (t *Template) ValueHex(tag tlv.Tag) string {
+	items, err := tlv.Decode(t.Raw)
+	if err != nil || len(items) == 0 {
+		return ""
+	}
+	it, ok := findChild(items[0].Children, tag)
+	if !ok {
+		return ""
+	}
+	return strings.ToUpper(hex.EncodeToString(it.Value))
+}
+
 // AIDHex returns 4F as upper-case hex ("" when absent).
 func (t *Template) AIDHex() string { return strings.ToUpper(hex.EncodeToString(t.Fields.AID)) }
 

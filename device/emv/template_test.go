@@ -76,6 +76,11 @@ func TestGoldenE4(t *testing.T) {
 		tp.Fields.Label != "VISA" || tp.PSN() != "01" || tp.Hex() != want {
 		t.Errorf("parsed %s: contactless %v cvm %s aid %s label %s psn %s", tp.Kind, tp.Contactless(), tp.CVM(), tp.AIDHex(), tp.Fields.Label, tp.PSN())
 	}
+	for tag, want := range map[tlv.Tag]string{TagTVR: "0000000000", TagCVMResults: "1F0302", TagCID: "80", TagCryptogram: "6173C4BA994F78A6", TagPSN: "01", TagPINBlock: ""} {
+		if got := tp.ValueHex(tag); got != want {
+			t.Errorf("ValueHex(%s) = %q, want %q", tag, got, want)
+		}
+	}
 	m := tp.Masked()
 	if m.String() != "401234***8909" || m.Expiry != "2812" {
 		t.Errorf("masked %s expiry %s", m, m.Expiry)

@@ -134,9 +134,8 @@ func (c *session) startTransaction(cmd device.CommandAPDU) error {
 	}
 	if pan == CardChipBroken {
 		r.log.Info("sim: chip unreadable: 9F28, swipe allowed", "card", maskPAN(pan))
-		err := c.respond(nil, device.SWUnsupportedCard)
-		c.fallbackSwipe()
-		return err
+		c.fallbackSwipe() // the customer takes the card out to swipe it
+		return c.respond(nil, device.SWUnsupportedCard)
 	}
 	c.mu.Lock()
 	a, err := c.answer(pan, st, false)

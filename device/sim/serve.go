@@ -179,6 +179,10 @@ func (c *session) handle(apdu []byte) error {
 		log.Debug("sim: command while START CONTACTLESS blocks", "cla", hex2(cmd.CLA), "ins", hex2(cmd.INS), "sw", "9F26")
 		return c.respond(nil, device.SWNotAllowed)
 	}
+	if c.r.cfg.SwipeOnly && cmd.CLA == 0xDE {
+		log.Debug("sim: chip command on a swipe-only reader", "ins", hex2(cmd.INS), "sw", "6D00")
+		return c.respond(nil, device.SWUnknownCommand)
+	}
 	switch ins {
 	case 0xDED1: // START TRANSACTION
 		log.Debug("sim: START TRANSACTION")
@@ -207,11 +211,15 @@ func (c *session) handle(apdu []byte) error {
 		return err
 	case 0xD002: // GET DEVICE INFO
 		log.Debug("sim: GET DEVICE INFO")
-		return c.respond(tlv.Encode(tlv.Constructed(tagTemplate,
-			tlv.Constructed(tagEntry, tlv.New(tagIdent, []byte("MSR"))),
-			tlv.Constructed(tagEntry, tlv.New(tagIdent, []byte("SRED"))),
-			tlv.Constructed(tagEntry, tlv.New(tagIdent, []byte("EMV"))),
-			tlv.Constructed(tagEntry, tlv.New(tagIdent, []byte("CTLS"))))), device.SWSuccess)
+		names := []string{"MSR", "SRED", "EMV", "CTLS"}
+		if c.r.cfg.SwipeOnly {
+			names = names[:2]
+		}
+		var entries []tlv.TLV
+		for _, n := range names {
+			entries = append(entries, tlv.Constructed(tagEntry, tlv.New(tagIdent, []byte(n))))
+		}
+		return c.respond(tlv.Encode(tlv.Constructed(tagTemplate, entries...)), device.SWSuccess)
 	case 0xEEE0: // P2PE STATUS
 		st := byte(P2PEReady)
 		if c.r.Fault() == FaultNoKeys {

@@ -4,8 +4,11 @@
 //
 // It answers RESET DEVICE, GET DEVICE INFO, P2PE STATUS, CARD STATUS,
 // BATTERY STATUS, DISPLAY TEXT and ABORT like a Miura reader in SRED mode,
-// encrypts swipes with DUKPT (kassa/device/sred) and can misbehave on
-// purpose (faults). Card data never reaches its log: only masked PANs.
+// encrypts swipes with DUKPT (kassa/device/sred), reads chip and
+// contactless cards (START TRANSACTION, START CONTACTLESS, CONTINUE
+// TRANSACTION, §12.5, templates and cryptograms from kassa/device/emv) and
+// can misbehave on purpose (faults). Card data never reaches its log: only
+// masked PANs.
 package sim
 
 import (
@@ -64,6 +67,9 @@ type Config struct {
 	PINKSN sred.KSN
 	// CTLSTimeout is how long START CONTACTLESS waits for a tap; 0 = 30 s.
 	CTLSTimeout time.Duration
+	// SwipeOnly simulates a reader without chip and contactless: GET
+	// DEVICE INFO lists only MSR and SRED and the chip commands get 6D00.
+	SwipeOnly bool
 }
 
 // Fault makes the simulator misbehave once. Each fault applies to the

@@ -31,6 +31,24 @@ func TestReaderInfoSimPTY(t *testing.T) {
 	}
 }
 
+// TestReaderInfoSwipeOnlyPTY: a reader without chip and contactless.
+func TestReaderInfoSwipeOnlyPTY(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p, err := sim.ListenPTY(ctx, sim.New(sim.Config{SwipeOnly: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var out, errb bytes.Buffer
+	if code := Run(ctx, []string{"reader", "info", "--port", p.Path}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.HasSuffix(out.String(), "battery: 85% charging\nemv: no\ncontactless: no\n") {
+		t.Errorf("stdout:\n%s", out.String())
+	}
+}
+
 // TestReaderInfoSilentPort: a terminal nobody answers on.
 func TestReaderInfoSilentPort(t *testing.T) {
 	master, slave, err := pty.Open()
