@@ -154,9 +154,9 @@ func (s *Server) openCard(typ, data string) (*card, string) {
 // the PIN are checked, a contact approval (and …0002) comes to the EMV
 // stage with a computed 91, an offline E3/E5 is the result itself.
 func (s *Server) chipOrder(c *card) (*emvOrder, *outcome) {
-	f := &c.t.Fields
-	e := &emvOrder{Entry: entryChip, AID: hexU(f.AID), Label: hexU([]byte(f.Label)), TVR: hexU(f.TVR),
-		CVM: hexU(f.CVMResults), PSN: hexU(f.PSN), CID: hexU(f.CID), Cryptogram: hexU(f.Cryptogram)}
+	v := c.t.ValueHex
+	e := &emvOrder{Entry: entryChip, AID: v(emv.TagAID), Label: v(emv.TagLabel), TVR: v(emv.TagTVR),
+		CVM: v(emv.TagCVMResults), PSN: v(emv.TagPSN), CID: v(emv.TagCID), Cryptogram: v(emv.TagCryptogram)}
 	if c.t.Contactless() {
 		e.Entry = entryContactless
 	}
@@ -305,7 +305,7 @@ func (s *Server) advice(q *request) reply {
 	res := s.adviceOutcome(o, c)
 	e, before := o.EMV, *o.EMV
 	e.AdviceAt, e.AdviceFinal, e.AdviceReason, e.AdviceCode = at, res.Status, res.Reason, res.Code
-	e.CID, e.Cryptogram = hexU(c.t.Fields.CID), hexU(c.t.Fields.Cryptogram)
+	e.CID, e.Cryptogram = c.t.ValueHex(emv.TagCID), c.t.ValueHex(emv.TagCryptogram)
 	s.rescheduleLocked(o, at)
 	s.mu.Unlock()
 	if err := s.save(); err != nil {
