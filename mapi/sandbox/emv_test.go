@@ -164,6 +164,9 @@ func TestChipContactApproved(t *testing.T) {
 	if n := len(h.hits("chip-1")); n != 0 {
 		t.Fatalf("%d callbacks at the stage", n)
 	}
+	if o, _ := c.g.run.Server.Order("chip-1"); !o.AtStage || !o.AdviceAt.IsZero() {
+		t.Errorf("order view at the stage: %+v", o)
+	}
 	tc := card.answer(st)
 	if err := c.advise("chip-1", oid, tc); err != nil {
 		t.Fatal(err)
@@ -178,6 +181,12 @@ func TestChipContactApproved(t *testing.T) {
 	}
 	if err := c.advise("chip-1", oid, tc); !isCode(err, mapi.CodeWrongState) {
 		t.Errorf("second advice: %v", err)
+	}
+	if n := len(c.g.run.Server.Accepted(CmdEMVAdvice, "chip-1")); n != 1 {
+		t.Errorf("%d advices applied, want 1", n)
+	}
+	if n := len(c.g.run.Server.Accepted(CmdSale, "chip-1")); n != 1 {
+		t.Errorf("%d sales, want 1", n)
 	}
 	waitFor(t, 3*time.Second, "callback", func() bool { return len(h.hits("chip-1")) == 1 })
 	if q := h.hits("chip-1")[0].q; q.Get("status") != "approved" {

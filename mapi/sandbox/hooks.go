@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -96,9 +97,18 @@ func (s *Server) RequestLog() []LoggedRequest {
 // ChildRequests returns the accepted captures and returns (TookEffect) of
 // client_orderid id, in order: each child must appear once. Test hook.
 func (s *Server) ChildRequests(id string) []LoggedRequest {
+	return s.accepted(id, CmdCapture, CmdReturn)
+}
+
+// Accepted returns the requests of command for client_orderid id that took
+// effect (a sale that made its order, an advice that was applied, a child
+// that was created), in order. Test hook.
+func (s *Server) Accepted(command, id string) []LoggedRequest { return s.accepted(id, command) }
+
+func (s *Server) accepted(id string, commands ...string) []LoggedRequest {
 	var out []LoggedRequest
 	for _, r := range s.RequestLog() {
-		if (r.Command == CmdCapture || r.Command == CmdReturn) && r.ClientOrderID == id && r.TookEffect {
+		if slices.Contains(commands, r.Command) && r.ClientOrderID == id && r.TookEffect {
 			out = append(out, r)
 		}
 	}

@@ -215,10 +215,12 @@ type OrderView struct {
 	Status                                     mapi.Status // at the time of the call
 	MaskedPAN                                  string      // first 6, '*'s, last 4
 	CardType                                   string
-	Expiry                                     string // YYMM
-	Scenario                                   string // approved, declined, slow, held-reply, unknown, ...
-	Entry                                      string // swipe, chip, contactless, offline
-	Reason                                     string // the decline's reason now ("" while not declined)
+	Expiry                                     string    // YYMM
+	Scenario                                   string    // approved, declined, slow, held-reply, unknown, ...
+	Entry                                      string    // swipe, chip, contactless, offline
+	AtStage                                    bool      // at the EMV stage now, waiting for the advice
+	AdviceAt                                   time.Time // when the advice came (zero: none)
+	Reason                                     string    // the decline's reason now ("" while not declined)
 	CallbackURL                                string
 	AcceptedAt, FinalAt                        time.Time
 	CallbackAttempts                           int    // callback GETs made so far
@@ -255,8 +257,13 @@ func (o *order) view(now time.Time, hold time.Duration) OrderView {
 	if o.EMV != nil {
 		v.Entry = o.EMV.Entry
 	}
-	if out := o.outcomeAt(now); out.Status.Final() && out.Status != mapi.StatusApproved {
+	out := o.outcomeAt(now)
+	if out.Status.Final() && out.Status != mapi.StatusApproved {
 		v.Reason = out.Reason
+	}
+	v.AtStage = out.Stage
+	if o.EMV != nil {
+		v.AdviceAt = o.EMV.AdviceAt
 	}
 	l := o.ledgerAt(now)
 	v.Captured = money.Amount{Minor: l.captured, Currency: o.Currency}
