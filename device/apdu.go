@@ -83,6 +83,15 @@ const (
 	SWNotReady         SW = 0x9F22
 	SWNotAllowed       SW = 0x9F26
 	SWDataMissing      SW = 0x9F27
+	SWNoCard           SW = 0x9F23 // no card in the slot / card removed
+	SWChipError        SW = 0x9F25 // invalid card, no swipe fallback
+	SWUnsupportedCard  SW = 0x9F28 // chip unsupported: swipe fallback allowed
+	SWICCReadError     SW = 0x9F30 // chip unreadable: swipe fallback allowed
+	SWInserted         SW = 0x9F43 // contactless wait ended by a card insertion
+	SWSwiped           SW = 0x9F44 // contactless wait ended by a swipe
+	SWNoApplication    SW = 0x9FC1 // no application: insert or swipe instead
+	SWNotPossible      SW = 0x9FC2 // transaction not possible: try another card
+	SWUseChip          SW = 0x9FC3 // the card asked for the chip interface
 	SWCancelled        SW = 0x9F41
 	SWTimedOut         SW = 0x9F42
 	SWHardwareError    SW = 0x9FCF

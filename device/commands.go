@@ -81,6 +81,23 @@ func BatteryStatus() Command {
 // Abort is ABORT: `D0 FF 00 00`.
 func Abort() Command { return Command{Name: "ABORT", CLA: 0xD0, INS: 0xFF} }
 
+// StartTransaction is START TRANSACTION `DE D1 00 00` with the E0 data of
+// emv.Start (§12.1); it blocks on the cardholder (CardholderTimeout).
+func StartTransaction(data []byte) Command {
+	return Command{Name: "START TRANSACTION", CLA: 0xDE, INS: 0xD1, Data: data, Timeout: CardholderTimeout}
+}
+
+// StartContactless is START CONTACTLESS `DE C1 00 00` with the same data.
+func StartContactless(data []byte) Command {
+	return Command{Name: "START CONTACTLESS", CLA: 0xDE, INS: 0xC1, Data: data, Timeout: CardholderTimeout}
+}
+
+// ContinueTransaction is CONTINUE TRANSACTION `DE D2 00 00` with the E0 data
+// of emv.NewContinue.
+func ContinueTransaction(data []byte) Command {
+	return Command{Name: "CONTINUE TRANSACTION", CLA: 0xDE, INS: 0xD2, Data: data, Timeout: CardholderTimeout}
+}
+
 // MaxDisplayText is the longest DISPLAY TEXT data (Lc ≤ 249).
 const MaxDisplayText = MaxLc
 

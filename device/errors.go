@@ -27,6 +27,13 @@ var (
 	ErrPermission = errors.New("no permission to open the serial port: add yourself to the dialout group")
 	// ErrOtherReader: after a replug, a reader with a different serial answered.
 	ErrOtherReader = errors.New("a different card reader is connected")
+	// ErrCardRemoved: the card left the slot during a chip transaction (9F23).
+	ErrCardRemoved = errors.New("the card was removed from the reader")
+	// ErrChipUnreadable: the chip can't be read and the card may not be
+	// swiped instead (9F25).
+	ErrChipUnreadable = errors.New("the card can't be read")
+	// ErrTransactionDone: Continue or End of a chip transaction already ended.
+	ErrTransactionDone = errors.New("the chip transaction has already ended")
 	// ErrClosed: the Reader was closed.
 	ErrClosed = errors.New("card reader closed")
 )

@@ -5,4 +5,6 @@ var (
 	AssertNoCardData = assertNoCardData
 	NextState        = nextState
 	GoldenBlob       = goldenBlob
+	GoldenSwipeView  = goldenSwipeView
+	ViewOf           = viewOf
 )

@@ -1,12 +1,16 @@
-// Package device is the host driver for the Miura card reader (magstripe in
-// SRED mode), per READER-PROTOCOL.md: packet framing (frame.go), APDUs
-// (apdu.go), BER-TLV (device/tlv), the §5 command subset (commands.go), the
-// session rules of §10 (session.go) and, here, the Reader the checkout engine
-// uses: open, identity, card reads, display, reconnection and a stream of
-// reader states.
+// Package device is the host driver for the Miura card reader, per
+// READER-PROTOCOL.md: packet framing (frame.go), APDUs (apdu.go), BER-TLV
+// (device/tlv), the §5 command subset and the §12 chip commands
+// (commands.go), the session rules of §10 (session.go, blocking.go: START
+// and CONTINUE wait on the cardholder, ABORT may go out while one blocks)
+// and, here, the Reader the checkout engine uses: open, identity, card reads
+// ("take a card": contactless, chip or swipe, take.go), chip transactions
+// (chip.go), display, reconnection and a stream of reader states. Card data
+// leaves as the reader's whole template (§8, device/emv).
 //
-// Card data never reaches a log: DFAE02 and clear tracks (5F21/5F22/5F23) are
-// neither logged nor kept; DFAE22 (masked), DFAE03 (KSN) and 9F1E may be.
+// Card data never reaches a log: DFAE02, DFAE04, clear tracks and whole
+// templates are neither logged nor kept beyond the Card; DFAE22/DFAE57/DFAE5A
+// (masked), DFAE03/DFAE05 (KSN) and 9F1E may be.
 package device
 
 import (
@@ -17,8 +21,6 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-
-	"kassa/device/sred"
 )
 
 // Options configure a Reader.
@@ -64,13 +66,31 @@ type Info struct {
 	SREDReady                     bool
 	Battery                       Battery
 	Port                          string
+
+	// Capabilities from GET DEVICE INFO (§12.6), known once CapsKnown:
+	// Capabilities or a chip-capable read asks for them once per connection.
+	CapsKnown   bool
+	EMV         bool // "EMV" entry: chip (contact)
+	Contactless bool // "CTLS" entry
 }
 
 // ReadRequest describes one card read.
 type ReadRequest struct {
 	Display string        // shown while waiting, e.g. "Amount: 10.50 RUB\nSwipe card"
-	Timeout time.Duration // 0: Options.ReadTimeout
+	Timeout time.Duration // until a card is presented; 0: Options.ReadTimeout
 	OnEvent func(ReadEvent)
+
+	// Currency set makes the read "take a card" (§12.3): contactless first
+	// when the reader offers it, chip on insert, swipe on swipe or after a
+	// chip that can't be read. Empty: a swipe-only read as before.
+	Currency    string    // ISO 4217 alphabetic, e.g. "RUB"
+	AmountMinor int64     // the amount for the reader (START TRANSACTION 9F02)
+	Exponent    int       // the currency's decimals (5F36), e.g. 2
+	At          time.Time // the transaction's date and time (9A, 9F21); zero: now
+	// NoContactless skips START CONTACTLESS even when the reader has CTLS.
+	NoContactless bool
+	// OnPrompt receives the typed reader events for the screen (both paths).
+	OnPrompt func(Prompt)
 }
 
 // ReadEvent is something the cashier should know during a read.
@@ -81,18 +101,6 @@ const (
 	EventBadSwipe     ReadEvent = "bad swipe, try again"
 	EventChipInserted ReadEvent = "chip inserted, please swipe"
 )
-
-// Card is a good swipe: what may be shown (masked PAN, expiry) and the
-// encrypted blob for the gateway (§8).
-type Card struct {
-	MaskedPAN     string // 401234***8909
-	First6, Last4 string
-	Expiry        string // YYMM
-	EncryptedType string // MIURA_SRED
-	EncryptedData string // §8 blob, upper-case hex
-	KSN           string
-	ReaderSerial  string
-}
 
 // StateKind is the kind of a State.
 type StateKind string
@@ -276,9 +284,16 @@ func (r *Reader) Display(ctx context.Context, text string) error {
 	return r.display(ctx, s, text)
 }
 
-// ReadCard shows req.Display, enables card status and waits for a good swipe
-// (§10): bad swipes and an inserted chip card are reported through OnEvent
-// and the wait goes on. On success the reader shows "Processing". A cancelled
+// ReadCard shows req.Display, enables card status and waits for a card.
+//
+// With req.Currency set it "takes a card" (§12.3): START CONTACTLESS when
+// the reader lists CTLS, START TRANSACTION on a chip insert, the swipe path
+// on a swipe (a fallback swipe after 9F28/9F30). A chip or contactless Card
+// carries its E4 (or offline E3/E5) and a ChipTransaction to Continue or End
+// later; the reader keeps the card until then. Prompts go to OnPrompt.
+//
+// Without Currency it waits for a good swipe only (§10): bad swipes and an
+// inserted chip card are reported through OnEvent and the wait goes on. On success the reader shows "Processing". A cancelled
 // ctx or the host timeout sends CARD STATUS 00 and ABORT and shows the idle
 // text; they return ctx.Err() and ErrReadTimeout. A broken link fails the
 // read with ErrDeviceGone; it is never retried. Clear card data (a reader
@@ -298,6 +313,9 @@ func (r *Reader) ReadCard(ctx context.Context, req ReadRequest) (*Card, error) {
 	if timeout <= 0 {
 		timeout = r.opts.ReadTimeout
 	}
+	if req.Currency != "" {
+		return r.takeCard(ctx, s, req, info, timeout)
+	}
 	text := req.Display
 	if text == "" {
 		text = "Swipe card"
@@ -311,7 +329,7 @@ func (r *Reader) ReadCard(ctx context.Context, req ReadRequest) (*Card, error) {
 		return nil, err
 	}
 	r.log.Debug("reader: waiting for a swipe", "timeout", timeout)
-	card, err := r.waitSwipe(ctx, s, info.Serial, timeout, req.OnEvent)
+	card, err := r.waitSwipe(ctx, s, info.Serial, timeout, req.emitter(r.log))
 	if err != nil {
 		if s.broken() != nil || errors.Is(err, ErrDeviceGone) {
 			r.log.Warn("reader: card read failed, link broken", "err", err)
@@ -342,6 +360,24 @@ func (r *Reader) stopCardStatus(s *session, text string) {
 	}
 }
 
+// stopCardStatusOpen is stopCardStatus while a chip transaction is open:
+// DISPLAY TEXT without the 9F26 ABORT-and-retry rule.
+func (r *Reader) stopCardStatusOpen(s *session, text string) {
+	bg := context.Background()
+	if _, err := s.transact(bg, CardStatus(false)); err != nil {
+		r.log.Warn("reader: CARD STATUS off failed", "err", err)
+		return
+	}
+	c, err := DisplayText(text)
+	if err == nil {
+		c.retryAfterAbortSW = false
+		_, err = s.transact(bg, c)
+	}
+	if err != nil {
+		r.log.Info("reader: display during the chip transaction failed", "err", err)
+	}
+}
+
 // cancelRead is the §10 cancel/timeout sequence: CARD STATUS 00, ABORT,
 // DISPLAY TEXT idle.
 func (r *Reader) cancelRead(s *session) {
@@ -362,15 +398,9 @@ func (r *Reader) cancelRead(s *session) {
 }
 
 // waitSwipe consumes unsolicited messages until a good swipe.
-func (r *Reader) waitSwipe(ctx context.Context, s *session, serial string, timeout time.Duration, onEvent func(ReadEvent)) (*Card, error) {
+func (r *Reader) waitSwipe(ctx context.Context, s *session, serial string, timeout time.Duration, emit func(ReadEvent, Prompt)) (*Card, error) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
-	emit := func(ev ReadEvent) {
-		r.log.Info("reader: read event", "event", string(ev))
-		if onEvent != nil {
-			onEvent(ev)
-		}
-	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -386,8 +416,11 @@ func (r *Reader) waitSwipe(ctx context.Context, s *session, serial string, timeo
 			if err != nil || card != nil {
 				return card, err
 			}
-			if ev != "" {
-				emit(ev)
+			switch ev {
+			case EventBadSwipe:
+				emit(ev, PromptTryAgain)
+			case EventChipInserted:
+				emit(ev, PromptSwipe)
 			}
 		}
 	}
@@ -417,7 +450,7 @@ func (r *Reader) handleEvent(m rxMessage, serial string) (*Card, ReadEvent, erro
 	}
 	switch cs.kind() {
 	case swipeGood:
-		card, err := buildCard(cs, serial)
+		card, err := swipeCard(body, serial, EntrySwipe)
 		if err != nil {
 			return nil, "", err
 		}
@@ -432,35 +465,6 @@ func (r *Reader) handleEvent(m rxMessage, serial string) (*Card, ReadEvent, erro
 	}
 	r.log.Debug("reader: card status change ignored")
 	return nil, "", nil
-}
-
-// buildCard makes the Card and its §8 blob from a good swipe.
-func buildCard(cs CardStatusMsg, serial string) (*Card, error) {
-	if len(cs.KSN) != len(sred.KSN{}) {
-		return nil, fmt.Errorf("reader sent a KSN of %d bytes", len(cs.KSN))
-	}
-	masked, err := sred.ParseMasked(cs.MaskedTrack2)
-	if err != nil {
-		return nil, fmt.Errorf("reader sent a bad masked track 2: %w", err)
-	}
-	var ksn sred.KSN
-	copy(ksn[:], cs.KSN)
-	blob := sred.Blob{
-		Ciphertext:   append([]byte(nil), cs.Encrypted...),
-		KSN:          ksn,
-		MaskedTrack2: cs.MaskedTrack2,
-		ReaderSerial: serial,
-	}
-	return &Card{
-		MaskedPAN:     masked.String(),
-		First6:        masked.First6,
-		Last4:         masked.Last4,
-		Expiry:        masked.Expiry,
-		EncryptedType: sred.EncryptedType,
-		EncryptedData: blob.Hex(),
-		KSN:           ksn.String(),
-		ReaderSerial:  serial,
-	}, nil
 }
 
 // States returns a new subscription to the reader's states. The current

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +13,31 @@ import (
 // goldenSwipePkt is the §6 worked example, 98 bytes.
 const goldenSwipePkt = "01 40 5E E1 5A 48 02 00 05 DF AE 02 20 5A 7A BC 7F EF 1F 0D EB 6A 46 A1 3C 28 01 CD 2A F8 7C F9 94 CB DD 04 E1 10 7E 1A 07 46 35 C9 22 DF AE 03 0A FF FF 98 76 54 32 10 E0 00 01 DF AE 22 20 3B 34 30 31 32 33 34 2A 2A 2A 38 39 30 39 3D 32 38 31 32 31 30 31 2A 2A 2A 2A 2A 2A 2A 2A 2A 3F 90 00 29"
 
-// goldenBlob is the §8 example.
-const goldenBlob = "DFAE02205A7ABC7FEF1F0DEB6A46A13C2801CD2AF87CF994CBDD04E1107E1A074635C922DFAE030AFFFF9876543210E00001DFAE22203B3430313233342A2A2A383930393D323831323130312A2A2A2A2A2A2A2A2A3F9F1E0853494D3030303031"
+// goldenBlob is the §8 example: the whole E1 card-status template of the §6
+// worked example, as the reader sent it (92 bytes).
+const goldenBlob = "E15A48020005DFAE02205A7ABC7FEF1F0DEB6A46A13C2801CD2AF87CF994CBDD04E1107E1A074635C922DFAE030AFFFF9876543210E00001DFAE22203B3430313233342A2A2A383930393D323831323130312A2A2A2A2A2A2A2A2A3F"
+
+// cardView is the comparable part of a Card, with the template as hex.
+type cardView struct {
+	MaskedPAN, First6, Last4, Expiry, EncryptedType, EncryptedData, KSN, ReaderSerial string
+	Template                                                                          string
+	Entry                                                                             EntryMode
+	AID, AppLabel                                                                     string
+	CVM                                                                               string
+	PINBlock, Chip                                                                    bool
+}
+
+func viewOf(c *Card) cardView {
+	if c == nil {
+		return cardView{}
+	}
+	return cardView{c.MaskedPAN, c.First6, c.Last4, c.Expiry, c.EncryptedType, c.EncryptedData, c.KSN, c.ReaderSerial,
+		fmt.Sprintf("%X", c.Template), c.Entry, c.AID, c.AppLabel, c.CVM.String(), c.PINBlock, c.Chip != nil}
+}
+
+// goldenSwipeView is the Card of the golden swipe.
+var goldenSwipeView = cardView{MaskedPAN: "401234***8909", First6: "401234", Last4: "8909", Expiry: "2812", EncryptedType: "miura",
+	EncryptedData: goldenBlob, KSN: "FFFF9876543210E00001", ReaderSerial: "SIM00001", Template: goldenBlob, Entry: EntrySwipe, CVM: "unknown"}
 
 // scripted answers the §5 commands like the simulator (independent of it);
 // onCardStatus gives the unsolicited packets sent after CARD STATUS on.
@@ -55,9 +79,8 @@ func TestReadCardScripted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Card{MaskedPAN: "401234***8909", First6: "401234", Last4: "8909", Expiry: "2812", EncryptedType: "MIURA_SRED",
-		EncryptedData: goldenBlob, KSN: "FFFF9876543210E00001", ReaderSerial: "SIM00001"}
-	if *card != want {
+	want := goldenSwipeView
+	if viewOf(card) != want {
 		t.Errorf("card\n%+v\nwant\n%+v", *card, want)
 	}
 	if len(events) != 1 || events[0] != EventBadSwipe {

@@ -31,10 +31,9 @@ type session struct {
 	log   *slog.Logger
 	respT time.Duration
 
-	cmdMu   sync.Mutex // one command at a time
-	waiting chan rxMessage
-	pendMu  sync.Mutex
-	pending bool // a command waits for its response
+	cmdMu  sync.Mutex // one command at a time (ABORT of a blocked START aside)
+	pendMu sync.Mutex
+	pend   []*waiter // commands waiting for their response, oldest first (at most a START and its ABORT)
 
 	events chan rxMessage // unsolicited messages, NAD 01
 
@@ -52,12 +51,11 @@ func newSession(conn io.ReadWriteCloser, log *slog.Logger, respTimeout time.Dura
 		respTimeout = DefaultResponseTimeout
 	}
 	s := &session{
-		conn:    conn,
-		log:     log,
-		respT:   respTimeout,
-		waiting: make(chan rxMessage, 1),
-		events:  make(chan rxMessage, 32),
-		done:    make(chan struct{}),
+		conn:   conn,
+		log:    log,
+		respT:  respTimeout,
+		events: make(chan rxMessage, 32),
+		done:   make(chan struct{}),
 	}
 	s.in = newTimedReader(conn, s.done)
 	s.wg.Add(2)
@@ -123,17 +121,67 @@ func (s *session) readLoop() {
 			}
 			continue
 		}
-		s.pendMu.Lock()
-		p := s.pending
-		s.pending = false
-		s.pendMu.Unlock()
-		if !p {
+		w := s.pair(m)
+		if w == nil {
 			// A response nobody waits for would pair with the wrong command.
 			s.fail(&linkError{cause: errors.New("unexpected response from the reader")})
 			return
 		}
-		s.waiting <- m
+		w.ch <- m
 	}
+}
+
+// waiter is one command waiting for its response.
+type waiter struct {
+	ch    chan rxMessage // buffered 1
+	abort bool           // an ABORT sent while a blocking command is outstanding
+}
+
+func newWaiter(abort bool) *waiter { return &waiter{ch: make(chan rxMessage, 1), abort: abort} }
+
+// pair takes the waiter a response belongs to off the queue (§12.3): with
+// one outstanding command, that one; with a blocked START and its ABORT,
+// a bare 9000 is the ABORT's and anything else the START's (as Miura's SDK
+// guesses). nil when nobody waits.
+func (s *session) pair(m rxMessage) *waiter {
+	s.pendMu.Lock()
+	defer s.pendMu.Unlock()
+	if len(s.pend) == 0 {
+		return nil
+	}
+	i := 0
+	if len(s.pend) > 1 {
+		bare := len(m.apdu) == 2 && SW(m.apdu[0])<<8|SW(m.apdu[1]) == SWSuccess
+		for j, w := range s.pend {
+			if w.abort == bare {
+				i = j
+				break
+			}
+		}
+	}
+	w := s.pend[i]
+	s.pend = append(s.pend[:i:i], s.pend[i+1:]...)
+	return w
+}
+
+// enqueue registers w before its command is sent.
+func (s *session) enqueue(w *waiter) {
+	s.pendMu.Lock()
+	s.pend = append(s.pend, w)
+	s.pendMu.Unlock()
+}
+
+// dequeue removes w if it is still waiting and reports whether it was.
+func (s *session) dequeue(w *waiter) bool {
+	s.pendMu.Lock()
+	defer s.pendMu.Unlock()
+	for i, x := range s.pend {
+		if x == w {
+			s.pend = append(s.pend[:i:i], s.pend[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // send writes one command packet.
@@ -193,9 +241,8 @@ func (s *session) roundTrip(c Command) (body []byte, sw SW, err error) {
 		s.log.Debug("reader: sent", "cmd", c.Name, "err", err)
 		return nil, SWSuccess, err
 	}
-	s.pendMu.Lock()
-	s.pending = true
-	s.pendMu.Unlock()
+	w := newWaiter(false)
+	s.enqueue(w)
 	if err := s.send(c); err != nil {
 		return nil, 0, err
 	}
@@ -206,15 +253,8 @@ func (s *session) roundTrip(c Command) (body []byte, sw SW, err error) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
-	case m := <-s.waiting:
-		body, sw, err = ParseResponse(m.apdu)
-		if err != nil {
-			err = &linkError{cause: fmt.Errorf("%s: %w", c.Name, err)}
-			s.fail(err)
-			return nil, 0, err
-		}
-		s.log.Debug("reader: response", "cmd", c.Name, "sw", sw.String(), "took", time.Since(start))
-		return body, sw, nil
+	case m := <-w.ch:
+		return s.parsed(c, m, start)
 	case <-s.done:
 		return nil, 0, s.err
 	case <-t.C:
@@ -222,6 +262,18 @@ func (s *session) roundTrip(c Command) (body []byte, sw SW, err error) {
 		s.fail(err)
 		return nil, 0, err
 	}
+}
+
+// parsed splits the response to c; a malformed one breaks the session.
+func (s *session) parsed(c Command, m rxMessage, start time.Time) ([]byte, SW, error) {
+	body, sw, err := ParseResponse(m.apdu)
+	if err != nil {
+		err = &linkError{cause: fmt.Errorf("%s: %w", c.Name, err)}
+		s.fail(err)
+		return nil, 0, err
+	}
+	s.log.Debug("reader: response", "cmd", c.Name, "sw", sw.String(), "took", time.Since(start))
+	return body, sw, nil
 }
 
 // drainEvents discards queued unsolicited messages (stale state from before

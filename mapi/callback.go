@@ -15,24 +15,35 @@ import (
 // major units as the gateway wrote it. Treat it as a hint: confirm with
 // Status before printing a receipt.
 type CallbackEvent struct {
-	Status         Status
-	OrderID        string // orderid: the gateway's order id
-	MerchantOrder  string // merchant_order
-	ClientOrderID  string // client_orderid
-	Type           string // sale or preauth
-	Amount         string
-	Descriptor     string
-	ErrorCode      string // error_code
-	ErrorMessage   string // error_message
-	Name           string
-	Email          string
-	ApprovalCode   string     // approval-code
-	LastFourDigits string     // last-four-digits
-	BIN            string     // bin
-	CardType       string     // card-type
-	ProcessorRRN   string     // processor-rrn
-	MerchantData   string     // merchantdata
-	Raw            url.Values // every parameter except control
+	Status        Status
+	OrderID       string // orderid: the gateway's order id
+	MerchantOrder string // merchant_order
+	ClientOrderID string // client_orderid
+	Type          string // type as sent: sale or preauth (or a child's, see ForChild)
+	// TransactionType is Type read as a transaction type.
+	TransactionType TransactionType
+	Amount          string
+	Descriptor      string
+	ErrorCode       string // error_code
+	ErrorMessage    string // error_message
+	Name            string
+	Email           string
+	ApprovalCode    string     // approval-code
+	LastFourDigits  string     // last-four-digits
+	BIN             string     // bin
+	CardType        string     // card-type
+	ProcessorRRN    string     // processor-rrn
+	MerchantData    string     // merchantdata
+	Raw             url.Values // every parameter except control
+}
+
+// ForChild reports a callback whose type is neither sale nor preauth (a
+// capture's or a return's, should the endpoint send them): MAPI.md §6 says
+// it changes nothing by itself and only makes Kassa poll the order's status;
+// its status is the child's, never the parent's (the control does not cover
+// type).
+func (e CallbackEvent) ForChild() bool {
+	return e.TransactionType != TxSale && e.TransactionType != TxPreauth
 }
 
 // callbackMemory is how many accepted callbacks the handler remembers to
@@ -165,6 +176,7 @@ func (h *callbackHandler) parse(r *http.Request) (CallbackEvent, int, string) {
 	delete(q, "control")
 	ev.MerchantOrder = q.Get("merchant_order")
 	ev.Type = q.Get("type")
+	ev.TransactionType = ParseTransactionType(ev.Type)
 	ev.Amount = q.Get("amount")
 	ev.Descriptor = q.Get("descriptor")
 	ev.ErrorCode = q.Get("error_code")

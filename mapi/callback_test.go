@@ -108,7 +108,7 @@ func TestCallbackHandler(t *testing.T) {
 		}
 	}
 	ev := s.events[0]
-	want := CallbackEvent{Status: StatusApproved, OrderID: "4242", MerchantOrder: "CID-1", ClientOrderID: "CID-1", Type: "sale",
+	want := CallbackEvent{Status: StatusApproved, OrderID: "4242", MerchantOrder: "CID-1", ClientOrderID: "CID-1", Type: "sale", TransactionType: TxSale,
 		Amount: "10.50", Descriptor: "KASSA", Name: "IVAN PETROV", Email: "a@b.c", ApprovalCode: "242805", LastFourDigits: "1111",
 		BIN: "411111", CardType: "VISA", ProcessorRRN: "510321889824", MerchantData: "md", Raw: ev.Raw}
 	if fmt.Sprintf("%+v", ev) != fmt.Sprintf("%+v", want) {
@@ -165,4 +165,37 @@ func FuzzCallbackHandler(f *testing.F) {
 			t.Fatalf("HTTP %d", w.Code)
 		}
 	})
+}
+
+// A capture's or a return's callback is typed and marked ForChild (MAPI.md
+// §6): answered 200 once its control verifies, for the engine to poll.
+func TestCallbackForChild(t *testing.T) {
+	s := &sink{}
+	srv := httptest.NewServer(NewCallbackHandler(testKey, s.fn, quietLog()))
+	defer srv.Close()
+	for _, tt := range []struct {
+		typ   string
+		tx    TransactionType
+		child bool
+	}{{"sale", TxSale, false}, {"preauth", TxPreauth, false}, {"reversal", TxReversal, true}, {"capture", TxCapture, true}, {"", TxNone, true}} {
+		q := callbackQuery()
+		q.Set("type", tt.typ)
+		if tt.typ == "" {
+			q.Del("type")
+		}
+		q.Set("orderid", "child-"+tt.typ)
+		q.Set("control", CallbackControl("approved", "child-"+tt.typ, "CID-1", testKey))
+		resp, err := srv.Client().Get(srv.URL + "/cb?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%q: HTTP %d", tt.typ, resp.StatusCode)
+		}
+		ev := s.events[len(s.events)-1]
+		if ev.TransactionType != tt.tx || ev.ForChild() != tt.child {
+			t.Errorf("%q: %v, ForChild %v", tt.typ, ev.TransactionType, ev.ForChild())
+		}
+	}
 }

@@ -218,11 +218,20 @@ func (c *Client) roundTrip(ctx context.Context, l *callLog, path string, form ur
 	if l.typ == "validation-error" || l.typ == "error" {
 		return nil, &RefusedError{
 			Op: op, HTTPStatus: resp.StatusCode, Type: l.typ,
-			Code: v.Get("error-code"), Message: clip256(v.Get("error-message")),
+			Code: either(v, "error-code", "error_code"), Message: clip256(either(v, "error-message", "error_message")),
 			PaynetOrderID: v.Get("paynet-order-id"), SerialNumber: v.Get("serial-number"),
 		}
 	}
 	return v, nil
+}
+
+// either is the value of key a, or of its other spelling b when a is empty
+// (MAPI.md §9: accept error_code/error_message too).
+func either(v url.Values, a, b string) string {
+	if s := v.Get(a); s != "" {
+		return s
+	}
+	return v.Get(b)
 }
 
 func clip256(s string) string {

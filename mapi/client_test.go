@@ -215,8 +215,8 @@ func TestStatusRequestAndResult(t *testing.T) {
 			PaynetOrderID: "4242", MerchantOrderID: "CID-1", SerialNumber: "sn-1",
 			LastFourDigits: "1111", BIN: "411111", CardType: "VISA", CardholderName: "IVAN PETROV",
 			ApprovalCode: "242805", ProcessorRRN: "510321889824", ReceiptID: "r-1", TerminalID: "T1",
-			OrderStage: "sale_approved", TransactionType: "sale", ProcessingDate: "2026-11-25 17:14:26 MSK",
-			AuthResponseCode: "00", Descriptor: "KASSA",
+			OrderStage: "sale_approved", TransactionType: TxSale, TotalReversal: money.Amount{Currency: "RUB"}, TotalCapture: money.Amount{Currency: "RUB"}, ProcessingDate: "2026-11-25 17:14:26 MSK",
+			AuthResponseCode: "00", Descriptor: "KASSA", Stage: StageOther,
 		}
 		want.Raw = res.Raw
 		if !reflect.DeepEqual(*res, want) {

@@ -44,7 +44,7 @@ type CloseDayResult struct {
 func (c *Client) CloseDay(ctx context.Context, req CloseDayRequest) (_ *CloseDayResult, err error) {
 	l := c.track(ctx, opCloseDay, req.RequestID)
 	defer func() { l.done(err) }()
-	if !validRequestID(req.RequestID) {
+	if !ValidRequestID(req.RequestID) {
 		return nil, notSent(opCloseDay, "the close-day request id must be 8 to 32 letters and digits")
 	}
 	cur := req.SaleApprovedSum.Currency
@@ -121,18 +121,4 @@ func (c *Client) CloseDay(ctx context.Context, req CloseDayRequest) (_ *CloseDay
 		}
 	}
 	return r, nil
-}
-
-// validRequestID reports whether id is 8-32 ASCII letters and digits.
-func validRequestID(id string) bool {
-	if len(id) < 8 || len(id) > 32 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-			return false
-		}
-	}
-	return true
 }

@@ -33,8 +33,19 @@ const (
 	// CodeDuplicate: the client_orderid was used already; the reply carries
 	// the existing paynet-order-id. Kassa never resends a sale.
 	CodeDuplicate = "2"
-	// CodeNotFound: the gateway knows no such order (status).
+	// CodeNotFound: the gateway knows no such order (status), or no such
+	// by-request-sn.
 	CodeNotFound = "3"
+	// CodeWrongState: the order is in the wrong state for the request
+	// (already captured or released, parent not approved, hold expired, an
+	// emv-advice for an order not at the EMV stage) (MAPI.md §8-§10).
+	CodeWrongState = "4"
+	// CodeAmountExceeds: the amount exceeds what is left to capture or
+	// refund (MAPI.md §9).
+	CodeAmountExceeds = "5"
+	// CodePartialUnsupported: the gate does not allow partial operations
+	// (MAPI.md §9).
+	CodePartialUnsupported = "6"
 )
 
 // DecisionStatusWithoutOrderID: when the paynet-order-id is not known (the
@@ -88,3 +99,42 @@ const MaxCallbackSize = 16 << 10
 // DecisionCallbackStatuses: a callback must carry one of the six order
 // statuses; anything else is malformed (400).
 const DecisionCallbackStatuses = true
+
+// MaxCommentLength caps the comment of a return (String 50, MAPI.md §9).
+const MaxCommentLength = 50
+
+// Default comments of a return when ReturnRequest.Comment is empty (the
+// comment is always sent, MAPI.md §9).
+const (
+	DefaultRefundComment  = "refund"
+	DefaultReleaseComment = "release"
+)
+
+// DecisionChildrenByPolling: a capture's or return's outcome comes from
+// Status only (no callbacks for children, MAPI.md §9); Capture and Return
+// return the gateway's acceptance with the serial-number to poll by.
+const DecisionChildrenByPolling = true
+
+// DecisionChildNeedsSerial: an accepted capture or return without a
+// serial-number cannot be told apart from other children, so it is an
+// *UnknownError, resolved by Status without by-request-sn (MAPI.md §9).
+const DecisionChildNeedsSerial = true
+
+// PartialEnabled is the value of gate-partial-capture and
+// gate-partial-reversal when the gate allows partial operations (MAPI.md §9).
+const PartialEnabled = "enabled"
+
+// DefaultHoldPeriod is how long an approved preauth can be captured or
+// released unless configured otherwise (MAPI.md §9 decision: the docs say
+// holds usually last 7 days on debit and 28 on credit cards); HoldWarning is
+// how long before the end Kassa warns.
+const (
+	DefaultHoldPeriod = 7 * 24 * time.Hour
+	HoldWarning       = 2 * 24 * time.Hour
+)
+
+// AdviceResendWindow: Kassa resends the same emv-advice on a transport error
+// until this long after the EMV stage began; the gateway reverses an order
+// whose advice has not come by then (MAPI.md §10 decision; the vendor SDK
+// retries for 120 s).
+const AdviceResendWindow = 60 * time.Second

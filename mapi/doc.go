@@ -1,6 +1,8 @@
 // Package mapi is Kassa's client for the Elecsnet mPOS API (the PaynetEasy
 // gateway, docs: /work/shared/MAPI.md): sale and preauth with card data from
-// the reader, status, close day, and a listener for the gateway's callbacks.
+// the reader, status, close day, capture and return (release of a hold,
+// refund; §9), the chip card's emv-advice (§10), and a listener for the
+// gateway's callbacks.
 //
 // Every failure of a call is exactly one of three error types, so the caller
 // can always tell what a cashier may be told:

@@ -19,12 +19,15 @@ import (
 // the context ended, before any byte of the request was written, or the
 // request was invalid and never left Kassa. A payment was not charged.
 type NotSentError struct {
-	Op  string // sale, preauth, status, close-day
+	Op  string // sale, preauth, status, close-day, capture, release, refund, emv-advice
 	Err error  // the cause
 }
 
 // Error says what happened in words for the cashier.
 func (e *NotSentError) Error() string {
+	if isChild(e.Op) {
+		return fmt.Sprintf("the %s was not sent to the bank, nothing changed: %s; check the network and try again", e.Op, describe(e.Err))
+	}
 	if isPayment(e.Op) {
 		return fmt.Sprintf("the %s was not sent to the bank, the card was not charged: %s; check the network and try again", e.Op, describe(e.Err))
 	}
@@ -38,7 +41,7 @@ func (e *NotSentError) Unwrap() error { return e.Err }
 // validation-error or error reply, or HTTP 403 (bad signature or control).
 // A refused payment was not charged.
 type RefusedError struct {
-	Op            string // sale, preauth, status, close-day
+	Op            string // sale, preauth, status, close-day, capture, release, refund, emv-advice
 	HTTPStatus    int    // 200 for validation-error/error replies, 403 for a refused signature
 	Type          string // validation-error, error, or "" for HTTP 403
 	Code          string // error-code, e.g. CodeDuplicate
@@ -61,11 +64,27 @@ func (e *RefusedError) Error() string {
 	if isPayment(e.Op) && !e.Duplicate() {
 		return fmt.Sprintf("%s not charged: %s", e.Op, what)
 	}
+	if isChild(e.Op) {
+		return fmt.Sprintf("%s not done: %s", e.Op, what)
+	}
 	return fmt.Sprintf("%s: %s", e.Op, what)
 }
 
 // NotFound reports whether the gateway knows no such order (error-code 3).
 func (e *RefusedError) NotFound() bool { return e.Code == CodeNotFound }
+
+// WrongState reports whether the order was in the wrong state for the
+// request (error-code 4): already captured or released, not approved, hold
+// expired, or not at the EMV stage.
+func (e *RefusedError) WrongState() bool { return e.Code == CodeWrongState }
+
+// AmountExceeds reports whether the amount was more than is left to capture
+// or refund (error-code 5).
+func (e *RefusedError) AmountExceeds() bool { return e.Code == CodeAmountExceeds }
+
+// PartialUnsupported reports whether the gate refused a partial capture or
+// refund (error-code 6).
+func (e *RefusedError) PartialUnsupported() bool { return e.Code == CodePartialUnsupported }
 
 // Duplicate reports whether the client_orderid was already used (error-code
 // 2); PaynetOrderID then names the existing order, whose status decides.
@@ -76,13 +95,16 @@ func (e *RefusedError) Duplicate() bool { return e.Code == CodeDuplicate }
 // than 200 and 403, or a reply that could not be read or understood. The
 // outcome of a payment is unknown: resolve it with Status, never charge again.
 type UnknownError struct {
-	Op         string // sale, preauth, status, close-day
+	Op         string // sale, preauth, status, close-day, capture, release, refund, emv-advice
 	HTTPStatus int    // the HTTP status, or 0 when no reply came
 	Err        error  // the cause
 }
 
 // Error says what happened and what to do next, in words for the cashier.
 func (e *UnknownError) Error() string {
+	if isChild(e.Op) {
+		return fmt.Sprintf("the %s may have reached the bank, its outcome is unknown: %s; do not send it again, check its status", e.Op, describe(e.Err))
+	}
 	if isPayment(e.Op) {
 		return fmt.Sprintf("the %s may have reached the bank, its outcome is unknown: %s; do not charge again, check its status", e.Op, describe(e.Err))
 	}
@@ -112,12 +134,18 @@ func IsUnknown(err error) bool {
 
 func isPayment(op string) bool { return op == opSale || op == opPreauth }
 
+// isChild reports whether op is a capture, release or refund.
+func isChild(op string) bool {
+	return op == OpCapture.String() || op == OpRelease.String() || op == OpRefund.String()
+}
+
 // Operation names, as in errors and logs.
 const (
 	opSale     = "sale"
 	opPreauth  = "preauth"
 	opStatus   = "status"
 	opCloseDay = "close-day"
+	opAdvice   = "emv-advice"
 )
 
 // describe puts a transport error in a cashier's words; the full cause stays

@@ -3,6 +3,7 @@ package mapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,13 +15,15 @@ import (
 
 	"github.com/google/uuid"
 
+	"kassa/device/emv"
 	"kassa/device/sred"
 	"kassa/mapi"
 	"kassa/mapi/money"
 	"kassa/mapi/sandbox"
 )
 
-// swipe encrypts a test card as the reader does (READER-PROTOCOL.md §7-8).
+// swipe encrypts a test card as the reader does and returns the hex of its
+// whole E1 template (READER-PROTOCOL.md §6-8).
 func swipe(t *testing.T, pan string) string {
 	t.Helper()
 	ksn, err := sred.ParseKSN("FFFF9876543210E00001")
@@ -36,7 +39,11 @@ func swipe(t *testing.T, pan string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sred.Blob{Ciphertext: ct, KSN: ksn, MaskedTrack2: masked, ReaderSerial: "SIM00001"}.Hex()
+	b, err := emv.Build(emv.KindSwipe, emv.Fields{CardStatus: []byte{0x00, 0x05}, SRED: ct, KSN: ksn[:], MaskedTrack2: masked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ToUpper(hex.EncodeToString(b))
 }
 
 // The client against the real local gateway (mapi/sandbox): sale, callback,

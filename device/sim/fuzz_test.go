@@ -15,7 +15,8 @@ import (
 // FuzzServe feeds arbitrary host bytes to the simulator: it must keep
 // reading, never panic and answer only with well-formed packets.
 func FuzzServe(f *testing.F) {
-	for _, s := range []string{pktReset, pktCardOn, pktDisplay, "01 00 02 D0 00 D3", "01 00 04 D0 02 00 00 D6", "01 01 FE", "05 01 80"} {
+	for _, s := range []string{pktReset, pktCardOn, pktDisplay, "01 00 02 D0 00 D3", "01 00 04 D0 02 00 00 D6", "01 01 FE", "05 01 80",
+		pktStart, pktStartCTLS, pktContinueARPC, pktContinueZ3, pktCardOn + pktStartCTLS + pktAbort, pktStartCTLS + pktBattery} {
 		f.Add(unhex(f, s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {

@@ -53,6 +53,10 @@ type session struct {
 	unplugged  bool
 	closed     bool
 	onSince    time.Time // when card status went on
+
+	pending *pendingStart // a blocked START CONTACTLESS
+	txn     *openTxn      // a chip transaction waiting for CONTINUE
+	heldTap bool          // a tap waiting for START CONTACTLESS
 }
 
 // waitingSince reports whether card status is on, and since when.
@@ -168,11 +172,33 @@ func (c *session) handle(apdu []byte) error {
 		return c.respond(nil, device.SWFormatting)
 	}
 	ins := uint16(cmd.CLA)<<8 | uint16(cmd.INS)
+	c.mu.Lock()
+	blocked := c.pending != nil
+	c.mu.Unlock()
+	if blocked && ins != 0xD000 && ins != 0xD0FF && ins != 0xD060 {
+		log.Debug("sim: command while START CONTACTLESS blocks", "cla", hex2(cmd.CLA), "ins", hex2(cmd.INS), "sw", "9F26")
+		return c.respond(nil, device.SWNotAllowed)
+	}
+	if c.r.cfg.SwipeOnly && cmd.CLA == 0xDE {
+		log.Debug("sim: chip command on a swipe-only reader", "ins", hex2(cmd.INS), "sw", "6D00")
+		return c.respond(nil, device.SWUnknownCommand)
+	}
 	switch ins {
+	case 0xDED1: // START TRANSACTION
+		log.Debug("sim: START TRANSACTION")
+		return c.startTransaction(cmd)
+	case 0xDEC1: // START CONTACTLESS
+		log.Debug("sim: START CONTACTLESS")
+		return c.startContactless(cmd)
+	case 0xDED2: // CONTINUE TRANSACTION
+		log.Debug("sim: CONTINUE TRANSACTION")
+		return c.continueTxn(cmd)
 	case 0xD000: // RESET DEVICE
 		log.Debug("sim: RESET DEVICE")
 		c.mu.Lock()
 		c.setCardLocked(false)
+		_ = c.endPendingLocked(0) // dropped unanswered (§12.6)
+		c.txn = nil
 		c.mu.Unlock()
 		body := tlv.Encode(tlv.Constructed(tagTemplate,
 			tlv.New(tagSerial, []byte(c.r.cfg.Serial)),
@@ -185,9 +211,15 @@ func (c *session) handle(apdu []byte) error {
 		return err
 	case 0xD002: // GET DEVICE INFO
 		log.Debug("sim: GET DEVICE INFO")
-		return c.respond(tlv.Encode(tlv.Constructed(tagTemplate,
-			tlv.Constructed(tagEntry, tlv.New(tagIdent, []byte("MSR"))),
-			tlv.Constructed(tagEntry, tlv.New(tagIdent, []byte("SRED"))))), device.SWSuccess)
+		names := []string{"MSR", "SRED", "EMV", "CTLS"}
+		if c.r.cfg.SwipeOnly {
+			names = names[:2]
+		}
+		var entries []tlv.TLV
+		for _, n := range names {
+			entries = append(entries, tlv.Constructed(tagEntry, tlv.New(tagIdent, []byte(n))))
+		}
+		return c.respond(tlv.Encode(tlv.Constructed(tagTemplate, entries...)), device.SWSuccess)
 	case 0xEEE0: // P2PE STATUS
 		st := byte(P2PEReady)
 		if c.r.Fault() == FaultNoKeys {
@@ -208,7 +240,11 @@ func (c *session) handle(apdu []byte) error {
 			return nil
 		}
 		c.setCardLocked(true)
-		return c.writeLocked(unsolicited(tlv.New(tagCardStatus, []byte{0x00, 0x00})))
+		state := []byte{0x00, 0x00}
+		if c.r.slotCard() != "" {
+			state[0] = 0x03 // a card in the slot, EMV
+		}
+		return c.writeLocked(unsolicited(tlv.New(tagCardStatus, state)))
 	case 0xD062: // BATTERY STATUS
 		log.Debug("sim: BATTERY STATUS")
 		return c.respond(tlv.Encode(tlv.Constructed(tagTemplate,
@@ -223,9 +259,9 @@ func (c *session) handle(apdu []byte) error {
 	case 0xD0FF: // ABORT
 		log.Debug("sim: ABORT")
 		c.mu.Lock()
+		defer c.mu.Unlock()
 		c.setCardLocked(false)
-		c.mu.Unlock()
-		return c.respond(nil, device.SWSuccess)
+		return c.abortLocked()
 	}
 	log.Debug("sim: unknown command", "cla", hex2(cmd.CLA), "ins", hex2(cmd.INS), "sw", "6D00")
 	return c.respond(nil, device.SWUnknownCommand)
@@ -298,25 +334,44 @@ func (c *session) setCardLocked(on bool) {
 	}
 	if !on {
 		if c.cardOn {
-			c.r.takeFault(func(f Fault) bool { return f == FaultNoCard })
+			c.r.takeFault(func(f Fault) bool { return f == FaultNoCard || f == FaultNoTap })
 		}
-		c.cardOn = false
+		c.cardOn, c.heldTap = false, false
 		return
 	}
 	c.cardOn = true
 	c.onSince = time.Now()
+	if c.r.slotCard() != "" {
+		// A card is in the slot: the customer takes it out when asked
+		// (after the transaction), rather than presenting another.
+		if c.txn == nil {
+			c.autoRemove()
+		}
+		return
+	}
 	c.armLocked()
 }
 
-// armLocked schedules the automatic swipe.
+// armLocked schedules the automatic presentation (Config.Entry, SetEntry).
 func (c *session) armLocked() {
 	if c.r.cfg.AutoSwipe < 0 || c.closed {
 		return
 	}
 	gen := c.gen
 	c.timer = time.AfterFunc(c.r.cfg.AutoSwipe, func() {
-		if err := c.swipe(gen); err != nil && !errors.Is(err, ErrNotWaiting) && !errors.Is(err, ErrNoCard) {
-			c.r.log.Debug("sim: auto-swipe failed", "err", err)
+		var err error
+		switch c.r.Entry() {
+		case PresentInsert:
+			if c.r.slotCard() == "" {
+				err = c.insert(gen)
+			}
+		case PresentTap:
+			err = c.tap(gen)
+		default:
+			err = c.swipe(gen)
+		}
+		if err != nil && !errors.Is(err, ErrNotWaiting) && !errors.Is(err, ErrNoCard) && !errors.Is(err, ErrNoTap) {
+			c.r.log.Debug("sim: automatic presentation failed", "err", err)
 		}
 	})
 }
@@ -387,6 +442,9 @@ func (c *session) swipe(gen int) error {
 		msg = unsolicited(tlv.New(tagCardStatus, []byte{0x00, 0x05}),
 			tlv.New(sred.TagCiphertext, ct), tlv.New(sred.TagKSN, ksn[:]),
 			tlv.New(sred.TagMaskedTrack2, []byte(masked)))
+	}
+	if err := c.endPendingLocked(device.SWSwiped); err != nil {
+		return err
 	}
 	if fault == FaultCorrupt {
 		r.log.Info("sim: corrupt fault: one bit of the swipe packet flipped")

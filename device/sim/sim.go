@@ -4,8 +4,11 @@
 //
 // It answers RESET DEVICE, GET DEVICE INFO, P2PE STATUS, CARD STATUS,
 // BATTERY STATUS, DISPLAY TEXT and ABORT like a Miura reader in SRED mode,
-// encrypts swipes with DUKPT (kassa/device/sred) and can misbehave on
-// purpose (faults). Card data never reaches its log: only masked PANs.
+// encrypts swipes with DUKPT (kassa/device/sred), reads chip and
+// contactless cards (START TRANSACTION, START CONTACTLESS, CONTINUE
+// TRANSACTION, §12.5, templates and cryptograms from kassa/device/emv) and
+// can misbehave on purpose (faults). Card data never reaches its log: only
+// masked PANs.
 package sim
 
 import (
@@ -16,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"kassa/device/emv"
 	"kassa/device/sred"
 )
 
@@ -52,6 +56,20 @@ type Config struct {
 	AutoSwipe time.Duration // swipe this long after CARD STATUS on; 0 = 1.5 s, < 0 = only on Swipe()
 	Slow      time.Duration // hold time of the slow fault; 0 = 4 s
 	Logger    *slog.Logger  // nil = no log
+
+	// Entry is what the automatic presentation (AutoSwipe after CARD STATUS
+	// on) does: swipe (the default, so swipe-only hosts keep working),
+	// insert or tap. Demo mode presents by tap.
+	Entry Presentation
+	// IMK is the issuer master key of the chip cards; zero = emv.TestIMK.
+	IMK [16]byte
+	// PINKSN is the PIN key's injected KSN; zero = FFFF9876543211E00000.
+	PINKSN sred.KSN
+	// CTLSTimeout is how long START CONTACTLESS waits for a tap; 0 = 30 s.
+	CTLSTimeout time.Duration
+	// SwipeOnly simulates a reader without chip and contactless: GET
+	// DEVICE INFO lists only MSR and SRED and the chip commands get 6D00.
+	SwipeOnly bool
 }
 
 // Fault makes the simulator misbehave once. Each fault applies to the
@@ -72,23 +90,34 @@ type Config struct {
 //     P2PE STATUS answers 01 and swipes are in clear (5F21, 5F22, DFAE22, no
 //     DFAE02); clears when that connection ends.
 //   - drop: the first command after the next RESET DEVICE is not answered.
+//   - pull: at the next chip read the card leaves the slot after START
+//     answered, so CONTINUE gets 9F23.
+//   - chip-error: the next insert or tap gets 9F25 (no fallback).
+//   - no-tap: during the current or next wait for a card the card does not
+//     answer taps and START CONTACTLESS times out with 9F42 every 5 s.
+//   - wrong-pin: at the next online-PIN chip read the cardholder types 0000.
 type Fault string
 
 // The faults. FaultNone clears any pending fault.
 const (
-	FaultNone     Fault = "none"
-	FaultBadSwipe Fault = "bad-swipe"
-	FaultNoCard   Fault = "no-card"
-	FaultUnplug   Fault = "unplug"
-	FaultCorrupt  Fault = "corrupt"
-	FaultSlow     Fault = "slow"
-	FaultNoKeys   Fault = "no-keys"
-	FaultDrop     Fault = "drop"
+	FaultNone      Fault = "none"
+	FaultBadSwipe  Fault = "bad-swipe"
+	FaultNoCard    Fault = "no-card"
+	FaultUnplug    Fault = "unplug"
+	FaultCorrupt   Fault = "corrupt"
+	FaultSlow      Fault = "slow"
+	FaultNoKeys    Fault = "no-keys"
+	FaultDrop      Fault = "drop"
+	FaultPull      Fault = "pull"
+	FaultChipError Fault = "chip-error"
+	FaultNoTap     Fault = "no-tap"
+	FaultWrongPIN  Fault = "wrong-pin"
 )
 
 // Faults lists every fault, FaultNone first.
 func Faults() []Fault {
-	return []Fault{FaultNone, FaultBadSwipe, FaultNoCard, FaultUnplug, FaultCorrupt, FaultSlow, FaultNoKeys, FaultDrop}
+	return []Fault{FaultNone, FaultBadSwipe, FaultNoCard, FaultUnplug, FaultCorrupt, FaultSlow, FaultNoKeys, FaultDrop,
+		FaultPull, FaultChipError, FaultNoTap, FaultWrongPIN}
 }
 
 // ParseFault returns the fault named s ("" is FaultNone).
@@ -101,7 +130,7 @@ func ParseFault(s string) (Fault, error) {
 			return f, nil
 		}
 	}
-	return FaultNone, fmt.Errorf("unknown fault %q (known: none, bad-swipe, no-card, unplug, corrupt, slow, no-keys, drop)", s)
+	return FaultNone, fmt.Errorf("unknown fault %q (known: none, bad-swipe, no-card, unplug, corrupt, slow, no-keys, drop, pull, chip-error, no-tap, wrong-pin)", s)
 }
 
 // Errors of the control API.
@@ -122,6 +151,8 @@ var testCards = []string{
 	"4111111111111111", "5555555555554444", "2200000000000004", "4000000000000002",
 	"4000000000000119", "4000000000000259", "4000000000000077", "4000000000000341", "4000000000000432",
 	"4000000000000994", "4000000000000127",
+	"4000000000000531", "4000000000000580", "4000000000000614",
+	CardOnlinePIN, CardChipDecline, CardChipBroken,
 }
 
 // Reader is a simulated card reader. Its card, fault and DUKPT counter are
@@ -135,6 +166,12 @@ type Reader struct {
 	fault    Fault
 	ksn      sred.KSN // KSN of the last encrypted swipe (counter 0: none yet)
 	sessions map[*session]struct{}
+
+	entry        Presentation      // automatic presentation
+	slot         string            // PAN of the card in the chip slot, or ""
+	atc          map[string]uint16 // per card: the last ATC
+	goldenUNUsed bool              // the golden card's UN 12345678 was used
+	pinKSN       sred.KSN          // KSN of the last PIN block
 }
 
 // New returns a simulator configured by cfg (zero fields take defaults).
@@ -157,11 +194,21 @@ func New(cfg Config) *Reader {
 	if cfg.Slow <= 0 {
 		cfg.Slow = DefaultSlow
 	}
+	if cfg.IMK == ([16]byte{}) {
+		cfg.IMK = emv.TestIMK
+	}
+	if cfg.PINKSN == (sred.KSN{}) {
+		cfg.PINKSN, _ = sred.ParseKSN(DefaultPINKSN)
+	}
+	if cfg.CTLSTimeout <= 0 {
+		cfg.CTLSTimeout = CTLSTimeout
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Reader{cfg: cfg, log: log, card: cfg.Card, fault: FaultNone, ksn: cfg.KSN, sessions: map[*session]struct{}{}}
+	s := &Reader{cfg: cfg, log: log, card: cfg.Card, fault: FaultNone, ksn: cfg.KSN, sessions: map[*session]struct{}{},
+		entry: cfg.Entry, atc: map[string]uint16{}, pinKSN: cfg.PINKSN}
 	if err := checkPAN(cfg.Card); err != nil {
 		s.log.Warn("sim: configured card is not a valid PAN; using the golden card", "err", err)
 		s.card = DefaultCard
@@ -243,6 +290,76 @@ func (s *Reader) Swipe() error {
 		return ErrNotWaiting
 	}
 	return c.swipe(-1)
+}
+
+// Insert inserts the selected card into the chip slot of the connection
+// waiting for a card (§12.5). ErrNotWaiting when no host waits.
+func (s *Reader) Insert() error {
+	c := s.waiting()
+	if c == nil {
+		return ErrNotWaiting
+	}
+	return c.insert(-1)
+}
+
+// Tap taps the selected card: at once on a pending START CONTACTLESS,
+// otherwise held until the host sends one. ErrNotWaiting when no host waits.
+func (s *Reader) Tap() error {
+	c := s.waiting()
+	if c == nil {
+		return ErrNotWaiting
+	}
+	return c.tap(-1)
+}
+
+// Present presents the selected card the way p says.
+func (s *Reader) Present(p Presentation) error {
+	switch p {
+	case PresentInsert:
+		return s.Insert()
+	case PresentTap:
+		return s.Tap()
+	}
+	return s.Swipe()
+}
+
+// Remove takes an inserted card out of the slot (a 48 message with the
+// chip bits clear to a host with card status on). It reports whether a card
+// was in the slot.
+func (s *Reader) Remove() bool {
+	if s.slotCard() == "" {
+		return false
+	}
+	if c := s.waiting(); c != nil {
+		c.removeCard()
+	} else {
+		s.takeSlot()
+	}
+	s.log.Info("sim: card removed")
+	return true
+}
+
+// Inserted returns the masked PAN of the card in the slot ("" when empty).
+func (s *Reader) Inserted() string {
+	if pan := s.slotCard(); pan != "" {
+		return maskPAN(pan)
+	}
+	return ""
+}
+
+// SetEntry chooses what the automatic presentation does.
+func (s *Reader) SetEntry(p Presentation) {
+	s.mu.Lock()
+	s.entry = p
+	s.mu.Unlock()
+	s.log.Info("sim: automatic presentation", "entry", p.String())
+}
+
+// Entry returns what the automatic presentation does.
+func (s *Reader) Entry() Presentation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.entry
 }
 
 // Waiting reports whether a connected host has card status on.

@@ -31,16 +31,17 @@ func unhex(t testing.TB, s string) []byte {
 
 // Packets of READER-PROTOCOL.md.
 const (
-	pktReset       = "01 00 04 D0 00 00 00 D5"
-	pktDeviceInfo  = "01 00 04 D0 02 00 00 D7"
-	pktP2PE        = "01 00 04 EE E0 00 00 0B"
-	pktCardOn      = "01 00 04 D0 60 1D 00 A8"
-	pktCardOff     = "01 00 04 D0 60 00 00 B5"
-	pktBattery     = "01 00 04 D0 62 00 00 B7"
-	pktAbort       = "01 00 04 D0 FF 00 00 2A"
-	pktDisplay     = "01 00 21 D2 01 00 81 1C 41 6D 6F 75 6E 74 3A 20 31 30 2E 35 30 20 52 55 42 0A 53 77 69 70 65 20 63 61 72 64 71"
-	ansReset       = "01 00 36 E1 32 9F 1E 08 53 49 4D 30 30 30 30 31 EF 12 DF 0D 08 4D 30 30 30 2D 4D 50 49 DF 7F 04 31 2D 34 37 EF 11 DF 0D 07 4D 30 30 30 2D 4F 53 DF 7F 04 37 2D 31 32 90 00 D9"
-	ansDeviceInfo  = "01 00 15 E1 11 EF 06 DF 0D 03 4D 53 52 EF 07 DF 0D 04 53 52 45 44 90 00 3E"
+	pktReset      = "01 00 04 D0 00 00 00 D5"
+	pktDeviceInfo = "01 00 04 D0 02 00 00 D7"
+	pktP2PE       = "01 00 04 EE E0 00 00 0B"
+	pktCardOn     = "01 00 04 D0 60 1D 00 A8"
+	pktCardOff    = "01 00 04 D0 60 00 00 B5"
+	pktBattery    = "01 00 04 D0 62 00 00 B7"
+	pktAbort      = "01 00 04 D0 FF 00 00 2A"
+	pktDisplay    = "01 00 21 D2 01 00 81 1C 41 6D 6F 75 6E 74 3A 20 31 30 2E 35 30 20 52 55 42 0A 53 77 69 70 65 20 63 61 72 64 71"
+	ansReset      = "01 00 36 E1 32 9F 1E 08 53 49 4D 30 30 30 30 31 EF 12 DF 0D 08 4D 30 30 30 2D 4D 50 49 DF 7F 04 31 2D 34 37 EF 11 DF 0D 07 4D 30 30 30 2D 4F 53 DF 7F 04 37 2D 31 32 90 00 D9"
+	// §12.6: a chip-capable simulator lists MSR, SRED, EMV, CTLS.
+	ansDeviceInfo  = "01 00 26 E1 22 EF 06 DF 0D 03 4D 53 52 EF 07 DF 0D 04 53 52 45 44 EF 06 DF 0D 03 45 4D 56 EF 07 DF 0D 04 43 54 4C 53 90 00 6E"
 	ansP2PE        = "01 00 09 E1 05 DF AE 01 01 05 90 00 08"
 	ansBattery     = "01 00 0E E1 0A DF A2 09 01 01 DF A2 0A 01 55 90 00 23"
 	ansOK          = "01 00 02 90 00 93"
@@ -50,6 +51,7 @@ const (
 	ansGoldenSwipe = "01 40 5E E1 5A 48 02 00 05 DF AE 02 20 5A 7A BC 7F EF 1F 0D EB 6A 46 A1 3C 28 01 CD 2A F8 7C F9 94 CB DD 04 E1 10 7E 1A 07 46 35 C9 22 DF AE 03 0A FF FF 98 76 54 32 10 E0 00 01 DF AE 22 20 3B 34 30 31 32 33 34 2A 2A 2A 38 39 30 39 3D 32 38 31 32 31 30 31 2A 2A 2A 2A 2A 2A 2A 2A 2A 3F 90 00 29"
 	ansP2PENoKeys  = "01 00 09 E1 05 DF AE 01 01 01 90 00 0C"
 	ansUnknown     = "01 00 02 6D 00 6E"
+	ansInvalidData = "01 00 02 9F 21 BD"
 	ansPacketIssue = "01 00 02 6F 00 6C"
 	ansFormatting  = "01 00 02 9F 14 88"
 	ansDataMissing = "01 00 02 9F 27 BB"
@@ -170,7 +172,8 @@ func TestCommands(t *testing.T) {
 		{"DISPLAY TEXT", pktDisplay, ansOK},
 		{"ABORT", pktAbort, ansOK},
 		{"RESET again", pktReset, ansReset},
-		{"unknown CLA/INS", "01 00 04 DE D1 00 00 0A", ansUnknown},
+		{"unknown CLA/INS", "01 00 04 DE 99 00 00 42", ansUnknown},
+		{"START TRANSACTION without data", "01 00 04 DE D1 00 00 0A", ansInvalidData},
 		{"under 4 INF bytes", "01 00 02 D0 00 D3", ansPacketIssue},
 		{"Lc too big", withLRC(t, "01 00 07 D2 01 00 00 05 41 42"), ansFormatting},
 		{"DISPLAY TEXT without text", "01 00 04 D2 01 00 00 D6", ansDataMissing},

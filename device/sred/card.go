@@ -136,7 +136,13 @@ const (
 	TagSerial       tlv.Tag = 0x9F1E
 )
 
-// Blob is the §8 card-data blob: the gateway's encrypted-data.
+// Blob is the earlier re-assembled card-data blob (DFAE02, DFAE03, DFAE22,
+// 9F1E).
+//
+// Deprecated: READER-PROTOCOL.md §8 now sends the reader's whole template
+// (kassa/device/emv.Template); Blob stays only until the sandbox moves to
+// emv.ParseTemplate. ParseBlob also accepts a §6 swipe template E1{…},
+// since it finds the tags inside E1.
 type Blob struct {
 	Ciphertext   []byte // DFAE02, exactly as the reader sent it
 	KSN          KSN    // DFAE03

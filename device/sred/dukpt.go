@@ -20,8 +20,10 @@ import (
 // 0123456789ABCDEFFEDCBA9876543210 (§7). Never use it in production.
 var TestBDK = [16]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10}
 
-// EncryptedType is the gateway's encrypted-type for a §8 blob.
-const EncryptedType = "MIURA_SRED"
+// EncryptedType is the gateway's encrypted-type for card data from a Miura
+// reader (READER-PROTOCOL.md §8): "miura" for every card, swipe, chip and
+// contactless. The earlier re-assembled MIURA_SRED blob is gone.
+const EncryptedType = "miura"
 
 // KSN is a 10-byte DUKPT key serial number; its low 21 bits are the
 // transaction counter.
@@ -165,6 +167,34 @@ var ErrDecrypt = errors.New("sred: card data does not decrypt to a valid track 2
 func dataKeyFor(bdk [16]byte, ksn KSN) [16]byte {
 	return DataKey(CurrentKey(IPEK(bdk, ksn), ksn))
 }
+
+// DataKeyFor derives the data-encryption key of ksn under bdk (§7 steps 1–2).
+func DataKeyFor(bdk [16]byte, ksn KSN) [16]byte { return dataKeyFor(bdk, ksn) }
+
+// PINKeyFor derives the PIN-encryption key of ksn under bdk: the current
+// key XOR 00000000000000FF00000000000000FF (§12.4).
+func PINKeyFor(bdk [16]byte, ksn KSN) [16]byte { return PINKey(CurrentKey(IPEK(bdk, ksn), ksn)) }
+
+// EncryptData pads plain with 00 to a multiple of 8 and encrypts it with
+// TDES-CBC, zero IV, under the data key of ksn (§7 step 4, §12.4). plain is
+// not checked: chip templates carry BER-TLV here, swipes ASCII track 2.
+func EncryptData(bdk [16]byte, ksn KSN, plain []byte) []byte {
+	return encryptRaw(dataKeyFor(bdk, ksn), plain)
+}
+
+// DecryptData reverses EncryptData; the padding is left in place.
+func DecryptData(bdk [16]byte, ksn KSN, ct []byte) ([]byte, error) {
+	if len(ct) == 0 || len(ct)%8 != 0 {
+		return nil, fmt.Errorf("sred: ciphertext length %d is not a positive multiple of 8", len(ct))
+	}
+	buf := make([]byte, len(ct))
+	var iv [8]byte
+	cipher.NewCBCDecrypter(tdes(dataKeyFor(bdk, ksn)), iv[:]).CryptBlocks(buf, ct)
+	return buf, nil
+}
+
+// TDES returns the two-key triple-DES (K1K2K1) block cipher for key.
+func TDES(key [16]byte) cipher.Block { return tdes(key) }
 
 // Encrypt encrypts the clear track 2 (';' through '?', no LRC) under the
 // data key for ksn: zero padding to a multiple of 8, TDES-CBC, zero IV

@@ -203,3 +203,26 @@ func Find(items []TLV, tag Tag) (TLV, bool) {
 	}
 	return TLV{}, false
 }
+
+// DecodeFirst decodes only the first item of b and returns it with the
+// number of bytes it took; the rest of b is not looked at. Errors wrap
+// ErrSyntax as Decode's do.
+func DecodeFirst(b []byte) (TLV, int, error) {
+	tag, n, err := readTag(b)
+	if err != nil {
+		return TLV{}, 0, fmt.Errorf("%w at offset 0", err)
+	}
+	l, m, err := readLength(b[n:])
+	if err != nil {
+		return TLV{}, 0, fmt.Errorf("%w (tag %s at offset 0)", err, tag)
+	}
+	end := n + m + l
+	if l > len(b)-n-m {
+		return TLV{}, 0, fmt.Errorf("%w: tag %s at offset 0: length %d overruns the %d bytes left", ErrSyntax, tag, l, len(b)-n-m)
+	}
+	items, err := decode(b[:end], 0, 0)
+	if err != nil {
+		return TLV{}, 0, err
+	}
+	return items[0], end, nil
+}

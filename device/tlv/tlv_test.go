@@ -214,3 +214,33 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeFirst(t *testing.T) {
+	b := []byte{0xE1, 0x03, 0x9C, 0x01, 0x00, 0x90, 0x00}
+	it, n, err := DecodeFirst(b)
+	if err != nil || n != 5 || it.Tag != 0xE1 || len(it.Children) != 1 || it.Children[0].Tag != 0x9C {
+		t.Fatalf("DecodeFirst = %+v, %d, %v", it, n, err)
+	}
+	for _, bad := range [][]byte{nil, {0xE1}, {0xE1, 0x05, 0x00}, {0xE1, 0x02, 0x9C, 0x05}, {0x9F}} {
+		if _, _, err := DecodeFirst(bad); err == nil {
+			t.Errorf("DecodeFirst(% X) accepted", bad)
+		}
+	}
+}
+
+func FuzzDecodeFirst(f *testing.F) {
+	f.Add([]byte{0xE1, 0x03, 0x9C, 0x01, 0x00, 0x90, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		it, n, err := DecodeFirst(b)
+		if err != nil {
+			return
+		}
+		if n > len(b) {
+			t.Fatalf("took %d of %d bytes", n, len(b))
+		}
+		items, err := Decode(b[:n])
+		if err != nil || len(items) != 1 || items[0].Tag != it.Tag {
+			t.Fatalf("DecodeFirst disagrees with Decode: %v", err)
+		}
+	})
+}

@@ -104,7 +104,8 @@ func (o *order) callbackURL(key mapi.Secret, at time.Time) string {
 	if err != nil { // checked when the order was accepted
 		return o.CallbackURL
 	}
-	st := o.sc.statusAt(o.AcceptedAt, o.Scale, at)
+	out := o.outcomeAt(at)
+	st := out.Status
 	q := u.Query()
 	set := func(k, v string) {
 		if v != "" {
@@ -116,10 +117,30 @@ func (o *order) callbackURL(key mapi.Secret, at time.Time) string {
 	set("merchant_order", o.ClientOrderID)
 	set("client_orderid", o.ClientOrderID)
 	set("type", o.Type)
-	for _, kv := range o.fields(st, true) {
+	for _, kv := range o.fields(out, true) {
 		set(kv[0], kv[1])
 	}
 	set("control", mapi.CallbackControl(string(st), o.PaynetOrderID, o.ClientOrderID, key))
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// rescheduleLocked moves an order's callbacks not yet attempted to its
+// final time, which an advice has just set (MAPI.md §10). s.mu held.
+func (s *Server) rescheduleLocked(o *order, now time.Time) {
+	final := o.finalAt()
+	for i, d := range o.Callbacks {
+		if d.Attempts > 0 || !d.pending() {
+			continue
+		}
+		if t, ok := s.timers[d]; ok {
+			if !t.Stop() {
+				continue // firing now: it reads the status as it is
+			}
+			s.wg.Done()
+			delete(s.timers, d)
+		}
+		d.Due = final.Add(time.Duration(i) * scaled(o.sc.Repeat, o.Scale))
+		s.scheduleLocked(o, d, now)
+	}
 }

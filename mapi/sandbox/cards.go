@@ -29,6 +29,10 @@ type scenario struct {
 	// the second one comes Repeat after the first.
 	Callbacks int
 	Repeat    time.Duration
+	// §9 cards: every refund is declined (…0531); the reply to the first
+	// capture or return is held (…0580); the gate allows no partial
+	// operations (…0614).
+	RefundDeclined, HoldChild, NoPartial bool
 }
 
 // Test-card timings (MAPI.md §7, §8), at Speed 1.
@@ -52,6 +56,15 @@ var scenarios = map[string]scenario{
 	"4000000000000341": {Name: "no-callback", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 0},
 	"4000000000000432": {Name: "double-callback", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 2, Repeat: secondCallback},
 	"4000000000000994": {Name: "held-reply", Hold: holdReplyFor, Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1},
+	"4000000000000531": {Name: "refund-declined", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1, RefundDeclined: true},
+	"4000000000000580": {Name: "held-child-reply", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1, HoldChild: true},
+	"4000000000000614": {Name: "no-partial", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1, NoPartial: true},
+	// Chip cards (§7, READER-PROTOCOL.md §12.5): approved; …0705 needs the
+	// PIN on contact, …0879's chip declines after the approval.
+	"4012345678909":    {Name: "golden", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1},
+	"4000000000000705": {Name: "pin", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1},
+	"4000000000000945": {Name: "chip-unreadable", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1},
+	"4000000000000879": {Name: "card-declines", Pending: mapi.StatusProcessing, After: approveAfter, Final: mapi.StatusApproved, Callbacks: 1},
 	"4000000000000127": {Name: "unknown", Pending: mapi.StatusUnknown, After: unknownFor, Final: mapi.StatusApproved, Callbacks: 1},
 }
 

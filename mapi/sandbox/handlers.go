@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"kassa/device/sred"
+	"kassa/device/emv"
 	"kassa/mapi"
 	"kassa/mapi/money"
 )
@@ -19,6 +19,10 @@ const (
 	codeInvalid   = "1" // invalid or missing parameter, undecryptable card data
 	codeDuplicate = "2" // client_orderid already used
 	codeNotFound  = "3" // order not found
+	// §9, §10:
+	codeWrongState         = "4" // already captured/released, parent not approved, hold expired, not at the EMV stage
+	codeAmountExceeds      = "5" // amount exceeds what is left
+	codePartialUnsupported = "6" // partial operation not supported on this gate
 )
 
 // mandatory lists the sale/preauth fields the sandbox requires (MAPI.md §8).
@@ -106,23 +110,12 @@ func (s *Server) payment(q *request) reply {
 	if err != nil {
 		return validation(codeInvalid, "Invalid amount: "+err.Error(), cid, s.newSerial())
 	}
-	if t := q.value("encrypted-type"); t != sred.EncryptedType {
-		return validation(codeInvalid, "Unsupported encrypted-type (want "+sred.EncryptedType+")", cid, s.newSerial())
+	c, bad := s.openCard(q.value("encrypted-type"), q.value("encrypted-data"))
+	if c == nil {
+		return validation(codeInvalid, bad, cid, s.newSerial())
 	}
-	blob, err := sred.ParseBlob(q.value("encrypted-data"))
-	if err != nil {
-		return validation(codeInvalid, "Malformed encrypted-data", cid, s.newSerial())
-	}
-	masked, err := sred.ParseMasked(blob.MaskedTrack2)
-	if err != nil {
-		return validation(codeInvalid, "Malformed masked track 2 (DFAE22) in encrypted-data", cid, s.newSerial())
-	}
-	q.card = masked.String()
-	track, err := sred.Open(s.opts.BDK, blob)
-	if err != nil {
-		// No detail: the error may describe card data.
-		return validation(codeInvalid, "encrypted-data could not be decrypted or does not match its masked track 2", cid, s.newSerial())
-	}
+	defer c.t.Wipe()
+	q.card = c.masked.String()
 	cb := q.value("server_callback_url")
 	if cb != "" {
 		u, err := url.Parse(cb)
@@ -130,7 +123,12 @@ func (s *Server) payment(q *request) reply {
 			return validation(codeInvalid, "Invalid server_callback_url", cid, s.newSerial())
 		}
 	}
-	sc := scenarioFor(track.PAN)
+	sc := scenarioFor(c.pan)
+	var e *emvOrder
+	var over *outcome
+	if c.t.Kind != emv.KindSwipe {
+		e, over = s.chipOrder(c)
+	}
 
 	s.mu.Lock()
 	if o, dup := s.byClient[cid]; dup { // a concurrent request won the race
@@ -143,12 +141,12 @@ func (s *Server) payment(q *request) reply {
 		ClientOrderID: cid, PaynetOrderID: strconv.FormatInt(s.st.NextOrder, 10), SerialNumber: s.serialLocked(),
 		Type: q.cmd, AmountMinor: amt.Minor, Currency: amt.Currency,
 		Description: q.value("order_desc"), MerchantData: q.value("merchant_data"), CallbackURL: cb,
-		Scenario: sc.Name, First6: masked.First6, Last4: masked.Last4, Expiry: masked.Expiry, PANLength: len(track.PAN),
-		ReaderSerial: blob.ReaderSerial, AcceptedAt: at, Scale: s.scale, sc: sc,
+		Scenario: sc.Name, First6: c.masked.First6, Last4: c.masked.Last4, Expiry: c.masked.Expiry, PANLength: len(c.pan),
+		ReaderSerial: c.t.Fields.Serial, AcceptedAt: at, Scale: s.scale, sc: sc, EMV: e, Override: over,
 	}
 	s.st.NextOrder++
 	if cb != "" {
-		final := sc.finalAt(at, s.scale)
+		final := o.finalAt()
 		for i := 0; i < sc.Callbacks; i++ {
 			o.Callbacks = append(o.Callbacks, &delivery{Due: final.Add(time.Duration(i) * scaled(sc.Repeat, s.scale))})
 		}
@@ -198,18 +196,37 @@ func (s *Server) status(q *request) reply {
 	if cid == "" {
 		return validation(codeInvalid, "Parameter client_orderid is required", cid, serial)
 	}
-	s.mu.Lock()
-	o, ok := s.byClient[cid]
-	s.mu.Unlock()
 	sn := q.value("by-request-sn")
-	if !ok || (oid != "" && oid != o.PaynetOrderID) || (sn != "" && sn != o.SerialNumber) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.byClient[cid]
+	if !ok || (oid != "" && oid != o.PaynetOrderID) {
 		return validation(codeNotFound, "order not found", cid, serial)
 	}
+	// Without by-request-sn: the order's latest transaction; with it, that
+	// request's (the order's own serial-number is its sale or preauth).
+	var c *child
+	switch {
+	case sn == "" && len(o.Children) > 0:
+		c = o.Children[len(o.Children)-1]
+	case sn != "" && sn != o.SerialNumber:
+		if c = o.childNamed(sn); c == nil {
+			return validation(codeNotFound, "request "+sn+" not found", cid, serial)
+		}
+	}
 	q.card = maskPAN(o.First6, o.Last4, o.PANLength)
-	st := o.sc.statusAt(o.AcceptedAt, o.Scale, now())
+	at := now()
+	out := o.outcomeAt(at)
+	st := out.Status
+	fields := o.fields(out, false)
+	if c != nil {
+		st = c.statusAt(at)
+		fields = c.fields(o, st)
+	}
 	kv := [][2]string{{"type", "status-response"}, {"serial-number", serial}, {"merchant-order-id", cid},
 		{"paynet-order-id", o.PaynetOrderID}, {"status", string(st)}}
-	kv = append(kv, o.fields(st, false)...)
+	kv = append(kv, fields...)
+	kv = append(kv, o.totals(o.ledgerAt(at))...)
 	if sn != "" {
 		kv = append(kv, [2]string{"by-request-sn", sn})
 	}
@@ -218,7 +235,8 @@ func (s *Server) status(q *request) reply {
 
 // fields are the card and receipt fields of an order in status st, in the
 // status-response spelling (callback false) or the callback one.
-func (o *order) fields(st mapi.Status, callback bool) [][2]string {
+func (o *order) fields(out outcome, callback bool) [][2]string {
+	st := out.Status
 	final := st.Final()
 	amount := money.FormatMinor(o.AmountMinor, o.Currency)
 	var kv [][2]string
@@ -230,7 +248,7 @@ func (o *order) fields(st mapi.Status, callback bool) [][2]string {
 	approval, rrn, receipt := o.receiptIDs()
 	errMsg, errCode := "", ""
 	if final && st != mapi.StatusApproved {
-		errMsg, errCode = o.sc.Reason, o.sc.Code
+		errMsg, errCode = out.Reason, out.Code
 	}
 	if !final || st != mapi.StatusApproved {
 		approval = ""
@@ -268,13 +286,17 @@ func (o *order) fields(st mapi.Status, callback bool) [][2]string {
 		add("auth-response-code", code)
 	}
 	add("terminal-id", terminalID)
-	add("order-stage", o.Type+"_"+stage(st))
+	if out.Stage {
+		add("order-stage", o.stageName())
+	} else {
+		add("order-stage", o.Type+"_"+stage(st))
+	}
 	add("transaction-type", o.Type)
 	add("paynet-processing-date", o.AcceptedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
 	add("descriptor", descriptor)
 	add("error-message", errMsg)
 	add("error-code", errCode)
-	return kv
+	return append(kv, o.emvFields(out)...)
 }
 
 // Fixed reply values of the sandbox.
@@ -286,7 +308,7 @@ const (
 func stage(st mapi.Status) string {
 	switch st {
 	case mapi.StatusProcessing:
-		return "emv_validating"
+		return "processing"
 	case mapi.StatusUnknown:
 		return "unknown"
 	}
@@ -330,7 +352,7 @@ func (s *Server) closeDay(q *request) reply {
 	if q.endpoint != s.opts.EndpointID {
 		return fail("Unknown endpoint " + q.endpoint)
 	}
-	if !validCloseID(id) {
+	if !mapi.ValidRequestID(id) {
 		return fail("Parameter day_close_request_id must be 8 to 32 letters or digits")
 	}
 	for _, k := range []string{"sale_approved_count", "reversal_approved_count"} {
@@ -372,16 +394,17 @@ func (s *Server) closeDay(q *request) reply {
 	return reply{kv: kv, took: changed}
 }
 
-// finishCloseLocked totals the orders final at c.FinishAt that no earlier
-// finished close-day covered: approved sales only (preauths are not counted,
-// the sandbox has no reversals).
+// finishCloseLocked totals the transactions final at c.FinishAt that no
+// earlier finished close-day covered (MAPI.md §8, §9): approved sales and
+// captures (at the captured amount) as sales, approved refunds as reversals,
+// each partial refund one; preauths and releases are not counted.
 func (s *Server) finishCloseLocked(c *closeDay) {
 	var count, sum int64
 	for _, o := range s.st.Orders {
 		if o.ClosedBy != "" || o.AcceptedAt.After(c.FinishAt) {
 			continue
 		}
-		st := o.sc.statusAt(o.AcceptedAt, o.Scale, c.FinishAt)
+		st := o.statusAt(c.FinishAt)
 		if !st.Final() {
 			continue
 		}
@@ -392,13 +415,31 @@ func (s *Server) finishCloseLocked(c *closeDay) {
 			sum += o.AmountMinor
 		}
 	}
+	var rcount, rsum int64
+	for _, o := range s.st.Orders {
+		for _, ch := range o.Children {
+			if ch.ClosedBy != "" || ch.finalAt().After(c.FinishAt) {
+				continue
+			}
+			ch.ClosedBy = c.RequestID
+			switch {
+			case ch.Final != mapi.StatusApproved:
+			case ch.Type == txCapture:
+				count++
+				sum += ch.AmountMinor
+			case ch.Type == txReversal:
+				rcount++
+				rsum += ch.AmountMinor
+			}
+		}
+	}
 	c.Finished = true
 	kv := s.closeReplyLocked(c, "finished", false)
 	kv = append(kv,
 		[2]string{"saleApprovedCount", strconv.FormatInt(count, 10)},
 		[2]string{"saleAmount", money.FormatMinor(sum, s.opts.Currency)},
-		[2]string{"reversalApprovedCount", "0"},
-		[2]string{"reversalAmount", money.FormatMinor(0, s.opts.Currency)},
+		[2]string{"reversalApprovedCount", strconv.FormatInt(rcount, 10)},
+		[2]string{"reversalAmount", money.FormatMinor(rsum, s.opts.Currency)},
 		[2]string{"code39", "00"},
 		[2]string{"RRN", strconv.FormatInt(c.Number, 10)},
 	)
@@ -409,20 +450,6 @@ func (s *Server) closeReplyLocked(c *closeDay, status string, closing bool) [][2
 	return [][2]string{{"status", status}, {"gateId", s.opts.EndpointID}, {"isDayClosing", strconv.FormatBool(closing)},
 		{"gateCloseDate", c.CreatedAt.Local().Format("2006-01-02")}, {"epntId", s.opts.EndpointID},
 		{"theRequestSerialNumber", c.SerialNumber}}
-}
-
-// validCloseID: 8–32 ASCII letters and digits.
-func validCloseID(id string) bool {
-	if len(id) < 8 || len(id) > 32 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 func isDigits(s string) bool {

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"kassa/device/emv"
 	"kassa/device/sred"
 	"kassa/mapi"
 )
@@ -197,12 +199,13 @@ func saleForm(t testing.TB, id, amount, pan string) url.Values {
 	}
 }
 
-// cardBlob builds encrypted-data for a swipe of pan as the simulator does.
+// cardBlob builds encrypted-data for a swipe of pan as the simulator does:
+// the hex of its whole E1 template.
 func cardBlob(t testing.TB, pan, expiry string) string {
 	return blobWithMask(t, pan, expiry, "")
 }
 
-// blobWithMask encrypts pan but may put another card's DFAE22 in the blob.
+// blobWithMask encrypts pan but may put another card's DFAE22 in the template.
 func blobWithMask(t testing.TB, pan, expiry, maskPAN string) string {
 	t.Helper()
 	ksn, err := sred.ParseKSN("FFFF9876543210E00001")
@@ -222,7 +225,18 @@ func blobWithMask(t testing.TB, pan, expiry, maskPAN string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sred.Blob{Ciphertext: ct, KSN: ksn, MaskedTrack2: masked, ReaderSerial: "SIM00001"}.Hex()
+	return swipeTemplate(t, ct, ksn, masked)
+}
+
+// swipeTemplate is the §6 card-status template E1{48, DFAE02, DFAE03,
+// DFAE22} as hex: encrypted-data as READER-PROTOCOL.md §8 says.
+func swipeTemplate(t testing.TB, ct []byte, ksn sred.KSN, masked string) string {
+	t.Helper()
+	b, err := emv.Build(emv.KindSwipe, emv.Fields{CardStatus: []byte{0x00, 0x05}, SRED: ct, KSN: ksn[:], MaskedTrack2: masked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ToUpper(hex.EncodeToString(b))
 }
 
 // status asks for an order's status (orderid may be empty).

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -22,7 +23,8 @@ const (
 )
 
 // FailNext makes the next request of command (CmdSale, CmdPreauth,
-// CmdStatus, CmdCloseDay) misbehave as f. Test hook.
+// CmdStatus, CmdCloseDay, CmdCapture, CmdReturn, CmdEMVAdvice) misbehave
+// as f. Test hook.
 func (s *Server) FailNext(command string, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -48,7 +50,7 @@ func (s *Server) Orders() []OrderView {
 	at := time.Now()
 	out := make([]OrderView, 0, len(s.st.Orders))
 	for _, o := range s.st.Orders {
-		out = append(out, o.view(at))
+		out = append(out, o.view(at, s.holdPeriod()))
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].AcceptedAt.Before(out[j].AcceptedAt) })
 	return out
@@ -63,8 +65,52 @@ func (s *Server) Order(id string) (OrderView, bool) {
 	if !ok {
 		return OrderView{}, false
 	}
-	return o.view(time.Now()), true
+	return o.view(time.Now(), s.holdPeriod()), true
 }
 
 // Options returns the options in effect, defaults filled in.
 func (s *Server) Options() Options { return s.opts }
+
+// LoggedRequest is one request the sandbox received (every command but
+// status), in arrival order: what the reliability tests read to prove that
+// a payment or a child was sent at most once.
+type LoggedRequest struct {
+	Command       string // CmdSale, CmdPreauth, CmdCapture, CmdReturn, CmdEMVAdvice, CmdCloseDay
+	ClientOrderID string // client_orderid (day_close_request_id for close-day)
+	PaynetOrderID string // orderid as sent (capture, return, emv-advice)
+	Amount        string // amount as sent, "" when left out
+	SerialNumber  string // serial-number of the reply, "" for a plain HTTP error
+	ReplyType     string // async-response, validation-error, error, "" for a plain HTTP error
+	ErrorCode     string // error-code of a refusal
+	HTTPStatus    int    // HTTP status answered (or injected)
+	TookEffect    bool   // an order, child, advice or close-day was created or changed
+	At            time.Time
+}
+
+// RequestLog returns every logged request since the server started. Test hook.
+func (s *Server) RequestLog() []LoggedRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]LoggedRequest(nil), s.reqLog...)
+}
+
+// ChildRequests returns the accepted captures and returns (TookEffect) of
+// client_orderid id, in order: each child must appear once. Test hook.
+func (s *Server) ChildRequests(id string) []LoggedRequest {
+	return s.accepted(id, CmdCapture, CmdReturn)
+}
+
+// Accepted returns the requests of command for client_orderid id that took
+// effect (a sale that made its order, an advice that was applied, a child
+// that was created), in order. Test hook.
+func (s *Server) Accepted(command, id string) []LoggedRequest { return s.accepted(id, command) }
+
+func (s *Server) accepted(id string, commands ...string) []LoggedRequest {
+	var out []LoggedRequest
+	for _, r := range s.RequestLog() {
+		if slices.Contains(commands, r.Command) && r.ClientOrderID == id && r.TookEffect {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -38,7 +38,7 @@ func TestWithClient(t *testing.T) {
 	ctx := context.Background()
 	pay := func(id, pan string) mapi.PaymentRequest {
 		return mapi.PaymentRequest{ClientOrderID: id, Amount: money.Amount{Minor: 1042, Currency: "RUB"},
-			EncryptedType: "MIURA_SRED", EncryptedData: cardBlob(t, pan, "2812"), CallbackURL: cb.URL}
+			EncryptedType: "miura", EncryptedData: cardBlob(t, pan, "2812"), CallbackURL: cb.URL}
 	}
 	acc, err := c.Sale(ctx, pay("cl-1", "4111111111111111"))
 	if err != nil || acc.PaynetOrderID == "" || acc.Status != mapi.StatusProcessing {

@@ -38,6 +38,15 @@ type order struct {
 	Scale     float64     `json:"scale"`
 	ClosedBy  string      `json:"closed_by,omitempty"`
 	Callbacks []*delivery `json:"callbacks,omitempty"`
+	// Children are the order's captures and returns, oldest first (§9).
+	Children []*child `json:"children,omitempty"`
+	// ChildHeld: the first child's reply was held already (…0580).
+	ChildHeld bool `json:"child_held,omitempty"`
+	// EMV is the chip or contactless part (§10); nil for a swipe.
+	EMV *emvOrder `json:"emv,omitempty"`
+	// Override replaces the scenario's final outcome: a cryptogram that
+	// does not verify, a wrong PIN, an offline E3/E5 (§10).
+	Override *outcome `json:"override,omitempty"`
 
 	sc scenario // resolved from Scenario
 }
@@ -115,6 +124,12 @@ func loadState(path string) (*state, error) {
 				return nil, fmt.Errorf("order %s has an empty callback", o.ClientOrderID)
 			}
 		}
+		if err := checkChildren(o); err != nil {
+			return nil, err
+		}
+		if err := checkEMV(o); err != nil {
+			return nil, err
+		}
 	}
 	closes := map[string]bool{}
 	for _, c := range st.Closes {
@@ -124,6 +139,41 @@ func loadState(path string) (*state, error) {
 		closes[c.RequestID] = true
 	}
 	return &st, nil
+}
+
+// checkChildren refuses a data file's malformed capture or return.
+func checkChildren(o *order) error {
+	for _, c := range o.Children {
+		switch {
+		case c == nil || len(c.SerialNumber) < 12 || c.AmountMinor <= 0 || c.Scale < 0:
+			return fmt.Errorf("order %s has a malformed capture or return", o.ClientOrderID)
+		case c.Type != txCapture && c.Type != txCancel && c.Type != txReversal:
+			return fmt.Errorf("order %s has a child of unknown type %q", o.ClientOrderID, c.Type)
+		case c.Final != mapi.StatusApproved && c.Final != mapi.StatusDeclined:
+			return fmt.Errorf("order %s has a child with final status %q", o.ClientOrderID, c.Final)
+		}
+	}
+	return nil
+}
+
+// checkEMV refuses a data file's malformed chip state or outcome.
+func checkEMV(o *order) error {
+	if x := o.Override; x != nil && !x.Status.Final() {
+		return fmt.Errorf("order %s has an outcome %q that is not final", o.ClientOrderID, x.Status)
+	}
+	e := o.EMV
+	if e == nil {
+		return nil
+	}
+	switch {
+	case e.Entry != entryChip && e.Entry != entryContactless && e.Entry != entryOffline:
+		return fmt.Errorf("order %s has entry mode %q", o.ClientOrderID, e.Entry)
+	case e.Stage && len(e.ARC) != 2:
+		return fmt.Errorf("order %s has a malformed EMV stage", o.ClientOrderID)
+	case !e.AdviceAt.IsZero() && !e.AdviceFinal.Final():
+		return fmt.Errorf("order %s has an advice without a final outcome", o.ClientOrderID)
+	}
+	return nil
 }
 
 // writeFileAtomic writes b to path through a temporary file in the same
@@ -165,23 +215,66 @@ type OrderView struct {
 	Status                                     mapi.Status // at the time of the call
 	MaskedPAN                                  string      // first 6, '*'s, last 4
 	CardType                                   string
-	Expiry                                     string // YYMM
-	Scenario                                   string // approved, declined, slow, held-reply, unknown, ...
+	Expiry                                     string    // YYMM
+	Scenario                                   string    // approved, declined, slow, held-reply, unknown, ...
+	Entry                                      string    // swipe, chip, contactless, offline
+	AtStage                                    bool      // at the EMV stage now, waiting for the advice
+	AdviceAt                                   time.Time // when the advice came (zero: none)
+	Reason                                     string    // the decline's reason now ("" while not declined)
 	CallbackURL                                string
 	AcceptedAt, FinalAt                        time.Time
 	CallbackAttempts                           int    // callback GETs made so far
 	CallbacksDelivered                         int    // callbacks answered 200
 	ClosedBy                                   string // day_close_request_id that covered it
+	// Captured and Refunded are the approved capture and refunds now;
+	// HoldExpires is when a preauth's hold ends (zero for a sale).
+	Captured, Refunded money.Amount
+	HoldExpires        time.Time
+	Children           []ChildView // captures and returns, oldest first
 }
 
-func (o *order) view(now time.Time) OrderView {
+// ChildView is a test hook's copy of one capture or return.
+type ChildView struct {
+	TransactionType string // capture | cancel | reversal
+	SerialNumber    string
+	Amount          money.Amount
+	Comment         string
+	Status          mapi.Status // at the time of the call
+	AcceptedAt      time.Time
+	ClosedBy        string
+}
+
+func (o *order) view(now time.Time, hold time.Duration) OrderView {
 	v := OrderView{
 		ClientOrderID: o.ClientOrderID, PaynetOrderID: o.PaynetOrderID, SerialNumber: o.SerialNumber,
 		Type: o.Type, Amount: money.Amount{Minor: o.AmountMinor, Currency: o.Currency},
-		Status:    o.sc.statusAt(o.AcceptedAt, o.Scale, now),
+		Status:    o.statusAt(now),
 		MaskedPAN: maskPAN(o.First6, o.Last4, o.PANLength), CardType: cardType(o.First6), Expiry: o.Expiry,
 		Scenario: o.Scenario, CallbackURL: o.CallbackURL,
-		AcceptedAt: o.AcceptedAt, FinalAt: o.sc.finalAt(o.AcceptedAt, o.Scale), ClosedBy: o.ClosedBy,
+		AcceptedAt: o.AcceptedAt, FinalAt: o.finalAt(), ClosedBy: o.ClosedBy,
+	}
+	v.Entry = "swipe"
+	if o.EMV != nil {
+		v.Entry = o.EMV.Entry
+	}
+	out := o.outcomeAt(now)
+	if out.Status.Final() && out.Status != mapi.StatusApproved {
+		v.Reason = out.Reason
+	}
+	v.AtStage = out.Stage
+	if o.EMV != nil {
+		v.AdviceAt = o.EMV.AdviceAt
+	}
+	l := o.ledgerAt(now)
+	v.Captured = money.Amount{Minor: l.captured, Currency: o.Currency}
+	v.Refunded = money.Amount{Minor: l.refunded, Currency: o.Currency}
+	if o.Type == CmdPreauth {
+		v.HoldExpires = v.FinalAt.Add(hold)
+	}
+	for _, c := range o.Children {
+		v.Children = append(v.Children, ChildView{TransactionType: c.Type, SerialNumber: c.SerialNumber,
+			Amount: money.Amount{Minor: c.AmountMinor, Currency: o.Currency}, Comment: c.Comment,
+			Status: c.statusAt(now), AcceptedAt: c.AcceptedAt, ClosedBy: c.ClosedBy})
 	}
 	for _, d := range o.Callbacks {
 		v.CallbackAttempts += d.Attempts

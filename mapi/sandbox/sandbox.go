@@ -1,12 +1,33 @@
 // Package sandbox is a local Elecsnet mPOS API gateway (MAPI.md §7): a real
-// net/http server for sale, preauth, status, close-day and callbacks, with the
-// test cards of §7 and the timings of §8. It runs embedded (tests, demo mode)
-// through New or Start, and standalone as `kassa sandbox`. It speaks plain
-// HTTP on the address it is given (use loopback).
+// net/http server for sale, preauth, status, close-day, capture, return and
+// callbacks, with the test cards of §7 and §9 and the timings of §8. It runs
+// embedded (tests, demo mode) through New or Start, and standalone as `kassa
+// sandbox`. It speaks plain HTTP on the address it is given (use loopback).
 //
 // Defaults: login "demo", control key "demo-control-key", endpoint "1",
-// currency RUB, the test BDK of READER-PROTOCOL.md §7, real §8 timings,
-// orders in memory only.
+// currency RUB, the test BDK of READER-PROTOCOL.md §7 and the test IMK of
+// §12.4, real §8 timings, orders in memory only.
+//
+// Card data (READER-PROTOCOL.md §8): encrypted-type "miura" and the hex
+// (either case) of the reader's whole template, E1 for a swipe, E4 (or an
+// offline E3/E5) for chip and contactless, parsed, decrypted and checked
+// against its masked PAN and expiry with device/emv, the implementation the
+// reader and its simulator use. Anything else is code 1.
+//
+// Chip and contactless (MAPI.md §10): the ARQC is verified (wrong: declined,
+// auth-response-code Z1) and an online PIN block checked against 1234
+// (…0705 on contact must carry one; wrong: declined, 55). A contact issuer
+// approval, and …0002 with ARC 05, come to the EMV stage when the card's
+// scenario would be final: processing, order-stage sale_emv_validating
+// (auth_emv_validating for a preauth), auth-response-code and
+// emv-issuer-response = 91 computed from the ARQC. The emv-advice's E3 must
+// carry a TC that verifies (else declined, Z1): approved after 1 s; an E5
+// after 00 is reversed ("declined by the card"); after 05 the issuer's
+// decline stands. No advice within 60 s of the stage: declined ("no card
+// confirmation"). Contactless (DF30) is final by the scenario without the
+// stage; an E3/E5 sent as the sale is approved/declined. Every other contact
+// outcome ends without the stage. Status replies of chip orders carry the
+// emv-* receipt fields.
 //
 // Test cards (PAN decrypted from encrypted-data; times from acceptance, at
 // Speed 1): 4111111111111111, 5555555555554444, 2200000000000004 approved
@@ -16,6 +37,25 @@
 // …0994 approved after 1 s but the sale reply held 45 s (or until the client
 // hangs up); …0127 unknown for 60 s, then approved; any other card declined
 // (invalid card number) after 1 s. The sale reply always says processing.
+// §9 cards, approved after 1 s: …0531 every refund declined ("refund
+// declined by issuer"); …0580 the reply to the first capture or return held
+// 45 s (the child exists); …0614 no partial operations (no gate-partial-*,
+// a partial request gets code 6).
+//
+// Capture and return (MAPI.md §9): SHA-1 control with the amount when sent;
+// children are processing for 1 s (scaled by Speed), then final, and get no
+// callbacks. Refusals are validation-error with code 3 (no such order), 4
+// (wrong state: parent not approved, already captured or released, hold
+// expired, another child still processing, nothing left to refund), 5
+// (amount over the hold or over what is left to refund), 6 (partial on a gate
+// without it, or a release with an amount). A return on a preauth that was
+// never captured is a cancel (the whole hold); on a sale or a captured
+// preauth a reversal. A partial capture releases the rest of the hold. The
+// hold lasts Options.HoldDays (7) from the preauth's approval. Status without
+// by-request-sn describes the order's latest transaction, with it that
+// request's (the order's own serial-number is its sale or preauth); every
+// status reply carries total-reversal-amount, total-capture-amount and, but
+// for …0614, gate-partial-capture and gate-partial-reversal = enabled.
 //
 // Choices where MAPI.md leaves room:
 //   - Close day: the first call with a new day_close_request_id answers
@@ -23,7 +63,9 @@
 //     first call after that finishes it and stores the reply, which every
 //     repeat of the id gets back. A finished close covers the orders that
 //     were final at its finish time and not covered by an earlier finished
-//     close; it counts approved sales only (no reversals exist here).
+//     close; it counts approved sales and captures (at the captured amount)
+//     as sales and approved refunds as reversals, each child in the close
+//     after it became final.
 //     Payments are not blocked while a close is processing.
 //   - OAuth timestamps are not checked unless Options.MaxClockSkew is set, so
 //     signatures made with fixed nonce/timestamp pairs (MAPI.md §2's check
@@ -50,6 +92,7 @@ import (
 	"sync"
 	"time"
 
+	"kassa/device/emv"
 	"kassa/device/sred"
 	"kassa/mapi"
 	"kassa/mapi/money"
@@ -63,6 +106,8 @@ const (
 	DefaultCurrency = "RUB"
 	// DefaultCallbackTries is how many times a callback is sent at most.
 	DefaultCallbackTries = 30
+	// DefaultHoldDays is the hold period of a preauth (MAPI.md §9).
+	DefaultHoldDays = 7
 )
 
 // defaultRetry is the pause after the 1st, 2nd, ... failed callback attempt
@@ -83,6 +128,7 @@ type Options struct {
 	EndpointID string      // the one endpoint served; default "1"
 	Currency   string      // the endpoint's currency; default RUB
 	BDK        [16]byte    // DUKPT base key for encrypted-data; zero = sred.TestBDK
+	IMK        [16]byte    // issuer master key of the chip cards; zero = emv.TestIMK
 
 	// Speed divides every §8 delay (card outcomes, held reply, close-day
 	// processing, default callback retries): 0, 1 or less is real time, 50
@@ -96,6 +142,10 @@ type Options struct {
 	CallbackRetry []time.Duration
 	// CallbackTries caps the attempts per callback; default 30.
 	CallbackTries int
+	// HoldDays is how long an approved preauth can be captured or
+	// released, in days from its approval; 0 is DefaultHoldDays (7).
+	// Fractions shorten it for tests (0.0001 is 8.64 s); not scaled by Speed.
+	HoldDays float64
 	// MaxClockSkew, when positive, refuses (403) OAuth requests whose
 	// oauth_timestamp is further than this from the sandbox's clock. Zero
 	// (default) accepts any timestamp.
@@ -132,6 +182,7 @@ type Server struct {
 	timers   map[*delivery]*time.Timer
 	faults   map[string]Fault
 	requests map[string]int
+	reqLog   []LoggedRequest
 	closed   bool
 	wg       sync.WaitGroup // timers, callbacks and handlers in flight
 
@@ -163,6 +214,12 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	if opts.BDK == ([16]byte{}) {
 		opts.BDK = sred.TestBDK
+	}
+	if opts.IMK == ([16]byte{}) {
+		opts.IMK = emv.TestIMK
+	}
+	if opts.HoldDays <= 0 {
+		opts.HoldDays = DefaultHoldDays
 	}
 	if opts.CallbackTries <= 0 {
 		opts.CallbackTries = DefaultCallbackTries
@@ -253,6 +310,10 @@ const (
 	CmdPreauth  = "preauth"
 	CmdStatus   = "status"
 	CmdCloseDay = "close-day"
+	CmdCapture  = "capture"
+	CmdReturn   = "return"
+	// CmdEMVAdvice is /mapi/v1/emv-advice (MAPI.md §10).
+	CmdEMVAdvice = "emv-advice"
 )
 
 // route maps /paynet/{family}/{version}/{command}/{endpoint} to a command.
@@ -270,15 +331,21 @@ func route(path string) (cmd, endpoint string, ok bool) {
 		return CmdSale, parts[3], true
 	case "mapi/v1/preauth":
 		return CmdPreauth, parts[3], true
+	case "mapi/v1/emv-advice":
+		return CmdEMVAdvice, parts[3], true
 	case "api/v2/status":
 		return CmdStatus, parts[3], true
 	case "api/v2/close-day":
 		return CmdCloseDay, parts[3], true
+	case "api/v2/capture":
+		return CmdCapture, parts[3], true
+	case "api/v2/return":
+		return CmdReturn, parts[3], true
 	}
 	return "", "", false
 }
 
-// ServeHTTP serves the four MAPI commands under /paynet/.
+// ServeHTTP serves the MAPI commands under /paynet/.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.loadErr != nil {
 		plain(w, http.StatusServiceUnavailable, s.loadErr.Error())
@@ -331,6 +398,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rep = s.status(req)
 	case CmdCloseDay:
 		rep = s.closeDay(req)
+	case CmdCapture:
+		rep = s.capture(req)
+	case CmdReturn:
+		rep = s.ret(req)
+	case CmdEMVAdvice:
+		rep = s.advice(req)
 	}
 	s.finish(w, req, rep)
 }
@@ -370,6 +443,7 @@ func (s *Server) finish(w http.ResponseWriter, q *request, rep reply) {
 			code = kv[1]
 		}
 	}
+	s.logRequest(q, rep, typ, code)
 	if rep.hold > 0 {
 		t := time.NewTimer(rep.hold)
 		select {
@@ -401,6 +475,35 @@ func (s *Server) finish(w http.ResponseWriter, q *request, rep reply) {
 	w.WriteHeader(http.StatusOK)
 	w.Write(mapi.EncodeReply(rep.kv))
 	s.log.Info("sandbox: "+q.cmd, append(attrs, "type", typ, "error_code", code, "duration", time.Since(q.start))...)
+}
+
+// logRequest adds q to the request log (status polls are not logged).
+func (s *Server) logRequest(q *request, rep reply, typ, code string) {
+	if q.cmd == CmdStatus {
+		return
+	}
+	cid := q.clientOrderID
+	if cid == "" { // refused before the handler read it (a bad signature)
+		cid = q.value("client_orderid")
+	}
+	e := LoggedRequest{Command: q.cmd, ClientOrderID: cid, PaynetOrderID: q.value("orderid"),
+		Amount: q.value("amount"), ReplyType: typ, ErrorCode: code, HTTPStatus: http.StatusOK, TookEffect: rep.took, At: q.start}
+	for _, kv := range rep.kv {
+		if kv[0] == "serial-number" {
+			e.SerialNumber = kv[1]
+		}
+	}
+	switch {
+	case q.fault == FaultServerError:
+		e.HTTPStatus = http.StatusInternalServerError
+	case q.fault == FaultDrop:
+		e.HTTPStatus = 0
+	case rep.httpStatus != 0:
+		e.HTTPStatus, e.ReplyType, e.SerialNumber = rep.httpStatus, "", ""
+	}
+	s.mu.Lock()
+	s.reqLog = append(s.reqLog, e)
+	s.mu.Unlock()
 }
 
 // plain writes a short plain-text HTTP error.

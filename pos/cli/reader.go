@@ -25,6 +25,9 @@ Subcommands:
            os_version: 7-12
            sred_ready: true
            battery: 85% charging
+           emv: yes
+           contactless: yes
+         (emv and contactless from GET DEVICE INFO: chip and tap.)
          Exits non-zero with a plain message when the port is missing, busy
          or nobody answers.`)
 }
@@ -83,7 +86,21 @@ func runReaderInfo(ctx context.Context, args []string, stdout, stderr io.Writer)
 	} else {
 		fmt.Fprintf(stdout, "battery: %s\n", info.Battery)
 	}
+	chip, ctls, err := r.Capabilities(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "kassa reader info:", readerErrorText(*port, err))
+		return 1
+	}
+	fmt.Fprintf(stdout, "emv: %s\n", yesNo(chip))
+	fmt.Fprintf(stdout, "contactless: %s\n", yesNo(ctls))
 	return 0
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 // readerErrorText turns an Open error into words for the person at the till.

@@ -25,9 +25,27 @@ func TestReaderInfoSimPTY(t *testing.T) {
 	if code := Run(ctx, []string{"reader", "info", "--port", p.Path}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	want := "serial: SIM00001\nmpi_version: 1-47\nos_version: 7-12\nsred_ready: true\nbattery: 85% charging\n"
+	want := "serial: SIM00001\nmpi_version: 1-47\nos_version: 7-12\nsred_ready: true\nbattery: 85% charging\nemv: yes\ncontactless: yes\n"
 	if out.String() != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+// TestReaderInfoSwipeOnlyPTY: a reader without chip and contactless.
+func TestReaderInfoSwipeOnlyPTY(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p, err := sim.ListenPTY(ctx, sim.New(sim.Config{SwipeOnly: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var out, errb bytes.Buffer
+	if code := Run(ctx, []string{"reader", "info", "--port", p.Path}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.HasSuffix(out.String(), "battery: 85% charging\nemv: no\ncontactless: no\n") {
+		t.Errorf("stdout:\n%s", out.String())
 	}
 }
 

@@ -25,7 +25,7 @@ KASSA_LOGIN, KASSA_CONTROL_KEY and KASSA_ENDPOINT_ID.
 Defaults: login demo, control key demo-control-key, endpoint 1, currency RUB,
 real timings, orders in memory only (use --data to keep them).
 
-Test cards (swiped on the simulated reader):
+Test cards (swiped, inserted or tapped on the simulated reader):
   4111111111111111, 5555555555554444, 2200000000000004  approved after 1 s
   4000000000000002  declined      4000000000000119  error
   4000000000000259  filtered      4000000000000077  processing 20 s, approved
@@ -33,7 +33,16 @@ Test cards (swiped on the simulated reader):
   4000000000000432  approved, callback sent twice (10 s apart)
   4000000000000994  approved, but the sale reply is held 45 s
   4000000000000127  unknown for 60 s, then approved
+  4000000000000531  approved; every refund of it declined
+  4000000000000580  approved; the reply to its first capture or return held 45 s
+  4000000000000614  approved; no partial capture or refund on its gate
+  4012345678909, 4000000000000945  approved
+  4000000000000705  approved; inserted it needs the PIN 1234
+  4000000000000879  approved; inserted, the card declines after the approval
   any other card    declined (invalid card number)
+
+Captures and returns are processing for 1 s, then final; a preauth's hold
+lasts --hold-days days from its approval (default 7).
 
 Flags:`
 
@@ -48,6 +57,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	data := fs.String("data", "", "JSON file keeping orders across restarts (default: memory only)")
 	speed := fs.Float64("speed", 1, "run test-card timings N times faster (testing only)")
 	instant := fs.Bool("instant", false, "no delays at all (benchmarks)")
+	holdDays := fs.Float64("hold-days", sandbox.DefaultHoldDays, "hold period of a preauth in days (fractions shorten it for testing)")
 	verbose := fs.Bool("v", false, "also log debug detail (connection errors)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, sandboxUsage)
@@ -67,6 +77,10 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "kassa sandbox: --speed must be 1 or more")
 		return 1
 	}
+	if *holdDays <= 0 {
+		fmt.Fprintln(stderr, "kassa sandbox: --hold-days must be more than 0")
+		return 1
+	}
 	if strings.TrimSpace(*key) == "" || strings.TrimSpace(*login) == "" || strings.TrimSpace(*endpoint) == "" {
 		fmt.Fprintln(stderr, "kassa sandbox: --login, --key and --endpoint must not be empty")
 		return 1
@@ -78,7 +92,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	run, err := sandbox.Start(ctx, *listen, sandbox.Options{
 		Login: *login, Key: mapi.Secret(*key), EndpointID: *endpoint, Currency: strings.ToUpper(*currency),
-		Speed: *speed, Instant: *instant, DataFile: *data, Logger: log,
+		Speed: *speed, Instant: *instant, HoldDays: *holdDays, DataFile: *data, Logger: log,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "kassa sandbox:", err)
