@@ -11,6 +11,7 @@ package device_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -517,5 +518,51 @@ func TestPTYChipLinkFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitState(t, states, device.StateConnected, 3*time.Second)
+	}
+}
+
+// TestPTYChipNoGoroutineLeak: taps, inserts (with CONTINUE and removal) and
+// a cancelled contactless wait leave no goroutine behind after Close.
+func TestPTYChipNoGoroutineLeak(t *testing.T) {
+	s := newSim(sim.Config{AutoSwipe: 20 * time.Millisecond})
+	p := listenPTY(t, s)
+	time.Sleep(50 * time.Millisecond)
+	before := runtime.NumGoroutine()
+	for _, pres := range []sim.Presentation{sim.PresentTap, sim.PresentInsert} {
+		s.SetEntry(pres)
+		r, err := device.Open(t.Context(), device.Options{Port: p.Path, Reconnect: true, BatteryInterval: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		card, err := r.ReadCard(t.Context(), chipRequest(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := card.Chip.End(t.Context(), false); err != nil {
+			t.Fatal(err)
+		}
+		if err := card.Chip.WaitRemoval(t.Context(), ""); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+		s.SetEntry(sim.PresentTap)
+		s.SetFault(sim.FaultNoTap)
+		_, err = r.ReadCard(ctx, chipRequest(nil))
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("cancelled read: %v", err)
+		}
+		states := r.States()
+		r.Close()
+		for range states {
+		}
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Errorf("goroutines: %d before, %d after Close\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }
