@@ -157,6 +157,10 @@ func (s *decoding) group() {
 		if a, ok := s.need(1); ok {
 			s.emit(Op{Kind: OpSize, W: int(a[0]>>4) + 1, H: int(a[0]&7) + 1})
 		}
+	case 'B':
+		if a, ok := s.need(1); ok {
+			s.emit(Op{Kind: OpReverse, Arg: int(a[0] & 1)})
+		}
 	case 'V':
 		s.cut()
 	case '(':

@@ -43,6 +43,9 @@ type Encoder struct {
 	scaleW   int // character width multiplier of GS !
 	subs     int
 	replaced int
+	// The printer's modes as last set, to skip commands that change
+	// nothing; -1 is not known (before Init).
+	bold, reverse, align, size int
 }
 
 // New returns an encoder for a printer of width characters (32, 42 or 48)
@@ -51,7 +54,7 @@ func New(width int, page CodePage) (*Encoder, error) {
 	if !ValidWidth(width) {
 		return nil, fmt.Errorf("%w (got %d)", ErrWidth, width)
 	}
-	return &Encoder{width: width, page: page, scaleW: 1}, nil
+	return &Encoder{width: width, page: page, scaleW: 1, bold: -1, reverse: -1, align: -1, size: -1}, nil
 }
 
 // Bytes returns the job built so far.
@@ -69,7 +72,7 @@ func (e *Encoder) Replaced() int { return e.replaced }
 // Init resets the printer (ESC @) and selects the code page (ESC t n).
 func (e *Encoder) Init() *Encoder {
 	e.buf = append(e.buf, esc, '@')
-	e.scaleW = 1
+	e.scaleW, e.bold, e.reverse, e.align, e.size = 1, 0, 0, 0, 0
 	return e.SelectCodePage()
 }
 
@@ -79,9 +82,18 @@ func (e *Encoder) SelectCodePage() *Encoder {
 	return e
 }
 
+// Mode commands (Bold, Reverse, Size, Align) that would not change the
+// printer's mode are not sent.
+
 // Bold turns emphasized printing on or off (ESC E n).
-func (e *Encoder) Bold(on bool) *Encoder {
-	e.buf = append(e.buf, esc, 'E', b2b(on))
+func (e *Encoder) Bold(on bool) *Encoder { return e.mode(&e.bold, esc, 'E', b2b(on)) }
+
+// mode sends a mode command unless the printer is known to be in it.
+func (e *Encoder) mode(cur *int, c0, c1, n byte) *Encoder {
+	if *cur != int(n) {
+		*cur = int(n)
+		e.buf = append(e.buf, c0, c1, n)
+	}
 	return e
 }
 
@@ -90,15 +102,14 @@ func (e *Encoder) Bold(on bool) *Encoder {
 func (e *Encoder) Size(w, h int) *Encoder {
 	w, h = min(max(w, 1), 8), min(max(h, 1), 8)
 	e.scaleW = w
-	e.buf = append(e.buf, gs, '!', byte((w-1)<<4|(h-1)))
-	return e
+	return e.mode(&e.size, gs, '!', byte((w-1)<<4|(h-1)))
 }
 
+// Reverse turns white-on-black printing on or off (GS B n).
+func (e *Encoder) Reverse(on bool) *Encoder { return e.mode(&e.reverse, gs, 'B', b2b(on)) }
+
 // Align sets the alignment of the following lines (ESC a n).
-func (e *Encoder) Align(a Align) *Encoder {
-	e.buf = append(e.buf, esc, 'a', byte(min(a, Right)))
-	return e
-}
+func (e *Encoder) Align(a Align) *Encoder { return e.mode(&e.align, esc, 'a', byte(min(a, Right))) }
 
 // Line prints text on one line when it fits (spaces kept, trailing ones
 // trimmed), otherwise wrapped by words over several. An empty text is a

@@ -42,16 +42,26 @@ func TestNewRejectsOddWidths(t *testing.T) {
 
 func TestCommandBytes(t *testing.T) {
 	e := newEnc(t, 42)
-	e.Init().Bold(true).Size(2, 2).Align(Center).Bold(false).Size(1, 1).Align(Left).Feed(3).Cut()
+	e.Init().Bold(true).Size(2, 2).Align(Center).Bold(false).Size(1, 1).Align(Left).Reverse(true).Reverse(false).Feed(3).Cut()
+	e.Bold(false).Align(Left).Size(1, 1).Reverse(false) // no change: nothing sent
 	want := []byte{0x1B, '@', 0x1B, 't', 17, 0x1B, 'E', 1, 0x1D, '!', 0x11, 0x1B, 'a', 1,
-		0x1B, 'E', 0, 0x1D, '!', 0, 0x1B, 'a', 0, 0x1B, 'd', 3, 0x1D, 'V', 66, 0}
+		0x1B, 'E', 0, 0x1D, '!', 0, 0x1B, 'a', 0, 0x1D, 'B', 1, 0x1D, 'B', 0, 0x1B, 'd', 3, 0x1D, 'V', 66, 0}
 	if !bytes.Equal(e.Bytes(), want) {
 		t.Fatalf("bytes\n% x\nwant\n% x", e.Bytes(), want)
 	}
 	got := strings.Fields(strings.NewReplacer("[", "", "]", "").Replace(strings.ReplaceAll(Transcript(decode(t, e.Bytes())), " ", "_")))
 	if want := []string{"init", "codepage_17", "bold_on", "size_2x2", "align_center", "bold_off", "size_1x1",
-		"align_left", "feed_3", "cut"}; !slices.Equal(got, want) {
+		"align_left", "reverse_on", "reverse_off", "feed_3", "cut"}; !slices.Equal(got, want) {
 		t.Errorf("decoded %v, want %v", got, want)
+	}
+}
+
+func TestModesBeforeInitAreSent(t *testing.T) {
+	e := newEnc(t, 32)
+	e.Bold(false).Align(Left).Size(1, 1).Reverse(false)
+	want := []byte{0x1B, 'E', 0, 0x1B, 'a', 0, 0x1D, '!', 0, 0x1D, 'B', 0}
+	if !bytes.Equal(e.Bytes(), want) {
+		t.Errorf("% x, want % x", e.Bytes(), want)
 	}
 }
 

@@ -14,6 +14,7 @@ const (
 	OpInit                   // ESC @
 	OpCodePage               // ESC t n; Arg n
 	OpBold                   // ESC E n; Arg 0 or 1
+	OpReverse                // GS B n; Arg 0 or 1
 	OpSize                   // GS ! n; W, H multipliers
 	OpAlign                  // ESC a n; Arg an Align
 	OpFeed                   // ESC d n; Arg lines
@@ -46,6 +47,8 @@ func (o Op) String() string {
 		return fmt.Sprintf("codepage %d", o.Arg)
 	case OpBold:
 		return map[bool]string{true: "bold on", false: "bold off"}[o.Arg != 0]
+	case OpReverse:
+		return map[bool]string{true: "reverse on", false: "reverse off"}[o.Arg != 0]
 	case OpSize:
 		return fmt.Sprintf("size %dx%d", o.W, o.H)
 	case OpAlign:
