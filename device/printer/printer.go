@@ -147,7 +147,7 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 
 // precheck asks the status before a job. done is true when Print must stop
 // with err (a printer that is not ready, or gone); a printer that does not
-// answer is muted and printed to anyway.
+// answer (or cannot be read from) is muted and printed to anyway.
 func (p *Printer) precheck(ctx context.Context, l link, total int) (done bool, err error) {
 	st, err := p.query(ctx, l)
 	var e *Error
@@ -157,7 +157,9 @@ func (p *Printer) precheck(ctx context.Context, l link, total int) (done bool, e
 			return true, p.fail(&Error{Fault: f, Op: "print", Total: total, Status: st})
 		}
 		return false, nil
-	case errors.As(err, &e) && (e.Fault == NoReply || e.Fault == BadReply):
+	case errors.As(err, &e) && (e.Fault == NoReply || e.Fault == BadReply || e.Fault == IOFailed):
+		// A printer without status (a one-way USB printer answers a read
+		// with EINVAL) still prints.
 		p.opt.Log.Info("printer: no status reply; printing without status checks", "printer", p.spec.String(), "err", e.Err)
 		p.mute = true
 		return false, nil

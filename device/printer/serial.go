@@ -11,8 +11,10 @@ import (
 	"go.bug.st/serial"
 )
 
-// giveUp bounds the wait for a stuck write to end once its port is closed.
-const giveUp = 2 * time.Second
+// giveUp bounds the wait for a stuck write to end once its port is flushed
+// and closed. A real UART wakes the writer on the flush; a pseudo-terminal
+// does not, and its write ends only when the other side reads or hangs up.
+const giveUp = 500 * time.Millisecond
 
 // asyncWrite writes b in a goroutine, for ports without write deadlines.
 // When the write outlives timeout or ctx, abort (flush and close the port)
