@@ -96,7 +96,8 @@ func (p *Printer) lock(ctx context.Context, op string) error {
 func (p *Printer) unlock() { <-p.turn }
 
 // Print sends one job (receipt bytes from escpos) and returns nil only when
-// the printer took every byte. When the printer answers status, it is asked
+// the printer took every byte (acknowledged by a network printer, sent down
+// a serial line). When the printer answers status, it is asked
 // before (a paper-out printer gets nothing) and after the job (paper that
 // ran out, a connection the printer closed, are errors then; no reply after
 // the job is not one: the printer took every byte). An error is always an
@@ -125,6 +126,11 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 			return p.fail(&Error{Fault: ioFault(ctx, err, WriteTimeout), Op: "print", Sent: sent, Total: len(job), Err: err})
 		}
 	}
+	if f, ok := l.(flusher); ok {
+		if left, err := f.flush(ctx, p.opt.WriteTimeout); err != nil {
+			return p.fail(&Error{Fault: ioFault(ctx, err, WriteTimeout), Op: "print", Sent: len(job) - left, Total: len(job), Err: err})
+		}
+	}
 	if !asked {
 		return nil
 	}
@@ -144,6 +150,15 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 	}
 	return nil
 }
+
+// flusher is a link that can wait until the printer has every byte
+// written: acknowledged by a network printer, sent down a serial line.
+type flusher interface {
+	flush(ctx context.Context, timeout time.Duration) (left int, err error)
+}
+
+// errTimeout is a flush that outlived its timeout.
+var errTimeout = os.ErrDeadlineExceeded
 
 // precheck asks the status before a job. done is true when Print must stop
 // with err (a printer that is not ready, or gone); a printer that does not
@@ -237,11 +252,13 @@ func (p *Printer) open(ctx context.Context) (link, error) {
 		if err != nil {
 			return nil, err
 		}
-		if tc, ok := c.(*net.TCPConn); ok {
-			tc.SetWriteBuffer(tcpSendBuffer)
-			tc.SetNoDelay(true)
+		tc, ok := c.(*net.TCPConn)
+		if !ok {
+			return deadlineLink{c}, nil
 		}
-		return deadlineLink{c}, nil
+		tc.SetWriteBuffer(tcpSendBuffer)
+		tc.SetNoDelay(true)
+		return tcpLink{deadlineLink{c}, tc}, nil
 	case KindUSB:
 		return openFile(ctx, p.spec.Addr, p.opt.Log)
 	case KindSerial:

@@ -77,6 +77,24 @@ func (l *serialLink) write(ctx context.Context, b []byte, timeout time.Duration)
 	return n, err
 }
 
+// flush waits until every byte written went down the line (tcdrain).
+func (l *serialLink) flush(ctx context.Context, timeout time.Duration) (int, error) {
+	if l.dead {
+		return 0, os.ErrClosed
+	}
+	_, aborted, err := asyncWrite(ctx, drainer{l.port}, nil, timeout, func() {
+		l.port.ResetOutputBuffer()
+		l.port.Close()
+	}, l.log)
+	l.dead = l.dead || aborted
+	return 0, err
+}
+
+// drainer makes a port's Drain a Write for asyncWrite.
+type drainer struct{ port serial.Port }
+
+func (d drainer) Write([]byte) (int, error) { return 0, d.port.Drain() }
+
 func (l *serialLink) read(ctx context.Context, b []byte, timeout time.Duration) (int, error) {
 	if l.dead {
 		return 0, os.ErrClosed

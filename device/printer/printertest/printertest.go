@@ -113,7 +113,7 @@ type conn struct {
 func (p *Printer) take(c *conn, data []byte) []byte {
 	b := p.behavior()
 	if b.CloseAfter > 0 && c.n+len(data) >= b.CloseAfter {
-		data = data[:b.CloseAfter-c.n]
+		data = data[:max(b.CloseAfter-c.n, 0)]
 		c.hungUp = true
 	}
 	c.n += len(data)
