@@ -1,0 +1,5 @@
+//go:build !unix
+
+package printer
+
+const noCTTY = 0
