@@ -7,18 +7,12 @@ import (
 	"kassa/device/escpos"
 )
 
-// Words translates one of the fixed English texts a receipt prints (the
-// key is the English text itself: a copy name, a banner, KindText,
-// StatusText, a field label, a Z-report heading or difference name) into
-// the terminal's language. A nil Words, or an empty result, prints English.
-type Words func(english string) string
-
 // PrintOptions say how a receipt or Z report is printed on an ESC/POS
 // printer (KASSA_PRINTER_WIDTH, KASSA_PRINTER_CODEPAGE, the language).
 type PrintOptions struct {
 	Width    int             // characters per line: 32, 42 or 48; 0 is Width (42)
 	CodePage escpos.CodePage // the zero value is CP866 as Epson numbers it (17)
-	Words    Words
+	Words    Words           // the terminal's language; nil: the receipt's own Words, else English
 }
 
 // Job is a print job for an ESC/POS printer: one receipt copy or one Z
@@ -62,7 +56,7 @@ func newESCPOS(o PrintOptions) (*escposDoc, error) {
 // t is the text in the terminal's language.
 func (d *escposDoc) t(english string) string {
 	if d.w != nil {
-		if s := d.w(english); s != "" {
+		if s := d.w.Text(english); s != "" {
 			return s
 		}
 	}
@@ -148,6 +142,9 @@ func (r Receipt) Reference() string {
 // ESCPOS renders the receipt copy for an ESC/POS printer: the same content
 // as Text and PDF, laid out for o.Width, a QR code of Reference and a cut.
 func (r Receipt) ESCPOS(o PrintOptions) (Job, error) {
+	if o.Words == nil {
+		o.Words = r.Words
+	}
 	d, err := newESCPOS(o)
 	if err != nil {
 		return Job{}, err

@@ -41,10 +41,16 @@ var ruWords = map[string]string{
 
 func words(lang string) Words {
 	if lang == "ru" {
-		return func(en string) string { return ruWords[en] }
+		return testWords(ruWords)
 	}
 	return nil
 }
+
+// testWords is a Words from a table; texts it lacks print in English.
+type testWords map[string]string
+
+func (w testWords) Text(en string) string  { return w[en] }
+func (w testWords) Number(s string) string { return s }
 
 // printCases are the receipts with golden byte streams.
 func printCases() map[string]func(PrintOptions) (Job, error) {

@@ -21,6 +21,9 @@ func zColumns(width int) (label, value, marker int) {
 // Text and ZPDF, laid out for o.Width, a QR code of the close-day request id
 // and a cut.
 func (z ZReport) ESCPOS(o PrintOptions) (Job, error) {
+	if o.Words == nil {
+		o.Words = z.Words
+	}
 	d, err := newESCPOS(o)
 	if err != nil {
 		return Job{}, err
