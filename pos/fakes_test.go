@@ -95,7 +95,7 @@ func (r *fakeReader) Close() error {
 
 // fakeCard is a swiped test card (masked; the blob is opaque to the engine).
 var fakeCard = &device.Card{MaskedPAN: "411111******1111", First6: "411111", Last4: "1111",
-	EncryptedType: "MIURA_SRED", EncryptedData: "00", KSN: "FFFF", ReaderSerial: "FAKE-1"}
+	EncryptedType: "miura", EncryptedData: "00", KSN: "FFFF", ReaderSerial: "FAKE-1"}
 
 // startFake starts an engine on the fakes (no HTTP, no serial port).
 func startFake(t *testing.T, g *fakeGateway, open ReaderOpener) *Engine {

@@ -2,6 +2,7 @@ package pos
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"kassa/device/emv"
 	"kassa/device/sred"
 	"kassa/mapi"
 	"kassa/mapi/sandbox"
@@ -253,7 +255,12 @@ func swipeBlob(t *testing.T, pan string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sred.Blob{Ciphertext: ct, KSN: ksn, MaskedTrack2: masked, ReaderSerial: "SIM00001"}.Hex()
+	// READER-PROTOCOL.md §8: the hex of the reader's whole §6 template.
+	b, err := emv.Build(emv.KindSwipe, emv.Fields{CardStatus: []byte{0x00, 0x05}, SRED: ct, KSN: ksn[:], MaskedTrack2: masked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ToUpper(hex.EncodeToString(b))
 }
 
 // TestIntentOnlyIsMaybeSent: the request goes out right after the fsynced
@@ -294,7 +301,7 @@ func TestIntentOnlyIsMaybeSent(t *testing.T) {
 	}
 	defer client.CloseIdleConnections()
 	if _, err := client.Sale(context.Background(), mapi.PaymentRequest{ClientOrderID: reached, Amount: Amount{Minor: 100, Currency: "RUB"},
-		Description: "test", EncryptedType: sred.EncryptedType, EncryptedData: swipeBlob(t, cardVisa),
+		Description: "test", EncryptedType: mapi.EncryptedTypeMiura, EncryptedData: swipeBlob(t, cardVisa),
 		PhoneID: "T1", IPAddress: "127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
