@@ -96,8 +96,10 @@ type Journal struct {
 	opts Options
 	log  *slog.Logger
 
-	mu   sync.Mutex // serialises writers (bbolt does too; this guards head)
+	mu   sync.Mutex // serialises writers (bbolt does too; this guards head and seq)
 	head string
+	seq  uint64 // the newest event's sequence number
+	id   string // journal_id; empty for a journal opened read-only before it had one
 }
 
 // Open opens (creating if needed) the journal at path. It returns ErrLocked
@@ -266,29 +268,25 @@ func (j *Journal) update(fn func(tx *bolt.Tx) error) (err error) {
 			err = &CorruptError{Path: j.path, Err: fmt.Errorf("unreadable page: %v", r)}
 		}
 	}()
-	var head string
+	var (
+		head string
+		seq  uint64
+	)
 	err = j.db.Update(func(tx *bolt.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		head = string(tx.Bucket(bMeta).Get(kHead))
+		meta := tx.Bucket(bMeta)
+		head, seq = string(meta.Get(kHead)), u64(meta.Get(kSeq))
 		return nil
 	})
 	if err == nil {
-		j.head = head
+		j.head, j.seq = head, seq
 	}
 	return err
 }
 
 func (j *Journal) now() time.Time { return j.opts.Now() }
-
-func isFinal(s Status) bool {
-	switch s {
-	case StatusApproved, StatusDeclined, StatusFiltered, StatusError:
-		return true
-	}
-	return false
-}
 
 // forbiddenTokens are words in Event.Fields keys that would mean card data or
 // secrets ("pan", "track2", "control_key"...).

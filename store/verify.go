@@ -1,13 +1,11 @@
 package store
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -164,8 +162,12 @@ func replay(state map[string]*replayed, r rec) error {
 		s.p.CloseBatch = r.Fields[FieldRequestID]
 		return nil
 	}
-	ev := Event{Type: r.Type, Status: r.Status, Fields: r.Fields}
-	s.p.Status = nextStatus(s.p.Status, ev)
+	next, outcome := transition(s.p.Status, s.p.PaynetOrderID, Event{Type: r.Type, Status: r.Status, Fields: r.Fields})
+	if outcome != OutcomeApplied {
+		return fmt.Errorf("%w: event %d (%s) of %s would not be applied to a %s payment (%s)",
+			ErrChain, r.Seq, r.Type, r.Order, s.p.Status, outcome)
+	}
+	s.p.Status = next
 	applyFields(&s.p, r.Fields)
 	s.p.UpdatedAt = timeFromNano(r.At)
 	return nil
@@ -228,73 +230,3 @@ func diff(want, got Payment) string {
 	return ""
 }
 
-// init checks a freshly opened file and creates or migrates the schema.
-func (j *Journal) init() error {
-	fi, err := os.Stat(j.path)
-	if err != nil {
-		return err
-	}
-	var (
-		version uint64
-		fresh   bool
-	)
-	err = j.view(func(tx *bolt.Tx) error {
-		if tx.Size() > fi.Size() {
-			return &CorruptError{Path: j.path, Err: fmt.Errorf("file is truncated: %d bytes, needs %d", fi.Size(), tx.Size())}
-		}
-		meta := tx.Bucket(bMeta)
-		if meta == nil {
-			empty := true
-			_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
-			if !empty {
-				return &CorruptError{Path: j.path, Err: errors.New("not a Kassa journal")}
-			}
-			fresh = true
-			return nil
-		}
-		version = u64(meta.Get(kSchema))
-		if version == 0 {
-			return &CorruptError{Path: j.path, Err: errors.New("no schema version")}
-		}
-		for _, b := range bucketsV1 {
-			if tx.Bucket(b) == nil {
-				return &CorruptError{Path: j.path, Err: fmt.Errorf("bucket %s is missing", b)}
-			}
-		}
-		// Touch the newest event: it must be the stored head.
-		seq := u64(meta.Get(kSeq))
-		k, v := tx.Bucket(bEvents).Cursor().Last()
-		if seq > 0 && (u64(k) != seq || len(v) < 64 || !bytes.Equal(v[:64], meta.Get(kHead))) {
-			j.log.Warn("journal head does not match its newest event; run kassa journal verify", "path", j.path)
-		}
-		j.head = string(meta.Get(kHead))
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if fresh {
-		if j.opts.ReadOnly {
-			return fmt.Errorf("%s: %w: the journal is empty", j.path, ErrNotFound)
-		}
-		return j.update(func(tx *bolt.Tx) error {
-			for _, b := range append(append([][]byte{}, bucketsV1...), bucketsV2...) {
-				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-					return err
-				}
-			}
-			meta := tx.Bucket(bMeta)
-			if err := meta.Put(kSchema, k8(SchemaVersion)); err != nil {
-				return err
-			}
-			if err := meta.Put(kSeq, k8(0)); err != nil {
-				return err
-			}
-			return meta.Put(kHead, []byte(Genesis))
-		})
-	}
-	if j.head == "" {
-		j.head = Genesis
-	}
-	return j.migrate(version)
-}
