@@ -101,6 +101,9 @@ func Ship(ctx context.Context, src Source, db DB, lane Lane, opts ShipOptions) (
 	log := opts.logger()
 	id := src.ID()
 	res := Result{Journal: id, Backlog: -1}
+	if id == "" {
+		return res, errors.New("the journal has no journal_id yet; open it once with kassa (not read-only)")
+	}
 	from, err := register(ctx, db, id, lane)
 	if err != nil {
 		return res, err

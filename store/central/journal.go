@@ -1,0 +1,29 @@
+package central
+
+import "kassa/store"
+
+// FromJournal is the Source of an open journal.
+func FromJournal(j *store.Journal) Source { return journalSource{j} }
+
+type journalSource struct{ j *store.Journal }
+
+func (s journalSource) ID() string   { return s.j.ID() }
+func (s journalSource) Head() string { return s.j.Head() }
+
+// HeadSeq makes the shipper's backlog count cheap.
+func (s journalSource) HeadSeq() uint64 {
+	n, _ := s.j.HeadSeq()
+	return n
+}
+
+func (s journalSource) EventsSince(seq uint64, max int) ([]Event, error) {
+	raw, err := s.j.EventsSince(seq, max)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Event, len(raw))
+	for i, r := range raw {
+		out[i] = Event{Seq: r.Seq, Prev: r.Prev, Hash: r.Hash, Body: r.Data}
+	}
+	return out, nil
+}

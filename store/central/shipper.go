@@ -1,0 +1,158 @@
+package central
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Shipper ships one lane's journal in the background: after every Notify,
+// and every IdleInterval anyway, it connects, ships what the database lacks
+// and disconnects (lanes hold no connection while idle, so 5 000 lanes need
+// few backends or a PgBouncer). After an error it backs off from 1 s to
+// 60 s. Nothing it does blocks the caller: Notify never waits, and a
+// payment's journal write never waits for the shipper (bbolt readers do not
+// block its writer).
+type Shipper struct {
+	cfg  Config
+	src  Source
+	opts ShipperOptions
+	wake chan struct{}
+
+	mu sync.Mutex
+	st ShipperStatus
+}
+
+// ShipperOptions tune a Shipper. Zero values mean the defaults.
+type ShipperOptions struct {
+	Ship         ShipOptions
+	IdleInterval time.Duration // default 30 s
+	MinBackoff   time.Duration // default 1 s
+	MaxBackoff   time.Duration // default 60 s
+	Logger       *slog.Logger
+}
+
+// ShipperStatus is what the lane shows: "N events not yet at the store
+// database" (Backlog), and when it last reached it.
+type ShipperStatus struct {
+	Enabled     bool      // a store database is configured
+	Backlog     int       // events not yet committed at the store database; -1 unknown
+	DBSeq       uint64    // the database's last accepted seq for this journal
+	LastContact time.Time // last successful round
+	LastError   string    // short error of the last round, "" when it succeeded
+	Refused     *Refusal  // the database refused an event: shipping is stuck until a manager acts
+}
+
+// NewShipper returns a shipper of src to the database of cfg. With cfg not
+// Enabled, Run returns at once and Status says Enabled false.
+func NewShipper(cfg Config, src Source, opts ShipperOptions) *Shipper {
+	if opts.IdleInterval <= 0 {
+		opts.IdleInterval = 30 * time.Second
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Ship.Logger == nil {
+		opts.Ship.Logger = opts.Logger
+	}
+	return &Shipper{cfg: cfg, src: src, opts: opts, wake: make(chan struct{}, 1),
+		st: ShipperStatus{Enabled: cfg.Enabled(), Backlog: -1}}
+}
+
+// Notify asks for a round soon (after a journal write). It never blocks.
+func (s *Shipper) Notify() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns the last round's outcome.
+func (s *Shipper) Status() ShipperStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	return st
+}
+
+// Run ships until ctx is done. It returns at once when no store database is
+// configured.
+func (s *Shipper) Run(ctx context.Context) {
+	if !s.cfg.Enabled() {
+		return
+	}
+	backoff := s.opts.MinBackoff
+	for {
+		wait := s.opts.IdleInterval
+		if err := s.Flush(ctx); err != nil && ctx.Err() == nil {
+			wait = backoff
+			backoff = min(backoff*2, s.opts.MaxBackoff)
+		} else {
+			backoff = s.opts.MinBackoff
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-s.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// Flush runs one round now: connect, ship, disconnect, all within the
+// ShipOptions timeout and ctx. Headless commands call it before they exit
+// with a short context.
+func (s *Shipper) Flush(ctx context.Context) error {
+	if !s.cfg.Enabled() {
+		return ErrNotConfigured
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Ship.timeout())
+	defer cancel()
+	res, err := s.round(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if res.To > 0 || err == nil {
+		s.st.DBSeq = res.To
+	}
+	s.st.Backlog = res.Backlog
+	var ref *Refusal
+	s.st.Refused = nil
+	if errors.As(err, &ref) {
+		s.st.Refused = ref
+	}
+	if err != nil {
+		if s.st.Backlog < 0 {
+			s.st.Backlog = Backlog(s.src, s.st.DBSeq)
+		}
+		s.st.LastError = err.Error()
+		s.opts.Logger.Warn("store database: shipping failed", "err", err, "backlog", s.st.Backlog)
+		return err
+	}
+	s.st.LastError = ""
+	s.st.LastContact = time.Now()
+	return nil
+}
+
+func (s *Shipper) round(ctx context.Context) (Result, error) {
+	conn, err := s.cfg.Connect(ctx)
+	if err != nil {
+		return Result{Backlog: -1}, err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = conn.Close(cctx)
+	}()
+	return Ship(ctx, s.src, conn, s.cfg.LaneInfo(), s.opts.Ship)
+}
