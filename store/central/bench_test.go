@@ -105,4 +105,52 @@ func BenchmarkCatchUp100k(b *testing.B) {
 	}
 	b.ReportMetric(total.Seconds()/float64(b.N), "s/catch-up")
 	b.ReportMetric(float64(100000*b.N)/total.Seconds(), "events/s")
+	var evBytes, payBytes, n, pays float64
+	if err := conn.QueryRow(ctx, `SELECT pg_total_relation_size('central.events'), pg_total_relation_size('central.payments'),
+  (SELECT count(*) FROM central.events), (SELECT count(*) FROM central.payments)`).Scan(&evBytes, &payBytes, &n, &pays); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(evBytes/n, "event-bytes/event")
+	b.ReportMetric(payBytes/pays, "payment-bytes/payment")
+}
+
+// BenchmarkRound is one background round for one payment: ship its three
+// events over the kept connection, and (new-conn) over a new connection
+// each round. Baseline: the same three rows inserted plainly over an open
+// connection.
+func BenchmarkRound(b *testing.B) {
+	b.Run("kept", func(b *testing.B) { benchRound(b, 0) })
+	b.Run("new-conn", func(b *testing.B) { benchRound(b, -1) })
+}
+
+func benchRound(b *testing.B, keep time.Duration) {
+	dsn, conn := initDB(b)
+	ctx := context.Background()
+	if _, err := conn.Exec(ctx, plainTable); err != nil {
+		b.Fatal(err)
+	}
+	all := benchEvents(b.N)
+	src := &memSource{id: uuid.NewString()}
+	sh := NewShipper(Config{DSN: dsn, StoreID: "s1", Lane: "l1"}, src, ShipperOptions{KeepOpen: keep})
+	defer sh.Close()
+	var roundT, plainT time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		src.mu.Lock()
+		src.evs = all[:3*(i+1)]
+		src.mu.Unlock()
+		t0 := time.Now()
+		if err := sh.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := plainInsert(ctx, conn, src.id, all[3*i:3*(i+1)], 3); err != nil {
+			b.Fatal(err)
+		}
+		roundT += t1.Sub(t0)
+		plainT += time.Since(t1)
+	}
+	b.ReportMetric(roundT.Seconds()*1000/float64(b.N), "ms/round")
+	b.ReportMetric(plainT.Seconds()*1000/float64(b.N), "plain-ms/payment")
+	b.ReportMetric(roundT.Seconds()/plainT.Seconds(), "round/plain-time")
 }

@@ -223,7 +223,7 @@ func TestReplyLostAfterCommit(t *testing.T) {
 	}
 	evs, _ := src.EventsSince(0, 12)
 	p.armed.Store(true)
-	_, err = insertBatch(ctx, pc, src.ID(), 0, evs, false)
+	_, err = insertBatch(ctx, pc, src.ID(), l.lane, 0, evs, false)
 	if err == nil || p.cuts.Load() != 1 {
 		t.Fatalf("the cut did not happen: err %v, cuts %d", err, p.cuts.Load())
 	}
@@ -236,7 +236,7 @@ func TestReplyLostAfterCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pc2.Close(ctx)
-	if to, err := insertBatch(ctx, pc2, src.ID(), 0, evs, false); err != nil || to != 12 {
+	if to, err := insertBatch(ctx, pc2, src.ID(), l.lane, 0, evs, false); err != nil || to != 12 {
 		t.Fatalf("resend: %d %v", to, err)
 	}
 	if n := count(t, conn, "SELECT count(*) FROM central.events"); n != 12 {
@@ -419,7 +419,7 @@ func TestJournalEditedOnDisk(t *testing.T) {
 	}
 	// A full resend shows where the histories part: event 4.
 	evs, _ := FromJournal(l.j).EventsSince(0, 100)
-	if _, err := insertBatch(ctx, conn, l.j.ID(), 0, evs, true); !errors.As(err, &ref) || ref.Seq != 4 || ref.Kind != "fork" {
+	if _, err := insertBatch(ctx, conn, l.j.ID(), l.lane, 0, evs, true); !errors.As(err, &ref) || ref.Seq != 4 || ref.Kind != "fork" {
 		t.Fatalf("full resend: %v", err)
 	}
 	if n := count(t, conn, "SELECT amount_minor FROM central.payments WHERE order_id = (SELECT order_id FROM central.payments ORDER BY last_seq OFFSET 1 LIMIT 1)"); n != 101 {

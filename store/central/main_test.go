@@ -207,7 +207,7 @@ func TestShipRepeatAndFork(t *testing.T) {
 		t.Fatalf("%d events", n)
 	}
 	// A resend of everything (as after a lost reply) is a no-op.
-	if _, err := insertBatch(ctx, conn, m.id, 0, m.evs, true); err != nil {
+	if _, err := insertBatch(ctx, conn, m.id, lane1, 0, m.evs, true); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(t, conn, "SELECT count(*) FROM central.events"); n != 14 {
@@ -222,7 +222,7 @@ func TestShipRepeatAndFork(t *testing.T) {
 	// A different event at a taken seq: refused, recorded.
 	forged := newMem(m.id)
 	forged.sale(uuidN(100), 999, "RUB")
-	_, err = insertBatch(ctx, conn, m.id, 0, forged.evs, true)
+	_, err = insertBatch(ctx, conn, m.id, lane1, 0, forged.evs, true)
 	var ref *Refusal
 	if !errorsAs(err, &ref) || ref.Seq != 1 || ref.Kind != "fork" {
 		t.Fatalf("forged: %v", err)
@@ -267,7 +267,7 @@ func TestDatabaseRefusesBadEvents(t *testing.T) {
 	for _, c := range cases {
 		e := next.evs[4]
 		c.edit(&e)
-		_, err := insertBatch(ctx, conn, m.id, 4, []Event{e, next.evs[5]}, true)
+		_, err := insertBatch(ctx, conn, m.id, lane1, 4, []Event{e, next.evs[5]}, true)
 		var ref *Refusal
 		if !errorsAs(err, &ref) || ref.Seq != 5 || ref.Kind != c.kind {
 			t.Fatalf("%s: %v", c.kind, err)
@@ -277,7 +277,7 @@ func TestDatabaseRefusesBadEvents(t *testing.T) {
 		}
 	}
 	// A gap is refused without an alert.
-	_, err := insertBatch(ctx, conn, m.id, 5, next.evs[5:], true)
+	_, err := insertBatch(ctx, conn, m.id, lane1, 5, next.evs[5:], true)
 	var ref *Refusal
 	if !errorsAs(err, &ref) || ref.Kind != "gap" {
 		t.Fatalf("gap: %v", err)

@@ -104,21 +104,24 @@ func Ship(ctx context.Context, src Source, db DB, lane Lane, opts ShipOptions) (
 	if id == "" {
 		return res, errors.New("the journal has no journal_id yet; open it once with kassa (not read-only)")
 	}
-	from, err := register(ctx, db, id, lane)
+	from, err := dbHead(ctx, db, id)
 	if err != nil {
 		return res, err
 	}
 	res.From, res.To = from, from
-	for {
+	for first := true; ; first = false {
 		evs, err := src.EventsSince(res.To, opts.batch())
 		if err != nil {
 			return res, fmt.Errorf("read journal: %w", err)
 		}
 		if len(evs) == 0 {
 			res.Backlog = 0
-			break
+			if first { // nothing to send: still a contact
+				_, err = register(ctx, db, id, lane)
+			}
+			return res, err
 		}
-		to, err := insertBatch(ctx, db, id, res.To, evs, len(evs) < opts.batch())
+		to, err := insertBatch(ctx, db, id, lane, res.To, evs, len(evs) < opts.batch())
 		res.Shipped += int(to - res.To)
 		res.To = to
 		if err != nil {
@@ -138,18 +141,26 @@ func Ship(ctx context.Context, src Source, db DB, lane Lane, opts ShipOptions) (
 	return res, nil
 }
 
+// upsertLane records the lane's contact (and attributes).
+const upsertLane = `INSERT INTO central.lanes (journal_id, store_id, lane, terminal_id)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (journal_id) DO UPDATE SET store_id = EXCLUDED.store_id, lane = EXCLUDED.lane,
+  terminal_id = EXCLUDED.terminal_id, last_contact = now()`
+
 // register records the lane's contact and returns the database's last
 // accepted seq for the journal.
 func register(ctx context.Context, db DB, id string, lane Lane) (uint64, error) {
-	_, err := db.Exec(ctx, `INSERT INTO central.lanes (journal_id, store_id, lane, terminal_id)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (journal_id) DO UPDATE SET store_id = EXCLUDED.store_id, lane = EXCLUDED.lane,
-  terminal_id = EXCLUDED.terminal_id, last_contact = now()`, id, lane.StoreID, lane.Lane, lane.TerminalID)
-	if err != nil {
+	if _, err := db.Exec(ctx, upsertLane, id, lane.StoreID, lane.Lane, lane.TerminalID); err != nil {
 		return 0, schemaErr(err)
 	}
+	return dbHead(ctx, db, id)
+}
+
+// dbHead is the database's last accepted seq for the journal (a read: no
+// commit to wait for).
+func dbHead(ctx context.Context, db DB, id string) (uint64, error) {
 	var seq int64
-	err = db.QueryRow(ctx, "SELECT coalesce(max(seq), 0) FROM central.events WHERE journal_id = $1", id).Scan(&seq)
+	err := db.QueryRow(ctx, "SELECT coalesce(max(seq), 0) FROM central.events WHERE journal_id = $1", id).Scan(&seq)
 	return uint64(seq), schemaErr(err)
 }
 
@@ -167,9 +178,11 @@ SELECT $1::uuid, s, p, h, b FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], 
 ORDER BY s
 ON CONFLICT DO NOTHING`
 
-// insertBatch sends evs (which follow after) in one transaction and returns
-// the last seq the database holds once it committed.
-func insertBatch(ctx context.Context, db DB, id string, after uint64, evs []Event, atHead bool) (uint64, error) {
+// insertBatch sends evs (which follow after) in one transaction, with the
+// lane's contact, and returns the last seq the database holds once it
+// committed. The statements go in one pipeline: one round trip and one
+// commit per batch.
+func insertBatch(ctx context.Context, db DB, id string, lane Lane, after uint64, evs []Event, atHead bool) (uint64, error) {
 	seqs := make([]int64, len(evs))
 	prevs := make([][]byte, len(evs))
 	hashes := make([][]byte, len(evs))
@@ -194,6 +207,7 @@ func insertBatch(ctx context.Context, db DB, id string, after uint64, evs []Even
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it is a no-op
 	b := &pgx.Batch{}
+	b.Queue(upsertLane, id, lane.StoreID, lane.Lane, lane.TerminalID)
 	b.Queue(insertEvents, id, seqs, prevs, hashes, bodies)
 	b.Queue("SELECT coalesce(current_setting('central.refused', true), '')")
 	headSQL := "UPDATE central.lanes SET last_contact = now(), lane_head_seq = greatest(lane_head_seq, $2) WHERE journal_id = $1"
@@ -202,11 +216,12 @@ func insertBatch(ctx context.Context, db DB, id string, after uint64, evs []Even
 	}
 	b.Queue(headSQL, id, int64(last))
 	br := tx.SendBatch(ctx, b)
+	_, lerr := br.Exec()
 	_, ierr := br.Exec()
 	var refused string
 	rerr := br.QueryRow().Scan(&refused)
 	_, uerr := br.Exec()
-	if err := errors.Join(ierr, rerr, uerr, br.Close()); err != nil {
+	if err := errors.Join(lerr, ierr, rerr, uerr, br.Close()); err != nil {
 		return after, schemaErr(err)
 	}
 	var ref *Refusal

@@ -6,13 +6,16 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Shipper ships one lane's journal in the background: after every Notify,
-// and every IdleInterval anyway, it connects, ships what the database lacks
-// and disconnects (lanes hold no connection while idle, so 5 000 lanes need
-// few backends or a PgBouncer). After an error it backs off from 1 s to
-// 60 s. Nothing it does blocks the caller: Notify never waits, and a
+// and every IdleInterval anyway, it ships what the database lacks. It keeps
+// its connection while the lane is busy and closes it after KeepOpen
+// without a round that shipped something (idle lanes hold no backend; busy
+// ones do not pay a connection per sale). After an error it drops the
+// connection and backs off from 1 s to 60 s. Nothing it does blocks the caller: Notify never waits, and a
 // payment's journal write never waits for the shipper (bbolt readers do not
 // block its writer).
 type Shipper struct {
@@ -20,6 +23,10 @@ type Shipper struct {
 	src  Source
 	opts ShipperOptions
 	wake chan struct{}
+
+	connMu   sync.Mutex // one round at a time; guards conn and lastSent
+	conn     *pgx.Conn
+	lastSent time.Time
 
 	mu sync.Mutex
 	st ShipperStatus
@@ -31,7 +38,11 @@ type ShipperOptions struct {
 	IdleInterval time.Duration // default 30 s
 	MinBackoff   time.Duration // default 1 s
 	MaxBackoff   time.Duration // default 60 s
-	Logger       *slog.Logger
+	// KeepOpen is how long the connection stays open after the last round
+	// that shipped events (default 60 s; negative: a new connection per
+	// round).
+	KeepOpen time.Duration
+	Logger   *slog.Logger
 }
 
 // ShipperStatus is what the lane shows: "N events not yet at the store
@@ -56,6 +67,9 @@ func NewShipper(cfg Config, src Source, opts ShipperOptions) *Shipper {
 	}
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = time.Minute
+	}
+	if opts.KeepOpen == 0 {
+		opts.KeepOpen = time.Minute
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -102,6 +116,7 @@ func (s *Shipper) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
+			s.closeConn()
 			return
 		case <-s.wake:
 			t.Stop()
@@ -145,14 +160,44 @@ func (s *Shipper) Flush(ctx context.Context) error {
 }
 
 func (s *Shipper) round(ctx context.Context) (Result, error) {
-	conn, err := s.cfg.Connect(ctx)
-	if err != nil {
-		return Result{Backlog: -1}, err
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if s.conn != nil && (s.conn.IsClosed() || s.opts.KeepOpen < 0 || time.Since(s.lastSent) > s.opts.KeepOpen) {
+		s.closeLocked()
 	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = conn.Close(cctx)
-	}()
-	return Ship(ctx, s.src, conn, s.cfg.LaneInfo(), s.opts.Ship)
+	if s.conn == nil {
+		conn, err := s.cfg.Connect(ctx)
+		if err != nil {
+			return Result{Backlog: -1}, err
+		}
+		s.conn, s.lastSent = conn, time.Now()
+	}
+	res, err := Ship(ctx, s.src, s.conn, s.cfg.LaneInfo(), s.opts.Ship)
+	switch {
+	case err != nil || s.opts.KeepOpen < 0:
+		s.closeLocked()
+	case res.Shipped > 0:
+		s.lastSent = time.Now()
+	}
+	return res, err
 }
+
+// closeConn closes the kept connection, if any.
+func (s *Shipper) closeConn() {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	s.closeLocked()
+}
+
+func (s *Shipper) closeLocked() {
+	if s.conn == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = s.conn.Close(ctx)
+	s.conn = nil
+}
+
+// Close closes the kept connection (Run closes it when it returns).
+func (s *Shipper) Close() { s.closeConn() }
