@@ -3,7 +3,6 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -18,14 +17,12 @@ func appendEvent(tx *bolt.Tx, r *rec) (Event, error) {
 	if r.Prev == "" {
 		r.Prev = Genesis
 	}
-	body, err := json.Marshal(r)
+	val, err := encodeEvent(r)
 	if err != nil {
 		return Event{}, err
 	}
-	sum := sha256.Sum256(body)
+	sum := sha256.Sum256(val)
 	h := hex.EncodeToString(sum[:])
-	val := make([]byte, 0, 64+len(body))
-	val = append(append(val, h...), body...)
 	ev := tx.Bucket(bEvents)
 	ev.FillPercent = 0.95 // keys only ever grow
 	if err := ev.Put(k8(seq), val); err != nil {

@@ -1,17 +1,27 @@
 package store
 
 import (
-	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// rec is an event as stored. The stored value is the hex SHA-256 of the JSON
-// body followed by the body itself, so verification never re-encodes.
+// Event values. Since schema 3 an event is stored as formatBinary, the
+// previous event's raw SHA-256 (32 bytes) and the event's fields (wire.go);
+// its hash is the SHA-256 of exactly those stored bytes. Events written
+// before schema 3 stay as they were (the chain covers them): the hex SHA-256
+// of a JSON body (64 bytes), then the body, with the previous hash in its
+// "v" member.
+const formatBinary = 0x01
+
+// rec is an event as stored.
 type rec struct {
 	Seq     uint64            `json:"q"`
 	Order   string            `json:"o,omitempty"`
@@ -36,8 +46,64 @@ func u64(b []byte) uint64 {
 	return binary.BigEndian.Uint64(b)
 }
 
-func join(parts ...[]byte) []byte { return bytes.Join(parts, []byte{0}) }
+// encodeEvent is the stored value of r (binary format; r.Prev is hex).
+func encodeEvent(r *rec) ([]byte, error) {
+	prev, err := hex.DecodeString(r.Prev)
+	if err != nil || len(prev) != sha256.Size {
+		return nil, fmt.Errorf("bad previous hash %q", r.Prev)
+	}
+	w := make(wbuf, 0, 160)
+	w = append(w, formatBinary)
+	w.raw(prev)
+	w.uvarint(r.Seq)
+	w.varint(r.At)
+	w.str(string(r.Type))
+	w.id(r.Order)
+	w.str(string(r.Status))
+	writeFields(&w, r.Fields)
+	if r.Payment == nil {
+		w = append(w, 0)
+	} else {
+		w = append(w, 1)
+		writePayment(&w, r.Payment)
+	}
+	return w, nil
+}
 
+func writeFields(w *wbuf, f map[string]string) {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	w.uvarint(uint64(len(keys)))
+	for _, k := range keys {
+		w.str(k)
+		w.str(f[k])
+	}
+}
+
+func readFields(r *rbuf) map[string]string {
+	n := r.uvarint()
+	if n == 0 || r.err != nil {
+		return nil
+	}
+	if n > uint64(len(r.b)) {
+		r.fail(errShort)
+		return nil
+	}
+	f := make(map[string]string, n)
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		k := r.str()
+		if _, dup := f[k]; dup {
+			r.fail(fmt.Errorf("field %q twice", k))
+		}
+		f[k] = r.str()
+	}
+	return f
+}
+
+// decodeEvent decodes a stored event value and returns it with its hash.
 func decodeEvent(v []byte) (rec, string, error) {
 	body, h, err := splitStored(v)
 	if err != nil {
@@ -48,19 +114,71 @@ func decodeEvent(v []byte) (rec, string, error) {
 }
 
 // splitStored splits a stored event value into the bytes its hash covers
-// and its hash (hex).
+// and its hash (hex): all of a binary event, which hashes to it; the JSON
+// body of an older event, whose stored hash prefix is returned (Verify
+// checks that it matches).
 func splitStored(v []byte) (body []byte, hash string, err error) {
+	if len(v) > 0 && v[0] == formatBinary {
+		sum := sha256.Sum256(v)
+		return v, hex.EncodeToString(sum[:]), nil
+	}
 	if len(v) < 64 {
-		return nil, "", fmt.Errorf("event too short")
+		return nil, "", errors.New("event too short")
 	}
 	return v[64:], string(v[:64]), nil
 }
 
-// decodeBody decodes the hashed bytes of an event.
+// decodeBody decodes the hashed bytes of an event, binary or JSON.
 func decodeBody(body []byte) (rec, error) {
+	if len(body) > 0 && body[0] == formatBinary {
+		return decodeBinaryEvent(body)
+	}
 	var r rec
-	err := json.Unmarshal(body, &r)
-	return r, err
+	if err := json.Unmarshal(body, &r); err != nil {
+		return r, err
+	}
+	if !isHash(r.Prev) {
+		return rec{}, fmt.Errorf("previous hash %q is not a SHA-256", r.Prev)
+	}
+	return r, nil
+}
+
+// isHash reports whether s is a lower-case hex SHA-256.
+func isHash(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func decodeBinaryEvent(v []byte) (rec, error) {
+	r := &rbuf{b: v[1:]}
+	prev := r.raw(sha256.Size)
+	var e rec
+	e.Prev = hex.EncodeToString(prev)
+	e.Seq = r.uvarint()
+	e.At = r.varint()
+	e.Type = EventType(r.str())
+	e.Order = r.id()
+	e.Status = Status(r.str())
+	e.Fields = readFields(r)
+	switch r.byte1() {
+	case 0:
+	case 1:
+		p := readPayment(r)
+		e.Payment = &p
+	default:
+		r.fail(errors.New("bad payment tag"))
+	}
+	if err := r.end(); err != nil {
+		return rec{}, fmt.Errorf("event: %w", err)
+	}
+	return e, nil
 }
 
 func (r rec) event(hash string) Event {
@@ -68,24 +186,99 @@ func (r rec) event(hash string) Event {
 		Fields: r.Fields, Prev: r.Prev, Hash: hash}
 }
 
-// stored is a payment record as stored: the payment (without Events) and
-// the sequence numbers of its events.
+// Payment records. Since schema 3: formatBinary, the payment (writePayment)
+// and its event sequence numbers (deltas). Before: JSON (stored).
+func encodePayment(p *Payment) []byte {
+	w := make(wbuf, 0, 192)
+	w = append(w, formatBinary)
+	writePayment(&w, p)
+	w.uvarint(uint64(len(p.seqs)))
+	var last uint64
+	for _, s := range p.seqs {
+		w.uvarint(s - last)
+		last = s
+	}
+	return w
+}
+
+func writeTime(w *wbuf, t time.Time) {
+	if t.IsZero() {
+		w.varint(0)
+		return
+	}
+	w.varint(t.UnixNano())
+}
+
+func readTime(r *rbuf) time.Time {
+	n := r.varint()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// writePayment writes a payment's fields (not its events). The order is the
+// file format: append new fields at the end only.
+func writePayment(w *wbuf, p *Payment) {
+	w.id(p.ClientOrderID)
+	w.str(string(p.Kind))
+	w.varint(p.AmountMinor)
+	for _, s := range []string{p.Currency, p.MaskedPAN, p.CardScheme, p.ReaderSerial, p.KSN, p.TerminalID,
+		p.CashierID, p.Description, p.PaynetOrderID, p.SerialNumber, p.ApprovalCode, p.RRN, p.ReceiptID,
+		string(p.Status), p.Day} {
+		w.str(s)
+	}
+	writeTime(w, p.CreatedAt)
+	writeTime(w, p.UpdatedAt)
+	w.str(p.CloseBatch)
+}
+
+func readPayment(r *rbuf) Payment {
+	var p Payment
+	p.ClientOrderID = r.id()
+	p.Kind = Kind(r.str())
+	p.AmountMinor = r.varint()
+	var status string
+	for _, s := range []*string{&p.Currency, &p.MaskedPAN, &p.CardScheme, &p.ReaderSerial, &p.KSN, &p.TerminalID,
+		&p.CashierID, &p.Description, &p.PaynetOrderID, &p.SerialNumber, &p.ApprovalCode, &p.RRN, &p.ReceiptID,
+		&status, &p.Day} {
+		*s = r.str()
+	}
+	p.Status = Status(status)
+	p.CreatedAt = readTime(r)
+	p.UpdatedAt = readTime(r)
+	p.CloseBatch = r.str()
+	return p
+}
+
+// stored is a payment record as schema 1 and 2 stored it (JSON).
 type stored struct {
 	Payment
 	Seqs []uint64 `json:"seqs"`
 }
 
 func putPayment(tx *bolt.Tx, p *Payment) error {
-	s := stored{Payment: *p, Seqs: p.seqs}
-	s.Events = nil
-	b, err := json.Marshal(&s)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bPayments).Put([]byte(p.ClientOrderID), b)
+	return tx.Bucket(bPayments).Put([]byte(p.ClientOrderID), encodePayment(p))
 }
 
 func decodePayment(v []byte) (Payment, error) {
+	if len(v) > 0 && v[0] == formatBinary {
+		r := &rbuf{b: v[1:]}
+		p := readPayment(r)
+		n := r.uvarint()
+		if n > uint64(len(r.b)) {
+			r.fail(errShort)
+		}
+		var last uint64
+		for i := uint64(0); i < n && r.err == nil; i++ {
+			last += r.uvarint()
+			p.seqs = append(p.seqs, last)
+		}
+		if err := r.end(); err != nil {
+			return Payment{}, fmt.Errorf("payment record: %w", err)
+		}
+		return p, nil
+	}
 	var s stored
 	if err := json.Unmarshal(v, &s); err != nil {
 		return Payment{}, err
@@ -128,4 +321,24 @@ func paymentEvents(tx *bolt.Tx, p *Payment) ([]Event, error) {
 		out = append(out, r.event(h))
 	}
 	return out, nil
+}
+
+// idBytes is a client_orderid's 16 bytes (index keys); ids are canonical
+// UUIDs (validatePayment), anything else keeps its text.
+func idBytes(id string) []byte {
+	var w wbuf
+	w.id(id)
+	if len(w) == 17 && w[0] == 1 {
+		return w[1:]
+	}
+	return []byte(id)
+}
+
+// idString undoes idBytes.
+func idString(b []byte) string {
+	if len(b) == 16 {
+		r := rbuf{b: append([]byte{1}, b...)}
+		return r.id()
+	}
+	return string(b)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -88,27 +87,62 @@ func seedJournal(f *testing.F, dir string) (*Journal, rawRecords) {
 	return j, raw
 }
 
-// encodeEvent stores r as appendEvent does: hex SHA-256 of the body, then the body.
-func encodeEvent(t *testing.T, r rec) []byte {
-	body, err := json.Marshal(r)
+// reencodeEvent stores r as appendEvent does now (binary).
+func reencodeEvent(t *testing.T, r rec) []byte {
+	v, err := encodeEvent(&r)
 	if err != nil {
 		t.Fatalf("decoded event does not re-encode: %v", err)
 	}
-	sum := sha256.Sum256(body)
-	return append([]byte(hex.EncodeToString(sum[:])), body...)
+	return v
 }
 
+// hashOf is the hash a stored event value must have: the SHA-256 of a
+// binary value, or the stored prefix of an older JSON one.
+func hashOf(v []byte) string {
+	if len(v) > 0 && v[0] == formatBinary {
+		return hashHex(v)
+	}
+	return string(v[:64])
+}
+
+// hashOK reports whether a stored event value checks out on its own (an
+// older JSON value against its stored hash; a binary one always does: its
+// hash is that of its bytes).
 func hashOK(v []byte) bool {
+	if len(v) > 0 && v[0] == formatBinary {
+		return true
+	}
 	sum := sha256.Sum256(v[64:])
 	return hex.EncodeToString(sum[:]) == string(v[:64])
 }
 
-// FuzzDecodeEvent: decoding any stored event value never panics; a value it
-// accepts re-encodes to an event that verifies and decodes to the same thing,
-// and the hash it reports is the stored prefix.
+// legacyEvents are the stored events of testdata/v2-journal.db (schema 2,
+// JSON, written by the Kassa before the binary encoding).
+func legacyEvents(f *testing.F) [][]byte {
+	f.Helper()
+	path := filepath.Join(f.TempDir(), "v2.db")
+	if err := copyFile(filepath.Join("testdata", "v2-journal.db"), path); err != nil {
+		f.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer db.Close()
+	var out [][]byte
+	_ = db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bEvents).ForEach(func(_, v []byte) error { out = append(out, bytes.Clone(v)); return nil })
+	})
+	return out
+}
+
+// FuzzDecodeEvent: decoding any stored event value (binary, or JSON as
+// schema 2 wrote them) never panics; a value it accepts re-encodes to an
+// event that decodes to the same thing, and the hash it reports is the
+// SHA-256 of a binary value or the stored prefix of a JSON one.
 func FuzzDecodeEvent(f *testing.F) {
 	_, raw := seedJournal(f, f.TempDir())
-	for _, v := range raw.events {
+	for _, v := range append(raw.events, legacyEvents(f)...) {
 		if !hashOK(v) {
 			f.Fatalf("real event %q does not verify", v)
 		}
@@ -118,6 +152,7 @@ func FuzzDecodeEvent(f *testing.F) {
 	f.Add([]byte(Genesis + "{}"))
 	f.Add([]byte(Genesis + `{"q":1,"t":"intent","a":1,"p":{"created_at":"x"},"v":"` + Genesis + `"}`))
 	f.Add(raw.events[0][:70])
+	f.Add(append([]byte{formatBinary}, make([]byte, 40)...))
 	f.Fuzz(func(t *testing.T, v []byte) {
 		r, h, err := decodeEvent(v)
 		if err != nil {
@@ -126,18 +161,15 @@ func FuzzDecodeEvent(f *testing.F) {
 			}
 			return
 		}
-		if len(v) < 64 || h != string(v[:64]) {
-			t.Fatalf("hash %q is not the stored prefix of %q", h, v)
+		if h != hashOf(v) {
+			t.Fatalf("hash %q is not the hash of %q", h, v)
 		}
-		once := encodeEvent(t, r)
-		if !hashOK(once) {
-			t.Fatalf("re-encoded event does not verify: %q", once)
-		}
+		once := reencodeEvent(t, r)
 		r2, h2, err := decodeEvent(once)
 		if err != nil {
 			t.Fatalf("re-encoded event %q does not decode: %v", once, err)
 		}
-		if twice := encodeEvent(t, r2); !bytes.Equal(once, twice) || h2 != string(once[:64]) {
+		if twice := reencodeEvent(t, r2); !bytes.Equal(once, twice) || h2 != hashHex(once) {
 			t.Fatalf("event changes on a round trip:\n%q\n%q", once, twice)
 		}
 		if ev := r.event(h); ev.Seq != r.Seq || ev.Hash != h || ev.Prev != r.Prev || ev.Type != r.Type {
@@ -146,16 +178,8 @@ func FuzzDecodeEvent(f *testing.F) {
 	})
 }
 
-// encodePayment stores p as putPayment does.
-func encodePayment(t *testing.T, p Payment) []byte {
-	s := stored{Payment: p, Seqs: p.seqs}
-	s.Events = nil
-	b, err := json.Marshal(&s)
-	if err != nil {
-		t.Fatalf("decoded payment does not re-encode: %v", err)
-	}
-	return b
-}
+// reencodePayment stores p as putPayment does.
+func reencodePayment(p Payment) []byte { return encodePayment(&p) }
 
 // FuzzDecodePayment: decoding any stored payment record never panics; a
 // record it accepts keeps its event list and is stable on a round trip.
@@ -167,6 +191,8 @@ func FuzzDecodePayment(f *testing.F) {
 	f.Add([]byte(`{"seqs":[1,2,18446744073709551615]}`))
 	f.Add([]byte(`{"amount_minor":1e3}`))
 	f.Add([]byte(`null`))
+	f.Add([]byte(`{"client_orderid":"x","created_at":"2026-03-14T09:00:00Z","seqs":[3,1]}`))
+	f.Add([]byte{formatBinary, 0, 1, 2})
 	f.Fuzz(func(t *testing.T, v []byte) {
 		p, err := decodePayment(v)
 		if err != nil {
@@ -175,7 +201,7 @@ func FuzzDecodePayment(f *testing.F) {
 			}
 			return
 		}
-		once := encodePayment(t, p)
+		once := reencodePayment(p)
 		p2, err := decodePayment(once)
 		if err != nil {
 			t.Fatalf("re-encoded payment %q does not decode: %v", once, err)
@@ -183,7 +209,7 @@ func FuzzDecodePayment(f *testing.F) {
 		if len(p2.seqs) != len(p.seqs) {
 			t.Fatalf("event list %v became %v", p.seqs, p2.seqs)
 		}
-		if twice := encodePayment(t, p2); !bytes.Equal(once, twice) {
+		if twice := reencodePayment(p2); !bytes.Equal(once, twice) {
 			t.Fatalf("payment changes on a round trip:\n%q\n%q", once, twice)
 		}
 	})

@@ -23,14 +23,37 @@ func last4(masked string) string {
 	return string([]byte{d[3], d[2], d[1], d[0]})
 }
 
-func amountKey(minor int64, id string) []byte {
-	return append(k8(uint64(minor)), id...)
+// Index keys (schema 3). Each ends with the payment's creation time (unix
+// nanoseconds, 8 bytes big-endian) and its id (idBytes), so that a prefix
+// lists its payments oldest first and a search for the newest few reads
+// only those: its cost does not grow with the journal.
+//
+//	days:   day 0x00 created id
+//	last4:  last4 0x00 created id
+//	amount: amount (8 bytes) created id
+func timeID(p *Payment) []byte {
+	return append(k8(uint64(p.CreatedAt.UnixNano())), idBytes(p.ClientOrderID)...)
+}
+
+func dayPrefix(day string) []byte     { return append([]byte(day), 0) }
+func last4Prefix(l4 string) []byte    { return append([]byte(l4), 0) }
+func amountPrefix(minor int64) []byte { return k8(uint64(minor)) }
+
+// idAfter returns the payment id in an index key after its prefix of n bytes
+// (the creation time follows the prefix).
+func idAfter(k []byte, n int) string {
+	if len(k) < n+8 {
+		return ""
+	}
+	return idString(k[n+8:])
 }
 
 // indexFinal adds a payment that became final to the day index and the
 // search indexes, and takes it off the unresolved list.
 func indexFinal(tx *bolt.Tx, p *Payment) error {
-	if err := tx.Bucket(bDays).Put(join([]byte(p.Day), []byte(p.ClientOrderID)), nil); err != nil {
+	days := tx.Bucket(bDays)
+	days.FillPercent = 0.9 // payments become final about in creation order: appends
+	if err := days.Put(append(dayPrefix(p.Day), timeID(p)...), nil); err != nil {
 		return err
 	}
 	if err := setUnresolved(tx, p.ClientOrderID, false); err != nil {
@@ -39,14 +62,14 @@ func indexFinal(tx *bolt.Tx, p *Payment) error {
 	return indexSearch(tx, p)
 }
 
-// indexSearch adds p to the v2 search indexes.
+// indexSearch adds p to the search indexes.
 func indexSearch(tx *bolt.Tx, p *Payment) error {
 	if l4 := last4(p.MaskedPAN); l4 != "" {
-		if err := tx.Bucket(bLast4).Put(join([]byte(l4), []byte(p.ClientOrderID)), nil); err != nil {
+		if err := tx.Bucket(bLast4).Put(append(last4Prefix(l4), timeID(p)...), nil); err != nil {
 			return err
 		}
 	}
-	if err := tx.Bucket(bAmount).Put(amountKey(p.AmountMinor, p.ClientOrderID), nil); err != nil {
+	if err := tx.Bucket(bAmount).Put(append(amountPrefix(p.AmountMinor), timeID(p)...), nil); err != nil {
 		return err
 	}
 	if p.PaynetOrderID != "" {
@@ -55,15 +78,37 @@ func indexSearch(tx *bolt.Tx, p *Payment) error {
 	return nil
 }
 
-// unresolvedIDs returns the meta list of payments that are not final.
+// unresolvedIDs returns the meta list of payments that are not final: their
+// ids one after the other as wbuf.id writes them (schema 3), or a JSON list
+// (before).
 func unresolvedIDs(tx *bolt.Tx) ([]string, error) {
+	return decodeIDList(tx.Bucket(bMeta).Get(kUnresolved))
+}
+
+func decodeIDList(v []byte) ([]string, error) {
 	var ids []string
-	if v := tx.Bucket(bMeta).Get(kUnresolved); len(v) > 0 {
+	if len(v) > 0 && v[0] == '[' {
 		if err := json.Unmarshal(v, &ids); err != nil {
 			return nil, fmt.Errorf("%w: unresolved list: %v", ErrChain, err)
 		}
+		return ids, nil
+	}
+	r := &rbuf{b: v}
+	for len(r.b) > 0 && r.err == nil {
+		ids = append(ids, r.id())
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("%w: unresolved list: %v", ErrChain, r.err)
 	}
 	return ids, nil
+}
+
+func encodeIDList(ids []string) []byte {
+	w := make(wbuf, 0, 17*len(ids))
+	for _, id := range ids {
+		w.id(id)
+	}
+	return w
 }
 
 // setUnresolved adds id to (on) or removes it from the unresolved list.
@@ -81,9 +126,5 @@ func setUnresolved(tx *bolt.Tx, id string, on bool) error {
 	if on {
 		out = append(out, id)
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bMeta).Put(kUnresolved, b)
+	return tx.Bucket(bMeta).Put(kUnresolved, encodeIDList(out))
 }

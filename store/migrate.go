@@ -9,11 +9,17 @@ import (
 // SchemaVersion is the journal layout this Kassa writes. Journals with an
 // older version are migrated on Open (one step per version, each in one
 // fsynced transaction); a newer one is refused with ErrSchema.
-const SchemaVersion = 2
+//
+// Schema 3 stores new events and every payment record in a compact binary
+// encoding (codec.go, wire.go) and keys the day and search indexes by
+// creation time. Events written before stay as they are: the chain and its
+// hashes never change.
+const SchemaVersion = 3
 
 // migrations[v] upgrades a version-v journal to v+1 inside tx.
 var migrations = map[uint64]func(tx *bolt.Tx) error{
 	1: migrate1to2,
+	2: migrate2to3,
 }
 
 // SchemaOf returns the schema version stored in an open journal.
@@ -53,22 +59,61 @@ func (j *Journal) migrate(from uint64) error {
 	return nil
 }
 
-// migrate1to2 builds the search indexes (last four digits, amount, gateway
-// order id) that schema 1 did not have.
+// migrate1to2 adds the search index buckets that schema 1 did not have;
+// migrate2to3 fills them.
 func migrate1to2(tx *bolt.Tx) error {
 	for _, b := range bucketsV2 {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}
 	}
-	return tx.Bucket(bPayments).ForEach(func(_, v []byte) error {
+	return nil
+}
+
+// migrate2to3 re-encodes every payment record in the binary format,
+// rebuilds the day and search indexes with their time-ordered keys and
+// rewrites the unresolved list. Events are not touched.
+func migrate2to3(tx *bolt.Tx) error {
+	for _, b := range [][]byte{bDays, bLast4, bAmount} {
+		if err := tx.DeleteBucket(b); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucket(b); err != nil {
+			return err
+		}
+	}
+	ids, err := unresolvedIDs(tx)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bMeta).Put(kUnresolved, encodeIDList(ids)); err != nil {
+		return err
+	}
+	var ps []Payment
+	if err := tx.Bucket(bPayments).ForEach(func(k, v []byte) error {
 		p, err := decodePayment(v)
 		if err != nil {
+			return fmt.Errorf("payment %s: %w", k, err)
+		}
+		ps = append(ps, p)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for i := range ps {
+		p := &ps[i]
+		if err := putPayment(tx, p); err != nil {
 			return err
 		}
 		if !p.Final() {
-			return nil // unresolved payments are indexed when they become final
+			continue // unresolved payments are indexed when they become final
 		}
-		return indexSearch(tx, &p)
-	})
+		if err := tx.Bucket(bDays).Put(append(dayPrefix(p.Day), timeID(p)...), nil); err != nil {
+			return err
+		}
+		if err := indexSearch(tx, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }

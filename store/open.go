@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -46,7 +45,7 @@ func (j *Journal) init() error {
 		// Touch the newest event: it must be the stored head.
 		seq := u64(meta.Get(kSeq))
 		k, v := tx.Bucket(bEvents).Cursor().Last()
-		if seq > 0 && (u64(k) != seq || len(v) < 64 || !bytes.Equal(v[:64], meta.Get(kHead))) {
+		if _, h, err := splitStored(v); seq > 0 && (u64(k) != seq || err != nil || h != string(meta.Get(kHead))) {
 			j.log.Warn("journal head does not match its newest event; run kassa journal verify", "path", j.path)
 		}
 		j.head = string(meta.Get(kHead))

@@ -46,13 +46,42 @@ func (j *Journal) collect(fn func(tx *bolt.Tx) ([]string, error)) ([]Payment, er
 	return out, err
 }
 
-func prefixIDs(tx *bolt.Tx, bucket, prefix []byte, idFrom func(k []byte) string) []string {
+// prefixIDs lists the payment ids in an index under prefix, oldest first.
+func prefixIDs(tx *bolt.Tx, bucket, prefix []byte) []string {
 	var ids []string
 	c := tx.Bucket(bucket).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		ids = append(ids, idFrom(k))
+		ids = append(ids, idAfter(k, len(prefix)))
 	}
 	return ids
+}
+
+// newestIDs lists up to limit payment ids under prefix, newest first, for
+// which keep holds (all when limit is 0). It reads only from the newest end.
+func newestIDs(tx *bolt.Tx, bucket, prefix []byte, limit int, keep func(id string) (bool, error)) ([]string, error) {
+	var ids []string
+	c := tx.Bucket(bucket).Cursor()
+	end := append(append([]byte{}, prefix...), bytes.Repeat([]byte{0xff}, 8)...)
+	k, _ := c.Seek(end)
+	if k == nil {
+		k, _ = c.Last()
+	} else if !bytes.HasPrefix(k, prefix) || bytes.Compare(k, end) > 0 {
+		k, _ = c.Prev()
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+		id := idAfter(k, len(prefix))
+		ok, err := keep(id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			ids = append(ids, id)
+			if limit > 0 && len(ids) >= limit {
+				break
+			}
+		}
+	}
+	return ids, nil
 }
 
 func sortByCreated(ps []Payment) {
@@ -92,8 +121,7 @@ func (j *Journal) ByDay(day string) ([]Payment, error) {
 		return nil, fmt.Errorf("%w: day %q is not YYYY-MM-DD", ErrInvalid, day)
 	}
 	ps, err := j.collect(func(tx *bolt.Tx) ([]string, error) {
-		p := append([]byte(day), 0)
-		ids := prefixIDs(tx, bDays, p, func(k []byte) string { return string(k[len(p):]) })
+		ids := prefixIDs(tx, bDays, dayPrefix(day))
 		return withUnresolved(tx, ids, func(p Payment) bool { return p.Day == day })
 	})
 	sortByCreated(ps)
@@ -127,7 +155,7 @@ func (j *Journal) Walk(from, to string, fn func(Payment) error) error {
 			if !inRange(string(k[:i])) {
 				break
 			}
-			refs = append(refs, ref{string(k[:i]), string(k[i+1:])})
+			refs = append(refs, ref{string(k[:i]), idAfter(k, i+1)})
 		}
 		un, err := withUnresolved(tx, nil, func(p Payment) bool { return inRange(p.Day) })
 		if err != nil {
@@ -182,8 +210,8 @@ func (j *Journal) Latest(n int) ([]Payment, error) {
 		var ids []string
 		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.Last(); k != nil && len(ids) < n; k, v = c.Prev() {
-			// Only intents: cheap test before decoding.
-			if len(v) > 64 && !bytes.Contains(v[64:], []byte(`"t":"intent"`)) {
+			// Only intents: cheap test before decoding the older JSON events.
+			if len(v) > 64 && v[0] != formatBinary && !bytes.Contains(v[64:], []byte(`"t":"intent"`)) {
 				continue
 			}
 			r, _, err := decodeEvent(v)
@@ -212,6 +240,11 @@ func (j *Journal) Search(q Query) ([]Payment, error) {
 	}
 	ps, err := j.collect(func(tx *bolt.Tx) ([]string, error) {
 		var ids []string
+		keep := func(id string) (bool, error) {
+			p, err := getPayment(tx, id, false)
+			return err == nil && match(p), err
+		}
+		var err error
 		switch {
 		case q.OrderID != "":
 			if tx.Bucket(bPayments).Get([]byte(q.OrderID)) != nil {
@@ -221,14 +254,14 @@ func (j *Journal) Search(q Query) ([]Payment, error) {
 				ids = []string{string(v)}
 			}
 		case q.Last4 != "":
-			p := append([]byte(q.Last4), 0)
-			ids = prefixIDs(tx, bLast4, p, func(k []byte) string { return string(k[len(p):]) })
+			ids, err = newestIDs(tx, bLast4, last4Prefix(q.Last4), q.Limit, keep)
 		case q.AmountMinor > 0:
-			p := k8(uint64(q.AmountMinor))
-			ids = prefixIDs(tx, bAmount, p, func(k []byte) string { return string(k[8:]) })
+			ids, err = newestIDs(tx, bAmount, amountPrefix(q.AmountMinor), q.Limit, keep)
 		default:
-			p := append([]byte(q.Day), 0)
-			ids = prefixIDs(tx, bDays, p, func(k []byte) string { return string(k[len(p):]) })
+			ids, err = newestIDs(tx, bDays, dayPrefix(q.Day), q.Limit, keep)
+		}
+		if err != nil {
+			return nil, err
 		}
 		return withUnresolved(tx, ids, match)
 	})
@@ -244,6 +277,9 @@ func (j *Journal) Search(q Query) ([]Payment, error) {
 		}
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].CreatedAt.After(out[b].CreatedAt) })
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
 	return out, nil
 }
 

@@ -525,10 +525,14 @@ func TestVerifyCatchesEditedEvent(t *testing.T) {
 	j, path, _ := journalWith(t, 3)
 	rawEdit(t, j, path, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bEvents)
-		v := append([]byte{}, b.Get(k8(4))...) // the first payment's final event
-		nv := bytes.Replace(v, []byte(`"s":"approved"`), []byte(`"s":"declined"`), 1)
-		if bytes.Equal(v, nv) {
-			t.Fatal("event 4 is not the approved one")
+		r, _, err := decodeEvent(b.Get(k8(4))) // the first payment's final event
+		if err != nil || r.Status != StatusApproved {
+			t.Fatalf("event 4 is not the approved one: %+v %v", r, err)
+		}
+		r.Status = StatusDeclined
+		nv, err := encodeEvent(&r)
+		if err != nil {
+			return err
 		}
 		return b.Put(k8(4), nv)
 	})
@@ -572,8 +576,12 @@ func TestVerifyCatchesEditedPayment(t *testing.T) {
 	j, path, ids := journalWith(t, 2)
 	rawEdit(t, j, path, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bPayments)
-		v := bytes.Replace(b.Get([]byte(ids[1])), []byte(`"amount_minor":101`), []byte(`"amount_minor":1`), 1)
-		return b.Put([]byte(ids[1]), v)
+		p, err := decodePayment(b.Get([]byte(ids[1])))
+		if err != nil || p.AmountMinor != 101 {
+			t.Fatalf("payment %+v %v", p, err)
+		}
+		p.AmountMinor = 1
+		return b.Put([]byte(ids[1]), encodePayment(&p))
 	})
 	wantChainError(t, path, "amount is")
 }

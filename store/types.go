@@ -138,6 +138,10 @@ type Query struct {
 	AmountMinor int64  // exact amount in minor units
 	OrderID     string // client_orderid or the gateway's order id
 	Day         string // business day YYYY-MM-DD
+	// Limit caps the result at the newest Limit payments; 0 means all.
+	// The history screen should set it: with a limit, a search costs the
+	// same in a journal of years as in a day's.
+	Limit int
 }
 
 // Totals are a currency's open-day counters (approved payments not covered by

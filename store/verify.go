@@ -3,7 +3,6 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -54,23 +53,24 @@ func verify(tx *bolt.Tx) (string, int, error) {
 			}
 			return prev, int(seq - 1), fmt.Errorf("%w: event key %x out of order", ErrChain, k)
 		}
-		if len(v) < 64 {
+		body, h, err := splitStored(v)
+		if err != nil {
 			return prev, int(seq - 1), fmt.Errorf("%w: event %d is truncated", ErrChain, seq)
 		}
-		sum := sha256.Sum256(v[64:])
-		h := hex.EncodeToString(sum[:])
-		if h != string(v[:64]) {
-			return prev, int(seq - 1), fmt.Errorf("%w: event %d was changed (its hash does not match its content)", ErrChain, seq)
+		if v[0] != formatBinary { // older JSON events carry their hash
+			if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != h {
+				return prev, int(seq - 1), fmt.Errorf("%w: event %d was changed (its hash does not match its content)", ErrChain, seq)
+			}
 		}
-		var r rec
-		if err := json.Unmarshal(v[64:], &r); err != nil {
+		r, err := decodeBody(body)
+		if err != nil {
 			return prev, int(seq - 1), fmt.Errorf("%w: event %d: %v", ErrChain, seq, err)
 		}
 		if r.Seq != seq {
 			return prev, int(seq - 1), fmt.Errorf("%w: event %d carries sequence %d", ErrChain, seq, r.Seq)
 		}
 		if r.Prev != prev {
-			return prev, int(seq - 1), fmt.Errorf("%w: event %d does not follow event %d (an event was removed or replaced)", ErrChain, seq, seq-1)
+			return prev, int(seq - 1), linkError(tx, seq, h)
 		}
 		if err := replay(state, r); err != nil {
 			return prev, int(seq - 1), err
@@ -129,6 +129,24 @@ func verify(tx *bolt.Tx) (string, int, error) {
 		return prev, int(seq), fmt.Errorf("%w: %d payments have events but only %d records remain", ErrChain, len(state), n)
 	}
 	return prev, int(seq), nil
+}
+
+// linkError says what a broken link before event seq (whose own hash is h)
+// means: when seq itself is still linked to by the event after it (or is
+// the stored head), the event before it was changed; otherwise an event was
+// removed or replaced.
+func linkError(tx *bolt.Tx, seq uint64, h string) error {
+	next := string(tx.Bucket(bMeta).Get(kHead))
+	if v := tx.Bucket(bEvents).Get(k8(seq + 1)); v != nil {
+		next = ""
+		if body, _, err := splitStored(v); err == nil {
+			next, _ = LinkOf(body)
+		}
+	}
+	if next == h && seq > 1 {
+		return fmt.Errorf("%w: event %d does not follow event %d: event %d was changed", ErrChain, seq, seq-1, seq-1)
+	}
+	return fmt.Errorf("%w: event %d does not follow event %d (an event was removed or replaced)", ErrChain, seq, seq-1)
 }
 
 func replay(state map[string]*replayed, r rec) error {
