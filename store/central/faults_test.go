@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -342,11 +343,12 @@ func TestLaneKilledWhileShipping(t *testing.T) {
 	checkExactlyOnce(t, conn, l)
 }
 
-// editEvent rewrites event seq of a closed journal file with fn. With
-// rehash, the event gets its new hash and every later event is re-linked
-// and re-hashed (a consistent forgery, or a journal restored from another
-// history); without, the stored hash stays (a crude edit).
-func editEvent(t *testing.T, path string, seq uint64, rehash bool, fn func(body string) string) {
+// editEvent rewrites event seq of a closed journal file with fn (on the
+// bytes the hash covers). With relink, every later event is re-linked (and
+// so re-hashed) and the head updated: a consistent forgery, or a journal
+// restored from another history. Without, a JSON event keeps its stored
+// hash (a crude edit) and the next event's link goes stale.
+func editEvent(t *testing.T, path string, seq uint64, relink bool, fn func(body []byte) []byte) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
@@ -354,37 +356,53 @@ func editEvent(t *testing.T, path string, seq uint64, rehash bool, fn func(body 
 	}
 	defer db.Close()
 	key := func(n uint64) []byte { k := make([]byte, 8); binary.BigEndian.PutUint64(k, n); return k }
+	// split returns the hashed bytes and the stored hash prefix (JSON only).
+	split := func(v []byte) ([]byte, []byte) {
+		if v[0] == formatBinary {
+			return append([]byte{}, v...), nil
+		}
+		return append([]byte{}, v[64:]...), append([]byte{}, v[:64]...)
+	}
+	store := func(ev *bolt.Bucket, n uint64, body, prefix []byte, rehash bool) (string, error) {
+		sum := sha256.Sum256(body)
+		h := hex.EncodeToString(sum[:])
+		if body[0] == formatBinary {
+			return h, ev.Put(key(n), body)
+		}
+		if rehash {
+			prefix = []byte(h)
+		}
+		return h, ev.Put(key(n), append(prefix, body...))
+	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		ev, meta := tx.Bucket([]byte("events")), tx.Bucket([]byte("meta"))
-		v := ev.Get(key(seq))
-		body := fn(string(v[64:]))
-		if !rehash {
-			return ev.Put(key(seq), append(append([]byte{}, v[:64]...), body...))
+		body, prefix := split(ev.Get(key(seq)))
+		prev, err := store(ev, seq, fn(body), prefix, relink)
+		if err != nil || !relink {
+			return err
 		}
-		prev := ""
-		for n := seq; ; n++ {
-			v := ev.Get(key(n))
-			if v == nil {
-				return meta.Put([]byte("head"), []byte(prev))
-			}
-			b := string(v[64:])
-			if n == seq {
-				b = body
+		for n := seq + 1; ev.Get(key(n)) != nil; n++ {
+			body, _ := split(ev.Get(key(n)))
+			if body[0] == formatBinary {
+				raw, _ := hex.DecodeString(prev)
+				copy(body[1:33], raw)
 			} else {
-				i := strings.Index(b, `"v":"`)
-				b = b[:i+5] + prev + b[i+5+64:]
+				i := bytes.Index(body, []byte(`"v":"`))
+				copy(body[i+5:i+5+64], prev)
 			}
-			sum := sha256.Sum256([]byte(b))
-			h := hex.EncodeToString(sum[:])
-			if err := ev.Put(key(n), append([]byte(h), b...)); err != nil {
+			if prev, err = store(ev, n, body, nil, true); err != nil {
 				return err
 			}
-			prev = h
 		}
+		return meta.Put([]byte("head"), []byte(prev))
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func replaceOnce(old, new string) func([]byte) []byte {
+	return func(b []byte) []byte { return bytes.Replace(b, []byte(old), []byte(new), 1) }
 }
 
 // TestJournalEditedOnDisk: the database refuses a changed event and says
@@ -398,59 +416,94 @@ func TestJournalEditedOnDisk(t *testing.T) {
 	if _, err := Ship(ctx, FromJournal(l.j), conn, l.lane, ShipOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	reopen := func() {
-		t.Helper()
-		j, err := store.Open(l.path, store.Options{Now: func() time.Time { return testDay }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.j = j
-		t.Cleanup(func() { _ = j.Close() })
-	}
-	// 1. A shipped intent's amount changed and the chain re-hashed after it.
+	stored4 := count(t, conn, "SELECT get_byte(hash, 0) FROM central.events WHERE seq = 4")
+	// 1. A shipped intent changed (its card number) and the chain re-linked
+	// after it, then the lane sells on.
 	_ = l.j.Close()
-	editEvent(t, l.path, 4, true, func(b string) string { return strings.Replace(b, `"amount_minor":101`, `"amount_minor":9101`, 1) })
-	reopen()
+	editEvent(t, l.path, 4, true, replaceOnce("8909", "8908"))
+	j, err := store.Open(l.path, store.Options{Now: func() time.Time { return testDay }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.j = j
+	t.Cleanup(func() { _ = j.Close() })
 	l.fill(t, 1)
-	_, err := Ship(ctx, FromJournal(l.j), conn, l.lane, ShipOptions{})
+	_, err = Ship(ctx, FromJournal(l.j), conn, l.lane, ShipOptions{})
 	var ref *Refusal
 	if !errors.As(err, &ref) || ref.Seq != 13 || ref.Kind != "link" {
-		t.Fatalf("re-hashed journal: %v", err)
+		t.Fatalf("re-linked journal: %v", err)
 	}
 	// A full resend shows where the histories part: event 4.
 	evs, _ := FromJournal(l.j).EventsSince(0, 100)
 	if _, err := insertBatch(ctx, conn, l.j.ID(), l.lane, 0, evs, true); !errors.As(err, &ref) || ref.Seq != 4 || ref.Kind != "fork" {
 		t.Fatalf("full resend: %v", err)
 	}
-	if n := count(t, conn, "SELECT amount_minor FROM central.payments WHERE order_id = (SELECT order_id FROM central.payments ORDER BY last_seq OFFSET 1 LIMIT 1)"); n != 101 {
-		t.Fatalf("the database took the changed amount: %d", n)
+	if got := count(t, conn, "SELECT get_byte(hash, 0) FROM central.events WHERE seq = 4"); got != stored4 {
+		t.Fatal("the database replaced its event 4")
 	}
-	// 2. A crude edit of an event not shipped yet (hash left as it was).
+	// 2. A crude edit of a binary event not shipped yet: the event hashes to
+	// something new, so the next one no longer follows it.
 	l2 := openLane(t, dir, "lane-2", "T2")
-	l2.fill(t, 2)
+	l2.fill(t, 3)
 	_ = l2.j.Close()
-	editEvent(t, l2.path, 6, false, func(b string) string { return strings.Replace(b, `"approved"`, `"declined"`, 1) })
+	editEvent(t, l2.path, 5, false, replaceOnce("g", "h")) // the accepted event's gateway id
 	j2, err := store.Open(l2.path, store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer j2.Close()
 	res, err := Ship(ctx, FromJournal(j2), conn, l2.lane, ShipOptions{Batch: 2})
-	if !errors.As(err, &ref) || ref.Seq != 6 || ref.Kind != "hash" || res.To != 5 {
-		// event 6 is the edited "final" (intent 4, accepted 5, final 6).
-		t.Fatalf("crude edit: %+v %v", res, err)
+	if !errors.As(err, &ref) || ref.Seq != 6 || ref.Kind != "link" || res.To != 5 {
+		t.Fatalf("crude binary edit: %+v %v", res, err)
 	}
-	// Reported: alerts per kind, in status and verify; the stored chains are fine.
-	if n := count(t, conn, "SELECT count(*) FROM central.alerts"); n != 3 {
+	// 3. A crude edit of a JSON event (a journal from before schema 3, the
+	// stored hash left as it was): refused at that event, by its hash.
+	old := filepath.Join(dir, "v2.db")
+	b, err := os.ReadFile("../testdata/v2-journal.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(old, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j3, err := store.Open(old, store.Options{}) // migrates to schema 3, gets a journal_id
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = j3.Close()
+	editEvent(t, old, 7, false, replaceOnce(`"a":1`, `"a":2`))
+	j3, err = store.Open(old, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j3.Close()
+	res, err = Ship(ctx, FromJournal(j3), conn, Lane{StoreID: "s1", Lane: "old", TerminalID: "T0"}, ShipOptions{Batch: 4})
+	if !errors.As(err, &ref) || ref.Seq != 7 || ref.Kind != "hash" || res.To != 6 {
+		t.Fatalf("crude JSON edit: %+v %v", res, err)
+	}
+	// Reported: alerts in status and verify; the stored chains are fine.
+	if n := count(t, conn, "SELECT count(*) FROM central.alerts"); n != 4 {
 		t.Fatalf("%d alerts", n)
 	}
 	sts, err := Status(ctx, conn, "")
-	if err != nil || len(sts) != 2 || sts[0].Alerts != 2 || sts[1].Alerts != 1 || sts[1].Backlog != 1 {
+	if err != nil || len(sts) != 3 {
 		t.Fatalf("status: %+v %v", sts, err)
 	}
+	byLane := map[string]LaneStatus{}
+	for _, s := range sts {
+		byLane[s.Lane] = s
+	}
+	if byLane["lane-1"].Alerts != 2 || byLane["lane-2"].Alerts != 1 || byLane["old"].Alerts != 1 || byLane["old"].LaneHead != 8 {
+		t.Fatalf("status: %+v", byLane)
+	}
 	checks, err := Verify(ctx, conn)
-	if err != nil || !checks[0].OK || !checks[1].OK || checks[0].Alerts != 2 {
+	if err != nil || len(checks) != 3 {
 		t.Fatalf("verify: %+v %v", checks, err)
+	}
+	for _, c := range checks {
+		if !c.OK || c.Alerts == 0 {
+			t.Fatalf("verify: %+v", c)
+		}
 	}
 }
 

@@ -24,6 +24,9 @@ func (s journalSource) EventsSince(seq uint64, max int) ([]Event, error) {
 	out := make([]Event, len(raw))
 	for i, r := range raw {
 		out[i] = Event{Seq: r.Seq, Prev: r.Prev, Hash: r.Hash, Body: r.Data}
+		// Facts are for the reports only: an event this Kassa cannot
+		// decode still ships (and is checked); its facts stay empty.
+		out[i].Facts, _ = binaryFacts(r.Data)
 	}
 	return out, nil
 }

@@ -98,6 +98,7 @@ CREATE TABLE central.events (
   prev        bytea NOT NULL CHECK (length(prev) = 32),
   hash        bytea NOT NULL CHECK (length(hash) = 32),
   body        bytea NOT NULL CHECK (length(body) > 32), -- the exact bytes the hash covers
+  facts       jsonb,                        -- binary events: the lane's decoding (JSON event shape)
   received_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (journal_id, seq)
 );
@@ -242,8 +243,9 @@ CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON central.events
   FOR EACH STATEMENT EXECUTE FUNCTION central.append_only();
 
 -- apply_event derives the payment and close-day facts from an accepted
--- event (AFTER INSERT: only rows really inserted). Status after an event is
--- the event's own status for the types that move a payment.
+-- event (AFTER INSERT: only rows really inserted): from the body of a JSON
+-- event, from the facts the lane decoded for a binary one. Status after an
+-- event is the event's own status for the types that move a payment.
 CREATE FUNCTION central.apply_event() RETURNS trigger LANGUAGE plpgsql AS $f$
 DECLARE
   b  jsonb;
@@ -253,10 +255,14 @@ DECLARE
   at timestamptz;
   p  jsonb;
 BEGIN
-  IF get_byte(NEW.body, 0) <> 123 THEN
-    RETURN NULL; -- binary events: facts not derived in SQL (yet)
+  IF get_byte(NEW.body, 0) = 123 THEN
+    b := convert_from(NEW.body, 'UTF8')::jsonb; -- JSON events: read here
+  ELSE
+    b := NEW.facts;                             -- binary events: decoded by the lane
   END IF;
-  b := convert_from(NEW.body, 'UTF8')::jsonb;
+  IF b IS NULL OR b->>'q' IS DISTINCT FROM NEW.seq::text THEN
+    RETURN NULL;
+  END IF;
   t := b->>'t';
   o := coalesce(b->>'o', '');
   f := coalesce(b->'f', '{}'::jsonb);

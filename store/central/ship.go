@@ -173,8 +173,9 @@ func schemaErr(err error) error {
 	return err
 }
 
-const insertEvents = `INSERT INTO central.events (journal_id, seq, prev, hash, body)
-SELECT $1::uuid, s, p, h, b FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[]) AS t(s, p, h, b)
+const insertEvents = `INSERT INTO central.events (journal_id, seq, prev, hash, body, facts)
+SELECT $1::uuid, s, p, h, b, f::jsonb
+FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::text[]) AS t(s, p, h, b, f)
 ORDER BY s
 ON CONFLICT DO NOTHING`
 
@@ -187,7 +188,12 @@ func insertBatch(ctx context.Context, db DB, id string, lane Lane, after uint64,
 	prevs := make([][]byte, len(evs))
 	hashes := make([][]byte, len(evs))
 	bodies := make([][]byte, len(evs))
+	facts := make([]*string, len(evs))
 	for i, e := range evs {
+		if e.Facts != nil {
+			f := string(e.Facts)
+			facts[i] = &f
+		}
 		if e.Seq != after+uint64(i)+1 {
 			return after, fmt.Errorf("journal gave event %d after %d", e.Seq, after+uint64(i))
 		}
@@ -208,7 +214,7 @@ func insertBatch(ctx context.Context, db DB, id string, lane Lane, after uint64,
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it is a no-op
 	b := &pgx.Batch{}
 	b.Queue(upsertLane, id, lane.StoreID, lane.Lane, lane.TerminalID)
-	b.Queue(insertEvents, id, seqs, prevs, hashes, bodies)
+	b.Queue(insertEvents, id, seqs, prevs, hashes, bodies, facts)
 	b.Queue("SELECT coalesce(current_setting('central.refused', true), '')")
 	headSQL := "UPDATE central.lanes SET last_contact = now(), lane_head_seq = greatest(lane_head_seq, $2) WHERE journal_id = $1"
 	if atHead {

@@ -8,6 +8,10 @@ type Event struct {
 	Prev string // hex SHA-256, store.Genesis for the first event
 	Hash string // hex SHA-256 of Body
 	Body []byte
+	// Facts is the event decoded as JSON in the journal's JSON event shape
+	// for bodies the database cannot read itself (the binary format); nil
+	// for JSON bodies.
+	Facts []byte
 }
 
 // Source is a lane's journal as the shipper reads it. *store.Journal
