@@ -1,36 +1,107 @@
 package central
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"kassa/store"
 )
 
-// benchEvents builds n payments' events (intent, accepted, final: the
-// engine's usual three) in the journal's format.
+// benchEvents builds about n payments' events in the journal's own binary
+// format: a real journal's events (50 sales: intent, accepted, final) cycled
+// with fresh order ids and sequence numbers, re-chained and re-hashed.
 func benchEvents(n int) []Event {
-	m := newMem(uuid.NewString())
-	for i := 0; i < n; i++ {
-		id := uuid.NewString()
-		m.add(map[string]any{"o": id, "t": "intent", "s": "pending", "p": map[string]any{
-			"client_orderid": id, "kind": "sale", "amount_minor": 1000 + i, "currency": "RUB",
-			"masked_pan": "401234****8909", "card_scheme": "VISA", "reader_serial": "M012-345-678",
-			"ksn": "FFFF9876543210E00001", "terminal_id": "T1", "cashier_id": "c1", "description": "groceries",
-			"status": "pending", "day": "2026-12-03", "created_at": "2026-12-03T10:00:00Z", "updated_at": "2026-12-03T10:00:00Z"}})
-		m.add(map[string]any{"o": id, "t": "accepted", "s": "accepted", "f": map[string]string{
-			"paynet_order_id": "123456789", "serial_number": "SN" + id[:8], "source": "reply"}})
-		m.add(map[string]any{"o": id, "t": "final", "s": "approved", "f": map[string]string{
-			"approval_code": "AB1234", "rrn": "123456789012", "receipt_id": "R1", "source": "status"}})
+	tmpl := benchTemplate()
+	var out []Event
+	prev := genesis
+	prevRaw := make([]byte, 32)
+	for len(out) < 3*n {
+		ids := map[string][]byte{}
+		for _, e := range tmpl {
+			if len(out) == 3*n {
+				break
+			}
+			body := append([]byte{}, e.Body...)
+			var f eventFacts
+			_ = json.Unmarshal(e.Facts, &f)
+			if f.Order != "" {
+				old, _ := uuid.Parse(f.Order)
+				if ids[f.Order] == nil {
+					u := uuid.New()
+					ids[f.Order] = u[:]
+				}
+				body = bytes.ReplaceAll(body, old[:], ids[f.Order])
+			}
+			// re-number: [0x01][prev 32][uvarint seq]…
+			_, k := binary.Uvarint(body[33:])
+			seq := uint64(len(out) + 1)
+			body = append(append(append([]byte{formatBinary}, prevRaw...), binary.AppendUvarint(nil, seq)...), body[33+k:]...)
+			sum := sha256.Sum256(body)
+			facts, err := binaryFacts(body)
+			if err != nil {
+				panic(err)
+			}
+			out = append(out, Event{Seq: seq, Prev: prev, Hash: hex.EncodeToString(sum[:]), Body: body, Facts: facts})
+			prev, prevRaw = hex.EncodeToString(sum[:]), sum[:]
+		}
 	}
-	return m.evs
+	return out
+}
+
+var (
+	templateOnce sync.Once
+	template     []Event
+)
+
+// benchTemplate is a real journal's 150 events (50 approved sales).
+func benchTemplate() []Event {
+	templateOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "kassa-bench-")
+		if err != nil {
+			panic(err)
+		}
+		defer os.RemoveAll(dir)
+		j, err := store.Open(filepath.Join(dir, "j.db"), store.Options{})
+		if err != nil {
+			panic(err)
+		}
+		defer j.Close()
+		for i := 0; i < 50; i++ {
+			id := uuid.NewString()
+			if err := j.Begin(store.Payment{ClientOrderID: id, Kind: store.KindSale, AmountMinor: int64(1000 + i),
+				Currency: "RUB", MaskedPAN: "401234****8909", CardScheme: "VISA", ReaderSerial: "M012-345-678",
+				KSN: "FFFF9876543210E00001", TerminalID: "T1", CashierID: "c1", Description: "groceries"}); err != nil {
+				panic(err)
+			}
+			if _, err := j.RecordAll(id, store.Event{Type: store.EventAccepted, Fields: map[string]string{
+				store.FieldPaynetOrderID: "123456789", store.FieldSerialNumber: "SN" + id[:8], store.FieldSource: "reply"}},
+				store.Event{Type: store.EventFinal, Status: store.StatusApproved, Fields: map[string]string{
+					store.FieldApprovalCode: "AB1234", store.FieldRRN: "123456789012", store.FieldSource: "reply"}}); err != nil {
+				panic(err)
+			}
+		}
+		if template, err = FromJournal(j).EventsSince(0, 1000); err != nil {
+			panic(err)
+		}
+	})
+	return template
 }
 
 const plainTable = `CREATE TABLE IF NOT EXISTS plain_events (
   journal_id uuid NOT NULL, seq bigint NOT NULL, prev bytea NOT NULL, hash bytea NOT NULL, body bytea NOT NULL,
-  received_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (journal_id, seq))`
+  facts jsonb, received_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (journal_id, seq))`
 
 // plainInsert is the baseline: the same rows, the same batches and
 // statement shape, one transaction per batch, into a table without checks.
@@ -38,14 +109,20 @@ func plainInsert(ctx context.Context, db DB, id string, evs []Event, batch int) 
 	for lo := 0; lo < len(evs); lo += batch {
 		part := evs[lo:min(lo+batch, len(evs))]
 		seqs, prevs, hashes, bodies := make([]int64, len(part)), make([][]byte, len(part)), make([][]byte, len(part)), make([][]byte, len(part))
+		facts := make([]*string, len(part))
 		for i, e := range part {
 			seqs[i], bodies[i] = int64(e.Seq), e.Body
+			if e.Facts != nil {
+				f := string(e.Facts)
+				facts[i] = &f
+			}
 			prevs[i], hashes[i] = mustHex(e.Prev), mustHex(e.Hash)
 		}
 		err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, `INSERT INTO plain_events (journal_id, seq, prev, hash, body)
-SELECT $1::uuid, s, p, h, b FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[]) AS t(s, p, h, b)
-ORDER BY s ON CONFLICT DO NOTHING`, id, seqs, prevs, hashes, bodies)
+			_, err := tx.Exec(ctx, `INSERT INTO plain_events (journal_id, seq, prev, hash, body, facts)
+SELECT $1::uuid, s, p, h, b, f::jsonb
+FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::text[]) AS t(s, p, h, b, f)
+ORDER BY s ON CONFLICT DO NOTHING`, id, seqs, prevs, hashes, bodies, facts)
 			return err
 		})
 		if err != nil {

@@ -444,9 +444,11 @@ func TestJournalEditedOnDisk(t *testing.T) {
 	// 2. A crude edit of a binary event not shipped yet: the event hashes to
 	// something new, so the next one no longer follows it.
 	l2 := openLane(t, dir, "lane-2", "T2")
-	l2.fill(t, 3)
+	l2.fill(t, 1)
+	second := l2.pay(t, 200, "RUB", store.StatusApproved)
+	l2.fill(t, 1)
 	_ = l2.j.Close()
-	editEvent(t, l2.path, 5, false, replaceOnce("g", "h")) // the accepted event's gateway id
+	editEvent(t, l2.path, 5, false, replaceOnce("g"+second[:8], "h"+second[:8])) // the accepted event's gateway id
 	j2, err := store.Open(l2.path, store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

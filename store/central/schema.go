@@ -98,7 +98,7 @@ CREATE TABLE central.events (
   prev        bytea NOT NULL CHECK (length(prev) = 32),
   hash        bytea NOT NULL CHECK (length(hash) = 32),
   body        bytea NOT NULL CHECK (length(body) > 32), -- the exact bytes the hash covers
-  facts       jsonb,                        -- binary events: the lane's decoding (JSON event shape)
+  facts       jsonb,                        -- binary events: the lane's decoding, applied and not kept (NULL)
   received_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (journal_id, seq)
 );
@@ -151,6 +151,66 @@ CREATE TABLE central.closes (
   updated_at     timestamptz NOT NULL,
   PRIMARY KEY (journal_id, request_id)
 );
+
+-- apply_event derives the payment and close-day facts from an event
+-- check_event accepted (under the journal's lock, so the row goes in; if the
+-- INSERT fails after all, the statement and this with it roll back): from
+-- the body of a JSON event, from the facts the lane decoded for a binary one. Status after an
+-- event is the event's own status for the types that move a payment.
+CREATE FUNCTION central.apply_event(jid uuid, seq bigint, body bytea, facts jsonb) RETURNS void
+LANGUAGE plpgsql AS $f$
+DECLARE
+  b  jsonb;
+  t  text;
+  o  text;
+  f  jsonb;
+  at timestamptz;
+  p  jsonb;
+BEGIN
+  IF get_byte(body, 0) = 123 THEN
+    b := convert_from(body, 'UTF8')::jsonb; -- JSON events: read here
+  ELSE
+    b := facts;                             -- binary events: decoded by the lane
+  END IF;
+  IF b IS NULL OR b->>'q' IS DISTINCT FROM seq::text THEN
+    RETURN;
+  END IF;
+  t := b->>'t';
+  o := coalesce(b->>'o', '');
+  f := coalesce(b->'f', '{}'::jsonb);
+  at := to_timestamp(((b->>'a')::numeric) / 1e9);
+  IF t = 'intent' THEN
+    p := b->'p';
+    INSERT INTO central.payments (journal_id, order_id, kind, amount_minor, currency, day, status,
+        created_at, updated_at, last_seq)
+      VALUES (jid, o, p->>'kind', (p->>'amount_minor')::bigint, p->>'currency', (p->>'day')::date,
+        coalesce(b->>'s', 'pending'), (p->>'created_at')::timestamptz, at, seq)
+      ON CONFLICT DO NOTHING;
+  ELSIF t IN ('sent', 'accepted', 'unknown', 'final', 'resolved') THEN
+    UPDATE central.payments SET status = b->>'s', updated_at = at, last_seq = seq,
+        paynet_order_id = coalesce(f->>'paynet_order_id', paynet_order_id)
+      WHERE journal_id = jid AND order_id = o;
+  ELSIF t = 'close' AND o <> '' THEN
+    UPDATE central.payments SET close_batch = f->>'request_id', last_seq = seq
+      WHERE journal_id = jid AND order_id = o;
+  ELSIF t = 'close' AND f->>'stage' = 'pending' THEN
+    INSERT INTO central.closes (journal_id, request_id, currency, stage, sale_count, sale_sum,
+        reversal_count, reversal_sum, preauth_count, preauth_sum, payments, created_at, updated_at)
+      VALUES (jid, f->>'request_id', f->>'currency', 'pending',
+        coalesce((f->>'sale_count')::bigint, 0), coalesce((f->>'sale_sum')::bigint, 0),
+        coalesce((f->>'reversal_count')::bigint, 0), coalesce((f->>'reversal_sum')::bigint, 0),
+        coalesce((f->>'preauth_count')::bigint, 0), coalesce((f->>'preauth_sum')::bigint, 0),
+        coalesce((f->>'payments')::bigint, 0), at, at)
+      ON CONFLICT DO NOTHING;
+  ELSIF t = 'close' THEN
+    UPDATE central.closes SET stage = f->>'stage', updated_at = at,
+        reply = (SELECT coalesce(jsonb_object_agg(substr(k, 7), v), '{}'::jsonb)
+                   FROM jsonb_each(f) AS x(k, v) WHERE k LIKE 'reply\_%')
+      WHERE journal_id = jid AND request_id = f->>'request_id';
+  END IF;
+END
+$f$;
+
 
 -- check_event refuses what does not extend the journal's chain. It runs for
 -- every row offered to central.events, under a per-journal advisory lock, so
@@ -220,6 +280,8 @@ BEGIN
     END IF;
   END IF;
   IF kind IS NULL THEN
+    PERFORM central.apply_event(NEW.journal_id, NEW.seq, NEW.body, NEW.facts);
+    NEW.facts := NULL; -- applied; the bytes are what is kept
     RETURN NEW;
   END IF;
   INSERT INTO central.alerts (journal_id, seq, kind, detail, stored_hash, sent_hash)
@@ -242,64 +304,4 @@ CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON central.events
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON central.events
   FOR EACH STATEMENT EXECUTE FUNCTION central.append_only();
 
--- apply_event derives the payment and close-day facts from an accepted
--- event (AFTER INSERT: only rows really inserted): from the body of a JSON
--- event, from the facts the lane decoded for a binary one. Status after an
--- event is the event's own status for the types that move a payment.
-CREATE FUNCTION central.apply_event() RETURNS trigger LANGUAGE plpgsql AS $f$
-DECLARE
-  b  jsonb;
-  t  text;
-  o  text;
-  f  jsonb;
-  at timestamptz;
-  p  jsonb;
-BEGIN
-  IF get_byte(NEW.body, 0) = 123 THEN
-    b := convert_from(NEW.body, 'UTF8')::jsonb; -- JSON events: read here
-  ELSE
-    b := NEW.facts;                             -- binary events: decoded by the lane
-  END IF;
-  IF b IS NULL OR b->>'q' IS DISTINCT FROM NEW.seq::text THEN
-    RETURN NULL;
-  END IF;
-  t := b->>'t';
-  o := coalesce(b->>'o', '');
-  f := coalesce(b->'f', '{}'::jsonb);
-  at := to_timestamp(((b->>'a')::numeric) / 1e9);
-  IF t = 'intent' THEN
-    p := b->'p';
-    INSERT INTO central.payments (journal_id, order_id, kind, amount_minor, currency, day, status,
-        created_at, updated_at, last_seq)
-      VALUES (NEW.journal_id, o, p->>'kind', (p->>'amount_minor')::bigint, p->>'currency', (p->>'day')::date,
-        coalesce(b->>'s', 'pending'), (p->>'created_at')::timestamptz, at, NEW.seq)
-      ON CONFLICT DO NOTHING;
-  ELSIF t IN ('sent', 'accepted', 'unknown', 'final', 'resolved') THEN
-    UPDATE central.payments SET status = b->>'s', updated_at = at, last_seq = NEW.seq,
-        paynet_order_id = coalesce(f->>'paynet_order_id', paynet_order_id)
-      WHERE journal_id = NEW.journal_id AND order_id = o;
-  ELSIF t = 'close' AND o <> '' THEN
-    UPDATE central.payments SET close_batch = f->>'request_id', last_seq = NEW.seq
-      WHERE journal_id = NEW.journal_id AND order_id = o;
-  ELSIF t = 'close' AND f->>'stage' = 'pending' THEN
-    INSERT INTO central.closes (journal_id, request_id, currency, stage, sale_count, sale_sum,
-        reversal_count, reversal_sum, preauth_count, preauth_sum, payments, created_at, updated_at)
-      VALUES (NEW.journal_id, f->>'request_id', f->>'currency', 'pending',
-        coalesce((f->>'sale_count')::bigint, 0), coalesce((f->>'sale_sum')::bigint, 0),
-        coalesce((f->>'reversal_count')::bigint, 0), coalesce((f->>'reversal_sum')::bigint, 0),
-        coalesce((f->>'preauth_count')::bigint, 0), coalesce((f->>'preauth_sum')::bigint, 0),
-        coalesce((f->>'payments')::bigint, 0), at, at)
-      ON CONFLICT DO NOTHING;
-  ELSIF t = 'close' THEN
-    UPDATE central.closes SET stage = f->>'stage', updated_at = at,
-        reply = (SELECT coalesce(jsonb_object_agg(substr(k, 7), v), '{}'::jsonb)
-                   FROM jsonb_each(f) AS x(k, v) WHERE k LIKE 'reply\_%')
-      WHERE journal_id = NEW.journal_id AND request_id = f->>'request_id';
-  END IF;
-  RETURN NULL;
-END
-$f$;
-
-CREATE TRIGGER events_apply AFTER INSERT ON central.events
-  FOR EACH ROW EXECUTE FUNCTION central.apply_event();
 `
