@@ -382,3 +382,16 @@ func storeTotals(lanes []LaneReport, un []UnresolvedPayment) []StoreReport {
 	}
 	return out
 }
+
+// Overview is the manager's Store view in one call: it connects with cfg,
+// reads the day's report for cfg's store (lanes with their backlog and last
+// contact, totals, close-day states, unresolved payments anywhere in the
+// store) and disconnects, all within ctx (give it a timeout).
+func Overview(ctx context.Context, cfg Config, day string) (Report, error) {
+	conn, err := cfg.Connect(ctx)
+	if err != nil {
+		return Report{Day: day, StoreID: cfg.StoreID}, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx)) //nolint:errcheck // read-only session
+	return MakeReport(ctx, conn, day, cfg.StoreID)
+}
