@@ -247,4 +247,3 @@ func diff(want, got Payment) string {
 	}
 	return ""
 }
-

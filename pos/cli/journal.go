@@ -58,6 +58,9 @@ func runJournal(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	case "export":
 		return journalExport(ctx, args[1:], stdout, stderr)
 	}
+	if sub, ok := journalMore[args[0]]; ok { // subcommands in journal_*.go
+		return sub(ctx, args[1:], stdout, stderr)
+	}
 	fmt.Fprintf(stderr, "kassa journal: unknown subcommand %q\n\n%s", args[0], journalUsage)
 	return 1
 }

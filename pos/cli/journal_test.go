@@ -122,7 +122,7 @@ func TestJournalVerify(t *testing.T) {
 	_ = db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("events"))
 		k, v := b.Cursor().First()
-		return b.Put(k, bytes.Replace(v, []byte("1050"), []byte("1051"), 1))
+		return b.Put(k, bytes.Replace(v, []byte("green"), []byte("gree!"), 1)) // the description, in JSON and binary events
 	})
 	_ = db.Close()
 	code, _, errs := journalRun(t, "verify")

@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"kassa/store"
+)
+
+// journalMore are `kassa journal` subcommands that live in files of their
+// own; runJournal dispatches to them.
+var journalMore = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{
+	"backup":  journalBackup,
+	"compact": journalCompact,
+}
+
+const journalBackupUsage = `backup [--journal PATH] [--demo] DEST
+
+Writes a consistent copy of the journal to DEST and verifies the copy's
+chain. DEST is a new file, or a directory: the copy is then named
+kassa-journal-<terminal id>-<UTC time>.db (terminal id: $KASSA_TERMINAL_ID,
+else the journal's). Exit 0 when the copy is written and verified, 2 with
+the reason otherwise. While Kassa runs, back up from Settings instead.
+Restore: with Kassa closed, copy the backup over the journal file (keep the
+old one) and run kassa journal verify.`
+
+func journalBackup(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, jf := newJournalFlags("backup", journalBackupUsage, stderr)
+	if code, done := journalParse(fs, args); done {
+		return code
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 1
+	}
+	j, _ := jf.open(stderr)
+	if j == nil {
+		return 2 // open said why; every failure of backup exits 2
+	}
+	defer j.Close()
+	res, err := store.Backup(j, fs.Arg(0), store.BackupOptions{TerminalID: os.Getenv("KASSA_TERMINAL_ID")})
+	if err != nil {
+		fmt.Fprintln(stderr, "kassa journal backup:", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "backup written: %s\nbytes: %d\nevents: %d\nchain head: %s\n", res.Path, res.Bytes, res.Events, res.Head)
+	return 0
+}
+
+const journalCompactUsage = `compact [--journal PATH] [--demo]
+
+Rewrites the journal into a fresh, smaller file, verifies it and swaps it in
+atomically; the old file is kept beside it (.pre-compact-<UTC time>). Only
+while Kassa is not running. Exit 0 when done, 2 with the reason otherwise.`
+
+func journalCompact(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, jf := newJournalFlags("compact", journalCompactUsage, stderr)
+	if code, done := journalParse(fs, args); done {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return 1
+	}
+	path := jf.path
+	if path == "" {
+		var err error
+		if path, err = journalFile(jf.demo); err != nil {
+			fmt.Fprintln(stderr, "kassa journal compact:", err)
+			return 2
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		fmt.Fprintf(stderr, "kassa journal compact: there is no journal at %s\n", path)
+		return 2
+	}
+	res, err := store.Compact(path, store.Options{LockTimeout: time.Second})
+	if errors.Is(err, store.ErrLocked) {
+		fmt.Fprintf(stderr, "kassa journal compact: Kassa is running on %s; close it, then run this command again\n", path)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "kassa journal compact:", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "journal compacted: %s\nbytes before: %d\nbytes after: %d\nevents: %d\nold journal kept at: %s\n",
+		res.Path, res.BytesBefore, res.BytesAfter, res.Events, res.OldPath)
+	return 0
+}
