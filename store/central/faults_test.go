@@ -561,3 +561,51 @@ func connString(tb testing.TB, conn *pgx.Conn) string {
 	}
 	return cluster.DSN(name)
 }
+
+// TestRestoredFromBackup: a lane's disk is restored from last night's
+// backup (same journal_id, an older history) and sells on: its new events
+// take seqs the database already holds with other events. The database
+// refuses them (a fork) and keeps what it had; the lane's status shows it.
+func TestRestoredFromBackup(t *testing.T) {
+	_, conn := initDB(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	l := openLane(t, dir, "lane-1", "T1")
+	l.fill(t, 2)
+	bk, err := store.Backup(l.j, filepath.Join(dir, "backup.db"), store.BackupOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.fill(t, 2) // sold after the backup, shipped
+	if _, err := Ship(ctx, FromJournal(l.j), conn, l.lane, ShipOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_ = l.j.Close()
+	b, err := os.ReadFile(bk.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(l.path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := store.Open(l.path, store.Options{Now: func() time.Time { return testDay }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	l.j = j
+	l.fill(t, 3) // seqs 7..15 again, other payments
+	res, err := Ship(ctx, FromJournal(j), conn, l.lane, ShipOptions{})
+	var ref *Refusal
+	if !errors.As(err, &ref) || ref.Kind != "link" || ref.Seq != 13 || res.From != 12 {
+		t.Fatalf("restored lane: %+v %v", res, err)
+	}
+	evs, _ := FromJournal(j).EventsSince(6, 100)
+	if _, err := insertBatch(ctx, conn, j.ID(), l.lane, 6, evs, true); !errors.As(err, &ref) || ref.Kind != "fork" || ref.Seq != 7 {
+		t.Fatalf("resend of the restored history: %v", err)
+	}
+	sts, _ := Status(ctx, conn, "s1")
+	if len(sts) != 1 || sts[0].LastSeq != 12 || sts[0].Alerts != 2 {
+		t.Fatalf("status: %+v", sts)
+	}
+}
