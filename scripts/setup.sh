@@ -14,8 +14,9 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
       libxi-dev libxxf86vm-dev xvfb xauth"
 # store/central's tests start a throw-away PostgreSQL cluster (initdb/pg_ctl
-# from /usr/lib/postgresql/*/bin, run as the postgres user under root).
-pkgs="$pkgs postgresql"
+# from /usr/lib/postgresql/*/bin, run as the postgres user under root) and a
+# PgBouncer in transaction mode in front of it.
+pkgs="$pkgs postgresql pgbouncer"
 # The packaging checks (scripts/package-check.sh): the .deb (dpkg-dev), the
 # Xvfb screenshot (x11-utils, imagemagick) and, unless KASSA_CHECK_WINDOWS=0,
 # the Windows cross-build, its installer and a look inside it.

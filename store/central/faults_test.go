@@ -609,3 +609,59 @@ func TestRestoredFromBackup(t *testing.T) {
 		t.Fatalf("status: %+v", sts)
 	}
 }
+
+// TestThroughPgBouncer: lanes ship through PgBouncer in transaction mode
+// with fewer server connections than lanes (so server connections pass
+// from client to client between transactions): every event once, a
+// refusal still seen by the lane that caused it, reports readable.
+func TestThroughPgBouncer(t *testing.T) {
+	_, conn := initDB(t)
+	var name string
+	if err := conn.QueryRow(context.Background(), "SELECT current_database()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	bo, err := cluster.PgBouncer(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bo.Close()
+	dsn := bo.DSN(name)
+	dir := t.TempDir()
+	var lanes []*testLane
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		l := openLane(t, dir, fmt.Sprintf("lane-%d", i), fmt.Sprintf("T%d", i))
+		l.fill(t, 20)
+		lanes = append(lanes, l)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sh := NewShipper(Config{DSN: dsn, StoreID: "s1", Lane: l.name, TerminalID: l.lane.TerminalID},
+				FromJournal(l.j), ShipperOptions{Ship: ShipOptions{Batch: 3}})
+			defer sh.Close()
+			if err := sh.Flush(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, l := range lanes {
+		checkExactlyOnce(t, conn, l)
+	}
+	// A forged event through the bouncer: refused, and the lane is told.
+	bc, err := Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bc.Close(ctx)
+	forged := newMem(lanes[0].j.ID())
+	forged.sale(uuidN(1), 1, "RUB")
+	var ref *Refusal
+	if _, err := insertBatch(ctx, bc, forged.id, lane1, 0, forged.evs, true); !errors.As(err, &ref) || ref.Kind != "fork" {
+		t.Fatalf("forged through the bouncer: %v", err)
+	}
+	if r, err := MakeReport(ctx, bc, testDay.Format("2006-01-02"), "s1"); err != nil || len(r.Lanes) != 4 {
+		t.Fatalf("report through the bouncer: %+v %v", r, err)
+	}
+}
