@@ -7,7 +7,10 @@ func FromJournal(j *store.Journal) Source { return journalSource{j} }
 
 type journalSource struct{ j *store.Journal }
 
-func (s journalSource) ID() string   { return s.j.ID() }
+// ID is the journal's journal_id.
+func (s journalSource) ID() string { return s.j.ID() }
+
+// Head is the journal's chain head.
 func (s journalSource) Head() string { return s.j.Head() }
 
 // HeadSeq makes the shipper's backlog count cheap.
@@ -16,6 +19,8 @@ func (s journalSource) HeadSeq() uint64 {
 	return n
 }
 
+// EventsSince reads the journal's events after seq, with the facts of
+// binary ones decoded.
 func (s journalSource) EventsSince(seq uint64, max int) ([]Event, error) {
 	raw, err := s.j.EventsSince(seq, max)
 	if err != nil {

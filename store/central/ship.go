@@ -57,6 +57,7 @@ type Refusal struct {
 	Detail  string
 }
 
+// Error says which event was refused and why.
 func (r *Refusal) Error() string {
 	return fmt.Sprintf("store database refused event %d of journal %s (%s): %s", r.Seq, r.Journal, r.Kind, r.Detail)
 }
@@ -184,27 +185,9 @@ ON CONFLICT DO NOTHING`
 // committed. The statements go in one pipeline: one round trip and one
 // commit per batch.
 func insertBatch(ctx context.Context, db DB, id string, lane Lane, after uint64, evs []Event, atHead bool) (uint64, error) {
-	seqs := make([]int64, len(evs))
-	prevs := make([][]byte, len(evs))
-	hashes := make([][]byte, len(evs))
-	bodies := make([][]byte, len(evs))
-	facts := make([]*string, len(evs))
-	for i, e := range evs {
-		if e.Facts != nil {
-			f := string(e.Facts)
-			facts[i] = &f
-		}
-		if e.Seq != after+uint64(i)+1 {
-			return after, fmt.Errorf("journal gave event %d after %d", e.Seq, after+uint64(i))
-		}
-		var err error
-		if prevs[i], err = hex.DecodeString(e.Prev); err != nil || len(prevs[i]) != 32 {
-			return after, fmt.Errorf("event %d: malformed prev hash", e.Seq)
-		}
-		if hashes[i], err = hex.DecodeString(e.Hash); err != nil || len(hashes[i]) != 32 {
-			return after, fmt.Errorf("event %d: malformed hash", e.Seq)
-		}
-		seqs[i], bodies[i] = int64(e.Seq), e.Body
+	rows, err := columns(after, evs)
+	if err != nil {
+		return after, err
 	}
 	last := evs[len(evs)-1].Seq
 	tx, err := db.Begin(ctx)
@@ -212,9 +195,65 @@ func insertBatch(ctx context.Context, db DB, id string, lane Lane, after uint64,
 		return after, err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it is a no-op
+	refused, err := sendBatch(ctx, tx, id, lane, rows, last, atHead)
+	if err != nil {
+		return after, schemaErr(err)
+	}
+	var ref *Refusal
+	if refused != "" {
+		ref = parseRefusal(refused)
+		last = after
+		if ref.Seq > after {
+			last = ref.Seq - 1
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return after, err
+	}
+	if ref != nil {
+		return last, ref
+	}
+	return last, nil
+}
+
+// batchRows are a batch's events as the INSERT's array parameters.
+type batchRows struct {
+	seqs                  []int64
+	prevs, hashes, bodies [][]byte
+	facts                 []*string
+}
+
+// columns checks that evs follow after and turns them into arrays.
+func columns(after uint64, evs []Event) (batchRows, error) {
+	n := len(evs)
+	r := batchRows{seqs: make([]int64, n), prevs: make([][]byte, n), hashes: make([][]byte, n),
+		bodies: make([][]byte, n), facts: make([]*string, n)}
+	for i, e := range evs {
+		if e.Seq != after+uint64(i)+1 {
+			return r, fmt.Errorf("journal gave event %d after %d", e.Seq, after+uint64(i))
+		}
+		var err error
+		if r.prevs[i], err = hex.DecodeString(e.Prev); err != nil || len(r.prevs[i]) != 32 {
+			return r, fmt.Errorf("event %d: malformed prev hash", e.Seq)
+		}
+		if r.hashes[i], err = hex.DecodeString(e.Hash); err != nil || len(r.hashes[i]) != 32 {
+			return r, fmt.Errorf("event %d: malformed hash", e.Seq)
+		}
+		if e.Facts != nil {
+			f := string(e.Facts)
+			r.facts[i] = &f
+		}
+		r.seqs[i], r.bodies[i] = int64(e.Seq), e.Body
+	}
+	return r, nil
+}
+
+// sendBatch pipelines the lane's contact, the insert, the refusal note and
+// the lane's head in tx, and returns the refusal note ("" when none).
+func sendBatch(ctx context.Context, tx pgx.Tx, id string, lane Lane, r batchRows, last uint64, atHead bool) (string, error) {
 	b := &pgx.Batch{}
 	b.Queue(upsertLane, id, lane.StoreID, lane.Lane, lane.TerminalID)
-	b.Queue(insertEvents, id, seqs, prevs, hashes, bodies, facts)
+	b.Queue(insertEvents, id, r.seqs, r.prevs, r.hashes, r.bodies, r.facts)
 	b.Queue("SELECT coalesce(current_setting('central.refused', true), '')")
 	headSQL := "UPDATE central.lanes SET last_contact = now(), lane_head_seq = greatest(lane_head_seq, $2) WHERE journal_id = $1"
 	if atHead {
@@ -227,21 +266,7 @@ func insertBatch(ctx context.Context, db DB, id string, lane Lane, after uint64,
 	var refused string
 	rerr := br.QueryRow().Scan(&refused)
 	_, uerr := br.Exec()
-	if err := errors.Join(lerr, ierr, rerr, uerr, br.Close()); err != nil {
-		return after, schemaErr(err)
-	}
-	var ref *Refusal
-	if refused != "" {
-		ref = parseRefusal(refused)
-		last = ref.Seq - 1
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return after, err
-	}
-	if ref != nil {
-		return last, ref
-	}
-	return last, nil
+	return refused, errors.Join(lerr, ierr, rerr, uerr, br.Close())
 }
 
 // parseRefusal decodes central.refused: "journal seq kind detail…".

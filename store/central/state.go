@@ -24,6 +24,7 @@ var laneStateNames = map[LaneState]string{
 	LaneDiffers:    "differs",
 }
 
+// String is the state's name (laneStateNames).
 func (s LaneState) String() string {
 	if n, ok := laneStateNames[s]; ok {
 		return n

@@ -51,9 +51,12 @@ type Cluster struct {
 	timeoutS int
 }
 
+// initdbGlob is where the distribution's PostgreSQL binaries are.
+var initdbGlob = "/usr/lib/postgresql/*/bin/initdb"
+
 // BinDir returns the newest /usr/lib/postgresql/N/bin holding initdb.
 func BinDir() (string, error) {
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	dirs, _ := filepath.Glob(initdbGlob)
 	if len(dirs) == 0 {
 		return "", ErrNotInstalled
 	}

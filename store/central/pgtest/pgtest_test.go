@@ -2,6 +2,8 @@ package pgtest
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,4 +49,15 @@ func TestClusterStartStopCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	ping(c.DSN("kassa"))
+}
+
+// Without PostgreSQL the tests fail (never skip) saying what to run.
+func TestMissingPostgreSQL(t *testing.T) {
+	old := initdbGlob
+	initdbGlob = "/nonexistent/postgresql/*/bin/initdb"
+	defer func() { initdbGlob = old }()
+	_, err := Start(context.Background(), Options{})
+	if !errors.Is(err, ErrNotInstalled) || !strings.Contains(err.Error(), "run scripts/setup.sh") {
+		t.Fatalf("err = %v", err)
+	}
 }
