@@ -105,3 +105,16 @@ func FuzzBinaryFacts(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseRefusal: any note gives a Refusal, never a panic.
+func FuzzParseRefusal(f *testing.F) {
+	f.Add("00000000-0000-4000-8000-000000000001 5 fork event 5 differs from the event 5 already stored")
+	f.Add("x 18446744073709551615 gap")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		r := parseRefusal(s)
+		if r == nil || r.Kind.String() == "" || r.Error() == "" {
+			t.Fatalf("%q: %+v", s, r)
+		}
+	})
+}

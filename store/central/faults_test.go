@@ -430,12 +430,12 @@ func TestJournalEditedOnDisk(t *testing.T) {
 	l.fill(t, 1)
 	_, err = Ship(ctx, FromJournal(l.j), conn, l.lane, ShipOptions{})
 	var ref *Refusal
-	if !errors.As(err, &ref) || ref.Seq != 13 || ref.Kind != "link" {
+	if !errors.As(err, &ref) || ref.Seq != 13 || ref.Kind != RefusedLink {
 		t.Fatalf("re-linked journal: %v", err)
 	}
 	// A full resend shows where the histories part: event 4.
 	evs, _ := FromJournal(l.j).EventsSince(0, 100)
-	if _, err := insertBatch(ctx, conn, l.j.ID(), l.lane, 0, evs, true); !errors.As(err, &ref) || ref.Seq != 4 || ref.Kind != "fork" {
+	if _, err := insertBatch(ctx, conn, l.j.ID(), l.lane, 0, evs, true); !errors.As(err, &ref) || ref.Seq != 4 || ref.Kind != RefusedFork {
 		t.Fatalf("full resend: %v", err)
 	}
 	if got := count(t, conn, "SELECT get_byte(hash, 0) FROM central.events WHERE seq = 4"); got != stored4 {
@@ -455,7 +455,7 @@ func TestJournalEditedOnDisk(t *testing.T) {
 	}
 	defer j2.Close()
 	res, err := Ship(ctx, FromJournal(j2), conn, l2.lane, ShipOptions{Batch: 2})
-	if !errors.As(err, &ref) || ref.Seq != 6 || ref.Kind != "link" || res.To != 5 {
+	if !errors.As(err, &ref) || ref.Seq != 6 || ref.Kind != RefusedLink || res.To != 5 {
 		t.Fatalf("crude binary edit: %+v %v", res, err)
 	}
 	// 3. A crude edit of a JSON event (a journal from before schema 3, the
@@ -480,7 +480,7 @@ func TestJournalEditedOnDisk(t *testing.T) {
 	}
 	defer j3.Close()
 	res, err = Ship(ctx, FromJournal(j3), conn, Lane{StoreID: "s1", Lane: "old", TerminalID: "T0"}, ShipOptions{Batch: 4})
-	if !errors.As(err, &ref) || ref.Seq != 7 || ref.Kind != "hash" || res.To != 6 {
+	if !errors.As(err, &ref) || ref.Seq != 7 || ref.Kind != RefusedHash || res.To != 6 {
 		t.Fatalf("crude JSON edit: %+v %v", res, err)
 	}
 	// Reported: alerts in status and verify; the stored chains are fine.
@@ -597,11 +597,11 @@ func TestRestoredFromBackup(t *testing.T) {
 	l.fill(t, 3) // seqs 7..15 again, other payments
 	res, err := Ship(ctx, FromJournal(j), conn, l.lane, ShipOptions{})
 	var ref *Refusal
-	if !errors.As(err, &ref) || ref.Kind != "link" || ref.Seq != 13 || res.From != 12 {
+	if !errors.As(err, &ref) || ref.Kind != RefusedLink || ref.Seq != 13 || res.From != 12 {
 		t.Fatalf("restored lane: %+v %v", res, err)
 	}
 	evs, _ := FromJournal(j).EventsSince(6, 100)
-	if _, err := insertBatch(ctx, conn, j.ID(), l.lane, 6, evs, true); !errors.As(err, &ref) || ref.Kind != "fork" || ref.Seq != 7 {
+	if _, err := insertBatch(ctx, conn, j.ID(), l.lane, 6, evs, true); !errors.As(err, &ref) || ref.Kind != RefusedFork || ref.Seq != 7 {
 		t.Fatalf("resend of the restored history: %v", err)
 	}
 	sts, _ := Status(ctx, conn, "s1")
@@ -658,7 +658,7 @@ func TestThroughPgBouncer(t *testing.T) {
 	forged := newMem(lanes[0].j.ID())
 	forged.sale(uuidN(1), 1, "RUB")
 	var ref *Refusal
-	if _, err := insertBatch(ctx, bc, forged.id, lane1, 0, forged.evs, true); !errors.As(err, &ref) || ref.Kind != "fork" {
+	if _, err := insertBatch(ctx, bc, forged.id, lane1, 0, forged.evs, true); !errors.As(err, &ref) || ref.Kind != RefusedFork {
 		t.Fatalf("forged through the bouncer: %v", err)
 	}
 	if r, err := MakeReport(ctx, bc, testDay.Format("2006-01-02"), "s1"); err != nil || len(r.Lanes) != 4 {

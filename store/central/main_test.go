@@ -224,7 +224,7 @@ func TestShipRepeatAndFork(t *testing.T) {
 	forged.sale(uuidN(100), 999, "RUB")
 	_, err = insertBatch(ctx, conn, m.id, lane1, 0, forged.evs, true)
 	var ref *Refusal
-	if !errorsAs(err, &ref) || ref.Seq != 1 || ref.Kind != "fork" {
+	if !errorsAs(err, &ref) || ref.Seq != 1 || ref.Kind != RefusedFork {
 		t.Fatalf("forged: %v", err)
 	}
 	if n := count(t, conn, "SELECT count(*) FROM central.alerts WHERE kind = 'fork' AND seq = 1"); n != 1 {
@@ -269,7 +269,7 @@ func TestDatabaseRefusesBadEvents(t *testing.T) {
 		c.edit(&e)
 		_, err := insertBatch(ctx, conn, m.id, lane1, 4, []Event{e, next.evs[5]}, true)
 		var ref *Refusal
-		if !errorsAs(err, &ref) || ref.Seq != 5 || ref.Kind != c.kind {
+		if !errorsAs(err, &ref) || ref.Seq != 5 || ref.Kind.String() != c.kind {
 			t.Fatalf("%s: %v", c.kind, err)
 		}
 		if n := count(t, conn, "SELECT count(*) FROM central.alerts WHERE kind = $1", c.kind); n != 1 {
@@ -279,7 +279,7 @@ func TestDatabaseRefusesBadEvents(t *testing.T) {
 	// A gap is refused without an alert.
 	_, err := insertBatch(ctx, conn, m.id, lane1, 5, next.evs[5:], true)
 	var ref *Refusal
-	if !errorsAs(err, &ref) || ref.Kind != "gap" {
+	if !errorsAs(err, &ref) || ref.Kind != RefusedGap {
 		t.Fatalf("gap: %v", err)
 	}
 	if n := count(t, conn, "SELECT count(*) FROM central.events"); n != 4 {

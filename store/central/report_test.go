@@ -133,10 +133,10 @@ ALTER TABLE central.events ENABLE TRIGGER USER`); err != nil {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := checks[0]; c.OK || c.BrokenAt != 4 || c.Problem != "hash" {
+	if c := checks[0]; c.OK || c.BrokenAt != 4 || c.Problem != RefusedHash {
 		t.Fatalf("edited: %+v", c)
 	}
-	if c := checks[1]; c.OK || c.BrokenAt != 7 || c.Problem != "gap" {
+	if c := checks[1]; c.OK || c.BrokenAt != 7 || c.Problem != RefusedGap {
 		t.Fatalf("removed: %+v", c)
 	}
 }

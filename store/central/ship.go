@@ -53,7 +53,7 @@ type Result struct {
 type Refusal struct {
 	Journal string
 	Seq     uint64
-	Kind    string // fork, hash, sequence, link, gap
+	Kind    RefusalKind
 	Detail  string
 }
 
@@ -129,7 +129,7 @@ func Ship(ctx context.Context, src Source, db DB, lane Lane, opts ShipOptions) (
 			res.Backlog = backlog(src, res.To)
 			var ref *Refusal
 			if errors.As(err, &ref) {
-				log.Error("store database refused an event", "journal", id, "seq", ref.Seq, "kind", ref.Kind, "detail", ref.Detail)
+				log.Error("store database refused an event", "journal", id, "seq", ref.Seq, "kind", ref.Kind.String(), "detail", ref.Detail)
 			}
 			return res, err
 		}
@@ -272,10 +272,10 @@ func sendBatch(ctx context.Context, tx pgx.Tx, id string, lane Lane, r batchRows
 // parseRefusal decodes central.refused: "journal seq kind detail…".
 func parseRefusal(s string) *Refusal {
 	f := strings.SplitN(s, " ", 4)
-	r := &Refusal{Kind: "unknown", Detail: s}
+	r := &Refusal{Kind: RefusedUnknown, Detail: s}
 	if len(f) == 4 {
 		n, _ := strconv.ParseUint(f[1], 10, 64)
-		r = &Refusal{Journal: f[0], Seq: n, Kind: f[2], Detail: f[3]}
+		r = &Refusal{Journal: f[0], Seq: n, Kind: refusalKind(f[2]), Detail: f[3]}
 	}
 	return r
 }

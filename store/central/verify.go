@@ -4,16 +4,16 @@ import "context"
 
 // JournalCheck is the database's copy of one journal, checked.
 type JournalCheck struct {
-	JournalID string `json:"journal_id"`
-	StoreID   string `json:"store_id"`
-	Lane      string `json:"lane"`
-	Events    int64  `json:"events"`
-	HeadSeq   uint64 `json:"head_seq"`
-	Head      string `json:"head"`                // hex hash of the newest event (Genesis when none)
-	OK        bool   `json:"ok"`                  //
-	BrokenAt  uint64 `json:"broken_at,omitempty"` // first event that does not check out
-	Problem   string `json:"problem,omitempty"`   // hash, gap, link
-	Alerts    int64  `json:"alerts"`              // refused events recorded (the lane's journal differs)
+	JournalID string      `json:"journal_id"`
+	StoreID   string      `json:"store_id"`
+	Lane      string      `json:"lane"`
+	Events    int64       `json:"events"`
+	HeadSeq   uint64      `json:"head_seq"`
+	Head      string      `json:"head"`                // hex hash of the newest event (Genesis when none)
+	OK        bool        `json:"ok"`                  //
+	BrokenAt  uint64      `json:"broken_at,omitempty"` // first event that does not check out
+	Problem   RefusalKind `json:"problem,omitempty"`   // hash, gap, link (none when OK)
+	Alerts    int64       `json:"alerts"`              // refused events recorded (the lane's journal differs)
 }
 
 // verifySQL re-checks every stored event in one pass: its hash, no gap
@@ -65,16 +65,20 @@ func Verify(ctx context.Context, db DB) ([]JournalCheck, error) {
 	for rows.Next() {
 		var c JournalCheck
 		var head, broken int64
-		if err := rows.Scan(&c.JournalID, &c.StoreID, &c.Lane, &c.Events, &head, &c.Head, &broken, &c.Problem,
+		var problem string
+		if err := rows.Scan(&c.JournalID, &c.StoreID, &c.Lane, &c.Events, &head, &c.Head, &broken, &problem,
 			&c.Alerts); err != nil {
 			return nil, err
 		}
 		c.HeadSeq, c.BrokenAt = uint64(head), uint64(broken)
-		c.OK = c.Problem == "" && uint64(c.Events) == c.HeadSeq
-		if c.OK {
+		c.OK = problem == "" && uint64(c.Events) == c.HeadSeq
+		switch {
+		case c.OK:
 			c.BrokenAt = 0
-		} else if c.Problem == "" {
-			c.Problem = "gap"
+		case problem == "":
+			c.Problem = RefusedGap
+		default:
+			c.Problem = refusalKind(problem)
 		}
 		out = append(out, c)
 	}
