@@ -6,6 +6,7 @@
 #   make check     the packaging checks alone (scripts/package-check.sh)
 #   make demo      set up and start Kassa in demo mode
 #   make icons     regenerate the icon PNGs/ICO from assets/icon/kassa.svg
+#   make bench     run the journal benchmarks, regenerate docs/PERFORMANCE.md
 
 SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
@@ -15,7 +16,7 @@ DIST := dist
 ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 BIN := $(DIST)/linux-amd64/kassa
 
-.PHONY: all dist setup-dist build deb tarxz windows checksums test check demo icons clean
+.PHONY: all dist setup-dist build deb tarxz windows checksums test check demo icons bench clean
 
 all: build
 
@@ -54,6 +55,9 @@ demo:
 
 icons:
 	bash scripts/icons.sh
+
+bench:
+	bash scripts/bench.sh
 
 clean:
 	rm -rf $(DIST)

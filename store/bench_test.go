@@ -273,10 +273,16 @@ func BenchmarkBeginPaired(b *testing.B) {
 			b.Fatal(err)
 		}
 		t1 := time.Now()
+		// As at a lane, the payment is settled before the next one begins
+		// (untimed; keeps the unresolved list as short as a lane's).
+		if _, err := j.Record(ps[i].ClientOrderID, Event{Type: EventFinal, Status: StatusApproved}); err != nil {
+			b.Fatal(err)
+		}
+		t1b := time.Now()
 		if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("raw")).Put(keys[i], val) }); err != nil {
 			b.Fatal(err)
 		}
-		tr += time.Since(t1)
+		tr += time.Since(t1b)
 		tj += t1.Sub(t0)
 	}
 	b.ReportMetric(float64(tj.Nanoseconds())/float64(b.N), "begin-ns/op")

@@ -73,7 +73,9 @@ func indexSearch(tx *bolt.Tx, p *Payment) error {
 		return err
 	}
 	if p.PaynetOrderID != "" {
-		return tx.Bucket(bGwID).Put([]byte(p.PaynetOrderID), []byte(p.ClientOrderID))
+		gw := tx.Bucket(bGwID)
+		gw.FillPercent = 0.9 // gateway order ids mostly grow
+		return gw.Put([]byte(p.PaynetOrderID), []byte(p.ClientOrderID))
 	}
 	return nil
 }

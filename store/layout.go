@@ -1,18 +1,20 @@
 package store
 
 // Bucket and key names. Schema history: v1 had every bucket but the search
-// indexes (last4, amount, gwid); v2 added those (migrate1to2 builds them).
+// indexes (last4, amount, gwid); v2 added those; v3 encodes new events and
+// every payment record in binary (codec.go) and keys the day and search
+// indexes by creation time (index.go). migrations in migrate.go.
 var (
-	bMeta     = []byte("meta")     // schema, seq, head
-	bPayments = []byte("payments") // client_orderid -> Payment JSON (no Events)
-	bEvents   = []byte("events")   // seq (8 bytes BE) -> hash hex (64) + event JSON
-	bDays     = []byte("days")     // day 0x00 client_orderid -> nil (final payments)
+	bMeta     = []byte("meta")     // schema, seq, head, journal_id, unresolved
+	bPayments = []byte("payments") // client_orderid -> payment record (no Events; its event seqs)
+	bEvents   = []byte("events")   // seq (8 bytes BE) -> event (binary, or hash hex + JSON before v3)
+	bDays     = []byte("days")     // day 0x00 created id -> nil (final payments)
 	bOpen     = []byte("open")     // client_orderid -> "kind|currency|amount": approved, no finished close
 	bBatches  = []byte("batches")  // request id -> Batch JSON
 	bAlerts   = []byte("alerts")   // seq -> client_orderid
-	bLast4    = []byte("last4")    // v2: last4 0x00 client_orderid -> nil
-	bAmount   = []byte("amount")   // v2: amount (8 bytes BE) client_orderid -> nil
-	bGwID     = []byte("gwid")     // v2: gateway order id -> client_orderid
+	bLast4    = []byte("last4")    // last4 0x00 created id -> nil (final payments)
+	bAmount   = []byte("amount")   // amount (8 bytes BE) created id -> nil (final payments)
+	bGwID     = []byte("gwid")     // gateway order id -> client_orderid
 
 	kSchema = []byte("schema")
 	kSeq    = []byte("seq")

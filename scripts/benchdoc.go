@@ -1,0 +1,114 @@
+//go:build ignore
+
+// Benchdoc turns the journal benchmarks' output (scripts/bench.sh) into
+// docs/PERFORMANCE.md: the median of each reported metric over the runs,
+// beside the figures measured on the code before issue 14.
+//
+//	go run scripts/benchdoc.go < bench.txt > docs/PERFORMANCE.md
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// row is one line of the table: a metric of a benchmark, its target and the
+// figure before (schema 2, JSON events), one per line.
+type row struct {
+	what, bench, metric, target, before string
+}
+
+var rows = []row{
+	{"write-ahead `Begin` vs one raw fsynced bbolt update of the same size (ratio)", "BeginPaired", "ratio", "≤ 1.15", "1.35"},
+	{"journal size per payment after 100,000 payments (bytes)", "JournalSize", "bytes/payment", "≤ 1,200", "3,991 (close every 5,000); see note"},
+	{"history search, last four digits, 1,000,000-payment journal (ms)", "Search/last4", "ms@1000000", "≤ 20", "14.6"},
+	{"… same, 1,000,000 vs 100,000 payments (ratio; flat ≈ 1)", "Search/last4", "ratio", "flat", "14.2"},
+	{"history search, amount, 1,000,000 payments (ms)", "Search/amount", "ms@1000000", "≤ 20", "78.1"},
+	{"… same, 1,000,000 vs 100,000 (ratio)", "Search/amount", "ratio", "flat", "12.4"},
+	{"history search, gateway order id, 1,000,000 payments (ms)", "Search/order-id", "ms@1000000", "≤ 20", "0.04"},
+	{"open-day totals, 1,000,000 payments (ms)", "CloseDay", "totals-ms@1000000", "≤ 10", "0.08"},
+	{"… same, 1,000,000 vs 100,000 (ratio)", "CloseDay", "totals-ratio", "flat", "0.76"},
+	{"close-day of a 50-payment day (2 fsynced writes), 1,000,000 payments (ms)", "CloseDay", "close-ms@1000000", "≤ 10", "17.8"},
+	{"… same, 1,000,000 vs 100,000 (ratio)", "CloseDay", "close-ratio", "flat", "1.26"},
+	{"bulk generator, seconds per 1,000,000 payments (from 100,000)", "BuildJournal", "s-per-1M", "≤ 120", "146"},
+}
+
+var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(-\d+)?\s+\d+\s+(.*)$`)
+var builtLine = regexp.MustCompile(`built a 1000000-payment journal \((\d+) MB\) in (\S+)`)
+
+func main() {
+	vals := map[string][]float64{} // bench metric -> values
+	var built []string
+	sc := bufio.NewScanner(os.Stdin)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := builtLine.FindStringSubmatch(line); m != nil {
+			built = append(built, m[2]+" ("+m[1]+" MB)")
+		}
+		m := benchLine.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil {
+			continue
+		}
+		f := strings.Fields(m[3])
+		for i := 0; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err == nil {
+				vals[m[1]+" "+f[i+1]] = append(vals[m[1]+" "+f[i+1]], v)
+			}
+		}
+	}
+	fmt.Println("# Journal performance (issue 14)")
+	fmt.Println()
+	fmt.Println("Go benchmarks in `store/` reporting ratios against baselines measured in the same run; each figure")
+	fmt.Printf("is the median of the runs (%s, %d CPUs). Regenerate with `make bench` (scripts/bench.sh).\n", runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU())
+	fmt.Println("\"before\" is the schema-2 journal (JSON events) measured with the same benchmarks on the same machine.")
+	fmt.Println()
+	fmt.Println("| metric | target | before | now (median) | runs |")
+	fmt.Println("|---|---|---|---|---|")
+	for _, r := range rows {
+		v := vals[r.bench+" "+r.metric]
+		fmt.Printf("| %s | %s | %s | %s | %d |\n", r.what, r.target, r.before, median(v), len(v))
+	}
+	if len(built) > 0 {
+		fmt.Printf("| building the 1,000,000-payment benchmark journal (measured) | ≤ 2 min | 2m53s | %s | %d |\n",
+			strings.Join(built, ", "), len(built))
+	}
+	fmt.Println()
+	fmt.Println("Not measured here (they involve `pos` and `ui`): full sale through the engine vs the floor, and GUI start")
+	fmt.Println("with a 1,000,000-payment journal vs an empty one.")
+	fmt.Println()
+	fmt.Println("Commands: `go test -run '^$' -bench BeginPaired -benchtime 400x -count 3 ./store`;")
+	fmt.Println("`go test -run '^$' -bench 'BuildJournal|JournalSize' -benchtime 1x -count 3 ./store`;")
+	fmt.Println("`go test -run '^$' -bench 'Search|CloseDay' -benchtime 1x -count 3 -v ./store`.")
+	fmt.Println()
+	fmt.Println("Notes: the size benchmark journals each sale through the public API (Begin; accepted+final in one")
+	fmt.Println("RecordAll; a receipt print) without fsync and closes the day every 548 payments (200,000 a year); its")
+	fmt.Println("\"logical-bytes/payment\" metric is the baseline (keys + values), the ratio the B+tree's overhead.")
+	fmt.Println("Search asks for the newest 50 matches (`Query.Limit`). Close-day includes its two fsyncs.")
+}
+
+func median(v []float64) string {
+	if len(v) == 0 {
+		return "—"
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	m := s[len(s)/2]
+	if len(s)%2 == 0 {
+		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	switch {
+	case m >= 100:
+		return strconv.FormatFloat(m, 'f', 0, 64)
+	case m >= 1:
+		return strconv.FormatFloat(m, 'f', 2, 64)
+	}
+	return strconv.FormatFloat(m, 'f', 3, 64)
+}
