@@ -23,6 +23,9 @@ import (
 var cluster *pgtest.Cluster
 
 func TestMain(m *testing.M) {
+	if fuzzWorker() {
+		os.Exit(m.Run()) // fuzz workers run the fuzz targets only: no database
+	}
 	c, err := pgtest.Start(context.Background(), pgtest.Options{TCP: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "store/central tests need PostgreSQL:", err)
@@ -34,6 +37,18 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "pgtest:", err)
 	}
 	os.Exit(code)
+}
+
+// fuzzWorker reports whether this process is a fuzzing worker (go test
+// -fuzz starts them and kills them at the end, so they must not own a
+// cluster; the fuzz targets need none).
+func fuzzWorker() bool {
+	for _, a := range os.Args[1:] {
+		if strings.HasPrefix(a, "-test.fuzzworker") {
+			return true
+		}
+	}
+	return false
 }
 
 var dbCounter atomic.Int64
