@@ -65,3 +65,39 @@ func TestOverview(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestStart: the engine's one call. Without KASSA_CENTRAL_DB it is nil and
+// every method is harmless; with it, it ships in the background and its
+// goroutine ends with ctx.
+func TestStart(t *testing.T) {
+	l := openLane(t, t.TempDir(), "lane-1", "T1")
+	l.fill(t, 2)
+	t.Setenv(EnvDB, "")
+	none := Start(context.Background(), l.j, "T1", nil)
+	none.Notify()
+	none.Close()
+	if none != nil || none.Status().Enabled || !errors.Is(none.Flush(context.Background()), ErrNotConfigured) {
+		t.Fatal("a shipper without a store database")
+	}
+	<-none.Done()
+	dsn, conn := initDB(t)
+	t.Setenv(EnvDB, dsn)
+	t.Setenv(EnvStore, "s1")
+	ctx, cancel := context.WithCancel(context.Background())
+	sh := Start(ctx, l.j, "T1", nil)
+	waitFor(t, "the background round", 20*time.Second, func() bool { st := sh.Status(); return st.DBSeq == 6 && st.Backlog == 0 })
+	l.fill(t, 1)
+	sh.Notify()
+	waitFor(t, "the notified round", 20*time.Second, func() bool { return sh.Status().DBSeq == 9 })
+	cancel()
+	select {
+	case <-sh.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the shipper's goroutine did not end")
+	}
+	checkExactlyOnce(t, conn, l)
+	sts, _ := Status(context.Background(), conn, "s1")
+	if len(sts) != 1 || sts[0].Lane != "T1" {
+		t.Fatalf("%+v", sts)
+	}
+}

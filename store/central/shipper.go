@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"kassa/store"
 )
 
 // Shipper ships one lane's journal in the background: after every Notify,
@@ -30,6 +32,8 @@ type Shipper struct {
 
 	mu sync.Mutex
 	st ShipperStatus
+
+	done chan struct{} // Start's goroutine
 }
 
 // ShipperOptions tune a Shipper. Zero values mean the defaults.
@@ -83,6 +87,9 @@ func NewShipper(cfg Config, src Source, opts ShipperOptions) *Shipper {
 
 // Notify asks for a round soon (after a journal write). It never blocks.
 func (s *Shipper) Notify() {
+	if s == nil {
+		return
+	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -91,6 +98,9 @@ func (s *Shipper) Notify() {
 
 // Status returns the last round's outcome.
 func (s *Shipper) Status() ShipperStatus {
+	if s == nil {
+		return ShipperStatus{Backlog: 0}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.st
@@ -129,7 +139,7 @@ func (s *Shipper) Run(ctx context.Context) {
 // ShipOptions timeout and ctx. Headless commands call it before they exit
 // with a short context.
 func (s *Shipper) Flush(ctx context.Context) error {
-	if !s.cfg.Enabled() {
+	if s == nil || !s.cfg.Enabled() {
 		return ErrNotConfigured
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Ship.timeout())
@@ -200,4 +210,39 @@ func (s *Shipper) closeLocked() {
 }
 
 // Close closes the kept connection (Run closes it when it returns).
-func (s *Shipper) Close() { s.closeConn() }
+func (s *Shipper) Close() {
+	if s != nil {
+		s.closeConn()
+	}
+}
+
+// Start is what the engine calls once its journal is open: it reads
+// KASSA_CENTRAL_DB, KASSA_STORE_ID and KASSA_LANE (default terminalID) and,
+// when a store database is configured, ships j in the background until ctx
+// is done. It returns nil when none is configured; every Shipper method is
+// safe on nil (Notify does nothing, Status says Enabled false, Flush returns
+// ErrNotConfigured), so callers need no checks.
+func Start(ctx context.Context, j *store.Journal, terminalID string, log *slog.Logger) *Shipper {
+	cfg := ConfigFromEnv(terminalID)
+	if !cfg.Enabled() {
+		return nil
+	}
+	s := NewShipper(cfg, FromJournal(j), ShipperOptions{Logger: log})
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		s.Run(ctx)
+	}()
+	return s
+}
+
+// Done is closed when the goroutine Start began has returned (closed at
+// once for a nil Shipper or one Start did not run).
+func (s *Shipper) Done() <-chan struct{} {
+	if s == nil || s.done == nil {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	return s.done
+}
