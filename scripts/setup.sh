@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Kassa needs to build and test on Debian 12 / Ubuntu 22.04+:
 # the C toolchain and X11/OpenGL headers for Fyne's cgo build, Xvfb for the
-# GUI tests, the tools of the packaging checks, and a Go toolchain new enough
+# GUI tests, PostgreSQL for the store database tests, the tools of the packaging checks, and a Go toolchain new enough
 # for go.mod (through the Go module proxy's toolchain download when the
 # distribution's Go is older). KASSA_SETUP_MINIMAL=1 (scripts/demo.sh) skips
 # the packaging tools.
@@ -13,6 +13,10 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
       libxi-dev libxxf86vm-dev xvfb xauth"
+# store/central's tests start a throw-away PostgreSQL cluster (initdb/pg_ctl
+# from /usr/lib/postgresql/*/bin, run as the postgres user under root) and a
+# PgBouncer in transaction mode in front of it.
+pkgs="$pkgs postgresql pgbouncer"
 # The packaging checks (scripts/package-check.sh): the .deb (dpkg-dev), the
 # Xvfb screenshot (x11-utils, imagemagick) and, unless KASSA_CHECK_WINDOWS=0,
 # the Windows cross-build, its installer and a look inside it.

@@ -186,12 +186,22 @@ func (r rec) event(hash string) Event {
 		Fields: r.Fields, Prev: r.Prev, Hash: hash}
 }
 
-// Payment records. Since schema 3: formatBinary, the payment (writePayment)
-// and its event sequence numbers (deltas). Before: JSON (stored).
+// Payment records. Since schema 3: formatBinary and what can change after
+// Begin or is needed without the events (kind, amount, currency, gateway
+// ids, status, times, close batch) and the payment's event sequence numbers
+// (deltas). What never changes after Begin (card, reader, terminal, cashier,
+// description, day, creation time) is read from the intent event, where the
+// chain covers it (completePayment). Before schema 3: JSON (stored), whole.
 func encodePayment(p *Payment) []byte {
-	w := make(wbuf, 0, 192)
+	w := make(wbuf, 0, 96)
 	w = append(w, formatBinary)
-	writePayment(&w, p)
+	w.str(string(p.Kind))
+	w.varint(p.AmountMinor)
+	for _, s := range []string{p.Currency, p.CardScheme, p.PaynetOrderID, p.SerialNumber, p.ApprovalCode, p.RRN,
+		p.ReceiptID, string(p.Status), p.CloseBatch} {
+		w.str(s)
+	}
+	writeTime(&w, p.UpdatedAt)
 	w.uvarint(uint64(len(p.seqs)))
 	var last uint64
 	for _, s := range p.seqs {
@@ -199,6 +209,63 @@ func encodePayment(p *Payment) []byte {
 		last = s
 	}
 	return w
+}
+
+func decodeRecord(v []byte) (Payment, error) {
+	r := &rbuf{b: v[1:]}
+	var p Payment
+	p.Kind = Kind(r.str())
+	p.AmountMinor = r.varint()
+	var status string
+	for _, s := range []*string{&p.Currency, &p.CardScheme, &p.PaynetOrderID, &p.SerialNumber, &p.ApprovalCode,
+		&p.RRN, &p.ReceiptID, &status, &p.CloseBatch} {
+		*s = r.str()
+	}
+	p.Status = Status(status)
+	p.UpdatedAt = readTime(r)
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail(errShort)
+	}
+	var last uint64
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		last += r.uvarint()
+		p.seqs = append(p.seqs, last)
+	}
+	if err := r.end(); err != nil {
+		return Payment{}, fmt.Errorf("payment record: %w", err)
+	}
+	p.slim = true
+	return p, nil
+}
+
+// completePayment gives a payment decoded from its record (key id) the
+// fields a schema-3 record leaves to its intent event.
+func completePayment(tx *bolt.Tx, id string, p *Payment) error {
+	p.ClientOrderID = id
+	if !p.slim {
+		return nil
+	}
+	p.slim = false
+	if len(p.seqs) == 0 {
+		return fmt.Errorf("%w: payment %s has no events", ErrChain, id)
+	}
+	v := tx.Bucket(bEvents).Get(k8(p.seqs[0]))
+	if v == nil {
+		return fmt.Errorf("%w: intent %d of %s is missing", ErrChain, p.seqs[0], id)
+	}
+	body, _, err := splitStored(v)
+	if err != nil {
+		return fmt.Errorf("%w: intent of %s: %v", ErrChain, id, err)
+	}
+	r, err := decodeBody(body)
+	if err != nil || r.Type != EventIntent || r.Payment == nil || r.Order != id {
+		return fmt.Errorf("%w: event %d is not the intent of %s", ErrChain, p.seqs[0], id)
+	}
+	b := r.Payment
+	p.MaskedPAN, p.ReaderSerial, p.KSN, p.TerminalID = b.MaskedPAN, b.ReaderSerial, b.KSN, b.TerminalID
+	p.CashierID, p.Description, p.Day, p.CreatedAt = b.CashierID, b.Description, b.Day, b.CreatedAt
+	return nil
 }
 
 func writeTime(w *wbuf, t time.Time) {
@@ -261,23 +328,11 @@ func putPayment(tx *bolt.Tx, p *Payment) error {
 	return tx.Bucket(bPayments).Put([]byte(p.ClientOrderID), encodePayment(p))
 }
 
+// decodePayment decodes a payment record; a schema-3 one still needs
+// completePayment.
 func decodePayment(v []byte) (Payment, error) {
 	if len(v) > 0 && v[0] == formatBinary {
-		r := &rbuf{b: v[1:]}
-		p := readPayment(r)
-		n := r.uvarint()
-		if n > uint64(len(r.b)) {
-			r.fail(errShort)
-		}
-		var last uint64
-		for i := uint64(0); i < n && r.err == nil; i++ {
-			last += r.uvarint()
-			p.seqs = append(p.seqs, last)
-		}
-		if err := r.end(); err != nil {
-			return Payment{}, fmt.Errorf("payment record: %w", err)
-		}
-		return p, nil
+		return decodeRecord(v)
 	}
 	var s stored
 	if err := json.Unmarshal(v, &s); err != nil {
@@ -295,6 +350,9 @@ func getPayment(tx *bolt.Tx, id string, withEvents bool) (Payment, error) {
 	p, err := decodePayment(v)
 	if err != nil {
 		return p, fmt.Errorf("payment %s: %w", id, err)
+	}
+	if err := completePayment(tx, id, &p); err != nil {
+		return p, err
 	}
 	if withEvents {
 		evs, err := paymentEvents(tx, &p)

@@ -95,6 +95,9 @@ func migrate2to3(tx *bolt.Tx) error {
 		if err != nil {
 			return fmt.Errorf("payment %s: %w", k, err)
 		}
+		if err := completePayment(tx, string(k), &p); err != nil {
+			return err
+		}
 		ps = append(ps, p)
 		return nil
 	}); err != nil {

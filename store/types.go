@@ -116,6 +116,7 @@ type Payment struct {
 	Events     []Event   `json:"events,omitempty"`
 
 	seqs []uint64 // the payment's events, as stored
+	slim bool     // decoded from a schema-3 record: completePayment adds the intent's fields
 }
 
 // Final reports whether the payment has a final status.

@@ -101,6 +101,9 @@ func verify(tx *bolt.Tx) (string, int, error) {
 		if err != nil {
 			return fmt.Errorf("%w: payment %s: %v", ErrChain, k, err)
 		}
+		if err := completePayment(tx, string(k), &p); err != nil {
+			return err
+		}
 		r, ok := state[string(k)]
 		if !ok {
 			return fmt.Errorf("%w: payment %s has no intent event", ErrChain, k)
