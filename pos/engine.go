@@ -42,6 +42,7 @@ import (
 
 	"kassa/mapi"
 	"kassa/store"
+	"kassa/store/central"
 )
 
 // Engine is the checkout engine. Create it with Start; all methods are safe
@@ -52,6 +53,7 @@ type Engine struct {
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
 	journal *store.Journal
+	ship    *central.Shipper // the journal's shipping to the store database; nil when not configured
 	parts   parts
 	cbSrv   *http.Server
 	cbURL   string
@@ -167,6 +169,7 @@ func (e *Engine) open() error {
 		return err
 	}
 	e.journal = j
+	e.startShipping()
 	e.wg.Add(1)
 	go e.publisher()
 	if err := e.startCallbacks(cfg); err != nil {
@@ -330,6 +333,7 @@ func (e *Engine) shutdown() error {
 	for _, fn := range e.parts.onClose {
 		fn()
 	}
+	e.stopShipping()
 	var err error
 	if e.journal != nil {
 		err = e.journal.Close()

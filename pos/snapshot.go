@@ -105,6 +105,7 @@ func (e *Engine) endPayment(note Reason, failed bool) {
 // reading it again, and left alone if it is not among them. Without
 // changed, the shown payment is re-read.
 func (e *Engine) refresh(changed ...store.Payment) {
+	e.notifyShipping()
 	un, err := e.journal.Unresolved()
 	if err != nil {
 		e.log.Error("journal: unresolved", "err", err)
