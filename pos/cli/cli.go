@@ -45,11 +45,18 @@ type options struct{ words Words }
 // each reason's short description (Reason.Error).
 func WithWords(w Words) Option { return func(o *options) { o.words = w } }
 
-// words is the Words of the running command (set by Run).
-var words Words
+// wordsKey is the context key of the running command's Words.
+type wordsKey struct{}
+
+// wordsOf is the Words Run was given (nil: none).
+func wordsOf(ctx context.Context) Words {
+	w, _ := ctx.Value(wordsKey{}).(Words)
+	return w
+}
 
 // sentence is a reason in words for the message lines.
-func sentence(r pos.Reason) string {
+func sentence(ctx context.Context, r pos.Reason) string {
+	words := wordsOf(ctx)
 	if words == nil {
 		return r.Error()
 	}
@@ -62,9 +69,9 @@ func sentence(r pos.Reason) string {
 
 // errSentence is an engine error in words: its reason's, or without Words
 // the error's own short text.
-func errSentence(err error) string {
-	if r := pos.ReasonOf(err); r.Cause != pos.CauseNone && words != nil {
-		return sentence(r)
+func errSentence(ctx context.Context, err error) string {
+	if r := pos.ReasonOf(err); r.Cause != pos.CauseNone && wordsOf(ctx) != nil {
+		return sentence(ctx, r)
 	}
 	return err.Error()
 }
@@ -75,7 +82,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, opts ...O
 	for _, fn := range opts {
 		fn(&o)
 	}
-	words = o.words
+	ctx = context.WithValue(ctx, wordsKey{}, o.words)
 	if len(args) == 0 {
 		Usage(stderr)
 		return 1

@@ -120,10 +120,10 @@ func payStartEngine(ctx context.Context, c payFlags, noReader bool, stderr io.Wr
 const doNotChargeAgain = "DO NOT charge again"
 
 // payLines are the `key: value` lines of a payment, in contract order.
-func payLines(v pos.PaymentView) [][2]string {
+func payLines(ctx context.Context, v pos.PaymentView) [][2]string {
 	msg := v.LegacyText
 	if v.Reason.Cause != pos.CauseNone || msg == "" {
-		msg = sentence(v.Reason)
+		msg = sentence(ctx, v.Reason)
 	}
 	if v.Status == pos.StatusUnknown && !strings.Contains(msg, doNotChargeAgain) {
 		msg += " — " + doNotChargeAgain + "."
@@ -268,11 +268,11 @@ func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// Nothing reached the journal: certainly not charged.
 		payPrint(stdout, cfg.Demo, *asJSON, [][2]string{
 			{"client_orderid", ""}, {"paynet_order_id", ""}, {"status", pos.StatusFailed.String()}, {"card", ""},
-			{"approval_code", ""}, {"rrn", ""}, {"message", errSentence(err)},
+			{"approval_code", ""}, {"rrn", ""}, {"message", errSentence(ctx, err)},
 		})
 		return payExitFailed
 	}
-	payPrint(stdout, cfg.Demo, *asJSON, payLines(v))
+	payPrint(stdout, cfg.Demo, *asJSON, payLines(ctx, v))
 	return payExit(v.Status)
 }
 
@@ -314,7 +314,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		fmt.Fprintln(stderr, "kassa status: the bank could not be asked:", err)
 	}
-	payPrint(stdout, e.Config().Demo, *asJSON, payLines(v))
+	payPrint(stdout, e.Config().Demo, *asJSON, payLines(ctx, v))
 	return payExit(v.Status)
 }
 
@@ -358,12 +358,12 @@ func runRecover(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		case <-time.After(time.Second):
 		}
 	}
-	return payPrintRecovered(e, stdout, *asJSON)
+	return payPrintRecovered(ctx, e, stdout, *asJSON)
 }
 
 // payPrintRecovered prints the payments checked by this run (those resolved
 // since it started and those still unresolved).
-func payPrintRecovered(e *pos.Engine, stdout io.Writer, asJSON bool) int {
+func payPrintRecovered(ctx context.Context, e *pos.Engine, stdout io.Writer, asJSON bool) int {
 	demo := e.Config().Demo
 	ids := e.Recovered()
 	left := 0
@@ -378,7 +378,7 @@ func payPrintRecovered(e *pos.Engine, stdout io.Writer, asJSON bool) int {
 		if i > 0 && !asJSON {
 			fmt.Fprintln(stdout)
 		}
-		payPrint(stdout, demo, asJSON, payLines(v))
+		payPrint(stdout, demo, asJSON, payLines(ctx, v))
 	}
 	if !asJSON {
 		if len(ids) > 0 {
@@ -423,11 +423,11 @@ func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	demo := e.Config().Demo
 	var progress func(pos.Reason)
 	if !*asJSON {
-		progress = func(r pos.Reason) { fmt.Fprintln(stderr, "close-day:", sentence(r)) }
+		progress = func(r pos.Reason) { fmt.Fprintln(stderr, "close-day:", sentence(ctx, r)) }
 	}
 	rep, err := e.CloseDay(ctx, *force, progress)
 	if err != nil && rep.RequestID == "" {
-		payPrint(stdout, demo, *asJSON, [][2]string{{"status", "refused"}, {"agree", "false"}, {"message", errSentence(err)}})
+		payPrint(stdout, demo, *asJSON, [][2]string{{"status", "refused"}, {"agree", "false"}, {"message", errSentence(ctx, err)}})
 		return payExitFailed
 	}
 	var diffs []string
@@ -450,7 +450,7 @@ func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		{"agree", fmt.Sprint(rep.Agree)},
 		{"gate_close_date", rep.GateCloseDate},
 		{"chain_head", rep.ChainHead},
-		{"message", closeDayMessage(rep)},
+		{"message", closeDayMessage(ctx, rep)},
 	}
 	payPrint(stdout, demo, *asJSON, lines)
 	if err != nil || !rep.Agree {
@@ -461,10 +461,10 @@ func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 // closeDayMessage is a close-day report's message: what the result means,
 // then the warning about unresolved payments, if any.
-func closeDayMessage(rep pos.CloseDayReport) string {
-	msg := sentence(rep.Reason)
+func closeDayMessage(ctx context.Context, rep pos.CloseDayReport) string {
+	msg := sentence(ctx, rep.Reason)
 	if rep.Warning.Cause != pos.CauseNone {
-		msg += " " + sentence(rep.Warning)
+		msg += " " + sentence(ctx, rep.Warning)
 	}
 	return msg
 }
