@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 
+	"kassa/store"
 	"kassa/ui/words"
 )
 
@@ -76,6 +77,35 @@ func TestSystemLanguage(t *testing.T) {
 		t.Setenv("LANG", tc.lang)
 		if got := systemLang(); got != tc.want {
 			t.Errorf("LANG=%q: %s, want %s", tc.lang, got, tc.want)
+		}
+	}
+}
+
+// TestDynamicKeysTranslated: the texts the screens translate from values
+// (event types, demo faults and cards, close-day fields and statuses) all
+// have Russian words.
+func TestDynamicKeysTranslated(t *testing.T) {
+	h := newHarness(t, tuning{})
+	var keys []string
+	for _, k := range eventWords {
+		keys = append(keys, k)
+	}
+	for _, k := range faultWords {
+		keys = append(keys, k)
+	}
+	for _, c := range h.u.demo.ctl.Cards() {
+		keys = append(keys, c.Label)
+	}
+	for _, f := range h.u.demo.ctl.Faults() {
+		if _, ok := faultWords[f]; !ok {
+			t.Errorf("demo fault %q has no words", f)
+		}
+	}
+	keys = append(keys, "sale count", "sale sum", "reversal count", "reversal sum", "missing",
+		store.BatchFinished, store.BatchProcessing, store.BatchError, store.BatchPending)
+	for _, k := range keys {
+		if !words.Has(k, words.Russian) {
+			t.Errorf("%q has no Russian words", k)
 		}
 	}
 }

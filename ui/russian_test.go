@@ -133,6 +133,11 @@ func TestRussianScreensHaveNoEnglish(t *testing.T) {
 	h.press(fyne.KeyReturn)
 	h.waitFor(30*time.Second, "approved", func() bool { return h.u.current == h.u.result && h.u.result.view_.Final() })
 	noEnglish(t, h, "result approved")
+	test.Tap(h.u.result.receiptBtn)
+	noEnglish(t, h, "receipt")
+	if !strings.Contains(h.u.receipt.merchant.Text, "КОПИЯ ПРОДАВЦА") || !strings.Contains(h.u.receipt.customer.Text, "Спасибо!") {
+		t.Errorf("receipt not in Russian:\n%s\n%s", h.u.receipt.merchant.Text, h.u.receipt.customer.Text)
+	}
 	test.Tap(h.u.top.historyBtn)
 	h.waitFor(10*time.Second, "history", func() bool { return len(h.u.history.rows) >= 1 })
 	h.u.history.showDetail(h.u.history.rows[0])

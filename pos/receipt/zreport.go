@@ -130,6 +130,38 @@ func (z ZReport) doc() *doc {
 	if z.Demo {
 		d.stamp(w.Text(DemoBanner))
 	}
+	z.header(d, w)
+	diffs := z.AllDifferences()
+	differs := map[string]bool{}
+	for _, df := range diffs {
+		differs[strings.ToUpper(df.Currency)+"\x00"+strings.ToLower(df.Field)] = true
+	}
+	for _, c := range z.Currencies {
+		totals(d, w, c, differs)
+	}
+	if len(z.Currencies) == 0 {
+		d.ruler("=")
+		d.centered(w.Text("No payments in this period."), plain)
+	}
+	d.ruler("=")
+	differences(d, w, diffs)
+	d.ruler("-")
+	z.unresolved(d, w)
+	if z.Message != "" {
+		d.ruler("-")
+		d.para(z.Message, plain)
+	}
+	d.ruler("-")
+	z.chainHead(d, w)
+	if z.Demo {
+		d.blank()
+		d.stamp(w.Text(DemoBanner))
+	}
+	return d
+}
+
+// header: the title, the merchant and the close-day's ids.
+func (z ZReport) header(d *doc, w Words) {
 	d.centered(w.Text("Z REPORT — CLOSE DAY"), big)
 	d.centered(z.Merchant, bold)
 	d.centered(z.Address, plain)
@@ -141,87 +173,84 @@ func (z ZReport) doc() *doc {
 	if !z.At.IsZero() {
 		d.field(w.Text("Date"), z.At.Format(TimeLayout), plain)
 	}
+}
 
-	diffs := z.AllDifferences()
-	differs := map[string]bool{}
-	for _, df := range diffs {
-		differs[strings.ToUpper(df.Currency)+"\x00"+strings.ToLower(df.Field)] = true
-	}
-	for _, c := range z.Currencies {
-		d.ruler("=")
-		d.add(line{text: row(c.Currency, w.Text("Kassa"), w.Text("Gateway"), ""), st: bold})
-		d.ruler("-")
-		figures := []struct {
-			name, label string
-			sum, cmp    bool
-			ours        int64
-			theirs      func(Totals) int64
-		}{
-			{"sale count", "Sales", false, true, c.Ours.SaleCount, func(t Totals) int64 { return t.SaleCount }},
-			{"sale sum", "  sum", true, true, c.Ours.SaleSum, func(t Totals) int64 { return t.SaleSum }},
-			{"reversal count", "Reversals", false, true, c.Ours.ReversalCount, func(t Totals) int64 { return t.ReversalCount }},
-			{"reversal sum", "  sum", true, true, c.Ours.ReversalSum, func(t Totals) int64 { return t.ReversalSum }},
-			{"preauth count", "Preauths", false, false, c.Ours.PreauthCount, nil},
-			{"preauth sum", "  sum", true, false, c.Ours.PreauthSum, nil},
-		}
-		for _, f := range figures {
-			ours, theirs := itoa(f.ours), "—"
-			if f.sum {
-				ours = w.Number(MinorText(f.ours, c.Currency))
-			}
-			if f.cmp && c.Theirs != nil {
-				t := f.theirs(*c.Theirs)
-				theirs = itoa(t)
-				if f.sum {
-					theirs = w.Number(MinorText(t, c.Currency))
-				}
-			}
-			bad := differs[strings.ToUpper(c.Currency)+"\x00"+f.name]
-			marker, st := "", plain
-			if bad {
-				marker, st = "<<", highlight
-			}
-			for _, l := range tableRow(w, w.Text(f.label), ours, theirs, marker) {
-				d.add(line{text: l, st: st})
-			}
-		}
-	}
-	if len(z.Currencies) == 0 {
-		d.ruler("=")
-		d.centered(w.Text("No payments in this period."), plain)
-	}
+// figures are the rows of a currency's totals table.
+var figures = []struct {
+	name, label string
+	sum, cmp    bool
+	ours        func(Totals) int64
+}{
+	{"sale count", "Sales", false, true, func(t Totals) int64 { return t.SaleCount }},
+	{"sale sum", "  sum", true, true, func(t Totals) int64 { return t.SaleSum }},
+	{"reversal count", "Reversals", false, true, func(t Totals) int64 { return t.ReversalCount }},
+	{"reversal sum", "  sum", true, true, func(t Totals) int64 { return t.ReversalSum }},
+	{"preauth count", "Preauths", false, false, func(t Totals) int64 { return t.PreauthCount }},
+	{"preauth sum", "  sum", true, false, func(t Totals) int64 { return t.PreauthSum }},
+}
+
+// totals: one currency's table, Kassa's figures beside the gateway's, the
+// rows that differ marked.
+func totals(d *doc, w Words, c CurrencyTotals, differs map[string]bool) {
 	d.ruler("=")
+	d.add(line{text: row(c.Currency, w.Text("Kassa"), w.Text("Gateway"), ""), st: bold})
+	d.ruler("-")
+	figure := func(v int64, sum bool) string {
+		if sum {
+			return w.Number(MinorText(v, c.Currency))
+		}
+		return itoa(v)
+	}
+	for _, f := range figures {
+		ours, theirs := figure(f.ours(c.Ours), f.sum), "—"
+		if f.cmp && c.Theirs != nil {
+			theirs = figure(f.ours(*c.Theirs), f.sum)
+		}
+		marker, st := "", plain
+		if differs[strings.ToUpper(c.Currency)+"\x00"+f.name] {
+			marker, st = "<<", highlight
+		}
+		for _, l := range tableRow(w, w.Text(f.label), ours, theirs, marker) {
+			d.add(line{text: l, st: st})
+		}
+	}
+}
+
+// differences: "agree", or every figure on which the two sides differ.
+func differences(d *doc, w Words, diffs []Difference) {
 	if len(diffs) == 0 {
 		d.centered(w.Text("Kassa and the gateway agree."), bold)
-	} else {
-		d.add(line{text: pad(w.Text("DIFFERENCES:") + " " + itoa(int64(len(diffs)))), st: inverse, center: true})
-		for _, df := range diffs {
-			name := strings.TrimSpace(df.Currency + " " + w.Text(df.Field))
-			d.para("<< "+name, highlight)
-			d.field("   "+w.Text("Kassa"), diffValue(w, df.Ours), highlight)
-			d.field("   "+w.Text("Gateway"), diffValue(w, df.Theirs), highlight)
-		}
+		return
 	}
-	d.ruler("-")
+	d.add(line{text: pad(w.Text("DIFFERENCES:") + " " + itoa(int64(len(diffs)))), st: inverse, center: true})
+	for _, df := range diffs {
+		name := strings.TrimSpace(df.Currency + " " + w.Text(df.Field))
+		d.para("<< "+name, highlight)
+		d.field("   "+w.Text("Kassa"), diffValue(w, df.Ours), highlight)
+		d.field("   "+w.Text("Gateway"), diffValue(w, df.Theirs), highlight)
+	}
+}
+
+// unresolved: the payments whose outcome was still unknown at close.
+func (z ZReport) unresolved(d *doc, w Words) {
 	if len(z.Unresolved) == 0 {
 		d.field(w.Text("Unresolved payments"), w.Text("none"), plain)
-	} else {
-		d.add(line{text: pad(w.Text("UNRESOLVED PAYMENTS:") + " " + itoa(int64(len(z.Unresolved)))), st: inverse, center: true})
-		for _, u := range z.Unresolved {
-			d.para(u.ClientOrderID, bold)
-			d.field("  "+amountIn(w, u.Amount, u.Currency), w.Text(strings.ToLower(clean(u.Status))), plain)
-			d.field("  "+w.Text("Card"), MaskPAN(u.MaskedPAN), plain)
-			if !u.At.IsZero() {
-				d.field("  "+w.Text("Date"), u.At.Format(TimeLayout), plain)
-			}
+		return
+	}
+	d.add(line{text: pad(w.Text("UNRESOLVED PAYMENTS:") + " " + itoa(int64(len(z.Unresolved)))), st: inverse, center: true})
+	for _, u := range z.Unresolved {
+		d.para(u.ClientOrderID, bold)
+		d.field("  "+amountIn(w, u.Amount, u.Currency), w.Text(strings.ToLower(clean(u.Status))), plain)
+		d.field("  "+w.Text("Card"), MaskPAN(u.MaskedPAN), plain)
+		if !u.At.IsZero() {
+			d.field("  "+w.Text("Date"), u.At.Format(TimeLayout), plain)
 		}
-		d.para(w.Text("Do not charge these customers again: check each payment's status first."), plain)
 	}
-	if z.Message != "" {
-		d.ruler("-")
-		d.para(z.Message, plain)
-	}
-	d.ruler("-")
+	d.para(w.Text("Do not charge these customers again: check each payment's status first."), plain)
+}
+
+// chainHead: the journal's hash chain head the totals were computed from.
+func (z ZReport) chainHead(d *doc, w Words) {
 	d.para(w.Text("Journal chain head (SHA-256):"), plain)
 	head := clean(z.ChainHead)
 	if head == "" {
@@ -232,11 +261,6 @@ func (z ZReport) doc() *doc {
 		d.add(line{text: pad(head[:n]), center: true})
 		head = head[n:]
 	}
-	if z.Demo {
-		d.blank()
-		d.stamp(w.Text(DemoBanner))
-	}
-	return d
 }
 
 // row lays out one line of the totals table.
