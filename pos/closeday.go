@@ -199,7 +199,7 @@ func (c *closing) send(ctx context.Context, req mapi.CloseDayRequest) (*mapi.Clo
 func (c *closing) refused(err error) {
 	var refused *mapi.RefusedError
 	c.e.gatewayContact(errors.As(err, &refused))
-	c.rep.Status = store.BatchError
+	c.rep.Status = DayError
 	c.rep.Reason = Reason{Cause: CauseDayNotClosed, Detail: err.Error()}
 	if refused != nil {
 		c.rep.Reason.Code, c.rep.Reason.Message = refused.Code, refused.Message
@@ -211,7 +211,7 @@ func (c *closing) refused(err error) {
 
 // unfinished reports a close still processing at the bank.
 func (c *closing) unfinished(r Reason) {
-	c.rep.Status, c.rep.Reason = store.BatchProcessing, r
+	c.rep.Status, c.rep.Reason = DayProcessing, r
 	c.rep.ChainHead = c.e.journal.Head()
 }
 
@@ -225,7 +225,7 @@ func (c *closing) finish(res *mapi.CloseDayResult) {
 		c.e.log.Error("journal: finish close", "err", err)
 	}
 	cur := c.cfg.Currency
-	c.rep.Status = status
+	c.rep.Status = dayStatusOf(status)
 	c.rep.GateCloseDate = res.GateCloseDate
 	c.rep.Theirs = Totals{Currency: cur, SaleCount: res.SaleApprovedCount, SaleSum: withCur(res.SaleAmount, cur),
 		ReversalCount: res.ReversalApprovedCount, ReversalSum: withCur(res.ReversalAmount, cur)}

@@ -31,7 +31,7 @@ func TestCloseDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Status != store.BatchFinished || !rep.Agree || len(rep.Differences) != 0 {
+	if rep.Status != DayFinished || !rep.Agree || len(rep.Differences) != 0 {
 		t.Fatalf("report %+v", rep)
 	}
 	if rep.Theirs.SaleCount != 2 || rep.Theirs.SaleSum.Minor != 3042 || rep.ChainHead == "" || rep.RequestID == "" {
@@ -62,7 +62,7 @@ func TestCloseDay(t *testing.T) {
 		t.Errorf("close with unresolved: %v", err)
 	}
 	rep, err = e.CloseDay(context.Background(), true, nil)
-	if err != nil || rep.Status != store.BatchFinished || rep.Warning.Cause != CauseDayUnresolvedLeft {
+	if err != nil || rep.Status != DayFinished || rep.Warning.Cause != CauseDayUnresolvedLeft {
 		t.Errorf("forced close: %+v %v", rep, err)
 	}
 }

@@ -63,13 +63,13 @@ func (e *Engine) ZReport(rep CloseDayReport) receipt.ZReport {
 		ReversalCount: rep.Ours.ReversalCount, ReversalSum: rep.Ours.ReversalSum.Minor,
 		PreauthCount: rep.Ours.PreauthCount, PreauthSum: rep.Ours.PreauthSum.Minor}
 	ct := receipt.CurrencyTotals{Currency: cfg.Currency, Ours: ours}
-	if rep.Status == store.BatchFinished || rep.Theirs.SaleCount != 0 || rep.Theirs.SaleSum.Minor != 0 {
+	if rep.Status == DayFinished || rep.Theirs.SaleCount != 0 || rep.Theirs.SaleSum.Minor != 0 {
 		t := receipt.Totals{SaleCount: rep.Theirs.SaleCount, SaleSum: rep.Theirs.SaleSum.Minor,
 			ReversalCount: rep.Theirs.ReversalCount, ReversalSum: rep.Theirs.ReversalSum.Minor}
 		ct.Theirs = &t
 	}
 	z := receipt.ZReport{Merchant: cfg.Merchant.Name, Address: merchantAddress(cfg.Merchant), TerminalID: cfg.TerminalID,
-		RequestID: rep.RequestID, Status: rep.Status, GateCloseDate: rep.GateCloseDate,
+		RequestID: rep.RequestID, Status: rep.Status.String(), GateCloseDate: rep.GateCloseDate,
 		Currencies: []receipt.CurrencyTotals{ct}, ChainHead: rep.ChainHead, At: rep.At, Message: rep.Reason.Error(), Demo: rep.Demo}
 	for _, d := range rep.Differences {
 		z.Differences = append(z.Differences, receipt.Difference{Currency: cfg.Currency, Field: d.Field, Ours: d.Ours, Theirs: d.Theirs})

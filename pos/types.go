@@ -155,7 +155,7 @@ type CloseDayPreview struct {
 // CloseDayReport is the outcome of a close-day.
 type CloseDayReport struct {
 	RequestID     string
-	Status        string // the journal's batch status: store.BatchFinished, BatchProcessing, BatchError
+	Status        DayStatus
 	Ours          Totals
 	Theirs        Totals
 	Differences   []Difference

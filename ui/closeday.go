@@ -17,7 +17,6 @@ import (
 
 	"kassa/pos"
 	"kassa/pos/receipt"
-	"kassa/store"
 )
 
 // closeDayScreen is the manager's end of day: the open day's totals with
@@ -233,11 +232,11 @@ func (c *closeDayScreen) showReport(r pos.CloseDayReport, err error) {
 	var head fyne.ThemeColorName
 	var title string
 	switch {
-	case r.Status == store.BatchFinished && r.Agree:
+	case r.Status == pos.DayFinished && r.Agree:
 		head, title = colorApproved, tr("Day closed — totals agree")
-	case r.Status == store.BatchFinished:
+	case r.Status == pos.DayFinished:
 		head, title = colorDeclined, tr("Day closed — totals DIFFER")
-	case r.Status == store.BatchProcessing:
+	case r.Status == pos.DayProcessing:
 		head, title = colorUnknown, tr("The bank is still closing the day")
 	default:
 		head, title = colorDeclined, tr("The day was not closed")
@@ -269,7 +268,7 @@ func (c *closeDayScreen) showReport(r pos.CloseDayReport, err error) {
 	objs = append(objs, panel(colorCard, totalsTable(r.Ours, theirs, r.Differences)))
 	objs = append(objs, kv(
 		[2]string{tr("Request id"), r.RequestID},
-		[2]string{tr("Bank status"), tr(r.Status)},
+		[2]string{tr("Bank status"), tr(r.Status.String())},
 		[2]string{tr("Bank close date"), r.GateCloseDate},
 		[2]string{tr("Journal chain head"), r.ChainHead},
 		[2]string{tr("Time"), dateTime(r.At)},

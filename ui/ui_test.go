@@ -228,7 +228,7 @@ func TestCloseDayAfterSale(t *testing.T) {
 	test.Tap(h.u.closeDay.closeBtn)
 	h.waitFor(60*time.Second, "the close-day result", func() bool { return h.u.closeDay.report != nil && !h.u.closeDay.running })
 	r := h.u.closeDay.report
-	if r.Status != "finished" || !r.Agree || r.ChainHead == "" {
+	if r.Status != pos.DayFinished || !r.Agree || r.ChainHead == "" {
 		t.Errorf("close day: %+v", *r)
 	}
 	test.Tap(h.u.closeDay.printBtn)

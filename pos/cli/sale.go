@@ -436,7 +436,7 @@ func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	lines := [][2]string{
 		{"request_id", rep.RequestID},
-		{"status", rep.Status},
+		{"status", rep.Status.String()},
 		{"our_sale_count", fmt.Sprint(rep.Ours.SaleCount)},
 		{"our_sale_sum", rep.Ours.SaleSum.Major()},
 		{"our_reversal_count", fmt.Sprint(rep.Ours.ReversalCount)},
