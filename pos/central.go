@@ -25,6 +25,37 @@ type StoreLink struct {
 // background when one is configured (nothing happens otherwise).
 func (e *Engine) startShipping() {
 	e.ship = central.Start(e.ctx, e.journal, e.cfg.TerminalID, e.log.With("component", "central"))
+	if e.ship == nil {
+		return
+	}
+	e.wg.Add(1)
+	go e.watchShipping()
+}
+
+// shipWatchInterval is how often the status bar's backlog is brought up to
+// date while the journal ships.
+const shipWatchInterval = 2 * time.Second
+
+// watchShipping publishes a snapshot whenever the link to the store
+// database changes (backlog, refusal), until the engine closes.
+func (e *Engine) watchShipping() {
+	defer e.wg.Done()
+	t := time.NewTicker(shipWatchInterval)
+	defer t.Stop()
+	last := e.StoreLink()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if now := e.StoreLink(); now.Backlog != last.Backlog || now.Refused != last.Refused {
+			last = now
+			e.mu.Lock()
+			e.publishLocked()
+			e.mu.Unlock()
+		}
+	}
 }
 
 // notifyShipping tells the shipper that the journal has new events; it

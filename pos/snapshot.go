@@ -20,6 +20,7 @@ func (e *Engine) snapLocked() Snapshot {
 		s.Payment = &p
 	}
 	s.Announcements = append([]Announcement(nil), e.announcements...)
+	s.Store = e.StoreLink()
 	return s
 }
 

@@ -122,6 +122,8 @@ type Snapshot struct {
 	// told to the cashier until acknowledged (Engine.Acknowledge).
 	Announcements []Announcement
 	Currency      string
+	// Store is the lane's link to the store database (KASSA_CENTRAL_DB).
+	Store StoreLink
 }
 
 // Totals are a day's counts and sums for one currency.

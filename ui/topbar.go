@@ -96,6 +96,9 @@ func (t *topBar) update(s pos.Snapshot) {
 	t.readerText.SetText(txt)
 
 	c, txt = gatewayIndicator(s.Gateway, s.Demo)
+	if link := storeLinkText(s.Store); link != "" {
+		txt += " · " + link
+	}
 	t.gatewayDot.SetColor(c)
 	t.gatewayText.SetText(txt)
 
@@ -166,6 +169,20 @@ func readerIndicator(r pos.ReaderStatus) (fyne.ThemeColorName, string) {
 		txt = tr("Reader not ready") + " · " + strings.TrimSuffix(words.ReaderWords(current(), r.Problem), ".")
 	}
 	return c, txt
+}
+
+// storeLinkText says what has not reached the store database yet ("" when
+// nothing is missing or no store database is configured).
+func storeLinkText(l pos.StoreLink) string {
+	switch {
+	case !l.Enabled:
+		return ""
+	case l.Refused:
+		return tr("The store database refused this lane's journal: call a manager")
+	case l.Backlog > 0:
+		return words.Count("{{.Count}} events not yet at the store database", l.Backlog, current())
+	}
+	return ""
 }
 
 // gatewayIndicator gives the gateway's colour and words.
