@@ -83,16 +83,20 @@ func cardLabel(c pos.DemoCard) string {
 
 // faultWords is THE table from a simulated fault's name to its words.
 var faultWords = map[string]string{
-	"":          "No fault",
-	"none":      "No fault",
-	"bad-swipe": "Bad swipe",
-	"no-card":   "No card (timeout)",
-	"unplug":    "Reader unplugged",
-	"replug":    "Plug the reader back in",
-	"corrupt":   "Corrupted data",
-	"slow":      "Slow reader",
-	"no-keys":   "No encryption keys",
-	"drop":      "Connection drop",
+	"":           "No fault",
+	"none":       "No fault",
+	"bad-swipe":  "Bad swipe",
+	"no-card":    "No card (timeout)",
+	"unplug":     "Reader unplugged",
+	"replug":     "Plug the reader back in",
+	"corrupt":    "Corrupted data",
+	"slow":       "Slow reader",
+	"no-keys":    "No encryption keys",
+	"drop":       "Connection drop",
+	"pull":       "Card pulled out early",
+	"chip-error": "Chip cannot be read",
+	"no-tap":     "Tap not read",
+	"wrong-pin":  "Wrong PIN on the reader",
 }
 
 // faultLabel names a simulated fault; "none" reads as "No fault".
