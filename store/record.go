@@ -124,8 +124,8 @@ func validateEvent(ev Event) error {
 		if _, ok := ev.Fields[FieldDuplicate]; ok {
 			return fmt.Errorf("%w: the journal marks duplicates itself (field %q)", ErrInvalid, FieldDuplicate)
 		}
-	case EventSent, EventAccepted, EventUnknown, EventAlert, EventOverride:
-	default:
+	}
+	if !recordable(ev.Type) {
 		return fmt.Errorf("%w: event type %q", ErrInvalid, ev.Type)
 	}
 	return nil

@@ -5,8 +5,9 @@ package store
 // Verify replays stored events with the same function, so the journal and
 // its checker cannot disagree.
 //
-// Adding an event type is one line per case in rules; adding a state is one
-// line in states (its class) plus the rules that name it. A rule that names
+// Adding an event type is one line per case in rules (Record then takes
+// it; a note's target is note); adding a state is one line in states (its
+// class) plus the rules that name it. A rule that names
 // a class (anyState, inFlight, final) covers a new state of that class with
 // no further change.
 
@@ -79,11 +80,13 @@ func (w when) holds(cur Status, gw string, ev Event) bool {
 type target struct {
 	state   Status // the new state; "" with fromEvent false: unchanged
 	fromEvt bool   // the event's own (final) status
+	note    bool   // a note: the payment (state and fields) stays as it is
 }
 
 var (
 	same    = target{}
 	byEvent = target{fromEvt: true}
+	note    = target{note: true}
 )
 
 func become(s Status) target { return target{state: s} }
@@ -114,9 +117,9 @@ type rule struct {
 // the journal: stored as an alert, state unchanged).
 var rules = []rule{
 	// Notes: stored in any state, change nothing on the payment.
-	{EventAlert, anyState, always, same, OutcomeApplied},
-	{EventOverride, anyState, always, same, OutcomeApplied},
-	{EventReceipt, anyState, always, same, OutcomeApplied},
+	{EventAlert, anyState, always, note, OutcomeApplied},
+	{EventOverride, anyState, always, note, OutcomeApplied},
+	{EventReceipt, anyState, always, note, OutcomeApplied},
 
 	{EventSent, in(StatusPending), always, become(StatusSent), OutcomeApplied},
 	{EventSent, in(StatusSent), always, same, OutcomeRepeat},
@@ -160,10 +163,26 @@ func transition(current Status, gw string, ev Event) (next Status, outcome Outco
 }
 
 // changesPayment reports whether an applied event of type t may change the
-// payment's status or fields; alerts, overrides and receipt prints are notes
-// that change nothing on it.
+// payment's status or fields; notes (alerts, overrides, receipt prints)
+// change nothing on it.
 func changesPayment(t EventType) bool {
-	return t != EventAlert && t != EventOverride && t != EventReceipt
+	for _, r := range rules {
+		if r.event == t && r.to.note {
+			return false
+		}
+	}
+	return true
+}
+
+// recordable reports whether Record takes events of type t: those the rules
+// name (intents and close events have their own calls).
+func recordable(t EventType) bool {
+	for _, r := range rules {
+		if r.event == t {
+			return true
+		}
+	}
+	return false
 }
 
 func isFinal(s Status) bool { return states[s] == final }

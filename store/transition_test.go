@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -174,4 +175,23 @@ func TestEveryStateIsClassified(t *testing.T) {
 	if len(states) != 8 {
 		t.Errorf("%d states, the test knows 8", len(states))
 	}
+}
+
+// TestAddingAnEventIsOneLine: one more line in rules is all it takes for
+// Record to take a new event type and Verify to replay it.
+func TestAddingAnEventIsOneLine(t *testing.T) {
+	const EventNote EventType = "note"
+	saved := rules
+	t.Cleanup(func() { rules = saved })
+	j, _, _ := newJ(t)
+	p := mustBegin(t, j, pay(KindSale, 100, "RUB", ""))
+	if _, err := j.Record(p.ClientOrderID, Event{Type: EventNote}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("unknown event type: %v", err)
+	}
+	rules = append(append([]rule{}, saved...), rule{EventNote, anyState, always, note, OutcomeApplied})
+	got := mustRecord(t, j, p.ClientOrderID, Event{Type: EventNote, Fields: map[string]string{"text": "hello"}})
+	if got.Status != StatusPending || got.Events[1].Type != EventNote {
+		t.Fatalf("note: %+v", got)
+	}
+	verifyOK(t, j)
 }

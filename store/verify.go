@@ -176,12 +176,12 @@ func replay(state map[string]*replayed, r rec) error {
 			return err
 		}
 	}
-	switch r.Type {
-	case EventAlert, EventOverride, EventReceipt:
-		return nil
-	case EventClose:
+	if r.Type == EventClose {
 		s.p.CloseBatch = r.Fields[FieldRequestID]
 		return nil
+	}
+	if !changesPayment(r.Type) {
+		return nil // a note
 	}
 	next, outcome := transition(s.p.Status, s.p.PaynetOrderID, Event{Type: r.Type, Status: r.Status, Fields: r.Fields})
 	if outcome != OutcomeApplied {
