@@ -26,11 +26,13 @@ func init() {
 
 const journalUsage = `Usage: kassa journal <subcommand> [flags]
 
-Reads the payment journal (read-only). Subcommands:
+Reads, checks, exports and backs up the payment journal. Subcommands:
   list [--day YYYY-MM-DD] [--n N]                 payments of a business day, or the latest N
   show CLIENT_ORDERID                             one payment and its events
   verify                                          check the hash chain; exit 2 if it is broken
   export --format csv|json [--from D] [--to D]    payments for accountants and auditors
+  backup DEST                                     a verified copy (DEST: a file or a directory); exit 2 on failure
+  compact                                         rewrite into a fresh file, verify, swap (old file kept aside)
 
 Every subcommand takes:
   --journal PATH   the journal file (default $KASSA_DATA_DIR/journal.db,
