@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"kassa/device/sim"
 )
@@ -61,54 +62,15 @@ Flags:
 var readerSimStdin io.Reader = os.Stdin
 
 func runReaderSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("reader-sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	card := fs.String("card", sim.DefaultCard, "card number (PAN) to swipe")
-	auto := fs.Duration("auto-swipe", sim.DefaultAutoSwipe, "present the card this long after the host asks for one; 0 = only on a control line")
-	entry := fs.String("entry", "swipe", "what the automatic presentation is: swipe, insert or tap")
-	fault := fs.String("fault", "none", "fault for the first read: none, bad-swipe, no-card, unplug, corrupt, slow, no-keys, drop, pull, chip-error, no-tap, wrong-pin")
-	serialNo := fs.String("serial", sim.DefaultSerial, "reader serial number")
-	slow := fs.Duration("slow", sim.DefaultSlow, "how long the slow fault holds a response")
-	verbose := fs.Bool("verbose", false, "log every command on stderr")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, readerSimUsage)
-		fs.PrintDefaults()
+	o, code, ok := readerSimParse(args, stderr)
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kassa reader-sim: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	f, err := sim.ParseFault(*fault)
+	s, err := o.simulator(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "kassa reader-sim:", err)
 		return 2
 	}
-	pres, err := sim.ParsePresentation(*entry)
-	if err != nil {
-		fmt.Fprintln(stderr, "kassa reader-sim:", err)
-		return 2
-	}
-	if *auto == 0 {
-		*auto = -1
-	}
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	s := sim.New(sim.Config{Serial: *serialNo, AutoSwipe: *auto, Slow: *slow, Logger: log, Entry: pres})
-	if err := s.SetCard(*card); err != nil {
-		fmt.Fprintln(stderr, "kassa reader-sim:", err)
-		return 2
-	}
-	s.SetFault(f)
-
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	p, err := sim.ListenPTY(ctx, s)
@@ -140,6 +102,68 @@ func runReaderSim(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			out.line(readerSimControl(s, p, l))
 		}
 	}
+}
+
+// readerSimOptions are the reader-sim command's flags.
+type readerSimOptions struct {
+	card, entry, fault, serial string
+	auto, slow                 time.Duration
+	verbose                    bool
+}
+
+// readerSimParse parses the flags; ok is false when the command must stop
+// with code (0 after --help, 2 on a usage error).
+func readerSimParse(args []string, stderr io.Writer) (o readerSimOptions, code int, ok bool) {
+	fs := flag.NewFlagSet("reader-sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.card, "card", sim.DefaultCard, "card number (PAN) to swipe")
+	fs.DurationVar(&o.auto, "auto-swipe", sim.DefaultAutoSwipe, "present the card this long after the host asks for one; 0 = only on a control line")
+	fs.StringVar(&o.entry, "entry", "swipe", "what the automatic presentation is: swipe, insert or tap")
+	fs.StringVar(&o.fault, "fault", "none", "fault for the first read: none, bad-swipe, no-card, unplug, corrupt, slow, no-keys, drop, pull, chip-error, no-tap, wrong-pin")
+	fs.StringVar(&o.serial, "serial", sim.DefaultSerial, "reader serial number")
+	fs.DurationVar(&o.slow, "slow", sim.DefaultSlow, "how long the slow fault holds a response")
+	fs.BoolVar(&o.verbose, "verbose", false, "log every command on stderr")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, readerSimUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, 0, false
+		}
+		return o, 2, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "kassa reader-sim: unexpected argument %q\n", fs.Arg(0))
+		return o, 2, false
+	}
+	return o, 0, true
+}
+
+// simulator makes the simulated reader the options describe.
+func (o readerSimOptions) simulator(stderr io.Writer) (*sim.Reader, error) {
+	f, err := sim.ParseFault(o.fault)
+	if err != nil {
+		return nil, err
+	}
+	pres, err := sim.ParsePresentation(o.entry)
+	if err != nil {
+		return nil, err
+	}
+	if o.auto == 0 {
+		o.auto = -1
+	}
+	level := slog.LevelInfo
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	s := sim.New(sim.Config{Serial: o.serial, AutoSwipe: o.auto, Slow: o.slow, Logger: log, Entry: pres})
+	if err := s.SetCard(o.card); err != nil {
+		return nil, err
+	}
+	s.SetFault(f)
+	return s, nil
 }
 
 // readerSimOut serialises lines on stdout.
