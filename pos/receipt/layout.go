@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"kassa/device/escpos"
 )
 
 // Width is the number of characters in a line of the text form: a standard
@@ -117,32 +119,6 @@ func clean(s string) string {
 }
 
 // wrap splits text into lines of at most width runes, at spaces where it can
-// and inside words that are longer than a line.
-func wrap(text string, width int) []string {
-	var out []string
-	cur := []rune{}
-	for _, word := range strings.Fields(clean(text)) {
-		w := []rune(word)
-		for len(w) > width {
-			if len(cur) > 0 {
-				out = append(out, string(cur))
-				cur = cur[:0]
-			}
-			out = append(out, string(w[:width]))
-			w = w[width:]
-		}
-		switch {
-		case len(cur) == 0:
-			cur = append(cur, w...)
-		case len(cur)+1+len(w) <= width:
-			cur = append(append(cur, ' '), w...)
-		default:
-			out = append(out, string(cur))
-			cur = append(cur[:0:0], w...)
-		}
-	}
-	if len(cur) > 0 {
-		out = append(out, string(cur))
-	}
-	return out
-}
+// and inside words that are longer than a line: the printer's own wrapping,
+// so the PDF and the paper break lines alike.
+func wrap(text string, width int) []string { return escpos.Wrap(clean(text), width) }
