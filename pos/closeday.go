@@ -100,6 +100,9 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)
 		return c.rep, err
 	}
 	res, err := c.send(ctx, req)
+	if res != nil {
+		res, err = c.confirm(ctx, req, res)
+	}
 	if res == nil {
 		return c.rep, err // refused, unanswered or still processing
 	}
@@ -194,6 +197,38 @@ func (c *closing) send(ctx context.Context, req mapi.CloseDayRequest) (*mapi.Clo
 	}
 }
 
+// confirmAsks bounds how many times confirm asks again.
+const confirmAsks = 3
+
+// confirm makes sure a finished reply whose totals differ from ours is this
+// close's (issue 17, defect D1): the reply does not carry the request id, so
+// a reply meant for an earlier close (a proxy's or the gateway's mix-up)
+// would be journaled as this one. It asks again with the same
+// day_close_request_id (the gateway returns its stored reply) until two
+// replies in a row agree, and returns the last; nil with the error when an
+// ask fails (the report says why, the batch stays open to resume).
+func (c *closing) confirm(ctx context.Context, req mapi.CloseDayRequest, res *mapi.CloseDayResult) (*mapi.CloseDayResult, error) {
+	cur := c.cfg.Currency
+	for i := 0; i < confirmAsks; i++ {
+		if res.Status != store.BatchFinished || len(differences(c.rep.Ours, theirsOf(res, cur))) == 0 {
+			return res, nil
+		}
+		c.e.log.Warn("close day: totals differ, asking again with the same id", "request_id", req.RequestID)
+		again, err := c.send(ctx, req)
+		if again == nil || (again.Status == res.Status && theirsOf(again, cur) == theirsOf(res, cur)) {
+			return again, err
+		}
+		res = again
+	}
+	return res, nil
+}
+
+// theirsOf is the gateway's totals in a close-day reply.
+func theirsOf(res *mapi.CloseDayResult, cur string) Totals {
+	return Totals{Currency: cur, SaleCount: res.SaleApprovedCount, SaleSum: withCur(res.SaleAmount, cur),
+		ReversalCount: res.ReversalApprovedCount, ReversalSum: withCur(res.ReversalAmount, cur)}
+}
+
 // refused reports a close the gateway refused or did not answer (a
 // refusal is journaled).
 func (c *closing) refused(err error) {
@@ -227,8 +262,7 @@ func (c *closing) finish(res *mapi.CloseDayResult) {
 	cur := c.cfg.Currency
 	c.rep.Status = dayStatusOf(status)
 	c.rep.GateCloseDate = res.GateCloseDate
-	c.rep.Theirs = Totals{Currency: cur, SaleCount: res.SaleApprovedCount, SaleSum: withCur(res.SaleAmount, cur),
-		ReversalCount: res.ReversalApprovedCount, ReversalSum: withCur(res.ReversalAmount, cur)}
+	c.rep.Theirs = theirsOf(res, cur)
 	c.rep.Differences = differences(c.rep.Ours, c.rep.Theirs)
 	c.rep.Agree = status == store.BatchFinished && len(c.rep.Differences) == 0
 	c.rep.ChainHead = c.e.journal.Head()

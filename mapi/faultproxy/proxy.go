@@ -330,6 +330,7 @@ func (p *Proxy) forward(req *http.Request, body []byte) (*http.Response, []byte,
 		return nil, nil, err
 	}
 	out.Header = req.Header.Clone()
+	out.Host = req.Host // the OAuth signature covers the URL the client used
 	resp, err := p.tr.RoundTrip(out)
 	if err != nil {
 		return nil, nil, err
