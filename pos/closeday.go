@@ -106,6 +106,7 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)
 	if res == nil {
 		return c.rep, err // refused, unanswered or still processing
 	}
+	crashPoint("close-after-reply")
 	c.finish(res)
 	e.refresh()
 	return c.rep, nil
@@ -158,6 +159,7 @@ func (c *closing) begin() (mapi.CloseDayRequest, error) {
 	if err != nil {
 		return mapi.CloseDayRequest{}, fmt.Errorf("journal close-day: %w", err)
 	}
+	crashPoint("close-after-intent")
 	c.rep.RequestID = id
 	c.rep.Ours = totalsOf(batch.Totals, c.cfg.Currency)
 	o := c.rep.Ours
@@ -172,7 +174,7 @@ func (c *closing) send(ctx context.Context, req mapi.CloseDayRequest) (*mapi.Clo
 	deadline := time.Now().Add(closeDayMaxWait)
 	for {
 		cctx, cancel := context.WithTimeout(ctx, c.cfg.SaleTimeout)
-		res, err := c.e.gw().CloseDay(cctx, req)
+		res, err := c.e.gw().CloseDay(crashTrace(cctx), req)
 		cancel()
 		if err != nil {
 			c.refused(err)

@@ -20,6 +20,15 @@ var crashPoints = []string{
 	"after-reply", "after-status", "after-accepted", "after-final",
 }
 
+// closeDayCrashPoints are close day's points (issue 17), in its order:
+// close-after-intent (the request id and totals journaled, nothing sent),
+// request-written (as for a sale), close-after-reply (the final reply read,
+// nothing journaled from it).
+var closeDayCrashPoints = []string{"close-after-intent", "request-written", "close-after-reply"}
+
+// CloseDayCrashPoints lists close day's crash points (tests).
+func CloseDayCrashPoints() []string { return append([]string(nil), closeDayCrashPoints...) }
+
 // CrashPoints lists the lifecycle points a crash hook is called at (tests).
 func CrashPoints() []string { return append([]string(nil), crashPoints...) }
 
