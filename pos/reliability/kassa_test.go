@@ -74,6 +74,8 @@ func kassa(t testing.TB, env []string, args ...string) result {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	scanText(out.String())
+	scanText(errb.String())
 	return resultOf(t, err, out.String(), errb.String(), args)
 }
 

@@ -43,11 +43,14 @@ func rigConfig(t testing.TB, gatewayURL string) pos.Config {
 	}
 }
 
+// logger is the engines' logger: debug level, every line scanned for card
+// data (logscan_test.go); on stderr too with KASSA_TEST_LOG set.
 func logger() *slog.Logger {
+	var out io.Writer = io.Discard
 	if os.Getenv("KASSA_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		out = os.Stderr
 	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
+	return scanLogger(out)
 }
 
 // newRig starts a sandbox, a proxy and an engine; edit changes the config.
