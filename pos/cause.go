@@ -69,6 +69,8 @@ const (
 	CauseDayResuming               // close-day step: resuming an unfinished close (Reason.Code: request id)
 	CauseDaySending                // close-day step: sending totals (Reason.Code: sale count, Reason.Message: sum and currency)
 	CauseDayBankClosing            // close-day step: the bank is closing the day (processing)
+	// issue 17 (reliability):
+	CauseDayNoAnswer // close-day: the bank could not be reached or did not answer; not closed yet (resumes the same request)
 	causeCount
 )
 
@@ -127,6 +129,7 @@ var causeNames = [...]string{
 	CauseDayResuming:         "day-resuming",
 	CauseDaySending:          "day-sending",
 	CauseDayBankClosing:      "day-bank-closing",
+	CauseDayNoAnswer:         "day-no-answer", // issue 17
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"

@@ -237,8 +237,9 @@ func (c *closing) refused(err error) {
 	var refused *mapi.RefusedError
 	c.e.gatewayContact(errors.As(err, &refused))
 	c.rep.Status = DayError
-	c.rep.Reason = Reason{Cause: CauseDayNotClosed, Detail: err.Error()}
+	c.rep.Reason = Reason{Cause: CauseDayNoAnswer, Detail: err.Error()} // issue 17: not the bank's error
 	if refused != nil {
+		c.rep.Reason.Cause = CauseDayNotClosed
 		c.rep.Reason.Code, c.rep.Reason.Message = refused.Code, refused.Message
 		_, _ = c.e.journal.FinishClose(c.rep.RequestID, store.BatchError, nonEmpty(map[string]string{
 			"error_code": refused.Code, "error_message": refused.Message}))

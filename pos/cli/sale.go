@@ -14,6 +14,7 @@ import (
 
 	"kassa/pos"
 	"kassa/pos/demo"
+	"kassa/store"
 )
 
 // The payment commands: sale, status, recover, close-day. They use the same
@@ -111,6 +112,9 @@ func payStartEngine(ctx context.Context, c payFlags, noReader bool, stderr io.Wr
 	e, err := demo.Start(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "kassa:", err)
+		if errors.Is(err, store.ErrLocked) { // issue 17: say what to do
+			fmt.Fprintln(stderr, "Close the other Kassa (the checkout window or another kassa command) or wait for it to finish, then run this command again.")
+		}
 		return nil, payExitUsage
 	}
 	return e, payExitOK

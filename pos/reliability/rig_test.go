@@ -54,7 +54,9 @@ func logger() *slog.Logger {
 }
 
 // newRig starts a sandbox, a proxy and an engine; edit changes the config.
-func newRig(t testing.TB, edit func(*pos.Config)) *rig { return newRigWith(t, sandbox.Options{Speed: 50}, edit) }
+func newRig(t testing.TB, edit func(*pos.Config)) *rig {
+	return newRigWith(t, sandbox.Options{Speed: 50}, edit)
+}
 
 // newRigWith is newRig with the sandbox's options.
 func newRigWith(t testing.TB, opts sandbox.Options, edit func(*pos.Config)) *rig {

@@ -77,6 +77,7 @@ var causes = map[pos.Cause]says{
 	pos.CauseDayResuming:         {"Resuming the unfinished close-day {code}.", "", ""},
 	pos.CauseDaySending:          {"Sending the totals to the bank: {code} sale(s), {bank}.", "", ""},
 	pos.CauseDayBankClosing:      {"The bank is closing the day…", "", ""},
+	pos.CauseDayNoAnswer:         {"Kassa could not reach the bank, or got no answer; the day is not closed yet.", "Check the internet connection, then run Close day again: it resumes the same close.", ""}, // issue 17
 }
 
 // readers is THE table from a reader problem to its words: what ({reader}
