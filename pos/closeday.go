@@ -81,7 +81,7 @@ func newCloseID() string {
 // the gateway's counts and sums. progress gets the steps (may be nil).
 func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)) (CloseDayReport, error) {
 	c := &closing{e: e, cfg: e.Config(), progress: progress}
-	c.rep = CloseDayReport{Demo: c.cfg.Demo, At: time.Now()}
+	c.rep = CloseDayReport{Demo: c.cfg.Demo, At: e.now()}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(e.ctx, cancel)()
@@ -290,7 +290,7 @@ func (e *Engine) unfinishedClose(currency string) string {
 	}
 	b := bs[len(bs)-1]
 	if b.Currency == currency && (b.Status == store.BatchPending || b.Status == store.BatchProcessing) &&
-		time.Since(b.CreatedAt) < 24*time.Hour {
+		e.now().Sub(b.CreatedAt) < 24*time.Hour {
 		return b.RequestID
 	}
 	return ""

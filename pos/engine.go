@@ -165,7 +165,7 @@ func (e *Engine) open() error {
 	if cfg.Demo {
 		name = "demo-journal.db"
 	}
-	j, err := store.Open(filepath.Join(cfg.DataDir, name), store.Options{Logger: e.log})
+	j, err := store.Open(filepath.Join(cfg.DataDir, name), store.Options{Logger: e.log, Now: e.parts.now})
 	if err != nil {
 		return err
 	}

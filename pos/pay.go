@@ -209,7 +209,7 @@ func (e *Engine) journalIntent(ctx context.Context, kind Kind, amount Amount, de
 		TerminalID: cfg.TerminalID, Description: desc, Status: store.StatusPending,
 	}
 	crashPoint("before-intent")
-	p.CreatedAt = time.Now()
+	p.CreatedAt = e.now()
 	pm := e.newPayment(id, amount)
 	if err := pm.begin(p); err != nil {
 		e.forgetPayment(pm)
