@@ -213,13 +213,15 @@ func (e *Engine) restoreOverrides() {
 func (e *Engine) startupRecovery() {
 	defer e.wg.Done()
 	_ = e.recoverAll(e.ctx)
-	close(e.recovered)
 	e.mu.Lock()
 	if e.flow.phase == phaseRecovering {
 		e.flow = flow{phase: phaseIdle}
 	}
 	e.mu.Unlock()
 	e.refresh()
+	// Only now: WaitRecovered's callers read a snapshot that no longer says
+	// recovering (issue 17, defect D7: it was closed before the flow moved).
+	close(e.recovered)
 }
 
 // verifyAtStart refuses a journal whose hash chain does not check out
