@@ -108,6 +108,15 @@ func validateEvent(ev Event) error {
 	switch ev.Type {
 	case EventIntent:
 		return fmt.Errorf("%w: intents are journaled by Begin", ErrInvalid)
+	case EventChild:
+		return fmt.Errorf("%w: a child is begun by BeginChild", ErrInvalid)
+	case EventChildAccepted, EventChildUnknown, EventChildFinal:
+		if ev.Fields[FieldChild] == "" {
+			return fmt.Errorf("%w: a child event names its child (field %q)", ErrInvalid, FieldChild)
+		}
+		if ev.Type == EventChildFinal && !isFinal(ev.Status) {
+			return fmt.Errorf("%w: %s event needs a final status, not %q", ErrInvalid, ev.Type, ev.Status)
+		}
 	case EventClose:
 		return fmt.Errorf("%w: close events are journaled by FinishClose", ErrInvalid)
 	case EventFinal, EventResolved:
@@ -134,6 +143,9 @@ func validateEvent(ev Event) error {
 // applyTx decides and stores one event of p (as stored in tx) and keeps p
 // current.
 func applyTx(tx *bolt.Tx, p *Payment, ev Event, at time.Time) (Outcome, error) {
+	if childEvents[ev.Type] {
+		return applyChildTx(tx, p, ev, at)
+	}
 	next, outcome := transition(p.Status, p.PaynetOrderID, ev)
 	switch outcome {
 	case OutcomeApplied:
