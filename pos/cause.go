@@ -69,6 +69,31 @@ const (
 	CauseDayResuming               // close-day step: resuming an unfinished close (Reason.Code: request id)
 	CauseDaySending                // close-day step: sending totals (Reason.Code: sale count, Reason.Message: sum and currency)
 	CauseDayBankClosing            // close-day step: the bank is closing the day (processing)
+	// Capture, release and refund (issue 11). Outcomes of a child:
+	CauseChildDone        // the bank did the capture, release or refund
+	CauseChildDeclined    // the bank declined the operation (Reason.Code/Message); the payment stays as it was
+	CauseChildNotSent     // not sent: Kassa could not reach the bank; nothing changed
+	CauseChildBankRefused // the bank refused the request (Reason.Code/Message); nothing changed
+	CauseChildNotCreated  // the bank has no record of it (after the grace period): nothing changed
+	CauseChildNoReply     // unknown: no answer to the request; resolving by status, never sent again
+	CauseChildStopped     // unknown: Kassa stopped before the answer; resolving by status
+	CauseChildNoFinalYet  // unknown: no final answer within the wait; resolving by status
+	CauseChildProcessing  // the bank is processing the operation
+	// Local refusals of a child (nothing journaled, nothing sent):
+	CauseChildPaymentNotApproved // the payment was not approved (declined, failed)
+	CauseChildPaymentUnresolved  // the payment's own result is not known yet
+	CauseChildInProgress         // another operation of this payment is not final yet
+	CauseChildNotAHold           // capture or release of a sale (no hold)
+	CauseChildNotCaptured        // refund of a hold that was not captured
+	CauseChildAlreadyCaptured    // capture or release of a captured hold
+	CauseChildAlreadyReleased    // capture or release of a released hold
+	CauseChildHoldExpired        // capture or release after the hold period (Reason.Code: when it expired)
+	CauseChildOverHold           // capture over the held amount (Reason.Code: the held amount)
+	CauseChildOverRemaining      // refund over what is left (Reason.Code: what is left)
+	CauseChildNothingLeft        // refund of a payment refunded in full
+	CauseChildNoPartial          // partial operation where the gate does not allow it
+	CauseChildNeedsManager       // the last one's result was unknown, then not found: only a manager may do it again
+	CauseChildNotRetryable       // a manager's retry of a child the bank may have: refused
 	causeCount
 )
 
@@ -127,6 +152,30 @@ var causeNames = [...]string{
 	CauseDayResuming:         "day-resuming",
 	CauseDaySending:          "day-sending",
 	CauseDayBankClosing:      "day-bank-closing",
+	// issue 11: capture, release, refund
+	CauseChildDone:               "child-done",
+	CauseChildDeclined:           "child-declined",
+	CauseChildNotSent:            "child-not-sent",
+	CauseChildBankRefused:        "child-bank-refused",
+	CauseChildNotCreated:         "child-not-created",
+	CauseChildNoReply:            "child-no-reply",
+	CauseChildStopped:            "child-stopped",
+	CauseChildNoFinalYet:         "child-no-final-yet",
+	CauseChildProcessing:         "child-processing",
+	CauseChildPaymentNotApproved: "child-payment-not-approved",
+	CauseChildPaymentUnresolved:  "child-payment-unresolved",
+	CauseChildInProgress:         "child-in-progress",
+	CauseChildNotAHold:           "child-not-a-hold",
+	CauseChildNotCaptured:        "child-not-captured",
+	CauseChildAlreadyCaptured:    "child-already-captured",
+	CauseChildAlreadyReleased:    "child-already-released",
+	CauseChildHoldExpired:        "child-hold-expired",
+	CauseChildOverHold:           "child-over-hold",
+	CauseChildOverRemaining:      "child-over-remaining",
+	CauseChildNothingLeft:        "child-nothing-left",
+	CauseChildNoPartial:          "child-no-partial",
+	CauseChildNeedsManager:       "child-needs-manager",
+	CauseChildNotRetryable:       "child-not-retryable",
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"
@@ -300,6 +349,7 @@ func ReasonOf(err error) Reason {
 var unknownCauses = map[Cause]bool{
 	CauseNoReply: true, CauseAcceptedThenMissing: true, CauseNotFoundYet: true,
 	CauseBankSaysUnknown: true, CauseStoppedBeforeAnswer: true, CauseNoFinalAnswerYet: true,
+	CauseChildNoReply: true, CauseChildStopped: true, CauseChildNoFinalYet: true, // issue 11
 }
 
 // Unknown reports whether c leaves a payment's result unknown (maybe

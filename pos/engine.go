@@ -71,6 +71,8 @@ type Engine struct {
 	subs          map[int]func(Snapshot)
 	nextSub       int
 	payments      map[string]*payment
+	children      map[string]*childRun // captures, releases, refunds being resolved (issue 11)
+	recoveredKids []string             // "parent/child" of the children recovery found open
 	overridden    map[string]bool
 	recoveredSet  map[string]bool
 	recoveredIDs  []string
@@ -138,7 +140,7 @@ func newEngine(ctx context.Context, cfg Config, log *slog.Logger, opts []Option)
 	life, stop := context.WithCancel(context.WithoutCancel(ctx))
 	e := &Engine{
 		log: log, ctx: life, stop: stop, cfg: cfg,
-		subs: map[int]func(Snapshot){}, payments: map[string]*payment{}, overridden: map[string]bool{}, recoveredSet: map[string]bool{},
+		subs: map[int]func(Snapshot){}, payments: map[string]*payment{}, children: map[string]*childRun{}, overridden: map[string]bool{}, recoveredSet: map[string]bool{},
 		recovered: make(chan struct{}), changed: make(chan struct{}, 1),
 		fastPhase: 5 * time.Minute, slowMin: 5 * time.Minute, slowMax: 10 * time.Minute, giveUp: time.Hour,
 	}

@@ -88,6 +88,9 @@ func viewOf(p store.Payment) PaymentView {
 			v.Reprints++
 		}
 		v.Events = append(v.Events, e)
+		if store.IsChildEvent(ev.Type) {
+			continue // a child's outcome is its own (ChildView), not the payment's
+		}
 		if ev.Fields[fMessage] != "" {
 			message = ev.Fields[fMessage]
 		}

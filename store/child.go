@@ -359,3 +359,6 @@ func childKey(parent, child string) string { return parent + "/" + child }
 func splitChildKey(k string) (parent, child string, ok bool) {
 	return strings.Cut(k, "/")
 }
+
+// IsChildEvent reports whether t is an event of a payment's child.
+func IsChildEvent(t EventType) bool { return childEvents[t] }
