@@ -60,11 +60,11 @@ func (c Child) Final() bool { return isFinal(c.Status) }
 // Ledger is what a payment is worth after its approved children, and
 // whether a child is still open.
 type Ledger struct {
-	Captured  int64 // the approved capture's amount (0: none)
-	Refunded  int64 // the approved refunds' sum
-	Released  bool  // an approved release (or a capture, which releases the rest)
-	Refundable int64 // what may still be refunded: the sale's (or captured) amount minus Refunded
-	Open      *Child // a child not final yet (pending, accepted or unknown), if any
+	Captured   int64  // the approved capture's amount (0: none)
+	Refunded   int64  // the approved refunds' sum
+	Released   bool   // an approved release (or a capture, which releases the rest)
+	Refundable int64  // what may still be refunded: the sale's (or captured) amount minus Refunded
+	Open       *Child // a child not final yet (pending, accepted or unknown), if any
 }
 
 // LedgerOf sums the approved children of p.
