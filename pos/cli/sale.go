@@ -314,7 +314,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		fmt.Fprintln(stderr, "kassa status: the bank could not be asked:", err)
 	}
-	payPrint(stdout, e.Config().Demo, *asJSON, payLines(ctx, v))
+	// Its captures, releases and refunds (issue 11).
+	payPrint(stdout, e.Config().Demo, *asJSON, append(payLines(ctx, v), childLedgerLines(e, v.ClientOrderID)...))
 	return payExit(v.Status)
 }
 
@@ -322,9 +323,10 @@ func payRecoverUsage(w io.Writer) {
 	fmt.Fprintln(w, `Usage: kassa recover [--json] [--wait 30s] [--demo]
 
 Resolves every unresolved payment of the journal with the bank now (the
-same check Kassa makes at every start) and prints one block of key: value
-lines per payment that was unresolved (or one JSON object per line with
---json). Exit status: 0 when none is left unknown, 3 when some still are,
+same check Kassa makes at every start), captures, releases and refunds
+whose result is unknown included (never sent again), and prints one block
+of key: value lines per payment or operation that was unresolved (or one
+JSON object per line with --json). Exit status: 0 when none is left unknown, 3 when some still are,
 1 usage or configuration error.`)
 }
 
@@ -350,7 +352,8 @@ func runRecover(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintln(stderr, "kassa recover:", err)
 		}
 		un, _ := e.Journal().Unresolved()
-		if len(un) == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+		kids, _ := e.OpenChildren() // captures, releases, refunds (issue 11)
+		if len(un)+kids == 0 || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}
 		select {
@@ -380,11 +383,21 @@ func payPrintRecovered(ctx context.Context, e *pos.Engine, stdout io.Writer, asJ
 		}
 		payPrint(stdout, demo, asJSON, payLines(ctx, v))
 	}
-	if !asJSON {
-		if len(ids) > 0 {
+	kids := e.RecoveredChildren() // issue 11
+	for i, c := range kids {
+		if !c.Final() {
+			left++
+		}
+		if (i > 0 || len(ids) > 0) && !asJSON {
 			fmt.Fprintln(stdout)
 		}
-		payPrint(stdout, demo, false, [][2]string{{"checked", fmt.Sprint(len(ids))}, {"unresolved", fmt.Sprint(left)}})
+		payPrint(stdout, demo, asJSON, childLines(ctx, c, childStatusWord(c, nil), nil))
+	}
+	if !asJSON {
+		if len(ids)+len(kids) > 0 {
+			fmt.Fprintln(stdout)
+		}
+		payPrint(stdout, demo, false, [][2]string{{"checked", fmt.Sprint(len(ids) + len(kids))}, {"unresolved", fmt.Sprint(left)}})
 	}
 	if left > 0 {
 		return payExitUnknown
