@@ -167,11 +167,11 @@ func (cr *childRun) finish(d childDecision) bool {
 	return true
 }
 
-// await resolves the child in the background and waits for its final
-// answer up to Config.ResultWait from its begin; without one it is unknown
-// (and keeps resolving).
+// await resolves the child in the background (the first status call at
+// once, as a sale's) and waits for its final answer up to Config.ResultWait
+// from its begin; without one it is unknown (and keeps resolving).
 func (cr *childRun) await(ctx context.Context) {
-	cr.start(cr.e.Config().PollInterval)
+	cr.start(0)
 	t := time.NewTimer(max(cr.e.Config().ResultWait-time.Since(cr.child.CreatedAt), 0))
 	defer t.Stop()
 	select {
