@@ -3,6 +3,7 @@ package pos
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -305,6 +306,32 @@ func TestRetryOnlyAfterDecision(t *testing.T) {
 	}
 	if _, err := e.RetryChild(context.Background(), s.ClientOrderID, "2", "anna", "again"); ReasonOf(err).Cause != CauseChildNotRetryable {
 		t.Fatalf("retry of an approved child: %v", err)
+	}
+	verifyJournal(t, e)
+}
+
+// TestChildReceipt: a refund's receipt says REFUND with the refund's
+// amount; its reprint is a DUPLICATE, numbered apart from the sale's.
+func TestChildReceipt(t *testing.T) {
+	e, _ := childEnv(t, nil)
+	s := payKind(t, e, Sale, cardVisa, 1000)
+	if _, err := e.Receipt(s.ClientOrderID, CustomerCopy); err != nil {
+		t.Fatal(err)
+	}
+	r := mustChild(t, e, Refund, s.ClientOrderID, 250, StatusApproved)
+	first, err := e.ChildReceipt(s.ClientOrderID, r.ID, CustomerCopy)
+	if err != nil || first.Duplicate || first.Kind != "refund" || first.Amount != "2.50" {
+		t.Fatalf("first refund receipt: %v %+v", err, first)
+	}
+	if !strings.Contains(first.Text(), "REFUND") {
+		t.Fatalf("receipt text:\n%s", first.Text())
+	}
+	again, _ := e.ChildReceipt(s.ClientOrderID, r.ID, CustomerCopy)
+	if !again.Duplicate {
+		t.Fatal("reprint not a duplicate")
+	}
+	if v, _ := e.Payment(s.ClientOrderID); v.Reprints != 0 || v.Refunded != rub(250) || v.Children != 1 {
+		t.Fatalf("payment view: reprints %d refunded %v children %d", v.Reprints, v.Refunded, v.Children)
 	}
 	verifyJournal(t, e)
 }

@@ -74,8 +74,13 @@ type PaymentView struct {
 	LegacyText           string
 	CreatedAt, UpdatedAt time.Time
 	Events               []Event
-	// Reprints counts receipt prints after the first.
+	// Reprints counts receipt prints after the first (of the payment's own
+	// receipt; a refund's or capture's are counted apart).
 	Reprints int
+	// Captured, Refunded: the approved capture and refunds (issue 11);
+	// Children counts its captures, releases and refunds (any status).
+	Captured, Refunded Amount
+	Children           int
 }
 
 // Final reports whether the payment has a final status.

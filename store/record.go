@@ -186,17 +186,17 @@ func storeAlert(tx *bolt.Tx, p *Payment, ev Event, at time.Time) error {
 }
 
 // numberPrint returns a receipt event with FieldPrint (this copy's print
-// number, from 1) and FieldDuplicate ("yes" from the second print of the
+// number, from 1; a child's receipt (FieldChild) is numbered apart) and FieldDuplicate ("yes" from the second print of the
 // copy on, else "no") set from the payment's earlier prints.
 func numberPrint(tx *bolt.Tx, p *Payment, ev Event) (Event, error) {
 	evs, err := paymentEvents(tx, p)
 	if err != nil {
 		return ev, err
 	}
-	copyName := ev.Fields[FieldCopy]
+	copyName, child := ev.Fields[FieldCopy], ev.Fields[FieldChild]
 	n := 1
 	for _, e := range evs {
-		if isPrint(e.Type, e.Fields, copyName) {
+		if isPrint(e.Type, e.Fields, copyName) && e.Fields[FieldChild] == child {
 			n++
 		}
 	}

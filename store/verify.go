@@ -271,6 +271,7 @@ func replayPrint(s *replayed, r rec) error {
 	if s.prints == nil {
 		s.prints = map[string]int{}
 	}
+	c += "\x00" + r.Fields[FieldChild] // a child's receipt is numbered apart
 	s.prints[c]++
 	if r.Type != EventReceipt {
 		return nil // legacy print notes carry no checked numbering
@@ -278,7 +279,7 @@ func replayPrint(s *replayed, r rec) error {
 	n := s.prints[c]
 	if r.Fields[FieldPrint] != strconv.Itoa(n) || r.Fields[FieldDuplicate] != duplicateWord(n) {
 		return fmt.Errorf("%w: receipt event %d of %s says print %q (duplicate %q) of %s, but it is print %d",
-			ErrChain, r.Seq, r.Order, r.Fields[FieldPrint], r.Fields[FieldDuplicate], c, n)
+			ErrChain, r.Seq, r.Order, r.Fields[FieldPrint], r.Fields[FieldDuplicate], r.Fields[FieldCopy], n)
 	}
 	return nil
 }
