@@ -69,6 +69,22 @@ const (
 	CauseDayResuming               // close-day step: resuming an unfinished close (Reason.Code: request id)
 	CauseDaySending                // close-day step: sending totals (Reason.Code: sale count, Reason.Message: sum and currency)
 	CauseDayBankClosing            // close-day step: the bank is closing the day (processing)
+	// Issue 12 (chip and contactless): reader prompts while taking a card,
+	// the EMV stage, and the unknown results of a chip transaction cut short.
+	CausePresentCard      // stage: tap, insert or swipe the card
+	CauseInsertCard       // stage: insert the card (the card asked for its chip, or a chip card was swiped)
+	CauseSwipeFallback    // stage: the chip can't be read: swipe the card
+	CauseWrongWay         // stage: card inserted the wrong way, or not a chip card
+	CauseOtherCard        // stage: this card can't be used here: another card
+	CauseReadingCard      // stage: the reader is reading the card (chip or tap)
+	CausePINOnReader      // stage: the customer is entering the PIN on the reader
+	CauseSeePhone         // stage: the customer confirms on the phone
+	CauseCardTakenOut     // stage: the card was taken out while being read: present it again
+	CauseConfirmingCard   // stage: the card is confirming the bank's answer (CONTINUE, advice)
+	CauseRemoveCard       // stage: remove the card from the reader
+	CauseCardPulled       // unknown: the card was pulled out before it confirmed the payment
+	CauseReaderLostCard   // unknown: the reader was lost before the card confirmed the payment
+	CauseAdviceNotSent    // unknown: the card's confirmation did not reach the bank
 	causeCount
 )
 
@@ -127,6 +143,21 @@ var causeNames = [...]string{
 	CauseDayResuming:         "day-resuming",
 	CauseDaySending:          "day-sending",
 	CauseDayBankClosing:      "day-bank-closing",
+	// Issue 12.
+	CausePresentCard:    "present-card",
+	CauseInsertCard:     "insert-card",
+	CauseSwipeFallback:  "swipe-fallback",
+	CauseWrongWay:       "wrong-way",
+	CauseOtherCard:      "other-card",
+	CauseReadingCard:    "reading-card",
+	CausePINOnReader:    "pin-on-reader",
+	CauseSeePhone:       "see-phone",
+	CauseCardTakenOut:   "card-taken-out",
+	CauseConfirmingCard: "confirming-card",
+	CauseRemoveCard:     "remove-card",
+	CauseCardPulled:     "card-pulled",
+	CauseReaderLostCard: "reader-lost-card",
+	CauseAdviceNotSent:  "advice-not-sent",
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"
@@ -177,6 +208,8 @@ const (
 	ReaderOther                      // anything else (Reason.Detail has the error)
 	ReaderNoPermission               // no permission to open the serial port
 	ReaderWrongReader                // a different reader is connected
+	ReaderCardRemoved                // issue 12: the card was taken out of the slot while being read
+	ReaderChipUnreadable             // issue 12: the chip can't be read and the card may not be swiped
 )
 
 // readerProblems is THE table from device errors to problems, with the
@@ -195,6 +228,9 @@ var readerProblems = [...]struct {
 	ReaderOther:        {nil, "other"},
 	ReaderNoPermission: {device.ErrPermission, "no-permission"},
 	ReaderWrongReader:  {device.ErrOtherReader, "wrong-reader"},
+	// Issue 12.
+	ReaderCardRemoved:    {device.ErrCardRemoved, "card-removed"},
+	ReaderChipUnreadable: {device.ErrChipUnreadable, "chip-unreadable"},
 }
 
 // String is the problem's stable name.
@@ -300,6 +336,7 @@ func ReasonOf(err error) Reason {
 var unknownCauses = map[Cause]bool{
 	CauseNoReply: true, CauseAcceptedThenMissing: true, CauseNotFoundYet: true,
 	CauseBankSaysUnknown: true, CauseStoppedBeforeAnswer: true, CauseNoFinalAnswerYet: true,
+	CauseCardPulled: true, CauseReaderLostCard: true, CauseAdviceNotSent: true, // issue 12
 }
 
 // Unknown reports whether c leaves a payment's result unknown (maybe

@@ -20,8 +20,20 @@ var crashPoints = []string{
 	"after-reply", "after-status", "after-accepted", "after-final",
 }
 
-// CrashPoints lists the lifecycle points a crash hook is called at (tests).
-func CrashPoints() []string { return append([]string(nil), crashPoints...) }
+// chipCrashPoints are the points only a chip or contactless payment reaches
+// (issue 12), in a contact sale's order: chip-after-reply (the sale reply
+// read, the card waiting in the reader), emv-stage (the status says the EMV
+// stage, before CONTINUE), after-continue (the card answered, nothing
+// journaled of it), after-advice-written (the advice journaled, not sent).
+var chipCrashPoints = []string{"chip-after-reply", "emv-stage", "after-continue", "after-advice-written"}
+
+// CrashPoints lists the lifecycle points a crash hook is called at (tests),
+// the chip ones (ChipCrashPoints) last.
+func CrashPoints() []string { return append(append([]string(nil), crashPoints...), chipCrashPoints...) }
+
+// ChipCrashPoints lists the points only a chip or contactless payment
+// reaches (tests).
+func ChipCrashPoints() []string { return append([]string(nil), chipCrashPoints...) }
 
 var crashHook atomic.Pointer[func(point string)]
 
