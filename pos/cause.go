@@ -71,20 +71,20 @@ const (
 	CauseDayBankClosing            // close-day step: the bank is closing the day (processing)
 	// Issue 12 (chip and contactless): reader prompts while taking a card,
 	// the EMV stage, and the unknown results of a chip transaction cut short.
-	CausePresentCard      // stage: tap, insert or swipe the card
-	CauseInsertCard       // stage: insert the card (the card asked for its chip, or a chip card was swiped)
-	CauseSwipeFallback    // stage: the chip can't be read: swipe the card
-	CauseWrongWay         // stage: card inserted the wrong way, or not a chip card
-	CauseOtherCard        // stage: this card can't be used here: another card
-	CauseReadingCard      // stage: the reader is reading the card (chip or tap)
-	CausePINOnReader      // stage: the customer is entering the PIN on the reader
-	CauseSeePhone         // stage: the customer confirms on the phone
-	CauseCardTakenOut     // stage: the card was taken out while being read: present it again
-	CauseConfirmingCard   // stage: the card is confirming the bank's answer (CONTINUE, advice)
-	CauseRemoveCard       // stage: remove the card from the reader
-	CauseCardPulled       // unknown: the card was pulled out before it confirmed the payment
-	CauseReaderLostCard   // unknown: the reader was lost before the card confirmed the payment
-	CauseAdviceNotSent    // unknown: the card's confirmation did not reach the bank
+	CausePresentCard    // stage: tap, insert or swipe the card
+	CauseInsertCard     // stage: insert the card (the card asked for its chip, or a chip card was swiped)
+	CauseSwipeFallback  // stage: the chip can't be read: swipe the card
+	CauseWrongWay       // stage: card inserted the wrong way, or not a chip card
+	CauseOtherCard      // stage: this card can't be used here: another card
+	CauseReadingCard    // stage: the reader is reading the card (chip or tap)
+	CausePINOnReader    // stage: the customer is entering the PIN on the reader
+	CauseSeePhone       // stage: the customer confirms on the phone
+	CauseCardTakenOut   // stage: the card was taken out while being read: present it again
+	CauseConfirmingCard // stage: the card is confirming the bank's answer (CONTINUE, advice)
+	CauseRemoveCard     // stage: remove the card from the reader
+	CauseCardPulled     // unknown: the card was pulled out before it confirmed the payment
+	CauseReaderLostCard // unknown: the reader was lost before the card confirmed the payment
+	CauseAdviceNotSent  // unknown: the card's confirmation did not reach the bank
 	causeCount
 )
 
@@ -198,18 +198,18 @@ type ReaderProblem uint8
 
 // The reader problems.
 const (
-	ReaderOK           ReaderProblem = iota
-	ReaderTimeout                    // no card swiped in time
-	ReaderGone                       // the reader was disconnected
-	ReaderNotFound                   // no reader found
-	ReaderPortBusy                   // the reader's port is in use by another program
-	ReaderNoKeys                     // the reader has no encryption keys: needs support, not a cable
-	ReaderNoAnswer                   // the reader does not answer
-	ReaderOther                      // anything else (Reason.Detail has the error)
-	ReaderNoPermission               // no permission to open the serial port
-	ReaderWrongReader                // a different reader is connected
-	ReaderCardRemoved                // issue 12: the card was taken out of the slot while being read
-	ReaderChipUnreadable             // issue 12: the chip can't be read and the card may not be swiped
+	ReaderOK             ReaderProblem = iota
+	ReaderTimeout                      // no card swiped in time
+	ReaderGone                         // the reader was disconnected
+	ReaderNotFound                     // no reader found
+	ReaderPortBusy                     // the reader's port is in use by another program
+	ReaderNoKeys                       // the reader has no encryption keys: needs support, not a cable
+	ReaderNoAnswer                     // the reader does not answer
+	ReaderOther                        // anything else (Reason.Detail has the error)
+	ReaderNoPermission                 // no permission to open the serial port
+	ReaderWrongReader                  // a different reader is connected
+	ReaderCardRemoved                  // issue 12: the card was taken out of the slot while being read
+	ReaderChipUnreadable               // issue 12: the chip can't be read and the card may not be swiped
 )
 
 // readerProblems is THE table from device errors to problems, with the

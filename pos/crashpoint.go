@@ -27,9 +27,9 @@ var crashPoints = []string{
 // journaled of it), after-advice-written (the advice journaled, not sent).
 var chipCrashPoints = []string{"chip-after-reply", "emv-stage", "after-continue", "after-advice-written"}
 
-// CrashPoints lists the lifecycle points a crash hook is called at (tests),
-// the chip ones (ChipCrashPoints) last.
-func CrashPoints() []string { return append(append([]string(nil), crashPoints...), chipCrashPoints...) }
+// CrashPoints lists the lifecycle points every payment reaches, where a
+// crash hook is called (tests); ChipCrashPoints lists the chip ones.
+func CrashPoints() []string { return append([]string(nil), crashPoints...) }
 
 // ChipCrashPoints lists the points only a chip or contactless payment
 // reaches (tests).
