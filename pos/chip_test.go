@@ -106,6 +106,12 @@ func TestChipPayments(t *testing.T) {
 					t.Errorf("application %q %q, journal %q", v.Card.AID, v.Card.AppLabel, p.AID)
 				}
 			}
+			if tc.mode == "chip" || tc.mode == "contactless" {
+				r, err := e.Receipt(v.ClientOrderID, MerchantCopy)
+				if err != nil || r.Chip.EntryMode != tc.mode || r.Chip.AID == "" || (tc.status == StatusApproved && (r.Chip.TVR == "" || r.Chip.Cryptogram == "")) {
+					t.Errorf("receipt chip %+v, %v", r.Chip, err)
+				}
+			}
 			if tc.advice != "" && !stages.saw(StageConfirming) {
 				t.Errorf("stages %v: no card-confirming", stages.stages)
 			}
