@@ -43,6 +43,11 @@ var cardLabels = map[string]string{
 	"4000000000000432": "approved, callback twice (second late)",
 	"4000000000000994": "reply held past the timeout → unknown, then approved",
 	"4000000000000127": "unknown for 60 s, then approved",
+	// Chip test cards (issue 12, READER-PROTOCOL.md §12.5).
+	"4012345678909":    "Visa chip card — approved (the §12.4 vectors)",
+	"4000000000000705": "chip: online PIN on the reader (1234), approved",
+	"4000000000000879": "chip declines after the bank approved",
+	"4000000000000945": "chip unreadable → swipe (fallback)",
 }
 
 // Start starts the engine for cfg: in demo mode (cfg.Demo) with the
