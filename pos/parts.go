@@ -14,6 +14,8 @@ type Gateway interface {
 	Preauth(ctx context.Context, req mapi.PaymentRequest) (*mapi.Accepted, error)
 	Status(ctx context.Context, req mapi.StatusRequest) (*mapi.StatusResult, error)
 	CloseDay(ctx context.Context, req mapi.CloseDayRequest) (*mapi.CloseDayResult, error)
+	// EMVAdvice sends a chip card's answer after CONTINUE (issue 12).
+	EMVAdvice(ctx context.Context, req mapi.AdviceRequest) (*mapi.Accepted, error)
 	CloseIdleConnections()
 }
 

@@ -81,6 +81,9 @@ type PaymentView struct {
 	// Children counts its captures, releases and refunds (any status).
 	Captured, Refunded Amount
 	Children           int
+	// Card is how the card was read and, for a chip or contactless card,
+	// its application and the EMV receipt fields (issue 12).
+	Card CardFacts
 }
 
 // Final reports whether the payment has a final status.
@@ -202,6 +205,11 @@ type DemoControls interface {
 	SetFault(name string) error
 	// Swipe swipes the current card now (when the reader waits for one).
 	Swipe() error
+	// Entry is how the simulated reader presents the card by itself:
+	// "swipe", "insert" or "tap" (issue 12).
+	Entry() string
+	// SetEntry picks how the simulated reader presents the card by itself.
+	SetEntry(entry string) error
 }
 
 // ReceiptCopy says which copy of a receipt is printed.

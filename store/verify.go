@@ -295,6 +295,8 @@ func diff(want, got Payment) string {
 		{"masked card", want.MaskedPAN, got.MaskedPAN},
 		{"reader serial", want.ReaderSerial, got.ReaderSerial},
 		{"KSN", want.KSN, got.KSN},
+		{"entry mode", want.EntryMode, got.EntryMode},
+		{"application", want.AID + " " + want.AppLabel + " " + want.CVM, got.AID + " " + got.AppLabel + " " + got.CVM},
 		{"terminal", want.TerminalID, got.TerminalID},
 		{"cashier", want.CashierID, got.CashierID},
 		{"status", string(want.Status), string(got.Status)},

@@ -139,6 +139,11 @@ func payLines(ctx context.Context, v pos.PaymentView) [][2]string {
 		{"amount", v.Amount.Major()},
 		{"currency", v.Amount.Currency},
 		{"kind", string(v.Kind)},
+		// Issue 12: how the card was read.
+		{"entry_mode", v.Card.EntryMode},
+		{"aid", v.Card.AID},
+		{"app_label", v.Card.AppLabel},
+		{"cvm", v.Card.Verification()},
 	}
 }
 
@@ -202,14 +207,17 @@ func payExit(status pos.Status) int {
 }
 
 func paySaleUsage(w io.Writer) {
-	fmt.Fprintln(w, `Usage: kassa sale --amount 10.42 [--preauth] [--desc TEXT] [--card PAN] [--json] [--demo]
+	fmt.Fprintln(w, `Usage: kassa sale --amount 10.42 [--preauth] [--desc TEXT] [--card PAN] [--entry swipe|insert|tap] [--json] [--demo]
 
 Takes one card payment on the reader, like the checkout screen: the amount
 is shown on the reader, the card is swiped, the payment is journaled, sent to
 the bank, and the final answer awaited. Prints key: value lines
 (client_orderid, paynet_order_id, status, card, approval_code, rrn, message,
-then amount, currency, kind), or one JSON object with --json. In demo mode
-the first line is "mode: DEMO".
+then amount, currency, kind, entry_mode, aid, app_label, cvm), or one JSON
+object with --json. In demo mode the first line is "mode: DEMO".
+entry_mode is swipe, chip, contactless or fallback-swipe; aid, app_label and
+cvm are the chip application and how the cardholder was verified (empty for a
+swipe).
 
 Exit status: 0 approved; 2 declined, filtered, error or not charged;
 3 unknown (the result is not known yet: DO NOT charge again, see
@@ -222,6 +230,7 @@ func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	preauth := fs.Bool("preauth", false, "pre-authorise instead of a sale")
 	desc := fs.String("desc", "", "order description (default: Sale at <terminal name>)")
 	card := fs.String("card", "", "test card PAN the simulated reader swipes (demo or KASSA_READER=sim only)")
+	entry := fs.String("entry", "", "how the simulated reader presents the card: swipe, insert or tap (demo or KASSA_READER=sim only)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if _, code, ok := payParse(fs, args, 0, stderr); !ok {
 		return code
@@ -241,16 +250,8 @@ func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kassa sale: amount %q: %v\n", *amount, err)
 		return payExitUsage
 	}
-	if *card != "" {
-		d := e.Demo()
-		if d == nil {
-			fmt.Fprintln(stderr, "kassa sale: --card needs demo mode (--demo) or KASSA_READER=sim")
-			return payExitUsage
-		}
-		if err := d.SetCard(*card); err != nil {
-			fmt.Fprintln(stderr, "kassa sale: --card:", err)
-			return payExitUsage
-		}
+	if code, ok := saleSimulated(e, *card, *entry, stderr); !ok {
+		return code
 	}
 	if err := e.WaitRecovered(ctx); err != nil {
 		fmt.Fprintln(stderr, "kassa sale:", err)
@@ -274,6 +275,32 @@ func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	payPrint(stdout, cfg.Demo, *asJSON, payLines(ctx, v))
 	return payExit(v.Status)
+}
+
+// saleSimulated sets the simulated reader's card and presentation for
+// --card and --entry (demo or KASSA_READER=sim only).
+func saleSimulated(e *pos.Engine, card, entry string, stderr io.Writer) (int, bool) {
+	if card == "" && entry == "" {
+		return payExitOK, true
+	}
+	d := e.Demo()
+	if d == nil {
+		fmt.Fprintln(stderr, "kassa sale: --card and --entry need demo mode (--demo) or KASSA_READER=sim")
+		return payExitUsage, false
+	}
+	if card != "" {
+		if err := d.SetCard(card); err != nil {
+			fmt.Fprintln(stderr, "kassa sale: --card:", err)
+			return payExitUsage, false
+		}
+	}
+	if entry != "" {
+		if err := d.SetEntry(entry); err != nil {
+			fmt.Fprintln(stderr, "kassa sale: --entry:", err)
+			return payExitUsage, false
+		}
+	}
+	return payExitOK, true
 }
 
 func payStatusUsage(w io.Writer) {
