@@ -69,6 +69,14 @@ const (
 	CauseDayResuming               // close-day step: resuming an unfinished close (Reason.Code: request id)
 	CauseDaySending                // close-day step: sending totals (Reason.Code: sale count, Reason.Message: sum and currency)
 	CauseDayBankClosing            // close-day step: the bank is closing the day (processing)
+	// Issue 13: cashiers, shifts and reports.
+	CauseWrongPIN        // sign-in refused: the PIN is not this cashier's
+	CauseCashierDisabled // sign-in refused: the cashier is disabled
+	CauseLastManager     // refused: the last enabled manager cannot be disabled or demoted
+	CauseNameTaken       // refused: another cashier has this name
+	CauseNoShift         // payment refused: no shift is open (sign in first)
+	CauseDayEmpty        // close-day: nothing to send (no approved payments in the open day)
+	CauseNoCashier       // refused: no such cashier (Reason.Code: the name)
 	causeCount
 )
 
@@ -121,6 +129,14 @@ var causeNames = [...]string{
 	CauseGatewayUnreachable:  "gateway-unreachable",
 	CauseGatewayRefused:      "gateway-refused",
 	CauseKeyNotSaved:         "key-not-saved",
+	// Issue 13.
+	CauseWrongPIN:        "wrong-pin",
+	CauseCashierDisabled: "cashier-disabled",
+	CauseLastManager:     "last-manager",
+	CauseNameTaken:       "name-taken",
+	CauseNoShift:         "no-shift",
+	CauseDayEmpty:        "day-empty",
+	CauseNoCashier:       "no-cashier",
 	CauseOverrideIncomplete:  "override-incomplete",
 	CauseWrongCurrency:       "wrong-currency",
 	CauseAmountNotPositive:   "amount-not-positive",

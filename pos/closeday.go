@@ -80,7 +80,7 @@ func newCloseID() string {
 // records the reply and reports every difference between the journal's and
 // the gateway's counts and sums. progress gets the steps (may be nil).
 func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)) (CloseDayReport, error) {
-	c := &closing{e: e, cfg: e.Config(), progress: progress}
+	c := &closing{e: e, cfg: e.Config(), progress: progress, who: e.Who(ctx)}
 	c.rep = CloseDayReport{Demo: c.cfg.Demo, At: time.Now()}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -110,6 +110,7 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)
 
 // closing is one close-day in progress, building its report.
 type closing struct {
+	who      string // who closes the day (issue 13)
 	e        *Engine
 	cfg      Config
 	progress func(Reason)
@@ -151,7 +152,7 @@ func (c *closing) begin() (mapi.CloseDayRequest, error) {
 	} else {
 		id = newCloseID()
 	}
-	batch, err := c.e.journal.BeginClose(id, c.cfg.Currency)
+	batch, err := c.e.journal.BeginCloseBy(id, c.cfg.Currency, c.who)
 	if err != nil {
 		return mapi.CloseDayRequest{}, fmt.Errorf("journal close-day: %w", err)
 	}

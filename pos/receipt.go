@@ -1,6 +1,7 @@
 package pos
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,7 +19,7 @@ func (e *Engine) Receipt(id string, copy ReceiptCopy) (receipt.Receipt, error) {
 		copy = CustomerCopy
 	}
 	p, err := e.journal.Record(id, store.Event{Type: store.EventReceipt,
-		Fields: map[string]string{store.FieldCopy: string(copy)}})
+		Fields: map[string]string{store.FieldCopy: string(copy), store.FieldCashier: e.Who(context.Background())}})
 	if errors.Is(err, store.ErrNotFound) {
 		return receipt.Receipt{}, errorOf(ErrNotFound, Reason{Cause: CauseNotFound, Detail: id})
 	}

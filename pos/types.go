@@ -124,6 +124,10 @@ type Snapshot struct {
 	Currency      string
 	// Store is the lane's link to the store database (KASSA_CENTRAL_DB).
 	Store StoreLink
+	// SignedIn is the cashier signed in at the terminal (zero: nobody) and
+	// ShiftID their open shift (issue 13).
+	SignedIn CashierView
+	ShiftID  string
 }
 
 // Totals are a day's counts and sums for one currency.

@@ -207,3 +207,15 @@ func (j *Journal) JournalEvents(since time.Time) ([]Event, error) {
 	})
 	return out, err
 }
+
+// OpenDayPayments returns the payments the open-day totals count (approved,
+// not covered by a finished close-day), with their events (the X report of
+// issue 13). Its cost grows with the open day.
+func (j *Journal) OpenDayPayments() ([]Payment, error) {
+	ps, err := j.collect(func(tx *bolt.Tx) ([]string, error) {
+		_, ids, err := openDay(tx, "")
+		return ids, err
+	})
+	sortByCreated(ps)
+	return ps, err
+}
