@@ -129,20 +129,21 @@ var causeNames = [...]string{
 	CauseGatewayUnreachable:  "gateway-unreachable",
 	CauseGatewayRefused:      "gateway-refused",
 	CauseKeyNotSaved:         "key-not-saved",
-	// Issue 13.
-	CauseWrongPIN:           "wrong-pin",
-	CauseCashierDisabled:    "cashier-disabled",
-	CauseLastManager:        "last-manager",
-	CauseNameTaken:          "name-taken",
-	CauseNoShift:            "no-shift",
-	CauseDayEmpty:           "day-empty",
-	CauseNoCashier:          "no-cashier",
-	CauseOverrideIncomplete: "override-incomplete",
-	CauseWrongCurrency:      "wrong-currency",
-	CauseAmountNotPositive:  "amount-not-positive",
-	CauseDayResuming:        "day-resuming",
-	CauseDaySending:         "day-sending",
-	CauseDayBankClosing:     "day-bank-closing",
+	CauseOverrideIncomplete:  "override-incomplete",
+	CauseWrongCurrency:       "wrong-currency",
+	CauseAmountNotPositive:   "amount-not-positive",
+	CauseDayResuming:         "day-resuming",
+	CauseDaySending:          "day-sending",
+	CauseDayBankClosing:      "day-bank-closing",
+
+	// Issue 13: cashiers, shifts and reports.
+	CauseWrongPIN:        "wrong-pin",
+	CauseCashierDisabled: "cashier-disabled",
+	CauseLastManager:     "last-manager",
+	CauseNameTaken:       "name-taken",
+	CauseNoShift:         "no-shift",
+	CauseDayEmpty:        "day-empty",
+	CauseNoCashier:       "no-cashier",
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"
