@@ -64,7 +64,26 @@ func (e *Engine) PreviewCloseDay() (CloseDayPreview, error) {
 	if len(un) > 0 {
 		pv.Warnings = append(pv.Warnings, countReason(CauseDayUnresolved, len(un)))
 	}
-	return pv, nil
+	return pv, e.previewTally(&pv, cur)
+}
+
+// previewTally adds the open day's counts and scheme split (issue 13).
+func (e *Engine) previewTally(pv *CloseDayPreview, cur string) error {
+	x, err := e.XReport()
+	if err != nil {
+		return err
+	}
+	for _, t := range x.Currencies {
+		if t.Currency == cur {
+			pv.Tally = t
+		}
+	}
+	o := pv.Tally.Totals
+	pv.Empty = o.SaleCount == 0 && o.ReversalCount == 0 && o.PreauthCount == 0
+	if pv.Empty {
+		pv.Warnings = append(pv.Warnings, Reason{Cause: CauseDayEmpty})
+	}
+	return nil
 }
 
 // newCloseID makes a day_close_request_id: 8–32 letters and digits.

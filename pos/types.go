@@ -156,6 +156,11 @@ type CloseDayPreview struct {
 	// Warnings: payments in another currency (CauseOtherCurrency), payments
 	// not resolved yet (CauseDayUnresolved).
 	Warnings []Reason
+	// Tally is the terminal currency's counts (declined, failed, …) and
+	// per-scheme split of the open day (issue 13); Empty says the close has
+	// nothing to send (no approved payment, refund or capture).
+	Tally Tally
+	Empty bool
 }
 
 // CloseDayReport is the outcome of a close-day.

@@ -24,6 +24,7 @@ const (
 	EventCashier  EventType = "cashier"  // a cashier was added or changed (Fields: subject, action, name, role, disabled)
 	EventShift    EventType = "shift"    // a shift was opened or closed (Fields: shift_id, stage, subject)
 	EventSettings EventType = "settings" // a manager changed the settings (Fields: what)
+	EventReport   EventType = "report"   // an X report was printed, or a past Z report reprinted (Fields: report, request_id)
 )
 
 // Fields of person-caused events (issue 13).
@@ -172,7 +173,7 @@ func checkCashiers(all []Cashier, c Cashier) error {
 // Note journals a journal-level event of a person (a settings change:
 // EventSettings) with its fields; by goes into FieldCashier.
 func (j *Journal) Note(t EventType, by string, fields map[string]string) error {
-	if t != EventSettings {
+	if t != EventSettings && t != EventReport {
 		return fmt.Errorf("%w: journal-level note %q", ErrInvalid, t)
 	}
 	if err := checkFields(fields); err != nil {
