@@ -130,4 +130,3 @@ func receiptTotals(t Totals) receipt.Totals {
 	return receipt.Totals{SaleCount: t.SaleCount, SaleSum: t.SaleSum.Minor, ReversalCount: t.ReversalCount,
 		ReversalSum: t.ReversalSum.Minor, PreauthCount: t.PreauthCount, PreauthSum: t.PreauthSum.Minor}
 }
-
