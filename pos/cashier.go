@@ -87,13 +87,28 @@ func viewOfCashier(c store.Cashier) CashierView {
 }
 
 // Cashiers lists every cashier by name (disabled ones too).
-func (e *Engine) Cashiers() ([]CashierView, error) {
-	cs, err := e.journal.Cashiers()
+func (e *Engine) Cashiers() ([]CashierView, error) { return CashiersIn(e.journal) }
+
+// CashiersIn lists every cashier of a journal by name (the headless
+// commands, without an engine).
+func CashiersIn(j *store.Journal) ([]CashierView, error) {
+	cs, err := j.Cashiers()
 	out := make([]CashierView, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, viewOfCashier(c))
 	}
 	return out, err
+}
+
+// CashierNames maps the journal's cashier ids to their names (exports and
+// history show the name).
+func CashierNames(j *store.Journal) map[string]string {
+	cs, _ := j.Cashiers()
+	m := make(map[string]string, len(cs))
+	for _, c := range cs {
+		m[c.ID] = c.Name
+	}
+	return m
 }
 
 // CashierNamed finds a cashier by name (any case).
@@ -107,11 +122,13 @@ func (e *Engine) CashierNamed(name string) (CashierView, error) {
 
 // CashierName is the name to show for a person id: the cashier's name, the
 // id itself for "cli:<user>" and unknown ids, "" for "".
-func (e *Engine) CashierName(id string) string {
-	if id == "" || strings.HasPrefix(id, "cli:") {
+func (e *Engine) CashierName(id string) string { return nameIn(e.journal, id) }
+
+func nameIn(j *store.Journal, id string) string {
+	if id == "" || strings.Contains(id, ":") {
 		return id
 	}
-	c, err := e.findCashier(func(c store.Cashier) bool { return c.ID == id })
+	c, err := findIn(j, func(c store.Cashier) bool { return c.ID == id })
 	if err != nil {
 		return id
 	}
@@ -119,7 +136,11 @@ func (e *Engine) CashierName(id string) string {
 }
 
 func (e *Engine) findCashier(match func(store.Cashier) bool) (store.Cashier, error) {
-	cs, err := e.journal.Cashiers()
+	return findIn(e.journal, match)
+}
+
+func findIn(j *store.Journal, match func(store.Cashier) bool) (store.Cashier, error) {
+	cs, err := j.Cashiers()
 	if err != nil {
 		return store.Cashier{}, err
 	}
@@ -133,6 +154,12 @@ func (e *Engine) findCashier(match func(store.Cashier) bool) (store.Cashier, err
 
 // AddCashier adds a cashier (journaled as caused by Who(ctx)).
 func (e *Engine) AddCashier(ctx context.Context, n NewCashier) (CashierView, error) {
+	return AddCashierIn(e.journal, e.Who(ctx), n)
+}
+
+// AddCashierIn adds a cashier to a journal, journaled as caused by by (the
+// headless `kassa cashier add`).
+func AddCashierIn(j *store.Journal, by string, n NewCashier) (CashierView, error) {
 	if n.Role != Cashier && n.Role != Manager {
 		return CashierView{}, fmt.Errorf("%w: unknown role %q", ErrCashier, n.Role)
 	}
@@ -140,7 +167,7 @@ func (e *Engine) AddCashier(ctx context.Context, n NewCashier) (CashierView, err
 	if err != nil {
 		return CashierView{}, err
 	}
-	c, err := e.journal.PutCashier(store.Cashier{Name: n.Name, PINHash: h, Role: string(n.Role)}, e.Who(ctx), "add")
+	c, err := j.PutCashier(store.Cashier{Name: n.Name, PINHash: h, Role: string(n.Role)}, by, "add")
 	return viewOfCashier(c), cashierErr(err)
 }
 
@@ -166,6 +193,18 @@ func (e *Engine) SetCashierDisabled(ctx context.Context, id string, disabled boo
 		action = "disable"
 	}
 	return e.changeCashier(ctx, id, action, func(c *store.Cashier) error { c.Disabled = disabled; return nil })
+}
+
+// DisableCashierIn disables the cashier named name in a journal (the
+// headless `kassa cashier disable`), journaled as caused by by.
+func DisableCashierIn(j *store.Journal, by, name string) error {
+	c, err := findIn(j, func(c store.Cashier) bool { return strings.EqualFold(c.Name, strings.TrimSpace(name)) })
+	if err != nil {
+		return errorOf(ErrCashier, Reason{Cause: CauseNoCashier, Code: name, Detail: err.Error()})
+	}
+	c.Disabled = true
+	_, err = j.PutCashier(c, by, "disable")
+	return cashierErr(err)
 }
 
 // SetCashierPIN gives a cashier a new PIN (stored as a salted hash).

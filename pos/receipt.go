@@ -63,7 +63,20 @@ func (e *Engine) ZReport(rep CloseDayReport) receipt.ZReport { return e.zReceipt
 // zReceipt fills a Z report; unresolved adds the payments unresolved now
 // (not for a past close-day's copy).
 func (e *Engine) zReceipt(rep CloseDayReport, unresolved bool) receipt.ZReport {
-	cfg := e.Config()
+	z := ZReceiptOf(e.Config(), rep)
+	if un, err := e.journal.Unresolved(); err == nil && unresolved {
+		for _, p := range un {
+			z.Unresolved = append(z.Unresolved, receipt.Unresolved{ClientOrderID: p.ClientOrderID,
+				Amount: Amount{Minor: p.AmountMinor, Currency: p.Currency}.Major(), Currency: p.Currency,
+				Status: StatusOf(p.Status).String(), MaskedPAN: p.MaskedPAN, At: p.CreatedAt})
+		}
+	}
+	return z
+}
+
+// ZReceiptOf fills a printable Z report from a close-day report with the
+// terminal's merchant details (no unresolved payments).
+func ZReceiptOf(cfg Config, rep CloseDayReport) receipt.ZReport {
 	cur := rep.Ours.Currency
 	if cur == "" {
 		cur = cfg.Currency
@@ -79,13 +92,6 @@ func (e *Engine) zReceipt(rep CloseDayReport, unresolved bool) receipt.ZReport {
 		Currencies: []receipt.CurrencyTotals{ct}, ChainHead: rep.ChainHead, At: rep.At, Message: rep.Reason.Error(), Demo: rep.Demo}
 	for _, d := range rep.Differences {
 		z.Differences = append(z.Differences, receipt.Difference{Currency: cur, Field: d.Field, Ours: d.Ours, Theirs: d.Theirs})
-	}
-	if un, err := e.journal.Unresolved(); err == nil && unresolved {
-		for _, p := range un {
-			z.Unresolved = append(z.Unresolved, receipt.Unresolved{ClientOrderID: p.ClientOrderID,
-				Amount: Amount{Minor: p.AmountMinor, Currency: p.Currency}.Major(), Currency: p.Currency,
-				Status: StatusOf(p.Status).String(), MaskedPAN: p.MaskedPAN, At: p.CreatedAt})
-		}
 	}
 	return z
 }

@@ -28,34 +28,42 @@ type ShiftReport struct {
 // close) and every other attempt since the last finished close began.
 func (e *Engine) XReport() (XReport, error) {
 	cfg := e.Config()
-	x := XReport{At: time.Now(), Demo: cfg.Demo}
-	ps, since, err := e.openDayPayments()
+	x, err := XReportOf(e.journal, cfg.Currency)
+	x.Demo = cfg.Demo
+	return x, err
+}
+
+// XReportOf computes the X report of a journal (the headless `kassa report
+// x`); cur is the terminal's currency, listed first.
+func XReportOf(j *store.Journal, cur string) (XReport, error) {
+	x := XReport{At: time.Now()}
+	ps, since, err := openDayPayments(j)
 	if err != nil {
 		return x, err
 	}
-	totals, err := e.journal.OpenDayTotals()
+	totals, err := j.OpenDayTotals()
 	if err != nil {
 		return x, err
 	}
 	x.Since = since
-	x.Currencies = useTotals(tallies(ps, cfg.Currency), totals)
-	x.ChainHead = e.journal.Head()
+	x.Currencies = useTotals(tallies(ps, cur), totals)
+	x.ChainHead = j.Head()
 	return x, nil
 }
 
 // openDayPayments are the open day's payments and when the day began (the
 // last finished close's start; zero when the journal never closed a day).
-func (e *Engine) openDayPayments() ([]store.Payment, time.Time, error) {
-	ps, err := e.journal.OpenDayPayments()
+func openDayPayments(j *store.Journal) ([]store.Payment, time.Time, error) {
+	ps, err := j.OpenDayPayments()
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	since := e.lastClose()
+	since := lastClose(j)
 	from := ""
 	if !since.IsZero() {
 		from = since.Local().Format("2006-01-02")
 	}
-	err = e.journal.Walk(from, "", func(p store.Payment) error {
+	err = j.Walk(from, "", func(p store.Payment) error {
 		if p.Status != store.StatusApproved && p.CloseBatch == "" && !p.CreatedAt.Before(since) {
 			ps = append(ps, p)
 		}
@@ -65,8 +73,8 @@ func (e *Engine) openDayPayments() ([]store.Payment, time.Time, error) {
 }
 
 // lastClose is when the newest finished close-day began.
-func (e *Engine) lastClose() time.Time {
-	bs, err := e.journal.Batches()
+func lastClose(j *store.Journal) time.Time {
+	bs, err := j.Batches()
 	if err != nil {
 		return time.Time{}
 	}

@@ -22,10 +22,20 @@ type PastZ struct {
 // PastZReports lists the journaled close-days, newest first, with their
 // totals, the bank's, their differences and the chain head.
 func (e *Engine) PastZReports() ([]PastZ, error) {
-	bs, err := e.journal.Batches()
+	out, err := PastZReportsOf(e.journal)
+	for i := range out {
+		out[i].Report.Demo = e.Config().Demo
+	}
+	return out, err
+}
+
+// PastZReportsOf lists a journal's close-days, newest first (the headless
+// `kassa report z --list`).
+func PastZReportsOf(j *store.Journal) ([]PastZ, error) {
+	bs, err := j.Batches()
 	out := make([]PastZ, 0, len(bs))
 	for i := len(bs) - 1; i >= 0; i-- {
-		out = append(out, e.pastZ(bs[i]))
+		out = append(out, pastZ(j, bs[i]))
 	}
 	return out, err
 }
@@ -39,13 +49,15 @@ func (e *Engine) PastZReport(id string) (PastZ, error) {
 	if err != nil {
 		return PastZ{}, err
 	}
-	return e.pastZ(b), nil
+	z := pastZ(e.journal, b)
+	z.Report.Demo = e.Config().Demo
+	return z, nil
 }
 
-func (e *Engine) pastZ(b store.Batch) PastZ {
+func pastZ(j *store.Journal, b store.Batch) PastZ {
 	cur := b.Currency
 	rep := CloseDayReport{RequestID: b.RequestID, Status: dayStatusOf(b.Status), Ours: totalsOf(b.Totals, cur),
-		ChainHead: b.Head, At: b.CreatedAt, GateCloseDate: b.Reply["gateCloseDate"], Demo: e.Config().Demo}
+		ChainHead: b.Head, At: b.CreatedAt, GateCloseDate: b.Reply["gateCloseDate"]}
 	if b.Status == store.BatchFinished {
 		rep.Theirs = theirsOf(b.Reply, cur)
 		rep.Differences = differences(rep.Ours, rep.Theirs)
@@ -58,7 +70,7 @@ func (e *Engine) pastZ(b store.Batch) PastZ {
 		rep.Theirs = totalsOf(store.Totals{}, cur)
 		rep.Reason = Reason{Cause: CauseDayNotClosed, Code: b.Reply["error_code"], Message: b.Reply["error_message"]}
 	}
-	return PastZ{Report: rep, ClosedBy: e.CashierName(b.CashierID), Payments: len(b.Payments)}
+	return PastZ{Report: rep, ClosedBy: nameIn(j, b.CashierID), Payments: len(b.Payments)}
 }
 
 // theirsOf reads the bank's totals from a journaled close-day reply.
