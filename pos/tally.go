@@ -30,9 +30,12 @@ type Tally struct {
 }
 
 // tallies counts payments per currency, in currency order; the terminal's
-// currency cur is always there.
+// currency cur (when given) is always there, first.
 func tallies(ps []store.Payment, cur string) []Tally {
-	m := map[string]*Tally{cur: newTally(cur)}
+	m := map[string]*Tally{}
+	if cur != "" {
+		m[cur] = newTally(cur)
+	}
 	for _, p := range ps {
 		t := m[p.Currency]
 		if t == nil {
