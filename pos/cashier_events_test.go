@@ -18,9 +18,6 @@ func TestPersonEventsCarryCashier(t *testing.T) {
 	e := startEngine(t, cfg)
 	e.RequireShifts()
 	ctx := context.Background()
-	if _, err := e.Pay(ctx, Sale, Amount{Minor: 100, Currency: "RUB"}, ""); ReasonOf(err).Cause != CauseNoShift {
-		t.Fatalf("payment without a shift: %v", err)
-	}
 	boss, err := e.AddCashier(WithCashier(ctx, "cli:setup"), NewCashier{Name: "Maria", PIN: "1234", Role: Manager})
 	if err != nil {
 		t.Fatal(err)
@@ -28,6 +25,9 @@ func TestPersonEventsCarryCashier(t *testing.T) {
 	anna, err := e.AddCashier(WithCashier(ctx, boss.ID), NewCashier{Name: "Anna", PIN: "0000", Role: Cashier})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := e.Pay(ctx, Sale, Amount{Minor: 100, Currency: "RUB"}, ""); ReasonOf(err).Cause != CauseNoShift {
+		t.Fatalf("payment without a shift: %v", err)
 	}
 	shift, err := e.SignIn(anna.ID, "0000")
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode"
 
 	"golang.org/x/crypto/bcrypt"
@@ -95,8 +96,11 @@ func (e *Engine) HasPIN(role Role) bool {
 	return false
 }
 
-// SetPIN sets the PIN of the role's default cashier (MigratedManager or
-// MigratedCashier), adding it when missing (Settings' PIN fields).
+// SetPIN sets a role's PIN (Settings' PIN fields): the PIN of the one
+// enabled cashier of exactly that role, else of the one named
+// MigratedManager or MigratedCashier, which is added when there is no
+// cashier of the role at all. With several and none of that name it is
+// refused: their PINs change in Settings → Cashiers.
 func (e *Engine) SetPIN(role Role, pin string) error {
 	name := MigratedCashier
 	switch role {
@@ -106,13 +110,30 @@ func (e *Engine) SetPIN(role Role, pin string) error {
 	default:
 		return fmt.Errorf("unknown role %q", role)
 	}
-	ctx := context.Background()
-	c, err := e.CashierNamed(name)
-	if err != nil {
-		_, err = e.AddCashier(ctx, NewCashier{Name: name, PIN: pin, Role: role})
+	if err := validPIN(pin); err != nil {
 		return err
 	}
-	return e.SetCashierPIN(ctx, c.ID, pin)
+	ctx := context.Background()
+	cs, err := e.journal.Cashiers()
+	if err != nil {
+		return err
+	}
+	var same []store.Cashier
+	for _, c := range cs {
+		if !c.Disabled && Role(c.Role) == role {
+			same = append(same, c)
+		}
+	}
+	for _, c := range same {
+		if len(same) == 1 || strings.EqualFold(c.Name, name) {
+			return e.SetCashierPIN(ctx, c.ID, pin)
+		}
+	}
+	if len(same) > 0 {
+		return fmt.Errorf("%w: several people have the role %s: set their PINs in Settings → Cashiers", ErrCashier, role)
+	}
+	_, err = e.AddCashier(ctx, NewCashier{Name: name, PIN: pin, Role: role})
+	return err
 }
 
 // setUpCashiers gives a journal without cashiers its first ones: the

@@ -86,7 +86,8 @@ func (e *Engine) checkShift(ctx context.Context) error {
 	need := e.requireShift && !e.cfg.Demo && CashierOf(ctx) == ""
 	open := e.session.shift != ""
 	e.mu.Unlock()
-	if need && !open {
+	// Before the first cashier exists there is nobody to sign in.
+	if need && !open && e.HasPIN(Cashier) {
 		return errorOf(ErrNoShift, Reason{Cause: CauseNoShift})
 	}
 	return nil
