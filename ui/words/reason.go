@@ -77,6 +77,15 @@ var causes = map[pos.Cause]says{
 	pos.CauseDayResuming:         {"Resuming the unfinished close-day {code}.", "", ""},
 	pos.CauseDaySending:          {"Sending the totals to the bank: {code} sale(s), {bank}.", "", ""},
 	pos.CauseDayBankClosing:      {"The bank is closing the day…", "", ""},
+
+	// Issue 13: cashiers, shifts and reports.
+	pos.CauseWrongPIN:        {"Wrong PIN", "Type your PIN again.", ""},
+	pos.CauseCashierDisabled: {"This cashier is disabled.", "Ask a manager to enable you in Settings.", ""},
+	pos.CauseLastManager:     {"The last manager cannot be disabled or made a cashier.", "Make another person a manager first.", ""},
+	pos.CauseNameTaken:       {"Another cashier has this name.", "Choose another name.", ""},
+	pos.CauseNoShift:         {"No shift is open.", "Sign in to open your shift.", ""},
+	pos.CauseDayEmpty:        {"Nothing to send: no approved payments since the last close.", "", ""},
+	pos.CauseNoCashier:       {"There is no cashier {code}.", "Check the name.", ""},
 }
 
 // readers is THE table from a reader problem to its words: what ({reader}
