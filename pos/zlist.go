@@ -135,7 +135,7 @@ func (e *Engine) XReceipt(x XReport, cashier string) receipt.XReport {
 // SchemeLabel is a scheme's English label on printed reports (the receipt
 // Words translate it).
 func SchemeLabel(s Scheme) string {
-	return [...]string{SchemeOther: "Other", SchemeVisa: "Visa", SchemeMastercard: "Mastercard", SchemeMIR: "MIR"}[s%schemeCount]
+	return [...]string{SchemeOther: "Other cards", SchemeVisa: "VISA", SchemeMastercard: "MASTERCARD", SchemeMIR: "MIR"}[s%schemeCount]
 }
 
 func receiptTotals(t Totals) receipt.Totals {

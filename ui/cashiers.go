@@ -80,7 +80,6 @@ func tallyPanel(t pos.Tally) fyne.CanvasObject {
 		g.Add(widget.NewLabel(n(s.Count)))
 		g.Add(widget.NewLabel(money(s.Sum)))
 	}
-	return container.NewGridWithColumns(2,
-		container.NewVBox(text(tr("Payments"), 18, true, theme.ColorNameForeground), counts),
-		container.NewVBox(text(tr("By card scheme"), 18, true, theme.ColorNameForeground), g))
+	return container.NewVBox(text(tr("Payments"), 18, true, theme.ColorNameForeground), counts,
+		text(tr("By card scheme"), 18, true, theme.ColorNameForeground), g)
 }

@@ -91,7 +91,7 @@ func TestReportAndCashierFlag(t *testing.T) {
 	if c.SaleCount != 1 || c.SaleSum != "10.42" || c.Approved != 1 || c.Declined != 1 || c.Schemes[0].Scheme != "visa" || c.Schemes[0].Count != 1 {
 		t.Errorf("report x: %+v", c)
 	}
-	if code, out, _ := cliRun(t, "", "report", "x"); code != 0 || !strings.Contains(out, "X REPORT") || !strings.Contains(out, "Visa") {
+	if code, out, _ := cliRun(t, "", "report", "x"); code != 0 || !strings.Contains(out, "X REPORT") || !strings.Contains(out, "VISA") {
 		t.Errorf("report x text: %d\n%s", code, out)
 	}
 	code, out, _ = cliRun(t, "", "journal", "export", "--format", "csv")

@@ -12,7 +12,7 @@ const CopyBanner = "COPY"
 
 // SchemeLine is one card scheme's approved payments on a report.
 type SchemeLine struct {
-	Scheme     string // English label: "Visa", "Mastercard", "MIR", "Other"
+	Scheme     string // English label: "VISA", "MASTERCARD", "MIR", "Other cards"
 	Count, Sum int64  // Sum in minor units
 }
 
