@@ -110,6 +110,14 @@ const (
 	CauseCardPulled     // unknown: the card was pulled out before it confirmed the payment
 	CauseReaderLostCard // unknown: the reader was lost before the card confirmed the payment
 	CauseAdviceNotSent  // unknown: the card's confirmation did not reach the bank
+	// Issue 13: cashiers, shifts and reports.
+	CauseWrongPIN        // sign-in refused: the PIN is not this cashier's
+	CauseCashierDisabled // sign-in refused: the cashier is disabled
+	CauseLastManager     // refused: the last enabled manager cannot be disabled or demoted
+	CauseNameTaken       // refused: another cashier has this name
+	CauseNoShift         // payment refused: no shift is open (sign in first)
+	CauseDayEmpty        // close-day: nothing to send (no approved payments in the open day)
+	CauseNoCashier       // refused: no such cashier (Reason.Code: the name)
 	causeCount
 )
 
@@ -207,6 +215,15 @@ var causeNames = [...]string{
 	CauseCardPulled:     "card-pulled",
 	CauseReaderLostCard: "reader-lost-card",
 	CauseAdviceNotSent:  "advice-not-sent",
+
+	// Issue 13: cashiers, shifts and reports.
+	CauseWrongPIN:        "wrong-pin",
+	CauseCashierDisabled: "cashier-disabled",
+	CauseLastManager:     "last-manager",
+	CauseNameTaken:       "name-taken",
+	CauseNoShift:         "no-shift",
+	CauseDayEmpty:        "day-empty",
+	CauseNoCashier:       "no-cashier",
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"

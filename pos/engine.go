@@ -81,6 +81,8 @@ type Engine struct {
 	cancelPay     context.CancelFunc
 	recovered     chan struct{} // closed when the start-up recovery is done
 	closed        bool
+	session       session // who is signed in (issue 13)
+	requireShift  bool    // GUI: payments need an open shift outside demo mode
 
 	changed chan struct{} // the change signal: the publisher delivers the latest snapshot
 
@@ -107,6 +109,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (*
 	}()
 	if err := e.open(); err != nil {
 		return nil, err
+	}
+	if err := e.setUpCashiers(e.parts.cashiers); err != nil {
+		return nil, fmt.Errorf("cashiers: %w", err)
 	}
 	e.restoreOverrides()
 	if !e.cfg.NoReader {

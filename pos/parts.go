@@ -42,6 +42,13 @@ type parts struct {
 	simulated  bool         // the reader is the simulator
 	demo       DemoControls // nil: none
 	onClose    []func()     // run by Close after the engine stopped
+	cashiers   []NewCashier // added to a journal without cashiers (demo mode)
+}
+
+// WithCashiers adds the cashiers to a journal that has none yet (and no
+// old PINs to migrate): demo mode's cashiers (issue 13).
+func WithCashiers(cs ...NewCashier) Option {
+	return func(p *parts) { p.cashiers = append(p.cashiers, cs...) }
 }
 
 // WithGateway makes the engine use g instead of a gateway client built from

@@ -254,8 +254,9 @@ func (pm *payment) alert(r Reason, source string) {
 }
 
 // override journals a manager's override on the payment.
-func (pm *payment) override(manager, reason string) error {
-	_, err := pm.record(store.Event{Type: store.EventOverride, Fields: map[string]string{fManager: manager, fReason: reason}})
+func (pm *payment) override(manager, reason, who string) error {
+	_, err := pm.record(store.Event{Type: store.EventOverride, Fields: map[string]string{fManager: manager, fReason: reason,
+		store.FieldCashier: who}})
 	if err != nil && !errors.Is(err, store.ErrStale) {
 		return err
 	}

@@ -132,6 +132,10 @@ type Snapshot struct {
 	Currency      string
 	// Store is the lane's link to the store database (KASSA_CENTRAL_DB).
 	Store StoreLink
+	// SignedIn is the cashier signed in at the terminal (zero: nobody) and
+	// ShiftID their open shift (issue 13).
+	SignedIn CashierView
+	ShiftID  string
 }
 
 // Totals are a day's counts and sums for one currency.
@@ -160,6 +164,11 @@ type CloseDayPreview struct {
 	// Warnings: payments in another currency (CauseOtherCurrency), payments
 	// not resolved yet (CauseDayUnresolved).
 	Warnings []Reason
+	// Tally is the terminal currency's counts (declined, failed, …) and
+	// per-scheme split of the open day (issue 13); Empty says the close has
+	// nothing to send (no approved payment, refund or capture).
+	Tally Tally
+	Empty bool
 }
 
 // CloseDayReport is the outcome of a close-day.

@@ -199,4 +199,9 @@ type Batch struct {
 	CreatedAt time.Time         `json:"created_at"`
 	UpdatedAt time.Time         `json:"updated_at"`
 	Payments  []string          `json:"payments"` // client_orderids
+	// CashierID is who closed the day (issue 13; empty in older journals).
+	CashierID string `json:"cashier_id,omitempty"`
+	// Head is the chain head when the day closed (finished batches; empty
+	// in older journals): the Z report's chain head.
+	Head string `json:"head,omitempty"`
 }

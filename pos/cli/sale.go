@@ -88,11 +88,24 @@ func newPayFlagSet(name string, usage func(io.Writer), stderr io.Writer) (*flag.
 type payFlags struct {
 	demo    bool
 	verbose bool
+	cashier string // --cashier NAME: who the journal names (issue 13); else cli:<OS user>
 }
 
 func (c *payFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.demo, "demo", false, "demo mode: the embedded sandbox gateway and the simulated reader (every output says DEMO)")
 	fs.BoolVar(&c.verbose, "verbose", false, "log what the engine does to stderr (masked card numbers only)")
+	fs.StringVar(&c.cashier, "cashier", "", "the cashier the journal names for this command (default cli:<OS user>)")
+}
+
+// person is ctx naming who runs the command: the --cashier's id (checked
+// by payStartEngine), else cli:<OS user>.
+func (c payFlags) person(ctx context.Context, e *pos.Engine) context.Context {
+	if c.cashier != "" {
+		if who, err := e.CashierNamed(c.cashier); err == nil {
+			return pos.WithCashier(ctx, who.ID)
+		}
+	}
+	return pos.WithCashier(ctx, pos.CLIUser())
 }
 
 // payStartEngine loads the configuration and starts the engine.
@@ -112,6 +125,13 @@ func payStartEngine(ctx context.Context, c payFlags, noReader bool, stderr io.Wr
 	if err != nil {
 		fmt.Fprintln(stderr, "kassa:", err)
 		return nil, payExitUsage
+	}
+	if c.cashier != "" {
+		if who, err := e.CashierNamed(c.cashier); err != nil || who.Disabled {
+			fmt.Fprintf(stderr, "kassa: no enabled cashier named %q (kassa cashier list)\n", c.cashier)
+			e.Close()
+			return nil, payExitUsage
+		}
 	}
 	return e, payExitOK
 }
@@ -244,6 +264,7 @@ func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer e.Close()
+	ctx = c.person(ctx, e)
 	cfg := e.Config()
 	amt, err := pos.ParseAmount(*amount, cfg.Currency)
 	if err != nil {
@@ -328,6 +349,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	defer e.Close()
+	ctx = c.person(ctx, e)
 	res, err := e.Lookup(ctx, strings.TrimSpace(rest[0]))
 	v := res.Payment
 	if errors.Is(err, pos.ErrNotFound) {
@@ -369,6 +391,7 @@ func runRecover(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return code
 	}
 	defer e.Close()
+	ctx = c.person(ctx, e)
 	if err := e.WaitRecovered(ctx); err != nil {
 		fmt.Fprintln(stderr, "kassa recover:", err)
 		return payExitFailed
@@ -460,6 +483,7 @@ func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return code
 	}
 	defer e.Close()
+	ctx = c.person(ctx, e)
 	demo := e.Config().Demo
 	var progress func(pos.Reason)
 	if !*asJSON {

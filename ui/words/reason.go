@@ -116,6 +116,15 @@ var causes = map[pos.Cause]says{
 	pos.CauseCardPulled:     {"Result not known yet: the card was pulled out before it confirmed the payment; Kassa is checking its status with the bank.", todoUnknown, ""},
 	pos.CauseReaderLostCard: {"Result not known yet: the reader was lost before the card confirmed the payment; Kassa is checking its status with the bank.", todoUnknown, ""},
 	pos.CauseAdviceNotSent:  {"Result not known yet: the card's confirmation did not reach the bank; Kassa is checking its status.", todoUnknown, ""},
+
+	// Issue 13: cashiers, shifts and reports.
+	pos.CauseWrongPIN:        {"Wrong PIN", "Type your PIN again.", ""},
+	pos.CauseCashierDisabled: {"This cashier is disabled.", "Ask a manager to enable you in Settings.", ""},
+	pos.CauseLastManager:     {"The last manager cannot be disabled or made a cashier.", "Make another person a manager first.", ""},
+	pos.CauseNameTaken:       {"Another cashier has this name.", "Choose another name.", ""},
+	pos.CauseNoShift:         {"No shift is open.", "Sign in to open your shift.", ""},
+	pos.CauseDayEmpty:        {"Nothing to send: no approved payments since the last close.", "", ""},
+	pos.CauseNoCashier:       {"There is no cashier {code}.", "Check the name.", ""},
 }
 
 // readers is THE table from a reader problem to its words: what ({reader}
