@@ -69,6 +69,13 @@ const (
 	CauseDayResuming               // close-day step: resuming an unfinished close (Reason.Code: request id)
 	CauseDaySending                // close-day step: sending totals (Reason.Code: sale count, Reason.Message: sum and currency)
 	CauseDayBankClosing            // close-day step: the bank is closing the day (processing)
+	// issue 14: journal backups
+	CauseBackupOld      // status bar: the newest backup is older than two days (Reason.Code: days)
+	CauseBackupNone     // status bar: no backup in the two days since Kassa started
+	CauseBackupFailed   // a backup could not be written (Reason.Detail: why); the journal is untouched
+	CauseBackupDiskFull // a backup failed: the backup disk is full; the journal is untouched
+	CauseBackupNoFolder // Back up now: no backup folder is set (KASSA_BACKUP_DIR or Settings)
+	CauseBackupDone     // a backup was written and verified (Reason.Code: its file)
 	causeCount
 )
 
@@ -127,6 +134,13 @@ var causeNames = [...]string{
 	CauseDayResuming:         "day-resuming",
 	CauseDaySending:          "day-sending",
 	CauseDayBankClosing:      "day-bank-closing",
+	// issue 14
+	CauseBackupOld:      "backup-old",
+	CauseBackupNone:     "backup-none",
+	CauseBackupFailed:   "backup-failed",
+	CauseBackupDiskFull: "backup-disk-full",
+	CauseBackupNoFolder: "backup-no-folder",
+	CauseBackupDone:     "backup-done",
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"

@@ -71,6 +71,12 @@ type Config struct {
 	// bank has no record of it"). Default 10 minutes. Env
 	// KASSA_NOT_FOUND_GRACE; not in the file.
 	NotFoundGrace time.Duration `json:"-"`
+
+	// issue 14: automatic backups after every finished close-day into
+	// BackupDir (KASSA_BACKUP_DIR, or Settings; empty: none), keeping the
+	// newest BackupKeep (KASSA_BACKUP_KEEP; 0: store.DefaultBackupKeep, 30).
+	BackupDir  string `json:"backup_dir,omitempty"`
+	BackupKeep int    `json:"backup_keep,omitempty"`
 }
 
 // Defaults.
@@ -168,6 +174,7 @@ func applyEnv(cfg *Config) error {
 		"KASSA_CALLBACK_URL":    &cfg.CallbackURL,
 		"KASSA_CURRENCY":        &cfg.Currency,
 		"KASSA_TERMINAL_ID":     &cfg.TerminalID,
+		"KASSA_BACKUP_DIR":      &cfg.BackupDir, // issue 14
 	}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok && v != "" {
@@ -185,6 +192,9 @@ func applyEnv(cfg *Config) error {
 		{"KASSA_POLL_INTERVAL", &cfg.PollInterval, false},
 		{"KASSA_NOT_FOUND_GRACE", &cfg.NotFoundGrace, true},
 		{"KASSA_SIM_AUTOSWIPE", &cfg.SimAutoSwipe, true},
+	}
+	if err := applyBackupEnv(cfg); err != nil { // issue 14: KASSA_BACKUP_KEEP
+		return err
 	}
 	for _, d := range durs {
 		v := strings.TrimSpace(os.Getenv(d.name))

@@ -124,6 +124,8 @@ type Snapshot struct {
 	Currency      string
 	// Store is the lane's link to the store database (KASSA_CENTRAL_DB).
 	Store StoreLink
+	// Backup is where the lane's journal backups stand (issue 14).
+	Backup BackupStatus
 }
 
 // Totals are a day's counts and sums for one currency.
