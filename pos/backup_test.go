@@ -21,12 +21,12 @@ func TestBackupStateRule(t *testing.T) {
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	failed := Reason{Cause: CauseBackupDiskFull}
 	for _, c := range []struct {
-		name       string
+		name        string
 		last, since time.Time
-		failed     Reason
-		want       BackupState
-		cause      Cause
-		code       string
+		failed      Reason
+		want        BackupState
+		cause       Cause
+		code        string
 	}{
 		{"fresh backup", now.Add(-time.Hour), now.Add(-100 * time.Hour), Reason{}, BackupCurrent, CauseNone, ""},
 		{"just two days", now.Add(-BackupMaxAge), now.Add(-100 * time.Hour), Reason{}, BackupCurrent, CauseNone, ""},
