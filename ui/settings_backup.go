@@ -43,7 +43,7 @@ func newBackupSettings(u *UI) *backupSettings {
 	f := widget.NewForm(
 		widget.NewFormItem(tr("Backup folder"), b.folder),
 		widget.NewFormItem(tr("Backups to keep"), b.keep),
-		widget.NewFormItem("", container.NewVBox(container.NewHBox(b.save, b.now), b.last, b.msg)))
+		widget.NewFormItem("", container.NewVBox(container.NewHBox(b.save), container.NewHBox(b.now), b.last, b.msg)))
 	b.root = panel(colorCard, container.NewVBox(text(tr("Journal backups"), 20, true, theme.ColorNameForeground), f))
 	return b
 }
