@@ -118,6 +118,13 @@ const (
 	CauseNoShift         // payment refused: no shift is open (sign in first)
 	CauseDayEmpty        // close-day: nothing to send (no approved payments in the open day)
 	CauseNoCashier       // refused: no such cashier (Reason.Code: the name)
+	// issue 14: journal backups
+	CauseBackupOld      // status bar: the newest backup is older than two days (Reason.Code: days)
+	CauseBackupNone     // status bar: no backup in the two days since Kassa started
+	CauseBackupFailed   // a backup could not be written (Reason.Detail: why); the journal is untouched
+	CauseBackupDiskFull // a backup failed: the backup disk is full; the journal is untouched
+	CauseBackupNoFolder // Back up now: no backup folder is set (KASSA_BACKUP_DIR or Settings)
+	CauseBackupDone     // a backup was written and verified (Reason.Code: its file)
 	causeCount
 )
 
@@ -224,6 +231,13 @@ var causeNames = [...]string{
 	CauseNoShift:         "no-shift",
 	CauseDayEmpty:        "day-empty",
 	CauseNoCashier:       "no-cashier",
+	// issue 14
+	CauseBackupOld:      "backup-old",
+	CauseBackupNone:     "backup-none",
+	CauseBackupFailed:   "backup-failed",
+	CauseBackupDiskFull: "backup-disk-full",
+	CauseBackupNoFolder: "backup-no-folder",
+	CauseBackupDone:     "backup-done",
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"

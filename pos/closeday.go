@@ -124,6 +124,7 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)
 	}
 	c.finish(res)
 	e.refresh()
+	e.backupAfterClose(c.rep) // issue 14: automatic backup into KASSA_BACKUP_DIR
 	return c.rep, nil
 }
 

@@ -88,6 +88,8 @@ type Engine struct {
 
 	hooks atomic.Pointer[testHooks] // benchmarks and tests only
 
+	bk backups // issue 14: backup bookkeeping (backup.go)
+
 	// Timing of the background poller (MAPI §4); tests may shorten them.
 	fastPhase, slowMin, slowMax, giveUp time.Duration
 }
@@ -177,6 +179,7 @@ func (e *Engine) open() error {
 	}
 	e.journal = j
 	e.startShipping()
+	e.startBackups() // issue 14
 	e.wg.Add(1)
 	go e.publisher()
 	if err := e.startCallbacks(cfg); err != nil {

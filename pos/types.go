@@ -136,6 +136,8 @@ type Snapshot struct {
 	// ShiftID their open shift (issue 13).
 	SignedIn CashierView
 	ShiftID  string
+	// Backup is where the lane's journal backups stand (issue 14).
+	Backup BackupStatus
 }
 
 // Totals are a day's counts and sums for one currency.

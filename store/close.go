@@ -51,7 +51,7 @@ func openDay(tx *bolt.Tx, currency string) (map[string]Totals, []string, error) 
 	err := tx.Bucket(bOpen).ForEach(func(k, v []byte) error {
 		kind, cur, amount, ok := openEntry(v)
 		if !ok {
-			return fmt.Errorf("%w: open-day entry %s is malformed", ErrChain, k)
+			return fmt.Errorf("%w: open-day entry %s is malformed", ErrChain, idString(k))
 		}
 		if currency != "" && cur != currency {
 			return nil
@@ -60,7 +60,7 @@ func openDay(tx *bolt.Tx, currency string) (map[string]Totals, []string, error) 
 		t.Currency = cur
 		addTo(&t, kind, amount)
 		totals[cur] = t
-		ids = append(ids, string(k))
+		ids = append(ids, idString(k))
 		return nil
 	})
 	return totals, ids, err
@@ -222,7 +222,7 @@ func finishClose(tx *bolt.Tx, b *Batch, status string, reply map[string]string, 
 			if err != nil {
 				return err
 			}
-			if err := open.Delete([]byte(id)); err != nil {
+			if err := open.Delete(idBytes(id)); err != nil {
 				return err
 			}
 			p.CloseBatch = b.RequestID

@@ -101,6 +101,9 @@ func (t *topBar) update(s pos.Snapshot) {
 	if link := storeLinkText(s.Store); link != "" {
 		txt += " · " + link
 	}
+	if w := backupWarning(s.Backup); w != "" { // issue 14
+		txt += " · " + w
+	}
 	t.gatewayDot.SetColor(c)
 	t.gatewayText.SetText(txt)
 

@@ -21,6 +21,7 @@ const (
 	todoWait        = "Wait for the bank's answer; do not charge again."
 	todoSupport     = "Keep this report and call support."
 	todoCheckReader = "Check the reader's cable and that it is switched on, then start again."
+	todoBackup      = "A manager should back up now in Settings (or close the day)."
 )
 
 // causes is THE table from a cause to its words, one line per cause.
@@ -125,6 +126,13 @@ var causes = map[pos.Cause]says{
 	pos.CauseNoShift:         {"No shift is open.", "Sign in to open your shift.", ""},
 	pos.CauseDayEmpty:        {"Nothing to send: no approved payments since the last close.", "", ""},
 	pos.CauseNoCashier:       {"There is no cashier {code}.", "Check the name.", ""},
+	// issue 14: journal backups
+	pos.CauseBackupOld:      {"The last journal backup is {code} days old.", todoBackup, ""},
+	pos.CauseBackupNone:     {"No journal backup for two days.", todoBackup, ""},
+	pos.CauseBackupFailed:   {"The journal backup could not be written. The journal itself is untouched.", "Check the backup folder in Settings (it must exist and be writable), then back up again.", ""},
+	pos.CauseBackupDiskFull: {"The journal backup failed: the backup disk is full. The journal itself is untouched.", "Free space on the backup disk or choose another folder, then back up again.", ""},
+	pos.CauseBackupNoFolder: {"No backup folder is set.", "Choose a backup folder in Settings first.", ""},
+	pos.CauseBackupDone:     {"Backup written and checked: {code}", "", ""},
 }
 
 // readers is THE table from a reader problem to its words: what ({reader}
