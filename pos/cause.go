@@ -125,6 +125,8 @@ const (
 	CauseBackupDiskFull // a backup failed: the backup disk is full; the journal is untouched
 	CauseBackupNoFolder // Back up now: no backup folder is set (KASSA_BACKUP_DIR or Settings)
 	CauseBackupDone     // a backup was written and verified (Reason.Code: its file)
+	// issue 17 (reliability):
+	CauseDayNoAnswer // close-day: the bank could not be reached or did not answer; not closed yet (resumes the same request)
 	causeCount
 )
 
@@ -238,6 +240,7 @@ var causeNames = [...]string{
 	CauseBackupDiskFull: "backup-disk-full",
 	CauseBackupNoFolder: "backup-no-folder",
 	CauseBackupDone:     "backup-done",
+	CauseDayNoAnswer:    "day-no-answer", // issue 17
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"

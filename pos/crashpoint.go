@@ -42,6 +42,15 @@ func ChildCrashPoints() []string { return append([]string(nil), childCrashPoints
 // journaled of it), after-advice-written (the advice journaled, not sent).
 var chipCrashPoints = []string{"chip-after-reply", "emv-stage", "after-continue", "after-advice-written"}
 
+// closeDayCrashPoints are close day's points (issue 17), in its order:
+// close-after-intent (the request id and totals journaled, nothing sent),
+// request-written (as for a sale), close-after-reply (the final reply read,
+// nothing journaled from it).
+var closeDayCrashPoints = []string{"close-after-intent", "request-written", "close-after-reply"}
+
+// CloseDayCrashPoints lists close day's crash points (tests).
+func CloseDayCrashPoints() []string { return append([]string(nil), closeDayCrashPoints...) }
+
 // CrashPoints lists the lifecycle points every payment reaches, where a
 // crash hook is called (tests); ChipCrashPoints lists the chip ones.
 func CrashPoints() []string { return append([]string(nil), crashPoints...) }

@@ -201,7 +201,7 @@ func (e *Engine) journalIntent(ctx context.Context, kind Kind, amount Amount, de
 	}
 	cardJournal(&p, card) // issue 12: entry mode, AID, label, CVM
 	crashPoint("before-intent")
-	p.CreatedAt = time.Now()
+	p.CreatedAt = e.now()
 	pm := e.newPayment(id, amount)
 	if err := pm.begin(p); err != nil {
 		e.forgetPayment(pm)

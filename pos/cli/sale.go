@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"kassa/pos"
 	"kassa/pos/demo"
+	"kassa/store"
 )
 
 // The payment commands: sale, status, recover, close-day. They use the same
@@ -124,6 +126,12 @@ func payStartEngine(ctx context.Context, c payFlags, noReader bool, stderr io.Wr
 	e, err := demo.Start(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "kassa:", err)
+		switch { // issue 17: say what to do
+		case errors.Is(err, store.ErrLocked):
+			fmt.Fprintln(stderr, "Close the other Kassa (the checkout window or another kassa command) or wait for it to finish, then run this command again.")
+		case errors.Is(err, fs.ErrPermission):
+			fmt.Fprintf(stderr, "Kassa may not write its journal in %s: give the user running Kassa write access to it, or set KASSA_DATA_DIR to a folder it may write, then run this command again.\n", cfg.DataDir)
+		}
 		return nil, payExitUsage
 	}
 	if c.cashier != "" {

@@ -133,6 +133,7 @@ var causes = map[pos.Cause]says{
 	pos.CauseBackupDiskFull: {"The journal backup failed: the backup disk is full. The journal itself is untouched.", "Free space on the backup disk or choose another folder, then back up again.", ""},
 	pos.CauseBackupNoFolder: {"No backup folder is set.", "Choose a backup folder in Settings first.", ""},
 	pos.CauseBackupDone:     {"Backup written and checked: {code}", "", ""},
+	pos.CauseDayNoAnswer:    {"Kassa could not reach the bank, or got no answer; the day is not closed yet.", "Check the internet connection, then run Close day again: it resumes the same close.", ""}, // issue 17
 }
 
 // readers is THE table from a reader problem to its words: what ({reader}
