@@ -64,7 +64,26 @@ func (e *Engine) PreviewCloseDay() (CloseDayPreview, error) {
 	if len(un) > 0 {
 		pv.Warnings = append(pv.Warnings, countReason(CauseDayUnresolved, len(un)))
 	}
-	return pv, nil
+	return pv, e.previewTally(&pv, cur)
+}
+
+// previewTally adds the open day's counts and scheme split (issue 13).
+func (e *Engine) previewTally(pv *CloseDayPreview, cur string) error {
+	x, err := e.XReport()
+	if err != nil {
+		return err
+	}
+	for _, t := range x.Currencies {
+		if t.Currency == cur {
+			pv.Tally = t
+		}
+	}
+	o := pv.Tally.Totals
+	pv.Empty = o.SaleCount == 0 && o.ReversalCount == 0 && o.PreauthCount == 0
+	if pv.Empty {
+		pv.Warnings = append(pv.Warnings, Reason{Cause: CauseDayEmpty})
+	}
+	return nil
 }
 
 // newCloseID makes a day_close_request_id: 8–32 letters and digits.
@@ -80,7 +99,7 @@ func newCloseID() string {
 // records the reply and reports every difference between the journal's and
 // the gateway's counts and sums. progress gets the steps (may be nil).
 func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)) (CloseDayReport, error) {
-	c := &closing{e: e, cfg: e.Config(), progress: progress}
+	c := &closing{e: e, cfg: e.Config(), progress: progress, who: e.Who(ctx)}
 	c.rep = CloseDayReport{Demo: c.cfg.Demo, At: e.now()}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -109,11 +128,13 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)
 	crashPoint("close-after-reply")
 	c.finish(res)
 	e.refresh()
+	e.backupAfterClose(c.rep) // issue 14: automatic backup into KASSA_BACKUP_DIR
 	return c.rep, nil
 }
 
 // closing is one close-day in progress, building its report.
 type closing struct {
+	who      string // who closes the day (issue 13)
 	e        *Engine
 	cfg      Config
 	progress func(Reason)
@@ -155,7 +176,7 @@ func (c *closing) begin() (mapi.CloseDayRequest, error) {
 	} else {
 		id = newCloseID()
 	}
-	batch, err := c.e.journal.BeginClose(id, c.cfg.Currency)
+	batch, err := c.e.journal.BeginCloseBy(id, c.cfg.Currency, c.who)
 	if err != nil {
 		return mapi.CloseDayRequest{}, fmt.Errorf("journal close-day: %w", err)
 	}
