@@ -26,7 +26,7 @@ func (c *jumpClock) jump(d time.Duration) { c.offset.Add(int64(d)) }
 // clock (payments resolve on time), business days follow the wall clock,
 // close day's totals stay right.
 func TestClockJumps(t *testing.T) {
-	n := runs(2, 20)
+	n := runs(1, 20)
 	row := newRow(t, fmt.Sprintf("wall clock ±5–80 h during polling, after a restart and around close day, × %d", n))
 	for i := 0; i < n; i++ {
 		clockPolling(t, row, i)

@@ -16,7 +16,7 @@ import (
 // every outcome is checked against the sandbox's record, and the payment
 // time's p99 is reported.
 func TestSoak(t *testing.T) {
-	n := runs(100, 10000)
+	n := runs(60, 10000)
 	row := newRow(t, fmt.Sprintf("%d payments (sale and preauth, 4 cards) with a random gateway fault on 8 %%", n))
 	r := newRigWith(t, sandbox.Options{Speed: 200}, nil)
 	faults := faultproxy.Faults()
