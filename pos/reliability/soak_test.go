@@ -18,7 +18,7 @@ import (
 func TestSoak(t *testing.T) {
 	n := runs(60, 10000)
 	row := newRow(t, fmt.Sprintf("%d payments (sale and preauth, 4 cards) with a random gateway fault on 8 %%", n))
-	r := newRigWith(t, sandbox.Options{Speed: 200}, nil)
+	r := newRigWith(t, sandbox.Options{Speed: 200}, func(c *pos.Config) { c.PollInterval = 10 * time.Millisecond })
 	faults := faultproxy.Faults()
 	cards := []string{cardVisa, cardMC, cardDeclined, cardVisa, cardSlow}
 	var lat []time.Duration
