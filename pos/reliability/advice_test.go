@@ -45,8 +45,10 @@ func TestGatewayFaultsAdvice(t *testing.T) {
 			}
 		}
 	}
-	if seen := r.px.Seen(faultproxy.OpAdvice); seen < n*len(faultproxy.Faults()) {
-		t.Errorf("only %d advice requests for %d chip payments", seen, n*len(faultproxy.Faults()))
+	// Every chip payment sends its advice; under "refused" it never reaches
+	// the proxy (nothing listens), so those are not seen.
+	if seen, want := r.px.Seen(faultproxy.OpAdvice), n*(len(faultproxy.Faults())-1); seen < want {
+		t.Errorf("only %d advice requests reached the proxy, want at least %d", seen, want)
 	}
 }
 
