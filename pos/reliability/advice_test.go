@@ -45,10 +45,12 @@ func TestGatewayFaultsAdvice(t *testing.T) {
 			}
 		}
 	}
-	// Every chip payment sends its advice; under "refused" it never reaches
-	// the proxy (nothing listens), so those are not seen.
-	if seen, want := r.px.Seen(faultproxy.OpAdvice), n*(len(faultproxy.Faults())-1); seen < want {
-		t.Errorf("only %d advice requests reached the proxy, want at least %d", seen, want)
+	// The test must exercise the advice: under "refused" it never reaches
+	// the proxy (nothing listens), and a few payments end before theirs.
+	seen, chip := r.px.Seen(faultproxy.OpAdvice), n*len(faultproxy.Faults())
+	row.Note = fmt.Sprintf("%d advice requests reached the proxy for %d chip payments", seen, chip)
+	if seen < chip*3/4 {
+		t.Errorf("only %d advice requests reached the proxy for %d chip payments", seen, chip)
 	}
 }
 
