@@ -181,13 +181,7 @@ func numberPrint(tx *bolt.Tx, p *Payment, ev Event) (Event, error) {
 	if err != nil {
 		return ev, err
 	}
-	copyName := ev.Fields[FieldCopy]
-	n := 1
-	for _, e := range evs {
-		if isPrint(e.Type, e.Fields, copyName) {
-			n++
-		}
-	}
+	n := nextPrint(evs, ev.Fields[FieldCopy])
 	f := make(map[string]string, len(ev.Fields)+2)
 	for k, v := range ev.Fields {
 		f[k] = v
