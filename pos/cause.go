@@ -69,6 +69,21 @@ const (
 	CauseDayResuming               // close-day step: resuming an unfinished close (Reason.Code: request id)
 	CauseDaySending                // close-day step: sending totals (Reason.Code: sale count, Reason.Message: sum and currency)
 	CauseDayBankClosing            // close-day step: the bank is closing the day (processing)
+	// issue 16: the receipt printer (not printed; nothing journaled as printed)
+	CausePrinterRefused     // the network printer refused the connection
+	CausePrinterUnreachable // the network printer did not answer
+	CausePrinterNotFound    // the printer's device is not there (unplugged, wrong path)
+	CausePrinterNoAccess    // no permission to open the printer's device
+	CausePrinterBusy        // the printer is in use (another program, another print)
+	CausePrinterStopped     // the printer closed the connection in the middle of the receipt
+	CausePrinterSilent      // the printer stopped taking data or answering (write timeout)
+	CausePrinterPaperOut    // the printer reports it is out of paper
+	CausePrinterCoverOpen   // the printer reports its cover open
+	CausePrinterOffline     // the printer reports itself offline or in error
+	CausePrinterFailed      // another printer error (Reason.Detail)
+	CausePrinterConfig      // the printer setting is wrong (Reason.Detail)
+	CausePrintCommandFailed // the OS print command for the PDF failed (Reason.Detail); the PDF is saved
+	CausePrinterPaperLow    // status: the printer's paper is near its end (it still prints)
 	causeCount
 )
 
@@ -127,6 +142,21 @@ var causeNames = [...]string{
 	CauseDayResuming:         "day-resuming",
 	CauseDaySending:          "day-sending",
 	CauseDayBankClosing:      "day-bank-closing",
+	// issue 16
+	CausePrinterRefused:     "printer-refused",
+	CausePrinterUnreachable: "printer-unreachable",
+	CausePrinterNotFound:    "printer-not-found",
+	CausePrinterNoAccess:    "printer-no-access",
+	CausePrinterBusy:        "printer-busy",
+	CausePrinterStopped:     "printer-stopped",
+	CausePrinterSilent:      "printer-silent",
+	CausePrinterPaperOut:    "printer-paper-out",
+	CausePrinterCoverOpen:   "printer-cover-open",
+	CausePrinterOffline:     "printer-offline",
+	CausePrinterFailed:      "printer-failed",
+	CausePrinterConfig:      "printer-config",
+	CausePrintCommandFailed: "print-command-failed",
+	CausePrinterPaperLow:    "printer-paper-low",
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"

@@ -35,4 +35,6 @@ var (
 	ErrGatewayUnreachable = errors.New("gateway cannot be reached")
 	// ErrConfig: the configuration is incomplete or wrong.
 	ErrConfig = errors.New("configuration error")
+	// ErrNotPrinted: the receipt or report did not reach the paper (issue 16).
+	ErrNotPrinted = errors.New("not printed")
 )

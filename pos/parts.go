@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"kassa/device"
+	"kassa/device/printer"
 	"kassa/mapi"
 )
 
@@ -40,7 +41,17 @@ type parts struct {
 	simulated  bool         // the reader is the simulator
 	demo       DemoControls // nil: none
 	onClose    []func()     // run by Close after the engine stopped
+	printCmd   PrintCommand    // nil: the OS print command (OSPrint)
+	printer    printer.Options // timeouts of the ESC/POS printer; zero: the defaults
 }
+
+// WithPrinterOptions sets the ESC/POS printer's timeouts (tests shorten
+// them); the engine's logger is used when o.Log is nil.
+func WithPrinterOptions(o printer.Options) Option { return func(p *parts) { p.printer = o } }
+
+// WithPrintCommand makes the engine print PDF receipts with cmd instead of
+// the OS print command (tests; a kiosk's own spooler).
+func WithPrintCommand(cmd PrintCommand) Option { return func(p *parts) { p.printCmd = cmd } }
 
 // WithGateway makes the engine use g instead of a gateway client built from
 // the Config (also after ApplyConfig).

@@ -117,6 +117,11 @@ var settingsFields = []func(c *Config) any{
 	func(c *Config) any { return &c.Language },
 	func(c *Config) any { return &c.CashierPINHash },
 	func(c *Config) any { return &c.ManagerPINHash },
+	// issue 16: the receipt printer
+	func(c *Config) any { return &c.Printer },
+	func(c *Config) any { return &c.PrinterWidth },
+	func(c *Config) any { return &c.PrinterCodePage },
+	func(c *Config) any { return &c.PrintAfter },
 }
 
 // copyChanged writes into the file's config only the settings that differ
@@ -139,6 +144,13 @@ func (e *Engine) useConfig(cfg, old Config, client Gateway) {
 	e.client = client
 	e.snap.Gateway.URL = cfg.GatewayURL
 	e.snap.Currency = cfg.Currency
+	if cfg.Printer != old.Printer {
+		e.snap.Printer = printerStatusOf(cfg)
+		select {
+		case e.printerChanged <- struct{}{}:
+		default:
+		}
+	}
 	var r Reader
 	if cfg.Reader != old.Reader && !cfg.Demo {
 		r = e.reader

@@ -124,6 +124,8 @@ type Snapshot struct {
 	Currency      string
 	// Store is the lane's link to the store database (KASSA_CENTRAL_DB).
 	Store StoreLink
+	// Printer is the receipt printer's state (issue 16).
+	Printer PrinterStatus
 }
 
 // Totals are a day's counts and sums for one currency.

@@ -39,6 +39,7 @@ type resultScreen struct {
 	newBtn     *widget.Button
 	receiptBtn *widget.Button
 	checkBtn   *widget.Button
+	bar        *printBar // receipts printed after the approval
 
 	root fyne.CanvasObject
 }
@@ -53,6 +54,7 @@ func newResultScreen(u *UI) *resultScreen {
 		reason:  &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText},
 		advice:  &widget.Label{Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameSubHeadingText},
 		spinner: widget.NewActivity(),
+		bar:     newPrintBar(u),
 	}
 	r.newBtn = &widget.Button{Text: tr("New payment (Enter)"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: r.newTapped}
 	r.receiptBtn = &widget.Button{Text: tr("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: r.receiptTapped}
@@ -72,7 +74,7 @@ func newResultScreen(u *UI) *resultScreen {
 		container.NewPadded(container.NewVBox(r.reason, r.advice, r.checking)),
 		r.details,
 	)
-	r.root = container.NewPadded(container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(container.NewPadded(body))))
+	r.root = container.NewPadded(container.NewBorder(nil, container.NewVBox(r.bar.view(), buttons), nil, nil, container.NewVScroll(container.NewPadded(body))))
 	return r
 }
 
@@ -90,6 +92,9 @@ func (r *resultScreen) shown() {
 
 // showPayment shows a payment that reached the journal.
 func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
+	if r.bar.id != v.ClientOrderID {
+		r.bar.reset(v.ClientOrderID)
+	}
 	r.view_ = v
 	status := v.Status
 	if !status.Final() {
@@ -144,6 +149,7 @@ func shortRef(id string) string {
 // (reader missing, blocked, busy...): nothing was charged.
 func (r *resultScreen) showNotStarted(kind pos.Kind, amount pos.Amount, err error) {
 	r.view_ = pos.PaymentView{}
+	r.bar.reset("")
 	r.stopWatching()
 	r.setHeader(pos.StatusFailed, tr("NOT STARTED — NOT CHARGED"), money(amount)+"  ·  "+kindText(kind))
 	msg, advice := tr("The payment could not start."), tr("Check the reader and the connection, then try again.")
@@ -276,6 +282,13 @@ func (r *resultScreen) checked(res pos.LookupResult, err error) {
 }
 
 func (r *resultScreen) newTapped() { r.u.home() }
+
+// autoPrint prints the copies the setting asks for after an approval.
+func (r *resultScreen) autoPrint(v pos.PaymentView) {
+	if v.Status == pos.StatusApproved {
+		r.bar.print(v.ClientOrderID, autoCopies(r.u.eng.Config()))
+	}
+}
 
 func (r *resultScreen) receiptTapped() {
 	if r.view_.ClientOrderID == "" {
