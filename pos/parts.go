@@ -36,13 +36,15 @@ type Option func(*parts)
 // parts are the engine's outside parts; the zero value means the real ones
 // built from the Config.
 type parts struct {
-	gateway    Gateway         // a fixed gateway; nil: a mapi client from the Config
-	openReader ReaderOpener    // nil: the serial reader (device.Open)
-	simulated  bool            // the reader is the simulator
-	demo       DemoControls    // nil: none
-	onClose    []func()        // run by Close after the engine stopped
-	printCmd   PrintCommand    // nil: the OS print command (OSPrint)
-	printer    printer.Options // timeouts of the ESC/POS printer; zero: the defaults
+	gateway    Gateway      // a fixed gateway; nil: a mapi client from the Config
+	openReader ReaderOpener // nil: the serial reader (device.Open)
+	simulated  bool         // the reader is the simulator
+	demo       DemoControls // nil: none
+	onClose    []func()     // run by Close after the engine stopped
+
+	// issue 16: the receipt printer
+	printCmd PrintCommand    // nil: the OS print command (OSPrint)
+	printer  printer.Options // timeouts of the ESC/POS printer; zero: the defaults
 }
 
 // WithPrinterOptions sets the ESC/POS printer's timeouts (tests shorten
