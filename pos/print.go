@@ -99,15 +99,22 @@ func (e *Engine) PrintZReport(ctx context.Context, z receipt.ZReport) (Printed, 
 	return out, err
 }
 
-// printDoc prints one document: on an ESC/POS printer the bytes escpos
-// renders, else the PDF pdf renders, saved as name.pdf in the receipts
-// folder and handed to the OS print command. path is the PDF's.
+// printDoc prints one document on the configured printer.
 func (e *Engine) printDoc(ctx context.Context, escpos func(receipt.PrintOptions) (receipt.Job, error),
 	pdf func(*bytes.Buffer) error, name string) (path string, err error) {
 	setup, err := e.Config().PrinterSetup()
 	if err != nil {
 		return "", errorOf(ErrNotPrinted, Reason{Cause: CausePrinterConfig, Detail: err.Error()})
 	}
+	return e.printOn(ctx, setup, escpos, pdf, name)
+}
+
+// printOn prints one document on setup's printer: on an ESC/POS printer
+// the bytes escpos renders, else the PDF pdf renders, saved as name.pdf in
+// the receipts folder and handed to the OS print command. path is the
+// PDF's.
+func (e *Engine) printOn(ctx context.Context, setup PrinterSetup, escpos func(receipt.PrintOptions) (receipt.Job, error),
+	pdf func(*bytes.Buffer) error, name string) (path string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, PrintTimeout)
 	defer cancel()
 	if !setup.Spec.ESCPOS() {
@@ -185,4 +192,25 @@ func safeFileName(s string) string {
 // printError is the engine error of a printer failure.
 func printError(err error) error {
 	return errorOf(ErrNotPrinted, Reason{Cause: printerCause(printer.FaultOf(err)), Detail: fmt.Sprint(err)})
+}
+
+// TestPrint prints a test page on the printer cfg describes (Settings'
+// values, saved or not): its settings, a ruler a line wide and a Russian
+// line. path is the PDF's when the printer is "pdf".
+func (e *Engine) TestPrint(ctx context.Context, cfg Config, w receipt.Words) (path string, err error) {
+	setup, err := cfg.PrinterSetup()
+	if err != nil {
+		return "", errorOf(ErrNotPrinted, Reason{Cause: CausePrinterConfig, Detail: err.Error()})
+	}
+	if err := e.printLock(ctx); err != nil {
+		return "", err
+	}
+	defer e.printUnlock()
+	name := cfg.Merchant.Name
+	if name == "" {
+		name = cfg.TerminalName
+	}
+	page := receipt.TestPage{Merchant: name, Setting: setup.Spec.String(), Width: setup.Width,
+		CodePage: int(setup.CodePage.Number), At: time.Now(), Words: w}
+	return e.printOn(ctx, setup, page.ESCPOS, func(b *bytes.Buffer) error { return page.PDF(b) }, "printer-test")
 }

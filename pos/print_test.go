@@ -297,3 +297,30 @@ func TestOSPrint(t *testing.T) {
 		}
 	}
 }
+
+// TestTestPrint: Settings' test page goes to the printer as typed (not
+// saved yet) and journals nothing; a bad setting is a configuration cause.
+func TestTestPrint(t *testing.T) {
+	f := fakePrinter(t, printertest.ListenPTY)
+	e := printingEngine(t, "pdf", WithPrintCommand(func(context.Context, string) error { return errors.New("no lp") }))
+	cfg := e.Config()
+	cfg.Printer, cfg.PrinterWidth = f.Spec, 48
+	if _, err := e.TestPrint(t.Context(), cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	lines, cuts := paperOf(t, f)
+	if !hasLine(lines, "PRINTER TEST") || !hasLine(lines, strings.Repeat("1234567890", 4)+"12345678") || !hasLine(lines, "Съешь же ещё") || cuts != 1 {
+		t.Errorf("test page:\n%s", strings.Join(lines, "\n"))
+	}
+	cfg.Printer = "lpt:1"
+	if _, err := e.TestPrint(t.Context(), cfg, nil); ReasonOf(err).Cause != CausePrinterConfig {
+		t.Errorf("bad setting: %v", err)
+	}
+	if err := e.ApplyConfig(t.Context(), cfg); !errors.Is(err, ErrConfig) {
+		t.Errorf("ApplyConfig took a bad printer setting: %v", err)
+	}
+	cfg.Printer = "pdf"
+	if path, err := e.TestPrint(t.Context(), cfg, nil); ReasonOf(err).Cause != CausePrintCommandFailed || path == "" {
+		t.Errorf("PDF test page with a failing print command: %q %v", path, err)
+	}
+}

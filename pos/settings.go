@@ -46,6 +46,9 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 	if _, err := ParseAmount("1", cfg.Currency); err != nil && cfg.Currency != "" {
 		return fmt.Errorf("%w: currency %q", ErrConfig, cfg.Currency)
 	}
+	if _, err := cfg.PrinterSetup(); err != nil { // issue 16
+		return err
+	}
 	e.mu.Lock()
 	old := e.cfg
 	e.mu.Unlock()
