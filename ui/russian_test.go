@@ -50,7 +50,7 @@ var latinOK = map[string]bool{
 	"Kassa": true, "RUB": true, "VISA": true, "MASTERCARD": true, "MIR": true, "RRN": true, "PIN": true,
 	"Enter": true, "Esc": true, "Endpoint": true, "URL": true, "mail": true, "SHA": true,
 	"KASSA_CONTROL_KEY": true, "Coffee": true, "Tverskaya": true, "Moscow": true,
-	"PDF": true, // issue 16
+	"PDF": true, "USB": true, // issue 16
 }
 
 // noEnglish fails for every English word shown on the window.

@@ -47,6 +47,8 @@ type settingsScreen struct {
 	cashierPIN *widget.Entry
 	managerPIN *widget.Entry
 
+	printer *printerSettings // issue 16: ui/settings_printer.go
+
 	saveBtn *widget.Button
 	saveMsg *widget.Label
 
@@ -116,8 +118,9 @@ func newSettingsScreen(u *UI) *settingsScreen {
 		item(tr("New cashier PIN"), s.cashierPIN),
 		item(tr("New manager PIN"), s.managerPIN))
 
+	s.printer = newPrinterSettings(s)
 	cols := container.NewGridWithColumns(2,
-		container.NewVBox(readerBox, gatewayBox),
+		container.NewVBox(readerBox, gatewayBox, s.printer.box),
 		container.NewVBox(merchantBox, otherBox))
 	title := text(tr("Settings"), 30, true, theme.ColorNameForeground)
 	bottom := container.NewBorder(nil, nil, nil, fixedHeight(48, s.saveBtn), s.saveMsg)
@@ -154,6 +157,7 @@ func (s *settingsScreen) shown() {
 			s.language.SetSelectedIndex(i)
 		}
 	}
+	s.printer.shown(cfg)
 	s.cashierPIN.SetText("")
 	s.managerPIN.SetText("")
 	s.readerMsg.SetText("")
@@ -203,6 +207,7 @@ func (s *settingsScreen) form() pos.Config {
 	if i := s.language.SelectedIndex(); i >= 0 {
 		cfg.Language = languages[i].code
 	}
+	s.printer.apply(&cfg)
 	return cfg
 }
 

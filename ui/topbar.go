@@ -29,6 +29,8 @@ type topBar struct {
 	readerText  *styledText
 	gatewayDot  *box
 	gatewayText *styledText
+	printerDot  *box // issue 16: ui/printer_status.go
+	printerText *styledText
 
 	checkoutBtn *widget.Button
 	historyBtn  *widget.Button
@@ -46,6 +48,8 @@ func newTopBar(u *UI) *topBar {
 		readerText:  text(tr("Reader"), statusSize, true, theme.ColorNameForeground),
 		gatewayDot:  dot(colorMuted),
 		gatewayText: text(tr("Gateway"), statusSize, true, theme.ColorNameForeground),
+		printerDot:  dot(colorMuted),
+		printerText: text(tr("Printer"), statusSize, true, theme.ColorNameForeground),
 	}
 	demo := text(tr("DEMO"), 16, true, colorOnStatus)
 	t.demoBadge = newStatusPanel(colorDemo, 6, container.NewPadded(demo)).box
@@ -67,6 +71,8 @@ func newTopBar(u *UI) *topBar {
 		dotBox(t.readerDot), container.NewPadded(t.readerText),
 		widget.NewSeparator(),
 		dotBox(t.gatewayDot), container.NewPadded(t.gatewayText),
+		widget.NewSeparator(),
+		dotBox(t.printerDot), container.NewPadded(t.printerText),
 	)
 	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.closeDayBtn, t.settingsBtn, t.lockBtn)
 	bar := container.NewHBox(left, layout.NewSpacer(), nav)
@@ -101,6 +107,9 @@ func (t *topBar) update(s pos.Snapshot) {
 	}
 	t.gatewayDot.SetColor(c)
 	t.gatewayText.SetText(txt)
+	c, txt = printerIndicator(s.Printer)
+	t.printerDot.SetColor(c)
+	t.printerText.SetText(txt)
 
 	cur := t.u.current
 	if t.u.paying || t.u.locked {
