@@ -47,6 +47,7 @@ func (b *printBar) view() fyne.CanvasObject { return b.box }
 // reset forgets the last print (another payment is shown).
 func (b *printBar) reset(id string) {
 	b.id, b.pending, b.path = id, nil, ""
+	b.msg.Importance, b.msg.TextStyle = widget.MediumImportance, fyne.TextStyle{}
 	b.msg.SetText("")
 	b.again.Hide()
 	b.openPDF.Hide()
@@ -87,6 +88,7 @@ func (b *printBar) finish(id string, copies, done []pos.ReceiptCopy, last pos.Pr
 	} else {
 		b.pending, b.path = copies[len(done):], last.Path
 		what, todo := printProblem(err)
+		b.msg.Importance, b.msg.TextStyle = widget.DangerImportance, fyne.TextStyle{Bold: true}
 		b.msg.SetText(strings.TrimSpace(tr("Not printed:") + " " + copyNames(b.pending) + ". " + what + " " + todo))
 		b.again.Show()
 		if b.path != "" {

@@ -2,6 +2,9 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
 )
@@ -23,28 +26,34 @@ var printerShort = map[pos.Cause]string{
 	pos.CausePrinterConfig:      "setting wrong",
 }
 
-// printerIndicator is the status bar's printer dot and words (issue 16):
-// grey until an ESC/POS printer was asked (and for the PDF), green when it
-// prints, amber when its paper runs low, red when it cannot print.
+// printerIndicator is the status bar's printer dot and words (issue 16),
+// shown after a printer icon: grey until an ESC/POS printer was asked (and
+// for the PDF), green when it prints, amber when its paper runs low, red
+// when it cannot print.
 func printerIndicator(s pos.PrinterStatus) (fyne.ThemeColorName, string) {
-	label := tr("Printer")
+	short := func() string {
+		if w, ok := printerShort[s.Reason.Cause]; ok {
+			return tr(w)
+		}
+		return tr("error")
+	}
 	switch {
 	case s.Reason.Cause == pos.CausePrinterConfig:
-		return colorDeclined, label + " · " + tr(printerShort[s.Reason.Cause])
+		return colorDeclined, short()
 	case !s.ESCPOS:
-		return colorMuted, label + " · PDF"
+		return colorMuted, "PDF"
 	case !s.Checked:
-		return colorMuted, label
-	case s.Reason.Cause == pos.CauseNone && s.Answers:
-		return colorApproved, tr("Printer ready")
+		return colorMuted, "…"
 	case s.Reason.Cause == pos.CauseNone:
-		return colorApproved, label
+		return colorApproved, tr("ready")
 	case s.CanPrint():
-		return colorUnknown, label + " · " + tr(printerShort[s.Reason.Cause])
+		return colorUnknown, short()
 	}
-	short, ok := printerShort[s.Reason.Cause]
-	if !ok {
-		short = "error"
-	}
-	return colorDeclined, label + " · " + tr(short)
+	return colorDeclined, short()
+}
+
+// printerIcon stands for the word "printer" in the status bar (the bar
+// must fit the DEMO strip in Russian at 1024 pixels).
+func printerIcon() fyne.CanvasObject {
+	return container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(22), widget.NewIcon(theme.DocumentPrintIcon())))
 }

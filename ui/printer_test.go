@@ -116,7 +116,7 @@ func TestAutoPrintOnESCPOS(t *testing.T) {
 	if cuts != 2 || !strings.Contains(paper, "MERCHANT COPY") || !strings.Contains(paper, "CUSTOMER COPY") || !strings.Contains(paper, "******1111") {
 		t.Errorf("%d cuts; paper:\n%s", cuts, paper)
 	}
-	h.waitFor(5*time.Second, "the status bar shows the printer", func() bool { return h.u.top.printerText.Text == "Printer ready" })
+	h.waitFor(5*time.Second, "the status bar shows the printer", func() bool { return h.u.top.printerText.Text == "ready" })
 
 	f.Set(printertest.Behavior{Status: escpos.Status{PaperOut: true, Offline: true}})
 	v := h.sale("310")
@@ -124,7 +124,7 @@ func TestAutoPrintOnESCPOS(t *testing.T) {
 	if !strings.Contains(bar.msg.Text, "Not printed: merchant copy, customer copy. The receipt printer is out of paper.") || !bar.again.Visible() || bar.openPDF.Visible() {
 		t.Fatalf("paper out: %q", bar.msg.Text)
 	}
-	h.waitFor(5*time.Second, "the status bar says paper out", func() bool { return h.u.top.printerText.Text == "Printer · out of paper" })
+	h.waitFor(5*time.Second, "the status bar says paper out", func() bool { return h.u.top.printerText.Text == "out of paper" })
 	if h.journaledPrints(v.ClientOrderID) != 0 {
 		t.Fatal("journaled while out of paper")
 	}

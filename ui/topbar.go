@@ -49,7 +49,7 @@ func newTopBar(u *UI) *topBar {
 		gatewayDot:  dot(colorMuted),
 		gatewayText: text(tr("Gateway"), statusSize, true, theme.ColorNameForeground),
 		printerDot:  dot(colorMuted),
-		printerText: text(tr("Printer"), statusSize, true, theme.ColorNameForeground),
+		printerText: text("…", statusSize, true, theme.ColorNameForeground),
 	}
 	demo := text(tr("DEMO"), 16, true, colorOnStatus)
 	t.demoBadge = newStatusPanel(colorDemo, 6, container.NewPadded(demo)).box
@@ -72,7 +72,7 @@ func newTopBar(u *UI) *topBar {
 		widget.NewSeparator(),
 		dotBox(t.gatewayDot), container.NewPadded(t.gatewayText),
 		widget.NewSeparator(),
-		dotBox(t.printerDot), container.NewPadded(t.printerText),
+		dotBox(t.printerDot), printerIcon(), container.NewPadded(t.printerText),
 	)
 	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.closeDayBtn, t.settingsBtn, t.lockBtn)
 	bar := container.NewHBox(left, layout.NewSpacer(), nav)
