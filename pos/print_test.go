@@ -324,3 +324,37 @@ func TestTestPrint(t *testing.T) {
 		t.Errorf("PDF test page with a failing print command: %q %v", path, err)
 	}
 }
+
+// TestPrintFaultsSerial: a serial printer unplugged in the middle of the
+// receipt, then gone: each a clear cause, nothing journaled; plugged in
+// again (a new port at the same setting) it prints the original.
+func TestPrintFaultsSerial(t *testing.T) {
+	f := fakePrinter(t, printertest.ListenPTY)
+	e := printingEngine(t, f.Spec)
+	v := pay(t, e, cardVisa, 800)
+	f.Set(printertest.Behavior{CloseAfter: 300})
+	_, err := e.PrintReceipt(t.Context(), v.ClientOrderID, MerchantCopy, nil)
+	if c := ReasonOf(err).Cause; c != CausePrinterStopped && c != CausePrinterSilent {
+		t.Fatalf("unplugged mid-receipt: %v (%s)", err, c)
+	}
+	_, err = e.PrintReceipt(t.Context(), v.ClientOrderID, MerchantCopy, nil)
+	if ReasonOf(err).Cause != CausePrinterNotFound {
+		t.Fatalf("unplugged: %v (%s)", err, ReasonOf(err).Cause)
+	}
+	if n := prints(t, e, v.ClientOrderID); n != 0 {
+		t.Fatalf("%d failed prints journaled", n)
+	}
+	if s := e.Snapshot().Printer; s.Reason.Cause != CausePrinterNotFound {
+		t.Errorf("status bar: %+v", s)
+	}
+	g := fakePrinter(t, printertest.ListenPTY)
+	cfg := e.Config()
+	cfg.Printer = g.Spec
+	if err := e.ApplyConfig(t.Context(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.PrintReceipt(t.Context(), v.ClientOrderID, MerchantCopy, nil)
+	if lines, _ := paperOf(t, g); err != nil || out.Duplicate || hasLine(lines, "DUPLICATE") || prints(t, e, v.ClientOrderID) != 1 {
+		t.Errorf("plugged in again: %v, duplicate %v", err, out.Duplicate)
+	}
+}
