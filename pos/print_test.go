@@ -301,6 +301,7 @@ func TestOSPrint(t *testing.T) {
 // TestTestPrint: Settings' test page goes to the printer as typed (not
 // saved yet) and journals nothing; a bad setting is a configuration cause.
 func TestTestPrint(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	f := fakePrinter(t, printertest.ListenPTY)
 	e := printingEngine(t, "pdf", WithPrintCommand(func(context.Context, string) error { return errors.New("no lp") }))
 	cfg := e.Config()
@@ -329,6 +330,7 @@ func TestTestPrint(t *testing.T) {
 // receipt, then gone: each a clear cause, nothing journaled; plugged in
 // again (a new port at the same setting) it prints the original.
 func TestPrintFaultsSerial(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // ApplyConfig below writes the config file
 	f := fakePrinter(t, printertest.ListenPTY)
 	e := printingEngine(t, f.Spec)
 	v := pay(t, e, cardVisa, 800)

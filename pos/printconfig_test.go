@@ -31,6 +31,8 @@ func TestPrinterEnv(t *testing.T) {
 		{"", "", "300", "", "", 0, 0, "", true},
 		{"", "", "", "never", "", 0, 0, "", true},
 	} {
+		t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // no config file: the environment alone
+		t.Setenv("HOME", t.TempDir())
 		t.Setenv("KASSA_DATA_DIR", t.TempDir())
 		t.Setenv("KASSA_PRINTER", tc.printer)
 		t.Setenv("KASSA_PRINTER_WIDTH", tc.width)
