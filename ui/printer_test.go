@@ -193,3 +193,32 @@ func TestSettingsPrinter(t *testing.T) {
 		t.Errorf("empty address: %q", p.msg.Text)
 	}
 }
+
+// TestAutoCopies: what prints after an approval, by the setting.
+func TestAutoCopies(t *testing.T) {
+	both := []pos.ReceiptCopy{pos.MerchantCopy, pos.CustomerCopy}
+	for _, tc := range []struct {
+		printer, after string
+		want           []pos.ReceiptCopy
+	}{
+		{"", "", nil},
+		{"pdf", "both", both},
+		{"tcp:10.0.0.5", "", both},
+		{"tcp:10.0.0.5", "customer", []pos.ReceiptCopy{pos.CustomerCopy}},
+		{"usb:/dev/usb/lp0", "ask", nil},
+		{"tcp:10.0.0.5", "never", nil},
+	} {
+		got := autoCopies(pos.Config{Printer: tc.printer, PrintAfter: tc.after})
+		if strings.Join(copyStrings(got), ",") != strings.Join(copyStrings(tc.want), ",") {
+			t.Errorf("%q %q: %v, want %v", tc.printer, tc.after, got, tc.want)
+		}
+	}
+}
+
+func copyStrings(cs []pos.ReceiptCopy) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = string(c)
+	}
+	return out
+}
