@@ -124,18 +124,10 @@ func (e *Engine) askPrinter(ctx context.Context, spec printer.Spec) {
 
 // statusErr is the printer error a status reports, nil when it can print.
 func statusErr(st escpos.Status) error {
-	var f printer.Fault
-	switch {
-	case st.PaperOut:
-		f = printer.PaperOut
-	case st.CoverOpen:
-		f = printer.CoverOpen
-	case !st.Ready():
-		f = printer.Offline
-	default:
-		return nil
+	if f := printer.StatusFault(st); f != printer.FaultNone {
+		return &printer.Error{Fault: f, Op: "status", Status: st}
 	}
-	return &printer.Error{Fault: f, Op: "status", Status: st}
+	return nil
 }
 
 // pollPrinter asks an ESC/POS printer for its status every
