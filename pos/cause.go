@@ -84,6 +84,7 @@ const (
 	CausePrinterConfig      // the printer setting is wrong (Reason.Detail)
 	CausePrintCommandFailed // the OS print command for the PDF failed (Reason.Detail); the PDF is saved
 	CausePrinterPaperLow    // status: the printer's paper is near its end (it still prints)
+	CausePrintNotJournaled  // printed, but the journal could not record the print (Reason.Detail)
 	causeCount
 )
 
@@ -157,6 +158,7 @@ var causeNames = [...]string{
 	CausePrinterConfig:      "printer-config",
 	CausePrintCommandFailed: "print-command-failed",
 	CausePrinterPaperLow:    "printer-paper-low",
+	CausePrintNotJournaled:  "print-not-journaled",
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"

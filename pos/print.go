@@ -58,7 +58,7 @@ func (e *Engine) PrintReceipt(ctx context.Context, id string, copy ReceiptCopy, 
 		// On paper but not in the journal: the next print is stamped as
 		// this one was; say so in the log, never print again by itself.
 		e.log.Error("receipt printed but not journaled", "order", id, "copy", string(copy), "err", err)
-		return out, errorOf(ErrJournal, Reason{Cause: CauseJournalFailed, Detail: err.Error()})
+		return out, errorOf(ErrJournal, Reason{Cause: CausePrintNotJournaled, Detail: err.Error()})
 	}
 	if got := p.Events[len(p.Events)-1].Fields[store.FieldPrint]; got != itoa(out.Print) {
 		e.log.Error("receipt print numbered differently than printed", "order", id, "copy", string(copy), "printed", out.Print, "journal", got)

@@ -360,3 +360,15 @@ func TestPrintFaultsSerial(t *testing.T) {
 		t.Errorf("plugged in again: %v, duplicate %v", err, out.Duplicate)
 	}
 }
+
+// TestPrintedNotJournaled: the journal fails after the paper came out:
+// the error says so (not "not printed"), never a silent success.
+func TestPrintedNotJournaled(t *testing.T) {
+	var e *Engine
+	e = printingEngine(t, "pdf", WithPrintCommand(func(context.Context, string) error { return e.Journal().Close() }))
+	v := pay(t, e, cardVisa, 400)
+	_, err := e.PrintReceipt(t.Context(), v.ClientOrderID, CustomerCopy, nil)
+	if ReasonOf(err).Cause != CausePrintNotJournaled || errors.Is(err, ErrNotPrinted) {
+		t.Errorf("printed, journal closed: %v (%s)", err, ReasonOf(err).Cause)
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -83,9 +84,15 @@ func (b *printBar) finish(id string, copies, done []pos.ReceiptCopy, last pos.Pr
 	if b.id != id {
 		return
 	}
-	if err == nil {
+	switch {
+	case err == nil:
 		b.msg.SetText(tr("Printed:") + " " + copyNames(done))
-	} else {
+	case !errors.Is(err, pos.ErrNotPrinted):
+		// Printed (or not at all for another reason): no Print again.
+		what, todo := printProblem(err)
+		b.msg.Importance, b.msg.TextStyle = widget.DangerImportance, fyne.TextStyle{Bold: true}
+		b.msg.SetText(strings.TrimSpace(what + " " + todo))
+	default:
 		b.pending, b.path = copies[len(done):], last.Path
 		what, todo := printProblem(err)
 		b.msg.Importance, b.msg.TextStyle = widget.DangerImportance, fyne.TextStyle{Bold: true}

@@ -92,6 +92,7 @@ var causes = map[pos.Cause]says{
 	pos.CausePrinterConfig:      {"The printer setting is wrong.", "A manager should check the printer in Settings.", ""},
 	pos.CausePrintCommandFailed: {"The computer could not print the PDF: no printer is set up for it.", "Open the PDF and print it by hand, or set up the receipt printer in Settings.", ""},
 	pos.CausePrinterPaperLow:    {"The receipt printer's paper is running out.", "Have a new paper roll ready.", ""},
+	pos.CausePrintNotJournaled:  {"The receipt was printed, but Kassa could not note the print in its journal.", "Call support: the journal on this computer needs attention.", ""},
 }
 
 // readers is THE table from a reader problem to its words: what ({reader}
