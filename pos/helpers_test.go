@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +35,7 @@ func TestMain(m *testing.M) {
 		"KASSA_TEST_CRASHPOINT", "KASSA_PRINTER", "KASSA_PRINTER_WIDTH", "KASSA_PRINTER_CODEPAGE", "KASSA_PRINT_AFTER"} {
 		os.Unsetenv(k)
 	}
+	fakeLP(dir)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -236,3 +238,27 @@ func (d *testDemo) SetFault(name string) error {
 }
 
 func (d *testDemo) Swipe() error { return d.sim.Swipe() }
+
+func (d *testDemo) Entry() string { return d.sim.Entry().String() }
+
+func (d *testDemo) SetEntry(name string) error {
+	p, err := sim.ParsePresentation(name)
+	if err == nil {
+		d.sim.SetEntry(p)
+	}
+	return err
+}
+
+// fakeLP puts a stand-in for the OS print command first on PATH: PDF
+// receipts "print" (the command succeeds) and no test reaches the
+// machine's real printer (issue 16).
+func fakeLP(dir string) {
+	bin := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(bin, 0o700); err != nil {
+		panic(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "lp"), []byte("#!/bin/sh\nexit 0\n"), 0o700); err != nil {
+		panic(err)
+	}
+	os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+}

@@ -3,7 +3,6 @@ package pos
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,6 +37,19 @@ type Printed struct {
 // Prints run one at a time, so the copy's number (original or DUPLICATE)
 // printed is the number journaled.
 func (e *Engine) PrintReceipt(ctx context.Context, id string, copy ReceiptCopy, w receipt.Words) (Printed, error) {
+	return e.printCopy(ctx, id, "", copy, w)
+}
+
+// PrintChildReceipt prints a receipt copy of a payment's capture or refund
+// (issue 11) as PrintReceipt does: journaled once on paper, numbered per
+// child and copy, a reprint stamped DUPLICATE.
+func (e *Engine) PrintChildReceipt(ctx context.Context, orderID, childID string, copy ReceiptCopy, w receipt.Words) (Printed, error) {
+	return e.printCopy(ctx, orderID, childID, copy, w)
+}
+
+// printCopy prints a receipt copy of payment id (of its child, when child
+// is set) and journals the print once it is on paper.
+func (e *Engine) printCopy(ctx context.Context, id, child string, copy ReceiptCopy, w receipt.Words) (Printed, error) {
 	if copy == "" {
 		copy = CustomerCopy
 	}
@@ -45,19 +57,23 @@ func (e *Engine) PrintReceipt(ctx context.Context, id string, copy ReceiptCopy, 
 		return Printed{Copy: copy}, err
 	}
 	defer e.printUnlock()
-	out, err := e.receiptToPrint(id, copy, w)
+	out, err := e.copyToPrint(id, child, copy, w)
 	if err != nil {
 		return out, err
 	}
-	if out.Path, err = e.printDoc(ctx, out.Receipt.ESCPOS, func(b *bytes.Buffer) error { return receipt.PDF(b, out.Receipt) },
-		"receipt-"+safeFileName(id)+"-"+strings.ToLower(strings.Fields(string(copy))[0])); err != nil {
+	name := "receipt-" + safeFileName(id) + "-" + safeFileName(child) + "-" + strings.ToLower(strings.Fields(string(copy))[0])
+	if out.Path, err = e.printDoc(ctx, out.Receipt.ESCPOS, func(b *bytes.Buffer) error { return receipt.PDF(b, out.Receipt) }, name); err != nil {
 		return out, err
 	}
-	p, err := e.journal.Record(id, store.Event{Type: store.EventReceipt, Fields: map[string]string{store.FieldCopy: string(copy)}})
+	f := map[string]string{store.FieldCopy: string(copy), store.FieldCashier: e.Who(ctx)}
+	if child != "" {
+		f[store.FieldChild] = child
+	}
+	p, err := e.journal.Record(id, store.Event{Type: store.EventReceipt, Fields: f})
 	if err != nil {
 		// On paper but not in the journal: the next print is stamped as
 		// this one was; say so in the log, never print again by itself.
-		e.log.Error("receipt printed but not journaled", "order", id, "copy", string(copy), "err", err)
+		e.log.Error("receipt printed but not journaled", "order", id, "child", child, "copy", string(copy), "err", err)
 		return out, errorOf(ErrJournal, Reason{Cause: CausePrintNotJournaled, Detail: err.Error()})
 	}
 	if got := p.Events[len(p.Events)-1].Fields[store.FieldPrint]; got != itoa(out.Print) {
@@ -66,23 +82,25 @@ func (e *Engine) PrintReceipt(ctx context.Context, id string, copy ReceiptCopy, 
 	return out, nil
 }
 
-// receiptToPrint fills the copy as its next print will be numbered.
-func (e *Engine) receiptToPrint(id string, copy ReceiptCopy, w receipt.Words) (Printed, error) {
+// copyToPrint fills the copy as its next print will be numbered.
+func (e *Engine) copyToPrint(id, child string, copy ReceiptCopy, w receipt.Words) (Printed, error) {
 	out := Printed{Copy: copy}
-	n, err := e.journal.NextPrint(id, string(copy))
+	n, err := e.journal.NextChildPrint(id, child, string(copy))
+	var p store.Payment
 	if err == nil {
-		var p store.Payment
-		if p, err = e.journal.Get(id); err == nil {
-			out.Print, out.Duplicate = n, n > 1
-			out.Receipt = e.receiptOf(p, copy, out.Duplicate)
-			out.Receipt.Words = w
-			return out, nil
-		}
+		p, err = e.journal.Get(id)
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		return out, errorOf(ErrNotFound, Reason{Cause: CauseNotFound, Detail: id})
+	if err != nil {
+		return out, notFound(err)
 	}
-	return out, errorOf(ErrJournal, Reason{Cause: CauseJournalFailed, Detail: err.Error()})
+	out.Print, out.Duplicate = n, n > 1
+	if child == "" {
+		out.Receipt = e.receiptOf(p, copy, out.Duplicate)
+	} else if out.Receipt, err = e.childReceiptOf(p, child, copy); err != nil {
+		return out, err
+	}
+	out.Receipt.Duplicate, out.Receipt.Words = out.Duplicate, w
+	return out, nil
 }
 
 // PrintZReport prints a Z report on the configured printer (not journaled:

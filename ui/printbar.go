@@ -25,6 +25,7 @@ type printBar struct {
 	box     *fyne.Container
 
 	id       string
+	child    string            // a capture's or refund's receipt (issue 11); "" the payment's
 	pending  []pos.ReceiptCopy // the copies Print again prints
 	path     string            // the PDF saved by the last try
 	printing bool
@@ -36,31 +37,31 @@ type printBar struct {
 func newPrintBar(u *UI) *printBar {
 	b := &printBar{u: u, msg: &widget.Label{Wrapping: fyne.TextWrapWord}}
 	b.again = &widget.Button{Text: tr("Print again"), Icon: theme.DocumentPrintIcon(), Importance: widget.WarningImportance,
-		OnTapped: func() { b.print(b.id, b.pending) }}
+		OnTapped: func() { b.print(b.id, b.child, b.pending) }}
 	b.openPDF = &widget.Button{Text: tr("Open PDF"), Icon: theme.FileIcon(), OnTapped: func() { b.u.openFile(b.path) }}
 	b.box = container.NewBorder(nil, nil, nil, container.NewHBox(b.openPDF, b.again), b.msg)
-	b.reset("")
+	b.reset("", "")
 	return b
 }
 
 func (b *printBar) view() fyne.CanvasObject { return b.box }
 
-// reset forgets the last print (another payment is shown).
-func (b *printBar) reset(id string) {
-	b.id, b.pending, b.path = id, nil, ""
+// reset forgets the last print (another payment or child is shown).
+func (b *printBar) reset(id, child string) {
+	b.id, b.child, b.pending, b.path = id, child, nil, ""
 	b.msg.Importance, b.msg.TextStyle = widget.MediumImportance, fyne.TextStyle{}
 	b.msg.SetText("")
 	b.again.Hide()
 	b.openPDF.Hide()
 }
 
-// print prints copies of payment id one after the other, stopping at the
-// first failure.
-func (b *printBar) print(id string, copies []pos.ReceiptCopy) {
+// print prints copies of payment id (of its capture or refund child) one
+// after the other, stopping at the first failure.
+func (b *printBar) print(id, child string, copies []pos.ReceiptCopy) {
 	if b.printing || id == "" || len(copies) == 0 {
 		return
 	}
-	b.reset(id)
+	b.reset(id, child)
 	b.printing = true
 	b.msg.SetText(tr("Printing…"))
 	lang := current()
@@ -69,19 +70,24 @@ func (b *printBar) print(id string, copies []pos.ReceiptCopy) {
 		var last pos.Printed
 		var err error
 		for _, cp := range copies {
-			if last, err = b.u.eng.PrintReceipt(ctx, id, cp, lang); err != nil {
+			if child != "" {
+				last, err = b.u.eng.PrintChildReceipt(ctx, id, child, cp, lang)
+			} else {
+				last, err = b.u.eng.PrintReceipt(ctx, id, cp, lang)
+			}
+			if err != nil {
 				break
 			}
 			done = append(done, cp)
 		}
-		b.u.later(func() { b.finish(id, copies, done, last, err) })
+		b.u.later(func() { b.finish(id, child, copies, done, last, err) })
 	})
 }
 
 // finish shows the outcome of a print.
-func (b *printBar) finish(id string, copies, done []pos.ReceiptCopy, last pos.Printed, err error) {
+func (b *printBar) finish(id, child string, copies, done []pos.ReceiptCopy, last pos.Printed, err error) {
 	b.printing = false
-	if b.id != id {
+	if b.id != id || b.child != child {
 		return
 	}
 	switch {

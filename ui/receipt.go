@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"bytes"
 	"net/url"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -11,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
+	"kassa/pos/receipt"
 )
 
 // receiptScreen shows the merchant and the customer copy of a payment's
@@ -20,8 +24,9 @@ import (
 type receiptScreen struct {
 	u *UI
 
-	id   string
-	back screen
+	id    string
+	child string // a refund's or capture's receipt (issue 11); "" for the payment's
+	back  screen
 
 	title    *widget.Label
 	merchant *widget.Label
@@ -59,9 +64,9 @@ func (r *receiptScreen) view() fyne.CanvasObject { return r.root }
 
 // open loads a payment's receipt preview; back is where Back returns.
 func (r *receiptScreen) open(id string, back screen) {
-	r.id, r.back = id, back
-	if r.bar.id != id {
-		r.bar.reset(id)
+	r.id, r.child, r.back = id, "", back
+	if r.bar.id != id || r.bar.child != "" {
+		r.bar.reset(id, "")
 	}
 	r.printBtn.Enable()
 	v, err := r.u.eng.Payment(id)
@@ -76,13 +81,38 @@ func (r *receiptScreen) open(id string, back screen) {
 	r.refresh()
 }
 
+// openChild loads a refund's or capture's receipt preview (issue 11).
+func (r *receiptScreen) openChild(id, child string, back screen) {
+	r.id, r.child, r.back = id, child, back
+	if r.bar.id != id || r.bar.child != child {
+		r.bar.reset(id, child)
+	}
+	r.printBtn.Enable()
+	m, err := r.u.eng.ChildReceiptPreview(id, child, pos.MerchantCopy)
+	if err != nil {
+		r.title.SetText(tr("Receipt"))
+		r.merchant.SetText(errText(err))
+		r.customer.SetText("")
+		r.printBtn.Disable()
+		return
+	}
+	r.title.SetText(tr("Receipt") + " · " + current().Text(receipt.KindText(m.Kind)) + " · " + m.Amount + " " + m.Currency)
+	r.refresh()
+}
+
 // refresh shows both copies as they would print now.
 func (r *receiptScreen) refresh() {
 	for _, c := range []struct {
 		cp pos.ReceiptCopy
 		l  *widget.Label
 	}{{pos.MerchantCopy, r.merchant}, {pos.CustomerCopy, r.customer}} {
-		rc, err := r.u.eng.ReceiptPreview(r.id, c.cp)
+		var rc receipt.Receipt
+		var err error
+		if r.child != "" {
+			rc, err = r.u.eng.ChildReceiptPreview(r.id, r.child, c.cp)
+		} else {
+			rc, err = r.u.eng.ReceiptPreview(r.id, c.cp)
+		}
 		if err != nil {
 			c.l.SetText(errText(err))
 			continue
@@ -94,7 +124,7 @@ func (r *receiptScreen) refresh() {
 
 // printTapped prints both copies (a reprint comes out stamped DUPLICATE).
 func (r *receiptScreen) printTapped() {
-	r.bar.print(r.id, []pos.ReceiptCopy{pos.MerchantCopy, pos.CustomerCopy})
+	r.bar.print(r.id, r.child, []pos.ReceiptCopy{pos.MerchantCopy, pos.CustomerCopy})
 }
 
 func (r *receiptScreen) backTapped() {
@@ -103,6 +133,40 @@ func (r *receiptScreen) backTapped() {
 		return
 	}
 	r.u.home()
+}
+
+// receiptDir is where PDF receipts and reports go (the engine's).
+func (u *UI) receiptDir() string { return u.eng.ReceiptDir() }
+
+// savePDF renders a PDF and writes it into the receipts folder.
+func (u *UI) savePDF(name string, render func(*bytes.Buffer) error) (string, error) {
+	var b bytes.Buffer
+	if err := render(&b); err != nil {
+		return "", err
+	}
+	dir := u.receiptDir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// safeName keeps letters, digits and '-' of an id for a file name.
+func safeName(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') {
+			b.WriteRune(c)
+		}
+	}
+	if b.Len() == 0 {
+		return "x"
+	}
+	return b.String()
 }
 
 // openFile hands a saved PDF to the OS viewer (to look at, or print by

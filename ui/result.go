@@ -38,6 +38,7 @@ type resultScreen struct {
 
 	newBtn     *widget.Button
 	receiptBtn *widget.Button
+	detailsBtn *widget.Button // the payment's detail: refund, capture, release (issue 11)
 	checkBtn   *widget.Button
 	bar        *printBar // receipts printed after the approval
 
@@ -58,6 +59,7 @@ func newResultScreen(u *UI) *resultScreen {
 	}
 	r.newBtn = &widget.Button{Text: tr("New payment (Enter)"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: r.newTapped}
 	r.receiptBtn = &widget.Button{Text: tr("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: r.receiptTapped}
+	r.detailsBtn = &widget.Button{Text: tr("Refund, capture…"), Icon: theme.ListIcon(), OnTapped: r.detailsTapped}
 	r.checkBtn = &widget.Button{Text: tr("Check with the bank now"), Icon: theme.ViewRefreshIcon(), OnTapped: r.checkTapped}
 	r.checking = container.NewHBox(container.NewGridWrap(fyne.NewSquareSize(28), r.spinner),
 		&widget.Label{Text: tr("Kassa keeps checking with the bank; this screen changes by itself."), SizeName: theme.SizeNameSubHeadingText})
@@ -68,7 +70,7 @@ func newResultScreen(u *UI) *resultScreen {
 	r.header = newStatusPanel(colorApproved, 14, container.NewPadded(head))
 
 	buttons := container.NewHBox(layout.NewSpacer(),
-		fixedHeight(56, r.checkBtn), fixedHeight(56, r.receiptBtn), fixedHeight(56, r.newBtn))
+		fixedHeight(56, r.checkBtn), fixedHeight(56, r.detailsBtn), fixedHeight(56, r.receiptBtn), fixedHeight(56, r.newBtn))
 	body := container.NewVBox(
 		r.header.box,
 		container.NewPadded(container.NewVBox(r.reason, r.advice, r.checking)),
@@ -93,7 +95,7 @@ func (r *resultScreen) shown() {
 // showPayment shows a payment that reached the journal.
 func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
 	if r.bar.id != v.ClientOrderID {
-		r.bar.reset(v.ClientOrderID)
+		r.bar.reset(v.ClientOrderID, "")
 	}
 	r.view_ = v
 	status := v.Status
@@ -112,16 +114,21 @@ func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
 	r.reason.SetText(reason)
 	r.advice.SetText(advice)
 
-	r.details.Objects = []fyne.CanvasObject{kv(
-		[2]string{tr("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
+	rows := append([][2]string{{tr("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)}}, chipRows(v.Card)...)
+	r.details.Objects = []fyne.CanvasObject{kv(append(rows,
 		[2]string{tr("Approval code"), v.ApprovalCode},
 		[2]string{tr("RRN"), v.RRN},
 		[2]string{tr("Reference"), shortRef(v.ClientOrderID)},
 		[2]string{tr("Time"), dateTime(v.CreatedAt)},
-	)}
+	)...)}
 	r.details.Refresh()
 
 	r.receiptBtn.Show()
+	if status == pos.StatusApproved {
+		r.detailsBtn.Show()
+	} else {
+		r.detailsBtn.Hide()
+	}
 	if status == pos.StatusUnknown {
 		r.checking.Show()
 		r.spinner.Start()
@@ -149,7 +156,7 @@ func shortRef(id string) string {
 // (reader missing, blocked, busy...): nothing was charged.
 func (r *resultScreen) showNotStarted(kind pos.Kind, amount pos.Amount, err error) {
 	r.view_ = pos.PaymentView{}
-	r.bar.reset("")
+	r.bar.reset("", "")
 	r.stopWatching()
 	r.setHeader(pos.StatusFailed, tr("NOT STARTED — NOT CHARGED"), money(amount)+"  ·  "+kindText(kind))
 	msg, advice := tr("The payment could not start."), tr("Check the reader and the connection, then try again.")
@@ -167,6 +174,7 @@ func (r *resultScreen) showNotStarted(kind pos.Kind, amount pos.Amount, err erro
 	r.spinner.Stop()
 	r.checkBtn.Hide()
 	r.receiptBtn.Hide()
+	r.detailsBtn.Hide()
 }
 
 func (r *resultScreen) setHeader(status pos.Status, title, sub string) {
@@ -283,10 +291,17 @@ func (r *resultScreen) checked(res pos.LookupResult, err error) {
 
 func (r *resultScreen) newTapped() { r.u.home() }
 
+// detailsTapped opens the payment's detail (refund, capture, release).
+func (r *resultScreen) detailsTapped() {
+	if r.view_.ClientOrderID != "" {
+		r.u.history.openPayment(r.view_.ClientOrderID)
+	}
+}
+
 // autoPrint prints the copies the setting asks for after an approval.
 func (r *resultScreen) autoPrint(v pos.PaymentView) {
 	if v.Status == pos.StatusApproved {
-		r.bar.print(v.ClientOrderID, autoCopies(r.u.eng.Config()))
+		r.bar.print(v.ClientOrderID, "", autoCopies(r.u.eng.Config()))
 	}
 }
 
