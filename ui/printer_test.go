@@ -222,3 +222,33 @@ func copyStrings(cs []pos.ReceiptCopy) []string {
 	}
 	return out
 }
+
+// TestRefundAutoPrints: an approved refund prints its REFUND copies on the
+// ESC/POS printer right away, as a payment does, journaled per child.
+func TestRefundAutoPrints(t *testing.T) {
+	f := fakeNetworkPrinter(t)
+	h := newHarness(t, tuning{printer: f.Spec})
+	sale := h.sale("4000")
+	h.waitFor(10*time.Second, "the sale's receipts", func() bool { return !h.u.result.bar.printing && h.u.result.bar.msg.Text != "" })
+	f.Reset()
+	h.u.child.open(pos.Refund, sale.ClientOrderID, h.u.history)
+	h.u.show(h.u.child)
+	v := h.runChildOnScreen()
+	bar := h.u.child.bar
+	h.waitFor(10*time.Second, "the refund's receipts", func() bool { return !bar.printing && bar.msg.Text != "" })
+	ops, _ := f.Ops()
+	paper := strings.Join(escpos.Lines(ops), "\n")
+	if v.Status != pos.StatusApproved || bar.msg.Text != "Printed: merchant copy, customer copy" || strings.Count(paper, "REFUND") != 2 || strings.Contains(paper, "DUPLICATE") {
+		t.Fatalf("refund %s, %q; paper:\n%s", v.Status, bar.msg.Text, paper)
+	}
+	p, _ := h.eng.Journal().Get(sale.ClientOrderID)
+	n := 0
+	for _, ev := range p.Events {
+		if ev.Type == store.EventReceipt && ev.Fields[store.FieldChild] == v.ID {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d refund prints journaled", n)
+	}
+}
