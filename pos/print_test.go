@@ -372,3 +372,36 @@ func TestPrintedNotJournaled(t *testing.T) {
 		t.Errorf("printed, journal closed: %v (%s)", err, ReasonOf(err).Cause)
 	}
 }
+
+// TestPrintXReport: the X report is journaled as printed only once the
+// print command succeeded.
+func TestPrintXReport(t *testing.T) {
+	var fail error
+	e := printingEngine(t, "pdf", WithPrintCommand(func(context.Context, string) error { return fail }))
+	pay(t, e, cardVisa, 600)
+	x, err := e.XReport()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reports := func() int {
+		evs, err := e.Journal().JournalEvents(time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, ev := range evs {
+			if ev.Type == store.EventReport {
+				n++
+			}
+		}
+		return n
+	}
+	fail = errors.New("lp: no default destination")
+	if _, err := e.PrintXReport(t.Context(), x, nil); !errors.Is(err, ErrNotPrinted) || reports() != 0 {
+		t.Fatalf("failed print: %v, %d journaled", err, reports())
+	}
+	fail = nil
+	if out, err := e.PrintXReport(t.Context(), x, nil); err != nil || reports() != 1 || out.Path == "" {
+		t.Errorf("print: %v, %d journaled", err, reports())
+	}
+}

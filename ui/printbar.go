@@ -146,3 +146,21 @@ func autoCopies(cfg pos.Config) []pos.ReceiptCopy {
 	}
 	return nil
 }
+
+// reportPrinted says what came of printing a report: printed (with the
+// PDF's path when it was one), or why not and what to do (press Print
+// again).
+func reportPrinted(out pos.Printed, err error) string {
+	if err == nil {
+		return strings.TrimSpace(tr("Printed.") + " " + out.Path)
+	}
+	what, todo := printProblem(err)
+	msg := strings.TrimSpace(what + " " + todo)
+	if errors.Is(err, pos.ErrNotPrinted) {
+		msg = tr("Not printed:") + " " + msg
+	}
+	if out.Path != "" {
+		msg += " " + out.Path
+	}
+	return msg
+}

@@ -1,11 +1,8 @@
 package ui
 
 import (
-	"bytes"
 	"net/url"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -133,40 +130,6 @@ func (r *receiptScreen) backTapped() {
 		return
 	}
 	r.u.home()
-}
-
-// receiptDir is where PDF receipts and reports go (the engine's).
-func (u *UI) receiptDir() string { return u.eng.ReceiptDir() }
-
-// savePDF renders a PDF and writes it into the receipts folder.
-func (u *UI) savePDF(name string, render func(*bytes.Buffer) error) (string, error) {
-	var b bytes.Buffer
-	if err := render(&b); err != nil {
-		return "", err
-	}
-	dir := u.receiptDir()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
-		return "", err
-	}
-	return path, nil
-}
-
-// safeName keeps letters, digits and '-' of an id for a file name.
-func safeName(s string) string {
-	var b strings.Builder
-	for _, c := range s {
-		if c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') {
-			b.WriteRune(c)
-		}
-	}
-	if b.Len() == 0 {
-		return "x"
-	}
-	return b.String()
 }
 
 // openFile hands a saved PDF to the OS viewer (to look at, or print by
