@@ -94,7 +94,11 @@ func (r *receiptScreen) openChild(id, child string, back screen) {
 		return
 	}
 	m.Words, c.Words = current(), current()
-	r.title.SetText(tr("Receipt") + " · " + current().Text(receipt.KindText(m.Kind)) + " · " + m.Amount + " " + m.Currency)
+	title := tr("Receipt") + " · " + current().Text(receipt.KindText(m.Kind))
+	if a, err := pos.ParseAmount(m.Amount, m.Currency); err == nil {
+		title += " · " + money(a)
+	}
+	r.title.SetText(title)
 	r.merchant.SetText(m.Text())
 	r.customer.SetText(c.Text())
 }
