@@ -210,13 +210,14 @@ func (e *Engine) restoreOverrides() {
 func (e *Engine) startupRecovery() {
 	defer e.wg.Done()
 	_ = e.recoverAll(e.ctx)
-	close(e.recovered)
 	e.mu.Lock()
 	if e.flow.phase == phaseRecovering {
 		e.flow = flow{phase: phaseIdle}
 	}
 	e.mu.Unlock()
 	e.refresh()
+	// Only now: a caller of WaitRecovered must see the ready snapshot.
+	close(e.recovered)
 }
 
 // testHooks observe the engine in benchmarks and tests.

@@ -61,7 +61,9 @@ func (e *Engine) ZReport(rep CloseDayReport) receipt.ZReport {
 	cfg := e.Config()
 	ours := receipt.Totals{SaleCount: rep.Ours.SaleCount, SaleSum: rep.Ours.SaleSum.Minor,
 		ReversalCount: rep.Ours.ReversalCount, ReversalSum: rep.Ours.ReversalSum.Minor,
-		PreauthCount: rep.Ours.PreauthCount, PreauthSum: rep.Ours.PreauthSum.Minor}
+		PreauthCount: rep.Ours.PreauthCount, PreauthSum: rep.Ours.PreauthSum.Minor,
+		CaptureCount: rep.Ours.CaptureCount, CaptureSum: rep.Ours.CaptureSum.Minor,
+		ReleaseCount: rep.Ours.ReleaseCount, ReleaseSum: rep.Ours.ReleaseSum.Minor}
 	ct := receipt.CurrencyTotals{Currency: cfg.Currency, Ours: ours}
 	if rep.Status == DayFinished || rep.Theirs.SaleCount != 0 || rep.Theirs.SaleSum.Minor != 0 {
 		t := receipt.Totals{SaleCount: rep.Theirs.SaleCount, SaleSum: rep.Theirs.SaleSum.Minor,

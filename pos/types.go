@@ -140,6 +140,12 @@ type Totals struct {
 	ReversalSum   Amount
 	PreauthCount  int64
 	PreauthSum    Amount
+	// Captures (also in SaleCount/SaleSum) and releases (counted nowhere),
+	// for the Z report (issue 11).
+	CaptureCount int64
+	CaptureSum   Amount
+	ReleaseCount int64
+	ReleaseSum   Amount
 }
 
 // Difference is one disagreement between the journal's and the gateway's

@@ -338,12 +338,13 @@ func applyChildTx(tx *bolt.Tx, p *Payment, ev Event, at time.Time) (Outcome, err
 	return outcome, nil
 }
 
-// openChild puts an approved capture (a sale at the captured amount) or
-// refund (a reversal) into the open-day totals; releases count nowhere.
+// openChild puts an approved capture (a sale at the captured amount),
+// refund (a reversal) or release (listed, counted nowhere) into the open
+// day.
 func openChild(tx *bolt.Tx, p *Payment, kids []Child, ev Event) error {
 	id := ev.Fields[FieldChild]
 	for _, c := range kids {
-		if c.ID != id || c.Operation == OpRelease {
+		if c.ID != id {
 			continue
 		}
 		v := fmt.Sprintf("%s|%s|%d", c.Operation, c.Currency, c.AmountMinor)
