@@ -246,3 +246,47 @@ func childSummary(c pos.ChildView) string {
 	}
 	return s
 }
+
+func init() {
+	register(Command{Name: "child-retry", Summary: "do again, as a manager's decision, an operation the bank never had", Run: runChildRetry})
+}
+
+func payChildRetryUsage(w io.Writer) {
+	fmt.Fprintln(w, `Usage: kassa child-retry CLIENT_ORDERID CHILD --manager NAME --reason TEXT [--json] [--demo]
+
+Does again a capture, release or refund (CHILD: its number, 'kassa status'
+lists them as child_N) whose result was unknown and which the bank then
+proved it never had: the manager's decision is journaled first. Any other
+is refused. Output and exit status as 'kassa refund'.`)
+}
+
+func runChildRetry(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, c := newPayFlagSet("child-retry", payChildRetryUsage, stderr)
+	manager := fs.String("manager", "", "the manager's name (journaled)")
+	why := fs.String("reason", "", "why it is done again (journaled)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	rest, code, ok := payParse(fs, args, -1, stderr)
+	if !ok {
+		return code
+	}
+	if len(rest) != 2 || strings.TrimSpace(*manager) == "" || strings.TrimSpace(*why) == "" {
+		fs.Usage()
+		return payExitUsage
+	}
+	e, code := payStartEngine(ctx, *c, true, stderr)
+	if e == nil {
+		return code
+	}
+	defer e.Close()
+	v, err := e.RetryChild(ctx, strings.TrimSpace(rest[0]), strings.TrimSpace(rest[1]), *manager, *why)
+	if errors.Is(err, pos.ErrNotFound) {
+		fmt.Fprintf(stderr, "kassa child-retry: no payment %s in this terminal's journal\n", rest[0])
+		return payExitUsage
+	}
+	status := childStatusWord(v, err)
+	if v.ClientOrderID == "" {
+		v = pos.ChildView{ClientOrderID: rest[0], Reason: pos.ReasonOf(err)}
+	}
+	payPrint(stdout, e.Config().Demo, *asJSON, childLines(ctx, v, status, err))
+	return childExit(status)
+}
