@@ -77,6 +77,12 @@ type Config struct {
 	// refused. Default 7 days. Env KASSA_HOLD_PERIOD (issue 11); not in the
 	// file.
 	HoldPeriod time.Duration `json:"-"`
+
+	// issue 14: automatic backups after every finished close-day into
+	// BackupDir (KASSA_BACKUP_DIR, or Settings; empty: none), keeping the
+	// newest BackupKeep (KASSA_BACKUP_KEEP; 0: store.DefaultBackupKeep, 30).
+	BackupDir  string `json:"backup_dir,omitempty"`
+	BackupKeep int    `json:"backup_keep,omitempty"`
 }
 
 // Defaults.
@@ -178,6 +184,7 @@ func applyEnv(cfg *Config) error {
 		"KASSA_CALLBACK_URL":    &cfg.CallbackURL,
 		"KASSA_CURRENCY":        &cfg.Currency,
 		"KASSA_TERMINAL_ID":     &cfg.TerminalID,
+		"KASSA_BACKUP_DIR":      &cfg.BackupDir, // issue 14
 	}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok && v != "" {
@@ -196,6 +203,9 @@ func applyEnv(cfg *Config) error {
 		{"KASSA_NOT_FOUND_GRACE", &cfg.NotFoundGrace, true},
 		{"KASSA_SIM_AUTOSWIPE", &cfg.SimAutoSwipe, true},
 		{"KASSA_HOLD_PERIOD", &cfg.HoldPeriod, false}, // issue 11
+	}
+	if err := applyBackupEnv(cfg); err != nil { // issue 14: KASSA_BACKUP_KEEP
+		return err
 	}
 	for _, d := range durs {
 		v := strings.TrimSpace(os.Getenv(d.name))

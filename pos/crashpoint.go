@@ -35,8 +35,29 @@ var childCrashPoints = []string{
 // (tests).
 func ChildCrashPoints() []string { return append([]string(nil), childCrashPoints...) }
 
-// CrashPoints lists the lifecycle points a crash hook is called at (tests).
+// chipCrashPoints are the points only a chip or contactless payment reaches
+// (issue 12), in a contact sale's order: chip-after-reply (the sale reply
+// read, the card waiting in the reader), emv-stage (the status says the EMV
+// stage, before CONTINUE), after-continue (the card answered, nothing
+// journaled of it), after-advice-written (the advice journaled, not sent).
+var chipCrashPoints = []string{"chip-after-reply", "emv-stage", "after-continue", "after-advice-written"}
+
+// closeDayCrashPoints are close day's points (issue 17), in its order:
+// close-after-intent (the request id and totals journaled, nothing sent),
+// request-written (as for a sale), close-after-reply (the final reply read,
+// nothing journaled from it).
+var closeDayCrashPoints = []string{"close-after-intent", "request-written", "close-after-reply"}
+
+// CloseDayCrashPoints lists close day's crash points (tests).
+func CloseDayCrashPoints() []string { return append([]string(nil), closeDayCrashPoints...) }
+
+// CrashPoints lists the lifecycle points every payment reaches, where a
+// crash hook is called (tests); ChipCrashPoints lists the chip ones.
 func CrashPoints() []string { return append([]string(nil), crashPoints...) }
+
+// ChipCrashPoints lists the points only a chip or contactless payment
+// reaches (tests).
+func ChipCrashPoints() []string { return append([]string(nil), chipCrashPoints...) }
 
 var crashHook atomic.Pointer[func(point string)]
 

@@ -77,6 +77,7 @@ func viewOf(p store.Payment) PaymentView {
 		Description:   p.Description,
 		CreatedAt:     p.CreatedAt,
 		UpdatedAt:     p.UpdatedAt,
+		Card:          cardFactsOf(p),
 	}
 	var code, message string
 	var reason *Reason

@@ -56,7 +56,7 @@ func openDay(tx *bolt.Tx, currency string) (map[string]Totals, []string, error) 
 	err := tx.Bucket(bOpen).ForEach(func(k, v []byte) error {
 		kind, cur, amount, ok := openEntry(v)
 		if !ok {
-			return fmt.Errorf("%w: open-day entry %s is malformed", ErrChain, k)
+			return fmt.Errorf("%w: open-day entry %s is malformed", ErrChain, idString(k))
 		}
 		if currency != "" && cur != currency {
 			return nil
@@ -65,7 +65,7 @@ func openDay(tx *bolt.Tx, currency string) (map[string]Totals, []string, error) 
 		t.Currency = cur
 		addTo(&t, kind, amount)
 		totals[cur] = t
-		ids = append(ids, string(k))
+		ids = append(ids, idString(k))
 		return nil
 	})
 	return totals, ids, err
@@ -119,6 +119,12 @@ func totalsFields(t Totals) map[string]string {
 // request id, the currency, the open-day totals and the payments they cover.
 // Calling it again with the same request id returns the journaled batch.
 func (j *Journal) BeginClose(requestID, currency string) (Batch, error) {
+	return j.BeginCloseBy(requestID, currency, "")
+}
+
+// BeginCloseBy is BeginClose journaled as caused by the person by (a
+// cashier id, FieldCashier; issue 13), who is also kept on the batch.
+func (j *Journal) BeginCloseBy(requestID, currency, by string) (Batch, error) {
 	if requestID == "" || strings.ContainsRune(requestID, 0) {
 		return Batch{}, fmt.Errorf("%w: empty close-day request id", ErrInvalid)
 	}
@@ -129,13 +135,13 @@ func (j *Journal) BeginClose(requestID, currency string) (Batch, error) {
 	var b Batch
 	err := j.update(func(tx *bolt.Tx) error {
 		var err error
-		b, err = beginCloseTx(tx, requestID, currency, now)
+		b, err = beginCloseTx(tx, requestID, currency, by, now)
 		return err
 	})
 	return b, err
 }
 
-func beginCloseTx(tx *bolt.Tx, requestID, currency string, now time.Time) (Batch, error) {
+func beginCloseTx(tx *bolt.Tx, requestID, currency, by string, now time.Time) (Batch, error) {
 	if old, err := getBatch(tx, requestID); err == nil {
 		if old.Currency != currency {
 			return old, fmt.Errorf("close-day %s is for %s: %w", requestID, old.Currency, ErrExists)
@@ -150,8 +156,11 @@ func beginCloseTx(tx *bolt.Tx, requestID, currency string, now time.Time) (Batch
 	t := totals[currency]
 	t.Currency = currency
 	b := Batch{RequestID: requestID, Currency: currency, Totals: t, Status: BatchPending,
-		CreatedAt: now, UpdatedAt: now, Payments: ids}
+		CreatedAt: now, UpdatedAt: now, Payments: ids, CashierID: by}
 	f := totalsFields(t)
+	if by != "" {
+		f[FieldCashier] = by
+	}
 	f[FieldRequestID] = requestID
 	f["currency"] = currency
 	f["stage"] = BatchPending
@@ -220,7 +229,7 @@ func finishClose(tx *bolt.Tx, b *Batch, status string, reply map[string]string, 
 			if err != nil {
 				return err
 			}
-			if err := open.Delete([]byte(id)); err != nil {
+			if err := open.Delete(idBytes(id)); err != nil {
 				return err
 			}
 			p.CloseBatch = b.RequestID
@@ -232,6 +241,7 @@ func finishClose(tx *bolt.Tx, b *Batch, status string, reply map[string]string, 
 				return err
 			}
 		}
+		b.Head = string(tx.Bucket(bMeta).Get(kHead))
 	}
 	return putBatch(tx, b)
 }

@@ -247,7 +247,7 @@ func applyFields(p *Payment, f map[string]string) {
 
 // apply stores an event the state machine allowed and moves p to status.
 func apply(tx *bolt.Tx, p *Payment, ev Event, status Status, at time.Time) error {
-	id := []byte(p.ClientOrderID)
+	id := idBytes(p.ClientOrderID)
 	wasFinal := p.Final()
 	evStatus := status
 	if ev.Type == EventAlert && ev.Status != "" {

@@ -124,6 +124,11 @@ var rules = []rule{
 	{EventOverride, anyState, always, note, OutcomeApplied},
 	{EventReceipt, anyState, always, note, OutcomeApplied},
 
+	// Issue 12: the EMV advice is a note on a payment in flight (its status
+	// decides); after the final status it is stale.
+	{EventAdvice, notFinal, always, note, OutcomeApplied},
+	{EventAdvice, anyState, always, same, OutcomeStale},
+
 	{EventSent, in(StatusPending), always, become(StatusSent), OutcomeApplied},
 	{EventSent, in(StatusSent), always, same, OutcomeRepeat},
 	{EventSent, anyState, always, same, OutcomeStale},

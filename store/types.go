@@ -44,6 +44,10 @@ const (
 	EventAlert    EventType = "alert"    // a contradicting report, for a manager; changes nothing
 	EventOverride EventType = "override" // a manager's decision (Fields: manager, reason); changes nothing
 	EventClose    EventType = "close"    // close-day: batch begun/finished; payment covered by a finished batch
+	// EventAdvice (issue 12) records that the card's answer after CONTINUE
+	// (TC or AAC) is about to go to the gateway as /mapi/v1/emv-advice:
+	// journaled (fsynced) before it is sent, a note on a payment in flight.
+	EventAdvice EventType = "advice"
 	// EventReceipt records one print of a receipt copy (Fields: FieldCopy
 	// given by the caller; FieldPrint and FieldDuplicate set by the
 	// journal). It is accepted in any payment state and changes nothing on
@@ -110,6 +114,13 @@ type Payment struct {
 	TerminalID    string `json:"terminal_id,omitempty"`
 	CashierID     string `json:"cashier_id,omitempty"`
 	Description   string `json:"description,omitempty"`
+
+	// How the card was read and its chip application (issue 12), from the
+	// reader; journaled with the intent and never changed after it.
+	EntryMode string `json:"entry_mode,omitempty"` // swipe, chip, contactless, fallback-swipe ("" before issue 12)
+	AID       string `json:"aid,omitempty"`        // 4F as hex (chip and contactless)
+	AppLabel  string `json:"app_label,omitempty"`  // 50, the application label
+	CVM       string `json:"cvm,omitempty"`        // the cardholder verification: pin, device, signature, none
 
 	PaynetOrderID string `json:"paynet_order_id,omitempty"`
 	SerialNumber  string `json:"serial_number,omitempty"`
@@ -194,4 +205,9 @@ type Batch struct {
 	CreatedAt time.Time         `json:"created_at"`
 	UpdatedAt time.Time         `json:"updated_at"`
 	Payments  []string          `json:"payments"` // client_orderids
+	// CashierID is who closed the day (issue 13; empty in older journals).
+	CashierID string `json:"cashier_id,omitempty"`
+	// Head is the chain head when the day closed (finished batches; empty
+	// in older journals): the Z report's chain head.
+	Head string `json:"head,omitempty"`
 }

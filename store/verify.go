@@ -96,16 +96,17 @@ func verify(tx *bolt.Tx) (string, int, error) {
 	}
 	unresolved := len(unresolvedSet)
 	n := 0
-	err = tx.Bucket(bPayments).ForEach(func(k, v []byte) error {
+	err = tx.Bucket(bPayments).ForEach(func(key, v []byte) error {
+		k := idString(key)
 		n++
 		p, err := decodePayment(v)
 		if err != nil {
 			return fmt.Errorf("%w: payment %s: %v", ErrChain, k, err)
 		}
-		if err := completePayment(tx, string(k), &p); err != nil {
+		if err := completePayment(tx, k, &p); err != nil {
 			return err
 		}
-		r, ok := state[string(k)]
+		r, ok := state[k]
 		if !ok {
 			return fmt.Errorf("%w: payment %s has no intent event", ErrChain, k)
 		}
@@ -118,7 +119,7 @@ func verify(tx *bolt.Tx) (string, int, error) {
 		if !p.Final() {
 			unresolved--
 		}
-		if p.Final() != unresolvedSet[string(k)] {
+		if p.Final() != unresolvedSet[k] {
 			return nil
 		}
 		return fmt.Errorf("%w: payment %s is %s but the unresolved list says otherwise", ErrChain, k, p.Status)
@@ -295,6 +296,8 @@ func diff(want, got Payment) string {
 		{"masked card", want.MaskedPAN, got.MaskedPAN},
 		{"reader serial", want.ReaderSerial, got.ReaderSerial},
 		{"KSN", want.KSN, got.KSN},
+		{"entry mode", want.EntryMode, got.EntryMode},
+		{"application", want.AID + " " + want.AppLabel + " " + want.CVM, got.AID + " " + got.AppLabel + " " + got.CVM},
 		{"terminal", want.TerminalID, got.TerminalID},
 		{"cashier", want.CashierID, got.CashierID},
 		{"status", string(want.Status), string(got.Status)},

@@ -114,7 +114,7 @@ func (r *receiptScreen) preview(v pos.PaymentView, cp pos.ReceiptCopy) receipt.R
 		Kind: string(v.Kind), Amount: v.Amount.Major(), Currency: v.Amount.Currency,
 		MaskedPAN: v.MaskedPAN, Scheme: v.CardScheme, ApprovalCode: v.ApprovalCode, RRN: v.RRN,
 		Status: v.Status.String(), At: v.CreatedAt.Local(), Copy: string(cp),
-		Duplicate: v.Reprints > 0, Demo: cfg.Demo, Words: current(),
+		Duplicate: v.Reprints > 0, Demo: cfg.Demo, Words: current(), Chip: v.Card.Receipt(),
 	}
 	if rc.TerminalID == "" {
 		rc.TerminalID = cfg.TerminalID

@@ -109,13 +109,13 @@ func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
 	r.reason.SetText(reason)
 	r.advice.SetText(advice)
 
-	r.details.Objects = []fyne.CanvasObject{kv(
-		[2]string{tr("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
+	rows := append([][2]string{{tr("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)}}, chipRows(v.Card)...)
+	r.details.Objects = []fyne.CanvasObject{kv(append(rows,
 		[2]string{tr("Approval code"), v.ApprovalCode},
 		[2]string{tr("RRN"), v.RRN},
 		[2]string{tr("Reference"), shortRef(v.ClientOrderID)},
 		[2]string{tr("Time"), dateTime(v.CreatedAt)},
-	)}
+	)...)}
 	r.details.Refresh()
 
 	r.receiptBtn.Show()

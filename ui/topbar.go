@@ -70,7 +70,7 @@ func newTopBar(u *UI) *topBar {
 		widget.NewSeparator(),
 		dotBox(t.gatewayDot), container.NewPadded(t.gatewayText),
 	)
-	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.holdsBtn, t.closeDayBtn, t.settingsBtn, t.lockBtn)
+	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.holdsBtn, t.closeDayBtn, t.settingsBtn, u.shiftBtn, t.lockBtn) // shiftBtn: issue 13
 	bar := container.NewHBox(left, layout.NewSpacer(), nav)
 	t.root = container.NewVBox(container.NewStack(newBox(colorCard, 0), container.NewPadded(bar)), widget.NewSeparator())
 	status := container.NewBorder(nil, nil, indicators, nil, container.NewPadded(t.demoStrip))
@@ -101,9 +101,13 @@ func (t *topBar) update(s pos.Snapshot) {
 	if link := storeLinkText(s.Store); link != "" {
 		txt += " · " + link
 	}
+	if w := backupWarning(s.Backup); w != "" { // issue 14
+		txt += " · " + w
+	}
 	t.gatewayDot.SetColor(c)
 	t.gatewayText.SetText(txt)
 
+	t.u.updateShiftButton(s) // issue 13
 	cur := t.u.current
 	if t.u.paying || t.u.locked {
 		t.lockBtn.Disable()

@@ -49,6 +49,7 @@ type Receipt struct {
 	Duplicate     bool      // a reprint: stamped DUPLICATE
 	Demo          bool      // demo mode: stamped DemoBanner
 	Words         Words     // the terminal's language; nil prints English
+	Chip          Chip      // issue 12: entry mode, application, verification, EMV data
 }
 
 // SetAmount sets Amount and Currency from a money amount.
@@ -183,6 +184,7 @@ func (r Receipt) doc() *doc {
 		d.field(w.Text("Card"), pan, plain)
 	}
 	d.field(w.Text("Scheme"), strings.ToUpper(r.Scheme), plain)
+	d.chipCard(r.Chip, w)
 	d.field(w.Text("Approval code"), r.ApprovalCode, plain)
 	d.field(w.Text("RRN"), r.RRN, plain)
 	d.field(w.Text("Terminal"), r.TerminalID, plain)
@@ -191,10 +193,12 @@ func (r Receipt) doc() *doc {
 	if !r.At.IsZero() {
 		d.field(w.Text("Date"), r.At.Format(TimeLayout), plain)
 	}
+	d.chipData(r.Chip, w)
 	d.ruler("-")
 	head, note := StatusText(r.Status)
 	d.centered(w.Text(head), big)
 	d.centered(w.Text(note), plain)
+	d.chipVerification(r, w)
 	if r.Copy == CustomerCopy && strings.EqualFold(r.Status, "approved") {
 		d.centered(w.Text("Thank you! Please keep this receipt."), plain)
 	}

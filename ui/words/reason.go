@@ -21,6 +21,7 @@ const (
 	todoWait        = "Wait for the bank's answer; do not charge again."
 	todoSupport     = "Keep this report and call support."
 	todoCheckReader = "Check the reader's cable and that it is switched on, then start again."
+	todoBackup      = "A manager should back up now in Settings (or close the day)."
 )
 
 // causes is THE table from a cause to its words, one line per cause.
@@ -101,6 +102,38 @@ var causes = map[pos.Cause]says{
 	pos.CauseChildNoPartial:          {"The bank does not allow a part of the amount here.", "Use the whole amount.", ""},
 	pos.CauseChildNeedsManager:       {"The last operation's result was unknown, then the bank had no record of it.", "A manager must decide to do it again.", ""},
 	pos.CauseChildNotRetryable:       {"This operation cannot be done again: the bank may have it.", "Wait for its result.", ""},
+	// Issue 12: chip and contactless.
+	pos.CausePresentCard:    {"Ask the customer to tap, insert or swipe the card.", "Press Cancel to stop; nothing is charged until the card is read.", ""},
+	pos.CauseInsertCard:     {"The card asks for its chip.", "Ask the customer to insert the card into the reader.", ""},
+	pos.CauseSwipeFallback:  {"The chip can't be read.", "Ask the customer to swipe the card instead.", ""},
+	pos.CauseWrongWay:       {"The card is inserted the wrong way, or it has no chip.", "Ask the customer to turn the card over and insert it again, or to swipe it.", ""},
+	pos.CauseOtherCard:      {"This card can't be used on this reader.", todoOtherCard, ""},
+	pos.CauseReadingCard:    {"The reader is reading the card.", "Ask the customer not to remove the card.", ""},
+	pos.CausePINOnReader:    {"The customer is entering the PIN on the reader.", "Wait; do not look at the keypad while the PIN is typed.", ""},
+	pos.CauseSeePhone:       {"The customer confirms the payment on the phone.", "Ask the customer to follow the phone's instructions, then tap again.", ""},
+	pos.CauseCardTakenOut:   {"The card was taken out before it was read.", "Ask the customer to present the card again.", ""},
+	pos.CauseConfirmingCard: {"The bank answered; the card is confirming the payment.", "Ask the customer to leave the card in the reader.", ""},
+	pos.CauseRemoveCard:     {"Ask the customer to remove the card from the reader.", "The result is shown when the card is out.", ""},
+	pos.CauseCardPulled:     {"Result not known yet: the card was pulled out before it confirmed the payment; Kassa is checking its status with the bank.", todoUnknown, ""},
+	pos.CauseReaderLostCard: {"Result not known yet: the reader was lost before the card confirmed the payment; Kassa is checking its status with the bank.", todoUnknown, ""},
+	pos.CauseAdviceNotSent:  {"Result not known yet: the card's confirmation did not reach the bank; Kassa is checking its status.", todoUnknown, ""},
+
+	// Issue 13: cashiers, shifts and reports.
+	pos.CauseWrongPIN:        {"Wrong PIN", "Type your PIN again.", ""},
+	pos.CauseCashierDisabled: {"This cashier is disabled.", "Ask a manager to enable you in Settings.", ""},
+	pos.CauseLastManager:     {"The last manager cannot be disabled or made a cashier.", "Make another person a manager first.", ""},
+	pos.CauseNameTaken:       {"Another cashier has this name.", "Choose another name.", ""},
+	pos.CauseNoShift:         {"No shift is open.", "Sign in to open your shift.", ""},
+	pos.CauseDayEmpty:        {"Nothing to send: no approved payments since the last close.", "", ""},
+	pos.CauseNoCashier:       {"There is no cashier {code}.", "Check the name.", ""},
+	// issue 14: journal backups
+	pos.CauseBackupOld:      {"The last journal backup is {code} days old.", todoBackup, ""},
+	pos.CauseBackupNone:     {"No journal backup for two days.", todoBackup, ""},
+	pos.CauseBackupFailed:   {"The journal backup could not be written. The journal itself is untouched.", "Check the backup folder in Settings (it must exist and be writable), then back up again.", ""},
+	pos.CauseBackupDiskFull: {"The journal backup failed: the backup disk is full. The journal itself is untouched.", "Free space on the backup disk or choose another folder, then back up again.", ""},
+	pos.CauseBackupNoFolder: {"No backup folder is set.", "Choose a backup folder in Settings first.", ""},
+	pos.CauseBackupDone:     {"Backup written and checked: {code}", "", ""},
+	pos.CauseDayNoAnswer:    {"Kassa could not reach the bank, or got no answer; the day is not closed yet.", "Check the internet connection, then run Close day again: it resumes the same close.", ""}, // issue 17
 }
 
 // readers is THE table from a reader problem to its words: what ({reader}
@@ -115,6 +148,9 @@ var readers = map[pos.ReaderProblem]says{
 	pos.ReaderOther:        {"the reader reported an error.", todoCheckReader, ""},
 	pos.ReaderNoPermission: {"Kassa may not open the reader's port.", "Call support: Kassa needs permission to use the serial port.", ""},
 	pos.ReaderWrongReader:  {"a different card reader is connected.", "Connect this terminal's reader, or choose the port again in Settings.", ""},
+	// Issue 12.
+	pos.ReaderCardRemoved:    {"the card was taken out of the reader while it was being read.", "Start the payment again and ask the customer to leave the card in until the reader says so.", ""},
+	pos.ReaderChipUnreadable: {"the card's chip can't be read and the card may not be swiped.", todoOtherCard, ""},
 }
 
 // Reason gives a reason in words: what happened and what to do. A bank's
