@@ -44,7 +44,7 @@ type Child struct {
 	Whole        bool      `json:"whole,omitempty"` // sent without an amount
 	Reason       string    `json:"reason,omitempty"`
 	Who          string    `json:"who,omitempty"`
-	CashierID    string    `json:"cashier_id,omitempty"` // the person id who caused it (FieldCashier, issue 13)
+	CashierID    string    `json:"cashier_id,omitempty"`    // the person id who caused it (FieldCashier, issue 13)
 	Status       Status    `json:"status"`                  // pending, accepted, unknown, approved, declined, error
 	SerialNumber string    `json:"serial_number,omitempty"` // the request's serial number, once known
 	CreatedAt    time.Time `json:"created_at"`
