@@ -117,6 +117,15 @@ func TestCaptureAndRefunds(t *testing.T) {
 	if rep.Ours.SaleCount != 2 || rep.Ours.SaleSum != rub(4200+7550) || rep.Ours.ReversalCount != 3 || rep.Ours.ReversalSum != rub(7550+4200) {
 		t.Fatalf("close-day totals: %+v", rep.Ours)
 	}
+	if rep.Ours.CaptureCount != 1 || rep.Ours.ReleaseCount != 1 || rep.Ours.ReleaseSum != rub(3000) {
+		t.Fatalf("captures and releases: %+v", rep.Ours)
+	}
+	z := e.ZReport(rep).Text()
+	for _, want := range []string{"Captures (in sales)", "Releases (not counted)", "Reversals"} {
+		if !strings.Contains(z, want) {
+			t.Errorf("Z report lacks %q:\n%s", want, z)
+		}
+	}
 	verifyJournal(t, e)
 }
 
