@@ -231,13 +231,14 @@ func (e *Engine) restoreOverrides() {
 func (e *Engine) startupRecovery() {
 	defer e.wg.Done()
 	_ = e.recoverAll(e.ctx)
-	close(e.recovered)
 	e.mu.Lock()
 	if e.flow.phase == phaseRecovering {
 		e.flow = flow{phase: phaseIdle}
 	}
 	e.mu.Unlock()
 	e.refresh()
+	// Only now: a caller of WaitRecovered must see the ready snapshot.
+	close(e.recovered)
 }
 
 // verifyAtStart refuses a journal whose hash chain does not check out

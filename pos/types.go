@@ -126,6 +126,10 @@ type Snapshot struct {
 	// unknown, or unresolved and not the payment in flight (a normal bank
 	// wait does not count).
 	Unresolved int
+	// UnknownChildren counts the captures, releases and refunds whose result
+	// is unknown (issue 11): resolving by status, never sent again; they
+	// block nothing.
+	UnknownChildren int
 	// Announcements are payments resolved after a manager's override, to be
 	// told to the cashier until acknowledged (Engine.Acknowledge).
 	Announcements []Announcement
@@ -151,6 +155,12 @@ type Totals struct {
 	ReversalSum   Amount
 	PreauthCount  int64
 	PreauthSum    Amount
+	// Captures (also in SaleCount/SaleSum) and releases (counted nowhere),
+	// for the Z report (issue 11).
+	CaptureCount int64
+	CaptureSum   Amount
+	ReleaseCount int64
+	ReleaseSum   Amount
 }
 
 // Difference is one disagreement between the journal's and the gateway's

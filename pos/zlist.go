@@ -112,5 +112,7 @@ func SchemeLabel(s Scheme) string {
 
 func receiptTotals(t Totals) receipt.Totals {
 	return receipt.Totals{SaleCount: t.SaleCount, SaleSum: t.SaleSum.Minor, ReversalCount: t.ReversalCount,
-		ReversalSum: t.ReversalSum.Minor, PreauthCount: t.PreauthCount, PreauthSum: t.PreauthSum.Minor}
+		ReversalSum: t.ReversalSum.Minor, PreauthCount: t.PreauthCount, PreauthSum: t.PreauthSum.Minor,
+		// issue 11: listed on the Z report when there are some
+		CaptureCount: t.CaptureCount, CaptureSum: t.CaptureSum.Minor, ReleaseCount: t.ReleaseCount, ReleaseSum: t.ReleaseSum.Minor}
 }

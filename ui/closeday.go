@@ -327,6 +327,16 @@ func totalsTable(ours pos.Totals, theirs *pos.Totals, diffs []pos.Difference) fy
 		{"reversal sum", tr("Reversals sum"), sum(ours.ReversalSum), ""},
 		{"preauth count", tr("Preauths"), count(ours.PreauthCount), ""},
 		{"preauth sum", tr("Preauths sum"), sum(ours.PreauthSum), ""},
+		{"capture count", tr("Captures (in sales)"), count(ours.CaptureCount), ""},
+		{"capture sum", tr("Captures sum"), sum(ours.CaptureSum), ""},
+		{"release count", tr("Releases (not counted)"), count(ours.ReleaseCount), ""},
+		{"release sum", tr("Releases sum"), sum(ours.ReleaseSum), ""},
+	}
+	if ours.ReleaseCount == 0 { // captures and releases are listed when there are some (issue 11)
+		rows = rows[:len(rows)-2]
+	}
+	if ours.CaptureCount == 0 {
+		rows = append(rows[:6], rows[8:]...)
 	}
 	if theirs != nil {
 		rows[0].their, rows[1].their = count(theirs.SaleCount), sum(theirs.SaleSum)

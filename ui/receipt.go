@@ -93,7 +93,11 @@ func (r *receiptScreen) openChild(id, child string, back screen) {
 		r.printBtn.Disable()
 		return
 	}
-	r.title.SetText(tr("Receipt") + " · " + current().Text(receipt.KindText(m.Kind)) + " · " + m.Amount + " " + m.Currency)
+	title := tr("Receipt") + " · " + current().Text(receipt.KindText(m.Kind))
+	if a, err := pos.ParseAmount(m.Amount, m.Currency); err == nil {
+		title += " · " + money(a)
+	}
+	r.title.SetText(title)
 	r.refresh()
 }
 

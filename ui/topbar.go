@@ -278,6 +278,9 @@ func (b *bannerBar) update(s pos.Snapshot) {
 		b.msg.Set(fmt.Sprintf(tr("Payments with unknown result: %d — Kassa keeps checking with the bank."), s.Unresolved), onColor(colorUnknown))
 		b.panel.setColor(colorUnknown)
 		b.showBtn.Show()
+	case s.UnknownChildren > 0: // issue 11
+		b.msg.Set(fmt.Sprintf(tr("Refunds or captures with unknown result: %d — Kassa keeps checking with the bank; do not repeat them."), s.UnknownChildren), onColor(colorUnknown))
+		b.panel.setColor(colorUnknown)
 	default:
 		b.root.Hide()
 		return
