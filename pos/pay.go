@@ -33,6 +33,9 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 		return PaymentView{}, errorOf(ErrBusy, Reason{Cause: CauseBusy})
 	}
 	defer e.payMu.Unlock()
+	if err := e.checkShift(ctx); err != nil {
+		return PaymentView{}, err
+	}
 	if err := e.readyToPay(ctx); err != nil {
 		return PaymentView{}, err
 	}
@@ -194,11 +197,11 @@ func (e *Engine) journalIntent(ctx context.Context, kind Kind, amount Amount, de
 	p := store.Payment{
 		ClientOrderID: id, Kind: store.Kind(kind), AmountMinor: amount.Minor, Currency: amount.Currency,
 		MaskedPAN: card.MaskedPAN, CardScheme: schemeOf(card.First6), ReaderSerial: card.ReaderSerial, KSN: card.KSN,
-		TerminalID: cfg.TerminalID, Description: desc, Status: store.StatusPending,
+		TerminalID: cfg.TerminalID, Description: desc, Status: store.StatusPending, CashierID: e.Who(ctx),
 	}
 	cardJournal(&p, card) // issue 12: entry mode, AID, label, CVM
 	crashPoint("before-intent")
-	p.CreatedAt = time.Now()
+	p.CreatedAt = e.now()
 	pm := e.newPayment(id, amount)
 	if err := pm.begin(p); err != nil {
 		e.forgetPayment(pm)

@@ -62,6 +62,12 @@ func paymentFromJournal(e *Engine, p store.Payment) *payment {
 			pm.sentAt = ev.At
 		}
 	}
+	// The journal's times are wall-clock times: one in the future means the
+	// clock went back since (issue 17, defect D6: the grace period would run
+	// for the hours it went back). Count from now instead.
+	if now := e.now(); pm.sentAt.After(now) {
+		pm.sentAt = time.Now()
+	}
 	return pm
 }
 
@@ -71,7 +77,7 @@ func (pm *payment) begin(p store.Payment) error {
 		return err
 	}
 	pm.mu.Lock()
-	pm.sentAt = p.CreatedAt
+	pm.sentAt = time.Now() // monotonic: the grace and the waits must not follow the wall clock (issue 17)
 	pm.mu.Unlock()
 	return nil
 }
@@ -254,8 +260,9 @@ func (pm *payment) alert(r Reason, source string) {
 }
 
 // override journals a manager's override on the payment.
-func (pm *payment) override(manager, reason string) error {
-	_, err := pm.record(store.Event{Type: store.EventOverride, Fields: map[string]string{fManager: manager, fReason: reason}})
+func (pm *payment) override(manager, reason, who string) error {
+	_, err := pm.record(store.Event{Type: store.EventOverride, Fields: map[string]string{fManager: manager, fReason: reason,
+		store.FieldCashier: who}})
 	if err != nil && !errors.Is(err, store.ErrStale) {
 		return err
 	}

@@ -179,6 +179,8 @@ func (pm *payment) statusFields(res *mapi.StatusResult, source string) map[strin
 		fSource: source, fOrderID: res.PaynetOrderID, fSerial: res.SerialNumber,
 		fApproval: res.ApprovalCode, fRRN: res.ProcessorRRN, fReceiptID: res.ReceiptID, fCardScheme: strings.ToUpper(res.CardType),
 		fMessage: res.ErrorMessage, fCode: res.ErrorCode,
+		// The gate's partial-operation flags, for captures and refunds (issue 11).
+		fGateCapture: enabledWord(res.GatePartialCapture), fGateReversal: enabledWord(res.GatePartialReversal),
 	})
 	if res.Status.Final() {
 		for k, v := range emvFields(res.EMV) { // issue 12: the chip receipt's fields

@@ -104,7 +104,7 @@ func buildJournal(b *testing.B, path string, size int) {
 			if d == days-1 {
 				return nil // the open day
 			}
-			bt, err := beginCloseTx(tx, fmt.Sprintf("close-%d", d), "RUB", at)
+			bt, err := beginCloseTx(tx, fmt.Sprintf("close-%d", d), "RUB", "", at)
 			if err != nil {
 				return err
 			}

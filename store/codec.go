@@ -338,7 +338,7 @@ type stored struct {
 }
 
 func putPayment(tx *bolt.Tx, p *Payment) error {
-	return tx.Bucket(bPayments).Put([]byte(p.ClientOrderID), encodePayment(p))
+	return tx.Bucket(bPayments).Put(idBytes(p.ClientOrderID), encodePayment(p))
 }
 
 // decodePayment decodes a payment record; a schema-3 one still needs
@@ -356,7 +356,7 @@ func decodePayment(v []byte) (Payment, error) {
 }
 
 func getPayment(tx *bolt.Tx, id string, withEvents bool) (Payment, error) {
-	v := tx.Bucket(bPayments).Get([]byte(id))
+	v := tx.Bucket(bPayments).Get(idBytes(id))
 	if v == nil {
 		return Payment{}, fmt.Errorf("payment %s: %w", id, ErrNotFound)
 	}
@@ -394,8 +394,10 @@ func paymentEvents(tx *bolt.Tx, p *Payment) ([]Event, error) {
 	return out, nil
 }
 
-// idBytes is a client_orderid's 16 bytes (index keys); ids are canonical
-// UUIDs (validatePayment), anything else keeps its text.
+// idBytes is a client_orderid's 16 bytes: the payments and open-day keys
+// and the gateway-id index's values (since schema 4) and the index keys
+// (since schema 3). Ids are canonical UUIDs (validatePayment has required
+// that since the first journal); anything else keeps its text.
 func idBytes(id string) []byte {
 	var w wbuf
 	w.id(id)

@@ -53,6 +53,15 @@ const (
 	// journal). It is accepted in any payment state and changes nothing on
 	// the payment.
 	EventReceipt EventType = "receipt"
+
+	// Children of a payment (capture, release, refund: MAPI.md §9, issue
+	// 11), events of the payment they belong to. Each names its child
+	// (FieldChild); Status is the child's state after it, never the
+	// payment's.
+	EventChild         EventType = "child"          // BeginChild: the child's write-ahead record (fsynced before the request)
+	EventChildAccepted EventType = "child-accepted" // the gateway took the child's request (FieldSerialNumber)
+	EventChildUnknown  EventType = "child-unknown"  // the child's outcome is not known: resolve by status, never resend
+	EventChildFinal    EventType = "child-final"    // the child's final status (approved, declined, error)
 )
 
 // Well-known Event.Fields keys. Record copies the gateway ids among them onto
@@ -158,7 +167,8 @@ type Query struct {
 
 // Totals are a currency's open-day counters (approved payments not covered by
 // a finished close-day). Sums are in minor units. Preauths are counted apart
-// from sales; Kassa issues no reversals yet, so those stay zero.
+// from sales; approved captures count as sales (at the captured amount) and
+// approved refunds as reversals; releases count nowhere.
 type Totals struct {
 	Currency      string `json:"currency"`
 	SaleCount     int64  `json:"sale_count"`
@@ -189,4 +199,9 @@ type Batch struct {
 	CreatedAt time.Time         `json:"created_at"`
 	UpdatedAt time.Time         `json:"updated_at"`
 	Payments  []string          `json:"payments"` // client_orderids
+	// CashierID is who closed the day (issue 13; empty in older journals).
+	CashierID string `json:"cashier_id,omitempty"`
+	// Head is the chain head when the day closed (finished batches; empty
+	// in older journals): the Z report's chain head.
+	Head string `json:"head,omitempty"`
 }

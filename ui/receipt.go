@@ -25,8 +25,9 @@ import (
 type receiptScreen struct {
 	u *UI
 
-	id   string
-	back screen
+	id    string
+	child string // a refund's or capture's receipt (issue 11); "" for the payment's
+	back  screen
 
 	title    *widget.Label
 	merchant *widget.Label
@@ -63,7 +64,7 @@ func (r *receiptScreen) view() fyne.CanvasObject { return r.root }
 
 // open loads a payment's receipt preview; back is where Back returns.
 func (r *receiptScreen) open(id string, back screen) {
-	r.id, r.back = id, back
+	r.id, r.child, r.back = id, "", back
 	r.saved.SetText("")
 	r.printBtn.Enable()
 	v, err := r.u.eng.Payment(id)
@@ -75,6 +76,25 @@ func (r *receiptScreen) open(id string, back screen) {
 	}
 	r.title.SetText(tr("Receipt") + " · " + money(v.Amount) + " · " + statusText(v.Status))
 	m, c := r.preview(v, pos.MerchantCopy), r.preview(v, pos.CustomerCopy)
+	r.merchant.SetText(m.Text())
+	r.customer.SetText(c.Text())
+}
+
+// openChild loads a refund's or capture's receipt preview (issue 11).
+func (r *receiptScreen) openChild(id, child string, back screen) {
+	r.id, r.child, r.back = id, child, back
+	r.saved.SetText("")
+	r.printBtn.Enable()
+	m, err := r.u.eng.ChildReceiptPreview(id, child, pos.MerchantCopy)
+	c, _ := r.u.eng.ChildReceiptPreview(id, child, pos.CustomerCopy)
+	if err != nil {
+		r.title.SetText(tr("Receipt"))
+		r.merchant.SetText(errText(err))
+		r.customer.SetText("")
+		return
+	}
+	m.Words, c.Words = current(), current()
+	r.title.SetText(tr("Receipt") + " · " + current().Text(receipt.KindText(m.Kind)) + " · " + m.Amount + " " + m.Currency)
 	r.merchant.SetText(m.Text())
 	r.customer.SetText(c.Text())
 }
@@ -101,14 +121,18 @@ func (r *receiptScreen) preview(v pos.PaymentView, cp pos.ReceiptCopy) receipt.R
 // printTapped asks the engine for both copies (a reprint comes back
 // stamped DUPLICATE), writes them as one PDF and opens it with the OS.
 func (r *receiptScreen) printTapped() {
-	id := r.id
+	id, child := r.id, r.child
 	r.printBtn.Disable()
 	r.u.goroutine(func(ctx context.Context) {
 		var rs []receipt.Receipt
 		var err error
 		for _, cp := range []pos.ReceiptCopy{pos.MerchantCopy, pos.CustomerCopy} {
 			var rc receipt.Receipt
-			rc, err = r.u.eng.Receipt(id, cp)
+			if child != "" {
+				rc, err = r.u.eng.ChildReceipt(id, child, cp)
+			} else {
+				rc, err = r.u.eng.Receipt(id, cp)
+			}
 			if err != nil {
 				break
 			}

@@ -26,6 +26,14 @@ const (
 	EndpointID = "1"
 )
 
+// Cashiers are demo mode's people (issue 13): two cashiers and a manager,
+// added to a demo journal that has none yet.
+var Cashiers = []pos.NewCashier{
+	{Name: "Anna", PIN: pos.DemoCashierPIN, Role: pos.Cashier},
+	{Name: "Boris", PIN: pos.DemoCashier2PIN, Role: pos.Cashier},
+	{Name: "Maria", PIN: pos.DemoManagerPIN, Role: pos.Manager},
+}
+
 // faultReplug is the demo control that plugs the simulated reader back in
 // after the unplug fault.
 const faultReplug = "replug"
@@ -66,6 +74,9 @@ func Start(ctx context.Context, cfg pos.Config, log *slog.Logger, opts ...pos.Op
 		return nil, err
 	}
 	opts = append([]pos.Option{pos.WithReader(d.open, true), pos.WithDemo(d), pos.WithOnClose(d.close)}, opts...)
+	if cfg.Demo {
+		opts = append([]pos.Option{pos.WithCashiers(Cashiers...)}, opts...)
+	}
 	return pos.Start(ctx, cfg, log, opts...)
 }
 

@@ -36,7 +36,7 @@ type Receipt struct {
 	TerminalID    string    // gateway terminal id
 	ReceiptID     string    // gateway receipt id
 	ClientOrderID string    // Kassa's order id
-	Kind          string    // "sale" or "preauth"
+	Kind          string    // "sale", "preauth", "refund" or "capture"
 	Amount        string    // major units as on the wire, e.g. "10.50"; see SetAmount
 	Currency      string    // ISO 4217 code, e.g. "RUB"
 	MaskedPAN     string    // e.g. "401234****8909"; a clear PAN is masked anyway
@@ -68,6 +68,10 @@ func KindText(kind string) string {
 		return "SALE"
 	case "preauth":
 		return "PREAUTHORIZATION"
+	case "refund": // issue 11: a refund of a sale or capture
+		return "REFUND"
+	case "capture": // issue 11: the capture of a preauthorization's hold
+		return "CAPTURE"
 	}
 	return strings.ToUpper(clean(kind))
 }
