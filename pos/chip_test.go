@@ -260,3 +260,31 @@ func TestChipAdviceResent(t *testing.T) {
 		})
 	}
 }
+
+// The reader lost at the EMV stage (cable pulled before CONTINUE): unknown
+// at once, resolved by status when the gateway reverses the order; the
+// card is never charged again.
+func TestChipReaderLostAtStage(t *testing.T) {
+	e, _ := chipEngine(t, "insert")
+	d := e.Demo().(*testDemo)
+	SetCrashHook(func(point string) {
+		if point == "emv-stage" {
+			d.sim.Unplug()
+		}
+	})
+	defer SetCrashHook(nil)
+	v := pay(t, e, cardVisa, 1050)
+	p, _ := e.journal.Get(v.ClientOrderID)
+	if countEvents(p, store.EventUnknown) != 1 || countEvents(p, store.EventAdvice) != 0 {
+		t.Fatalf("journal %v", eventTypes(p))
+	}
+	for _, ev := range p.Events {
+		if r, _ := eventReason(ev); ev.Type == store.EventUnknown && r.Cause != CauseReaderLostCard {
+			t.Errorf("unknown because %s, want reader-lost-card", r.Cause)
+		}
+	}
+	waitFor(t, 20*time.Second, "resolved", func() bool { p, _ := e.journal.Get(v.ClientOrderID); return p.Final() })
+	if p, _ := e.journal.Get(v.ClientOrderID); p.Status != store.StatusDeclined {
+		t.Errorf("resolved %s, want declined (reversed without the card's confirmation)", p.Status)
+	}
+}
