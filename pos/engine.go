@@ -223,13 +223,15 @@ func (e *Engine) restoreOverrides() {
 func (e *Engine) startupRecovery() {
 	defer e.wg.Done()
 	_ = e.recoverAll(e.ctx)
-	close(e.recovered)
 	e.mu.Lock()
 	if e.flow.phase == phaseRecovering {
 		e.flow = flow{phase: phaseIdle}
 	}
 	e.mu.Unlock()
 	e.refresh()
+	// Only now: WaitRecovered's callers see the checkout ready, not the
+	// snapshot of the check still running.
+	close(e.recovered)
 }
 
 // verifyAtStart refuses a journal whose hash chain does not check out
