@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -55,6 +56,19 @@ func (u *UI) updateShiftButton(s pos.Snapshot) {
 	} else {
 		u.shiftBtn.Enable()
 	}
+}
+
+// personText is who caused an event for the screens: a cashier's name,
+// "command line (user)" for a headless command, "nobody signed in" for the
+// GUI without a sign-in; "" for journals from before named cashiers.
+func personText(e *pos.Engine, id string) string {
+	switch {
+	case strings.HasPrefix(id, "cli:"):
+		return tr("command line") + " (" + strings.TrimPrefix(id, "cli:") + ")"
+	case strings.HasPrefix(id, "gui:"):
+		return tr("nobody signed in")
+	}
+	return e.CashierName(id)
 }
 
 // tallyPanel shows a currency's counts and the split by card scheme beside
