@@ -43,7 +43,14 @@ func (e *Engine) Receipt(id string, copy ReceiptCopy) (receipt.Receipt, error) {
 		r.Merchant = cfg.TerminalName
 	}
 	r.SetAmount(v.Amount)
+	r.Chip = v.Card.Receipt()
 	return r, nil
+}
+
+// Receipt is the EMV part of a receipt of the card (issue 12).
+func (c CardFacts) Receipt() receipt.Chip {
+	return receipt.Chip{EntryMode: c.EntryMode, AppLabel: c.AppLabel, AID: c.AID, CVM: c.Verification(),
+		Signature: c.SignatureLine(), TVR: c.TVR, CID: c.CID, Cryptogram: c.Cryptogram}
 }
 
 func merchantAddress(m Merchant) string {

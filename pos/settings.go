@@ -85,6 +85,7 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 func keepRuntime(cfg, old Config) Config {
 	cfg.Demo, cfg.DataDir, cfg.NoReader, cfg.SimAutoSwipe = old.Demo, old.DataDir, old.NoReader, old.SimAutoSwipe
 	cfg.ResultWait, cfg.PollInterval, cfg.NotFoundGrace = old.ResultWait, old.PollInterval, old.NotFoundGrace
+	cfg.HoldPeriod = old.HoldPeriod
 	if cfg.TerminalID == "" {
 		cfg.TerminalID = old.TerminalID
 	}

@@ -77,8 +77,16 @@ type PaymentView struct {
 	LegacyText           string
 	CreatedAt, UpdatedAt time.Time
 	Events               []Event
-	// Reprints counts receipt prints after the first.
+	// Reprints counts receipt prints after the first (of the payment's own
+	// receipt; a refund's or capture's are counted apart).
 	Reprints int
+	// Captured, Refunded: the approved capture and refunds (issue 11);
+	// Children counts its captures, releases and refunds (any status).
+	Captured, Refunded Amount
+	Children           int
+	// Card is how the card was read and, for a chip or contactless card,
+	// its application and the EMV receipt fields (issue 12).
+	Card CardFacts
 }
 
 // Final reports whether the payment has a final status.
@@ -131,6 +139,8 @@ type Snapshot struct {
 	// ShiftID their open shift (issue 13).
 	SignedIn CashierView
 	ShiftID  string
+	// Backup is where the lane's journal backups stand (issue 14).
+	Backup BackupStatus
 }
 
 // Totals are a day's counts and sums for one currency.
@@ -209,6 +219,11 @@ type DemoControls interface {
 	SetFault(name string) error
 	// Swipe swipes the current card now (when the reader waits for one).
 	Swipe() error
+	// Entry is how the simulated reader presents the card by itself:
+	// "swipe", "insert" or "tap" (issue 12).
+	Entry() string
+	// SetEntry picks how the simulated reader presents the card by itself.
+	SetEntry(entry string) error
 }
 
 // ReceiptCopy says which copy of a receipt is printed.

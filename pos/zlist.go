@@ -60,7 +60,7 @@ func pastZ(j *store.Journal, b store.Batch) PastZ {
 	rep := CloseDayReport{RequestID: b.RequestID, Status: dayStatusOf(b.Status), Ours: totalsOf(b.Totals, cur),
 		ChainHead: b.Head, At: b.CreatedAt, GateCloseDate: b.Reply["gateCloseDate"]}
 	if b.Status == store.BatchFinished {
-		rep.Theirs = theirsOf(b.Reply, cur)
+		rep.Theirs = theirsInReply(b.Reply, cur)
 		rep.Differences = differences(rep.Ours, rep.Theirs)
 		rep.Agree = len(rep.Differences) == 0
 		rep.Reason = Reason{Cause: CauseDayClosed}
@@ -74,8 +74,8 @@ func pastZ(j *store.Journal, b store.Batch) PastZ {
 	return PastZ{Report: rep, ClosedBy: nameIn(j, b.CashierID), ClosedByID: b.CashierID, Payments: len(b.Payments)}
 }
 
-// theirsOf reads the bank's totals from a journaled close-day reply.
-func theirsOf(reply map[string]string, cur string) Totals {
+// theirsInReply reads the bank's totals from a journaled close-day reply.
+func theirsInReply(reply map[string]string, cur string) Totals {
 	t := totalsOf(store.Totals{}, cur)
 	t.SaleCount, _ = strconv.ParseInt(reply["saleApprovedCount"], 10, 64)
 	t.ReversalCount, _ = strconv.ParseInt(reply["reversalApprovedCount"], 10, 64)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,10 @@ type BackupOptions struct {
 	TerminalID string
 	// Now is the clock for the file name; nil means time.Now.
 	Now func() time.Time
+	// Context, when set, stops the copy once it is done (Settings →
+	// "Back up now" is cancellable; Kassa closing stops an automatic one):
+	// the copy fails with its error and nothing is left behind.
+	Context context.Context
 
 	wrap func(io.Writer) io.Writer // tests: a failing disk
 }
@@ -79,6 +84,9 @@ func Backup(j *Journal, dest string, opts BackupOptions) (BackupResult, error) {
 		_ = os.Remove(tmp.Name()) // gone after publish; removed on failure
 	}()
 	var w io.Writer = tmp
+	if opts.Context != nil {
+		w = ctxWriter{ctx: opts.Context, w: w}
+	}
 	if opts.wrap != nil {
 		w = opts.wrap(tmp)
 	}
@@ -111,6 +119,19 @@ func Backup(j *Journal, dest string, opts BackupOptions) (BackupResult, error) {
 	syncDir(filepath.Dir(path))
 	j.log.Info("journal backed up", "path", path, "bytes", n, "events", events)
 	return BackupResult{Path: path, Bytes: n, Events: events, Head: head}, nil
+}
+
+// ctxWriter fails its writes once ctx is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }
 
 // publish gives the finished file tmp its name, never overwriting a file

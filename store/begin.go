@@ -64,8 +64,7 @@ func prepare(p *Payment, now time.Time) error {
 
 // beginTx journals a validated payment's intent in tx.
 func beginTx(tx *bolt.Tx, p *Payment, now time.Time) error {
-	id := []byte(p.ClientOrderID)
-	if tx.Bucket(bPayments).Get(id) != nil {
+	if tx.Bucket(bPayments).Get(idBytes(p.ClientOrderID)) != nil {
 		return fmt.Errorf("payment %s: %w", p.ClientOrderID, ErrExists)
 	}
 	snap := *p

@@ -34,6 +34,12 @@ func addTo(t *Totals, kind Kind, amount int64) {
 	case KindPreauth:
 		t.PreauthCount++
 		t.PreauthSum += amount
+	case Kind(OpCapture): // an approved capture is a sale at the captured amount (MAPI.md §9)
+		t.SaleCount++
+		t.SaleSum += amount
+	case Kind(OpRefund): // an approved refund is a reversal, each partial one counted
+		t.ReversalCount++
+		t.ReversalSum += amount
 	}
 }
 
@@ -45,7 +51,7 @@ func openDay(tx *bolt.Tx, currency string) (map[string]Totals, []string, error) 
 	err := tx.Bucket(bOpen).ForEach(func(k, v []byte) error {
 		kind, cur, amount, ok := openEntry(v)
 		if !ok {
-			return fmt.Errorf("%w: open-day entry %s is malformed", ErrChain, k)
+			return fmt.Errorf("%w: open-day entry %s is malformed", ErrChain, idString(k))
 		}
 		if currency != "" && cur != currency {
 			return nil
@@ -54,7 +60,7 @@ func openDay(tx *bolt.Tx, currency string) (map[string]Totals, []string, error) 
 		t.Currency = cur
 		addTo(&t, kind, amount)
 		totals[cur] = t
-		ids = append(ids, string(k))
+		ids = append(ids, idString(k))
 		return nil
 	})
 	return totals, ids, err
@@ -62,7 +68,8 @@ func openDay(tx *bolt.Tx, currency string) (map[string]Totals, []string, error) 
 
 // OpenDayTotals returns, per currency, the count and sum of approved sales
 // (and, apart, preauths) not yet covered by a finished close-day: what the
-// gateway counts for its close-day. Reversals are zero (Kassa issues none).
+// gateway counts for its close-day: approved captures count as sales at the
+// captured amount, approved refunds as reversals (MAPI.md §9).
 // It reads the open-day index, so its cost grows with the day's payments, not
 // with the journal's size.
 func (j *Journal) OpenDayTotals() (map[string]Totals, error) {
@@ -204,11 +211,18 @@ func finishClose(tx *bolt.Tx, b *Batch, status string, reply map[string]string, 
 	if status == BatchFinished {
 		open := tx.Bucket(bOpen)
 		for _, id := range b.Payments {
+			parent, child, isChild := splitChildKey(id)
+			if isChild {
+				if err := closeChild(tx, open, id, parent, child, b.RequestID, at); err != nil {
+					return err
+				}
+				continue
+			}
 			p, err := getPayment(tx, id, false)
 			if err != nil {
 				return err
 			}
-			if err := open.Delete([]byte(id)); err != nil {
+			if err := open.Delete(idBytes(id)); err != nil {
 				return err
 			}
 			p.CloseBatch = b.RequestID
@@ -253,13 +267,43 @@ func (j *Journal) Batches() ([]Batch, error) {
 	return out, err
 }
 
-// ByBatch returns the payments a close-day batch covers.
+// ByBatch returns the payments a close-day batch covers (a payment whose
+// capture or refund it covers, once).
 func (j *Journal) ByBatch(requestID string) ([]Payment, error) {
 	return j.collect(func(tx *bolt.Tx) ([]string, error) {
 		b, err := getBatch(tx, requestID)
 		if err != nil {
 			return nil, err
 		}
-		return b.Payments, nil
+		seen := map[string]bool{}
+		var ids []string
+		for _, k := range b.Payments {
+			if parent, _, ok := splitChildKey(k); ok {
+				k = parent
+			}
+			if !seen[k] {
+				seen[k] = true
+				ids = append(ids, k)
+			}
+		}
+		return ids, nil
 	})
+}
+
+// closeChild takes a child (key id) out of the open day and journals its
+// close event on its payment (with FieldChild: the payment's own
+// CloseBatch stays as it is).
+func closeChild(tx *bolt.Tx, open *bolt.Bucket, id, parent, child, requestID string, at int64) error {
+	p, err := getPayment(tx, parent, false)
+	if err != nil {
+		return err
+	}
+	if err := open.Delete([]byte(id)); err != nil {
+		return err
+	}
+	if _, err := appendPaymentEvent(tx, &p, &rec{Type: EventClose, At: at, Status: p.Status,
+		Fields: map[string]string{FieldRequestID: requestID, FieldChild: child}}); err != nil {
+		return err
+	}
+	return putPayment(tx, &p)
 }

@@ -265,6 +265,7 @@ func completePayment(tx *bolt.Tx, id string, p *Payment) error {
 	b := r.Payment
 	p.MaskedPAN, p.ReaderSerial, p.KSN, p.TerminalID = b.MaskedPAN, b.ReaderSerial, b.KSN, b.TerminalID
 	p.CashierID, p.Description, p.Day, p.CreatedAt = b.CashierID, b.Description, b.Day, b.CreatedAt
+	p.EntryMode, p.AID, p.AppLabel, p.CVM = b.EntryMode, b.AID, b.AppLabel, b.CVM
 	return nil
 }
 
@@ -298,6 +299,13 @@ func writePayment(w *wbuf, p *Payment) {
 	writeTime(w, p.CreatedAt)
 	writeTime(w, p.UpdatedAt)
 	w.str(p.CloseBatch)
+	if p.EntryMode != "" || p.AID != "" || p.AppLabel != "" || p.CVM != "" {
+		// Issue 12: the card's entry mode and chip application, only when
+		// known (intents before them end at CloseBatch).
+		for _, s := range []string{p.EntryMode, p.AID, p.AppLabel, p.CVM} {
+			w.str(s)
+		}
+	}
 }
 
 func readPayment(r *rbuf) Payment {
@@ -315,6 +323,11 @@ func readPayment(r *rbuf) Payment {
 	p.CreatedAt = readTime(r)
 	p.UpdatedAt = readTime(r)
 	p.CloseBatch = r.str()
+	if r.err == nil && len(r.b) > 0 { // the payment is the event's last part
+		for _, s := range []*string{&p.EntryMode, &p.AID, &p.AppLabel, &p.CVM} {
+			*s = r.str()
+		}
+	}
 	return p
 }
 
@@ -325,7 +338,7 @@ type stored struct {
 }
 
 func putPayment(tx *bolt.Tx, p *Payment) error {
-	return tx.Bucket(bPayments).Put([]byte(p.ClientOrderID), encodePayment(p))
+	return tx.Bucket(bPayments).Put(idBytes(p.ClientOrderID), encodePayment(p))
 }
 
 // decodePayment decodes a payment record; a schema-3 one still needs
@@ -343,7 +356,7 @@ func decodePayment(v []byte) (Payment, error) {
 }
 
 func getPayment(tx *bolt.Tx, id string, withEvents bool) (Payment, error) {
-	v := tx.Bucket(bPayments).Get([]byte(id))
+	v := tx.Bucket(bPayments).Get(idBytes(id))
 	if v == nil {
 		return Payment{}, fmt.Errorf("payment %s: %w", id, ErrNotFound)
 	}
@@ -381,8 +394,10 @@ func paymentEvents(tx *bolt.Tx, p *Payment) ([]Event, error) {
 	return out, nil
 }
 
-// idBytes is a client_orderid's 16 bytes (index keys); ids are canonical
-// UUIDs (validatePayment), anything else keeps its text.
+// idBytes is a client_orderid's 16 bytes: the payments and open-day keys
+// and the gateway-id index's values (since schema 4) and the index keys
+// (since schema 3). Ids are canonical UUIDs (validatePayment has required
+// that since the first journal); anything else keeps its text.
 func idBytes(id string) []byte {
 	var w wbuf
 	w.id(id)

@@ -225,7 +225,7 @@ func FuzzStoredRecords(f *testing.F) {
 	var paymentID, batchID, openID string
 	_ = j.view(func(tx *bolt.Tx) error {
 		k, _ := tx.Bucket(bPayments).Cursor().First()
-		paymentID = string(k)
+		paymentID = idString(k)
 		k, _ = tx.Bucket(bBatches).Cursor().First()
 		batchID = string(k)
 		return nil
@@ -241,7 +241,7 @@ func FuzzStoredRecords(f *testing.F) {
 	}
 	openID = p.ClientOrderID
 	_ = j.view(func(tx *bolt.Tx) error {
-		raw.open = append(raw.open, bytes.Clone(tx.Bucket(bOpen).Get([]byte(openID))))
+		raw.open = append(raw.open, bytes.Clone(tx.Bucket(bOpen).Get(idBytes(openID))))
 		return nil
 	})
 	for _, v := range raw.payments {
@@ -262,9 +262,9 @@ func FuzzStoredRecords(f *testing.F) {
 		read        func() error
 	}
 	slots := []slot{
-		{bPayments, []byte(paymentID), func() error { _, err := j.Get(paymentID); return err }},
+		{bPayments, idBytes(paymentID), func() error { _, err := j.Get(paymentID); return err }},
 		{bBatches, []byte(batchID), func() error { _, err := j.Batch(batchID); return err }},
-		{bOpen, []byte(openID), func() error { _, err := j.OpenDayTotals(); return err }},
+		{bOpen, idBytes(openID), func() error { _, err := j.OpenDayTotals(); return err }},
 		{bMeta, kUnresolved, func() error { _, err := j.Unresolved(); return err }},
 	}
 	origPayment, err := j.Get(paymentID)

@@ -75,7 +75,7 @@ func indexSearch(tx *bolt.Tx, p *Payment) error {
 	if p.PaynetOrderID != "" {
 		gw := tx.Bucket(bGwID)
 		gw.FillPercent = 0.9 // gateway order ids mostly grow
-		return gw.Put([]byte(p.PaynetOrderID), []byte(p.ClientOrderID))
+		return gw.Put([]byte(p.PaynetOrderID), idBytes(p.ClientOrderID))
 	}
 	return nil
 }

@@ -14,12 +14,17 @@ import (
 // encoding (codec.go, wire.go) and keys the day and search indexes by
 // creation time. Events written before stay as they are: the chain and its
 // hashes never change.
-const SchemaVersion = 3
+//
+// Schema 4 keys the payments and open-day buckets by the id's 16 bytes (not
+// its 36-character text) and stores those 16 bytes as the gateway-id
+// index's values.
+const SchemaVersion = 4
 
 // migrations[v] upgrades a version-v journal to v+1 inside tx.
 var migrations = map[uint64]func(tx *bolt.Tx) error{
 	1: migrate1to2,
 	2: migrate2to3,
+	3: migrate3to4,
 }
 
 // SchemaOf returns the schema version stored in an open journal.
@@ -95,7 +100,7 @@ func migrate2to3(tx *bolt.Tx) error {
 		if err != nil {
 			return fmt.Errorf("payment %s: %w", k, err)
 		}
-		if err := completePayment(tx, string(k), &p); err != nil {
+		if err := completePayment(tx, string(k), &p); err != nil { // schema 3: text keys
 			return err
 		}
 		ps = append(ps, p)
@@ -105,7 +110,8 @@ func migrate2to3(tx *bolt.Tx) error {
 	}
 	for i := range ps {
 		p := &ps[i]
-		if err := putPayment(tx, p); err != nil {
+		// Schema 3 keys payments by their text id (migrate3to4 re-keys them).
+		if err := tx.Bucket(bPayments).Put([]byte(p.ClientOrderID), encodePayment(p)); err != nil {
 			return err
 		}
 		if !p.Final() {
@@ -115,6 +121,57 @@ func migrate2to3(tx *bolt.Tx) error {
 			return err
 		}
 		if err := indexSearch(tx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrate3to4 re-keys the payments and open-day buckets by the ids' 16
+// bytes and rewrites the gateway-id index's values the same way. Records
+// and events are not touched.
+func migrate3to4(tx *bolt.Tx) error {
+	for _, b := range [][]byte{bPayments, bOpen} {
+		if err := rekey(tx, b); err != nil {
+			return err
+		}
+	}
+	gw := tx.Bucket(bGwID)
+	type kv struct{ k, v []byte }
+	var ids []kv
+	if err := gw.ForEach(func(k, v []byte) error {
+		ids = append(ids, kv{append([]byte(nil), k...), idBytes(string(v))})
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, x := range ids {
+		if err := gw.Put(x.k, x.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rekey rebuilds bucket name with its text id keys as idBytes.
+func rekey(tx *bolt.Tx, name []byte) error {
+	type kv struct{ k, v []byte }
+	var all []kv
+	if err := tx.Bucket(name).ForEach(func(k, v []byte) error {
+		all = append(all, kv{idBytes(string(k)), append([]byte(nil), v...)})
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := tx.DeleteBucket(name); err != nil {
+		return err
+	}
+	b, err := tx.CreateBucket(name)
+	if err != nil {
+		return err
+	}
+	for _, x := range all {
+		if err := b.Put(x.k, x.v); err != nil {
 			return err
 		}
 	}

@@ -247,11 +247,11 @@ func (j *Journal) Search(q Query) ([]Payment, error) {
 		var err error
 		switch {
 		case q.OrderID != "":
-			if tx.Bucket(bPayments).Get([]byte(q.OrderID)) != nil {
+			if tx.Bucket(bPayments).Get(idBytes(q.OrderID)) != nil {
 				return []string{q.OrderID}, nil
 			}
 			if v := tx.Bucket(bGwID).Get([]byte(q.OrderID)); v != nil {
-				ids = []string{string(v)}
+				ids = []string{idString(v)}
 			}
 		case q.Last4 != "":
 			ids, err = newestIDs(tx, bLast4, last4Prefix(q.Last4), q.Limit, keep)

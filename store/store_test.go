@@ -576,12 +576,12 @@ func TestVerifyCatchesEditedPayment(t *testing.T) {
 	j, path, ids := journalWith(t, 2)
 	rawEdit(t, j, path, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bPayments)
-		p, err := decodePayment(b.Get([]byte(ids[1])))
+		p, err := decodePayment(b.Get(idBytes(ids[1])))
 		if err != nil || p.AmountMinor != 101 {
 			t.Fatalf("payment %+v %v", p, err)
 		}
 		p.AmountMinor = 1
-		return b.Put([]byte(ids[1]), encodePayment(&p))
+		return b.Put(idBytes(ids[1]), encodePayment(&p))
 	})
 	wantChainError(t, path, "amount is")
 }
@@ -705,8 +705,11 @@ func TestMoveAsideNeverOverwrites(t *testing.T) {
 func TestMigrationFromSchema1(t *testing.T) {
 	j, path, ids := journalWith(t, 5)
 	head, _ := verifyOK(t, j)
-	// Turn it into a schema-1 journal: no search indexes.
+	// Turn it into a schema-1 journal: no search indexes, text ids as keys.
 	rawEdit(t, j, path, func(tx *bolt.Tx) error {
+		if err := textKeys(tx); err != nil {
+			return err
+		}
 		for _, b := range bucketsV2 {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err

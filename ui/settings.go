@@ -50,6 +50,8 @@ type settingsScreen struct {
 	saveBtn *widget.Button
 	saveMsg *widget.Label
 
+	backup *backupSettings // issue 14: settings_backup.go
+
 	root fyne.CanvasObject
 }
 
@@ -75,6 +77,7 @@ func newSettingsScreen(u *UI) *settingsScreen {
 	}
 	names[0] = tr("Auto (system)")
 	s.language = widget.NewSelect(names, nil)
+	s.backup = newBackupSettings(u) // issue 14
 	s.testReader = &widget.Button{Text: tr("Test reader"), Icon: theme.SearchIcon(), OnTapped: s.testReaderTapped}
 	s.testGateway = &widget.Button{Text: tr("Test connection"), Icon: theme.ComputerIcon(), OnTapped: s.testGatewayTapped}
 	s.saveBtn = &widget.Button{Text: tr("Save settings"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.saveTapped}
@@ -118,7 +121,7 @@ func newSettingsScreen(u *UI) *settingsScreen {
 
 	cols := container.NewGridWithColumns(2,
 		container.NewVBox(readerBox, gatewayBox),
-		container.NewVBox(merchantBox, otherBox, u.cashierSettings.view())) // Cashiers: issue 13, settings_cashiers.go
+		container.NewVBox(merchantBox, otherBox, s.backup.root, u.cashierSettings.view())) // backup: issue 14; Cashiers: issue 13, settings_cashiers.go
 	title := text(tr("Settings"), 30, true, theme.ColorNameForeground)
 	bottom := container.NewBorder(nil, nil, nil, fixedHeight(48, s.saveBtn), s.saveMsg)
 	s.root = container.NewPadded(container.NewBorder(container.NewPadded(title), bottom, nil, nil,
@@ -164,6 +167,7 @@ func (s *settingsScreen) shown() {
 		s.gatewayMsg.SetText(tr("Demo mode: the embedded test gateway stays in use; gateway settings saved here apply when Kassa starts without --demo."))
 	}
 	s.loadPorts()
+	s.backup.shown() // issue 14
 }
 
 func (s *settingsScreen) hidden() {

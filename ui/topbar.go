@@ -34,6 +34,7 @@ type topBar struct {
 	historyBtn  *widget.Button
 	closeDayBtn *widget.Button
 	settingsBtn *widget.Button
+	holdsBtn    *widget.Button // the open-holds board (issue 11)
 	lockBtn     *widget.Button
 
 	root fyne.CanvasObject
@@ -59,6 +60,7 @@ func newTopBar(u *UI) *topBar {
 	t.historyBtn = &widget.Button{Text: tr("History"), Icon: theme.HistoryIcon(), OnTapped: t.historyTapped}
 	t.closeDayBtn = &widget.Button{Text: tr("Close day"), Icon: theme.DocumentIcon(), OnTapped: t.closeDayTapped}
 	t.settingsBtn = &widget.Button{Text: tr("Settings"), Icon: theme.SettingsIcon(), OnTapped: t.settingsTapped}
+	t.holdsBtn = &widget.Button{Text: tr("Holds"), Icon: theme.StorageIcon(), OnTapped: t.holdsTapped}
 	t.lockBtn = &widget.Button{Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: t.lockTapped}
 
 	name := text("Kassa", 22, true, theme.ColorNameForeground)
@@ -68,7 +70,7 @@ func newTopBar(u *UI) *topBar {
 		widget.NewSeparator(),
 		dotBox(t.gatewayDot), container.NewPadded(t.gatewayText),
 	)
-	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.closeDayBtn, t.settingsBtn, u.shiftBtn, t.lockBtn) // shiftBtn: issue 13
+	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.holdsBtn, t.closeDayBtn, t.settingsBtn, u.shiftBtn, t.lockBtn) // shiftBtn: issue 13
 	bar := container.NewHBox(left, layout.NewSpacer(), nav)
 	t.root = container.NewVBox(container.NewStack(newBox(colorCard, 0), container.NewPadded(bar)), widget.NewSeparator())
 	status := container.NewBorder(nil, nil, indicators, nil, container.NewPadded(t.demoStrip))
@@ -99,6 +101,9 @@ func (t *topBar) update(s pos.Snapshot) {
 	if link := storeLinkText(s.Store); link != "" {
 		txt += " · " + link
 	}
+	if w := backupWarning(s.Backup); w != "" { // issue 14
+		txt += " · " + w
+	}
 	t.gatewayDot.SetColor(c)
 	t.gatewayText.SetText(txt)
 
@@ -115,6 +120,7 @@ func (t *topBar) update(s pos.Snapshot) {
 	}{
 		{t.checkoutBtn, cur == t.u.checkout || cur == t.u.pay || cur == t.u.result || (cur == t.u.receipt && t.u.receipt.back != t.u.history)},
 		{t.historyBtn, cur == t.u.history || (cur == t.u.receipt && t.u.receipt.back == t.u.history)},
+		{t.holdsBtn, cur == t.u.holds || (cur == t.u.child && t.u.child.back == t.u.holds)},
 		{t.closeDayBtn, cur == t.u.closeDay},
 		{t.settingsBtn, cur == t.u.settings},
 	} {
@@ -211,6 +217,8 @@ func (t *topBar) historyTapped() {
 	t.u.history.pending = false
 	t.u.show(t.u.history)
 }
+
+func (t *topBar) holdsTapped() { t.u.show(t.u.holds) }
 
 func (t *topBar) closeDayTapped() {
 	t.u.askPIN(pos.Manager, tr("Close day"), func() { t.u.show(t.u.closeDay) })

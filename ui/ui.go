@@ -193,7 +193,9 @@ type UI struct {
 	settings       *settingsScreen
 	pin            *pinScreen
 	demo           *demoPanel
-	cashierScreens // issue 13: sign-in, shift, X report, past Z reports
+	child          *childScreen // capture, release, refund (issue 11)
+	holds          *holdsScreen // the open-holds board (issue 11)
+	cashierScreens              // issue 13: sign-in, shift, X report, past Z reports
 }
 
 // screen is one full-window view below the top bar.
@@ -245,6 +247,8 @@ func build(a fyne.App, eng *pos.Engine, opts Options) *UI {
 	u.closeDay = newCloseDayScreen(u)
 	u.settings = newSettingsScreen(u)
 	u.pin = newPINScreen(u)
+	u.child = newChildScreen(u) // issue 11
+	u.holds = newHoldsScreen(u)
 
 	u.body = container.NewStack()
 	u.content = container.NewBorder(
@@ -401,6 +405,8 @@ func (u *UI) typedRune(r rune) {
 		u.checkout.typed(r)
 	case u.pin:
 		u.pin.typed(r)
+	case u.child:
+		u.child.typed(r)
 	}
 }
 
@@ -417,7 +423,9 @@ func (u *UI) typedKey(ev *fyne.KeyEvent) {
 		u.result.key(ev.Name)
 	case u.pin:
 		u.pin.key(ev.Name)
-	case u.receipt, u.history, u.closeDay, u.settings:
+	case u.child:
+		u.child.key(ev.Name)
+	case u.receipt, u.history, u.closeDay, u.settings, u.holds:
 		if ev.Name == fyne.KeyEscape && !u.paying {
 			u.home()
 		}

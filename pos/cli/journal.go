@@ -264,6 +264,7 @@ func journalShow(args []string, stdout, stderr io.Writer) int {
 	row("Receipt id", p.ReceiptID)
 	row("Close-day", p.CloseBatch)
 	_ = tw.Flush()
+	journalShowChildren(stdout, p)
 	fmt.Fprintln(stdout, "\nEvents:")
 	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	for _, e := range p.Events {
@@ -427,4 +428,23 @@ func journalExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return 1
 	}
 	return 0
+}
+
+// journalShowChildren lists a payment's captures, releases and refunds
+// (issue 11) and what is left of it.
+func journalShowChildren(stdout io.Writer, p store.Payment) {
+	kids := store.ChildrenOf(p)
+	if len(kids) == 0 {
+		return
+	}
+	l := store.LedgerOf(p, kids)
+	fmt.Fprintf(stdout, "\nChildren (captured %s, refunded %s, left to refund %s):\n",
+		money.FormatMinor(l.Captured, p.Currency), money.FormatMinor(l.Refunded, p.Currency),
+		money.FormatMinor(max(l.Refundable, 0), p.Currency))
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	for _, c := range kids {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s %s\t%s\t%s\t%s\n", c.ID, c.CreatedAt.Local().Format("2006-01-02 15:04:05"), c.Operation,
+			money.FormatMinor(c.AmountMinor, c.Currency), c.Currency, c.Status, journalDash(c.SerialNumber), c.Reason)
+	}
+	_ = tw.Flush()
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"kassa/pos"
 	"kassa/store"
 )
 
@@ -24,11 +25,13 @@ Writes a consistent copy of the journal to DEST and verifies the copy's
 chain. DEST is a new file, or a directory: the copy is then named
 kassa-journal-<terminal id>-<UTC time>.db (terminal id: $KASSA_TERMINAL_ID,
 else the journal's). Exit 0 when the copy is written and verified, 2 with
-the reason otherwise. While Kassa runs, back up from Settings instead.
+the reason otherwise. While Kassa runs, the running Kassa makes the copy
+(asked over its control socket, <journal>.sock, open to this user only);
+Settings → "Back up now" does the same.
 Restore: with Kassa closed, copy the backup over the journal file (keep the
 old one) and run kassa journal verify.`
 
-func journalBackup(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func journalBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, jf := newJournalFlags("backup", journalBackupUsage, stderr)
 	if code, done := journalParse(fs, args); done {
 		return code
@@ -36,6 +39,9 @@ func journalBackup(_ context.Context, args []string, stdout, stderr io.Writer) i
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return 1
+	}
+	if code, asked := backupByInstance(ctx, jf, fs.Arg(0), stdout, stderr); asked {
+		return code
 	}
 	j, _ := jf.open(stderr)
 	if j == nil {
@@ -47,8 +53,40 @@ func journalBackup(_ context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "kassa journal backup:", err)
 		return 2
 	}
-	fmt.Fprintf(stdout, "backup written: %s\nbytes: %d\nevents: %d\nchain head: %s\n", res.Path, res.Bytes, res.Events, res.Head)
+	printBackup(stdout, pos.BackupResult{Path: res.Path, Bytes: res.Bytes, Events: res.Events, Head: res.Head})
 	return 0
+}
+
+// backupByInstance asks the Kassa running on the journal, if one answers on
+// its control socket, to make the copy (it holds the journal, so this
+// command could not open it). asked is false when none answers.
+func backupByInstance(ctx context.Context, jf *journalFlags, dest string, stdout, stderr io.Writer) (code int, asked bool) {
+	path := jf.path
+	if path == "" {
+		var err error
+		if path, err = journalFile(jf.demo); err != nil {
+			return 0, false // open says why
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, backupWait)
+	defer cancel()
+	res, err := pos.RequestBackup(ctx, path, dest)
+	switch {
+	case errors.Is(err, pos.ErrNoInstance):
+		return 0, false
+	case err != nil:
+		fmt.Fprintln(stderr, "kassa journal backup: the running Kassa could not make the backup:", err)
+		return 2, true
+	}
+	printBackup(stdout, res)
+	return 0, true
+}
+
+// backupWait bounds a backup made by the running Kassa.
+const backupWait = 10 * time.Minute
+
+func printBackup(stdout io.Writer, res pos.BackupResult) {
+	fmt.Fprintf(stdout, "backup written: %s\nbytes: %d\nevents: %d\nchain head: %s\n", res.Path, res.Bytes, res.Events, res.Head)
 }
 
 const journalCompactUsage = `compact [--journal PATH] [--demo]

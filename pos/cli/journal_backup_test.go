@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"kassa/pos"
 	"kassa/store"
 )
 
@@ -87,5 +89,58 @@ func TestJournalCompact(t *testing.T) {
 	}
 	if code, _, _ := journalRun(t, "compact", "extra"); code != 1 {
 		t.Fatalf("compact with an argument: %d", code)
+	}
+}
+
+// TestJournalBackupAsksRunningKassa: while a Kassa holds the journal, `kassa
+// journal backup DEST` has it make the copy (exit 0, the same output);
+// refusals exit 2 with the reason. The backup, restored over the journal
+// with Kassa closed, is accepted by `kassa recover` and by verify, and
+// selling goes on from it.
+func TestJournalBackupAsksRunningKassa(t *testing.T) {
+	sb := saleSandbox(t, 30)
+	env := saleEnv(t, sb.URL)
+	if r := saleRun(t, env, "sale", "--amount", "10.42", "--card", "4111111111111111"); r.code != 0 {
+		t.Fatalf("sale: %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	data := saleEnvGet(env, "KASSA_DATA_DIR")
+	e, err := pos.Start(context.Background(), pos.Config{DataDir: data, GatewayURL: sb.URL, EndpointID: "1", Login: "demo",
+		ControlKey: "demo-control-key", NoReader: true, TerminalID: "T-09"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	dir := t.TempDir()
+	r := saleRun(t, env, "journal", "backup", dir)
+	m := saleKV(r.stdout)
+	if r.code != 0 || !strings.HasPrefix(m["backup written"], filepath.Join(dir, "kassa-journal-T-09-")) || m["events"] == "" || m["chain head"] != e.Journal().Head() {
+		t.Fatalf("backup by the running Kassa: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if r := saleRun(t, env, "journal", "backup", m["backup written"]); r.code != 2 || !strings.Contains(r.stderr, "exists") {
+		t.Fatalf("backup over a file: %d %q", r.code, r.stderr)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Restore: Kassa closed, the old journal kept aside, the backup copied in.
+	journal := filepath.Join(data, "journal.db")
+	if err := os.Rename(journal, journal+".old"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(m["backup written"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(journal, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := saleRun(t, env, "journal", "verify"); r.code != 0 {
+		t.Fatalf("verify the restored journal: %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := saleRun(t, env, "recover"); r.code != 0 || !strings.Contains(r.stdout, "unresolved: 0") {
+		t.Fatalf("recover on the restored journal: %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := saleRun(t, env, "sale", "--amount", "3", "--card", "4111111111111111"); r.code != 0 {
+		t.Fatalf("sale on the restored journal: %d %s%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -93,12 +92,15 @@ func (c *Cluster) chownDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	st := fi.Sys().(*syscall.Stat_t)
+	uid, gid, ok := ownerOf(fi)
+	if !ok {
+		return nil // no file owners to give (Windows)
+	}
 	return filepath.Walk(dir, func(p string, _ os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
-		return os.Chown(p, int(st.Uid), int(st.Gid))
+		return os.Chown(p, uid, gid)
 	})
 }
 
@@ -117,8 +119,8 @@ func (b *Bouncer) Close() error {
 	if err != nil {
 		return err
 	}
-	_ = syscall.Kill(pid, syscall.SIGTERM)
-	for i := 0; i < 200 && syscall.Kill(pid, 0) == nil; i++ {
+	_ = terminate(pid)
+	for i := 0; i < 200 && alive(pid); i++ {
 		time.Sleep(25 * time.Millisecond)
 	}
 	return nil

@@ -19,7 +19,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -196,11 +195,11 @@ func (c *Cluster) Crash(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("postmaster.pid: %v", err)
 	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+	if err := kill(pid); err != nil {
 		return err
 	}
 	for i := 0; i < 200; i++ {
-		if syscall.Kill(pid, 0) != nil {
+		if !alive(pid) {
 			break
 		}
 		time.Sleep(25 * time.Millisecond)
