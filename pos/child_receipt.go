@@ -1,6 +1,7 @@
 package pos
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -31,7 +32,7 @@ func (e *Engine) ChildReceipt(orderID, childID string, copy ReceiptCopy) (receip
 		return receipt.Receipt{}, errorOf(ErrNotFound, Reason{Cause: CauseNotFound, Detail: orderID + "/" + childID})
 	}
 	p, err := e.journal.Record(orderID, store.Event{Type: store.EventReceipt,
-		Fields: map[string]string{store.FieldCopy: string(copy), store.FieldChild: childID}})
+		Fields: map[string]string{store.FieldCopy: string(copy), store.FieldChild: childID, store.FieldCashier: e.Who(context.Background())}})
 	if errors.Is(err, store.ErrNotFound) {
 		return receipt.Receipt{}, errorOf(ErrNotFound, Reason{Cause: CauseNotFound, Detail: orderID})
 	}
