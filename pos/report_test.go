@@ -185,6 +185,10 @@ func TestPastZReprintIsCopy(t *testing.T) {
 	if pv, _ := e.PreviewCloseDay(); !pv.Empty {
 		t.Error("a day with nothing to send is not empty")
 	}
+	said := false
+	if _, err := e.CloseDay(context.Background(), false, func(r Reason) { said = said || r.Cause == CauseDayEmpty }); err != nil || !said {
+		t.Errorf("closing an empty day does not say it has nothing to send (%v)", err)
+	}
 	z, err := e.ReprintZ(context.Background(), rep.RequestID)
 	if err != nil || !z.Copy {
 		t.Fatalf("reprint %+v %v", z, err)
