@@ -76,6 +76,9 @@ const (
 	CauseBackupDiskFull // a backup failed: the backup disk is full; the journal is untouched
 	CauseBackupNoFolder // Back up now: no backup folder is set (KASSA_BACKUP_DIR or Settings)
 	CauseBackupDone     // a backup was written and verified (Reason.Code: its file)
+	// issue 15: the manager's Store view
+	CauseStoreNotConfigured // Store view: no store database is set (KASSA_CENTRAL_DB)
+	CauseStoreUnreachable   // Store view: the store database could not be read (Reason.Detail: why)
 	causeCount
 )
 
@@ -141,6 +144,9 @@ var causeNames = [...]string{
 	CauseBackupDiskFull: "backup-disk-full",
 	CauseBackupNoFolder: "backup-no-folder",
 	CauseBackupDone:     "backup-done",
+	// issue 15
+	CauseStoreNotConfigured: "store-not-configured",
+	CauseStoreUnreachable:   "store-unreachable",
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"

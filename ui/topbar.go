@@ -34,6 +34,7 @@ type topBar struct {
 	historyBtn  *widget.Button
 	closeDayBtn *widget.Button
 	settingsBtn *widget.Button
+	storeBtn    *widget.Button // issue 15: shown with a store database
 	lockBtn     *widget.Button
 
 	root fyne.CanvasObject
@@ -59,6 +60,8 @@ func newTopBar(u *UI) *topBar {
 	t.historyBtn = &widget.Button{Text: tr("History"), Icon: theme.HistoryIcon(), OnTapped: t.historyTapped}
 	t.closeDayBtn = &widget.Button{Text: tr("Close day"), Icon: theme.DocumentIcon(), OnTapped: t.closeDayTapped}
 	t.settingsBtn = &widget.Button{Text: tr("Settings"), Icon: theme.SettingsIcon(), OnTapped: t.settingsTapped}
+	t.storeBtn = &widget.Button{Text: tr("Store"), Icon: theme.StorageIcon(), OnTapped: t.storeTapped}
+	t.storeBtn.Hide()
 	t.lockBtn = &widget.Button{Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: t.lockTapped}
 
 	name := text("Kassa", 22, true, theme.ColorNameForeground)
@@ -68,7 +71,7 @@ func newTopBar(u *UI) *topBar {
 		widget.NewSeparator(),
 		dotBox(t.gatewayDot), container.NewPadded(t.gatewayText),
 	)
-	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.closeDayBtn, t.settingsBtn, t.lockBtn)
+	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.closeDayBtn, t.storeBtn, t.settingsBtn, t.lockBtn)
 	bar := container.NewHBox(left, layout.NewSpacer(), nav)
 	t.root = container.NewVBox(container.NewStack(newBox(colorCard, 0), container.NewPadded(bar)), widget.NewSeparator())
 	status := container.NewBorder(nil, nil, indicators, nil, container.NewPadded(t.demoStrip))
@@ -106,6 +109,10 @@ func (t *topBar) update(s pos.Snapshot) {
 	t.gatewayText.SetText(txt)
 
 	cur := t.u.current
+	if s.Store.Enabled != t.storeBtn.Visible() { // issue 15
+		t.storeBtn.Hidden = !s.Store.Enabled
+		t.storeBtn.Refresh()
+	}
 	if t.u.paying || t.u.locked {
 		t.lockBtn.Disable()
 	} else {
@@ -119,6 +126,7 @@ func (t *topBar) update(s pos.Snapshot) {
 		{t.historyBtn, cur == t.u.history || (cur == t.u.receipt && t.u.receipt.back == t.u.history)},
 		{t.closeDayBtn, cur == t.u.closeDay},
 		{t.settingsBtn, cur == t.u.settings},
+		{t.storeBtn, cur == t.u.store},
 	} {
 		imp := widget.LowImportance
 		if b.on {
@@ -216,6 +224,10 @@ func (t *topBar) historyTapped() {
 
 func (t *topBar) closeDayTapped() {
 	t.u.askPIN(pos.Manager, tr("Close day"), func() { t.u.show(t.u.closeDay) })
+}
+
+func (t *topBar) storeTapped() {
+	t.u.askPIN(pos.Manager, tr("Store"), func() { t.u.show(t.u.store) })
 }
 
 func (t *topBar) settingsTapped() {

@@ -191,6 +191,7 @@ type UI struct {
 	history  *historyScreen
 	closeDay *closeDayScreen
 	settings *settingsScreen
+	store    *storeScreen // issue 15: the manager's Store view (store.go)
 	pin      *pinScreen
 	demo     *demoPanel
 }
@@ -242,6 +243,7 @@ func build(a fyne.App, eng *pos.Engine, opts Options) *UI {
 	u.history = newHistoryScreen(u)
 	u.closeDay = newCloseDayScreen(u)
 	u.settings = newSettingsScreen(u)
+	u.store = newStoreScreen(u) // issue 15
 	u.pin = newPINScreen(u)
 
 	u.body = container.NewStack()
@@ -414,7 +416,7 @@ func (u *UI) typedKey(ev *fyne.KeyEvent) {
 		u.result.key(ev.Name)
 	case u.pin:
 		u.pin.key(ev.Name)
-	case u.receipt, u.history, u.closeDay, u.settings:
+	case u.receipt, u.history, u.closeDay, u.settings, u.store:
 		if ev.Name == fyne.KeyEscape && !u.paying {
 			u.home()
 		}

@@ -85,6 +85,9 @@ var causes = map[pos.Cause]says{
 	pos.CauseBackupDiskFull: {"The journal backup failed: the backup disk is full. The journal itself is untouched.", "Free space on the backup disk or choose another folder, then back up again.", ""},
 	pos.CauseBackupNoFolder: {"No backup folder is set.", "Choose a backup folder in Settings first.", ""},
 	pos.CauseBackupDone:     {"Backup written and checked: {code}", "", ""},
+	// issue 15: the Store view
+	pos.CauseStoreNotConfigured: {"No store database is set.", "Ask support to connect this lane to the store database.", ""},
+	pos.CauseStoreUnreachable:   {"The store database cannot be reached.", "Check the network; the lane keeps selling and catches up by itself. Try again later.", ""},
 }
 
 // readers is THE table from a reader problem to its words: what ({reader}
