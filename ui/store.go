@@ -70,23 +70,22 @@ func (s *storeScreen) load() {
 	})
 }
 
-// show lays out a read Store view: the store's state, its totals, the
-// lanes, the unresolved payments.
+// show lays out a read Store view: the store's state, the lanes, the
+// unresolved payments, the store's totals.
 func (s *storeScreen) show() {
 	v := s.sv
 	s.when.SetText(fmt.Sprintf("%s %s · %s %s · %s %s", tr("store"), v.StoreID, tr("day"), v.Day, tr("read at"), clock(v.ReadAt)))
-	objs := []fyne.CanvasObject{s.summary()}
+	objs := []fyne.CanvasObject{s.summary(), text(tr("Lanes"), 20, true, theme.ColorNameForeground), panel(colorCard, s.lanes())}
+	if len(v.Unresolved) > 0 {
+		objs = append(objs, text(tr("Payments not resolved anywhere in the store"), 20, true, theme.ColorNameForeground),
+			panel(colorCard, s.unresolved()))
+	}
 	objs = append(objs, text(tr("Today's totals (store database)"), 20, true, theme.ColorNameForeground))
 	if len(v.Totals) == 0 {
 		objs = append(objs, widget.NewLabel(tr("No payments today.")))
 	}
 	for _, t := range v.Totals {
 		objs = append(objs, panel(colorCard, storeTotalsTable(t)))
-	}
-	objs = append(objs, text(tr("Lanes"), 20, true, theme.ColorNameForeground), panel(colorCard, s.lanes()))
-	if len(v.Unresolved) > 0 {
-		objs = append(objs, text(tr("Payments not resolved anywhere in the store"), 20, true, theme.ColorNameForeground),
-			panel(colorCard, s.unresolved()))
 	}
 	s.body.Objects = objs
 	s.body.Refresh()
