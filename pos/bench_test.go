@@ -175,3 +175,45 @@ func BenchmarkCallbackToFinal(b *testing.B) {
 	b.ReportMetric(q(0.99), "p99-ms")
 	b.ReportMetric(float64(len(lat))/float64(b.N), "callbacks/sale")
 }
+
+// BenchmarkRefund is a refund through the engine (issue 11): the local
+// checks, the child journaled (fsync) before the return request, the
+// serial number journaled (fsync), the first status call at once and the
+// final status journaled (fsync) before it returns; against the baseline
+// measured in the same run as BenchmarkSale (x-baseline: refund time /
+// baseline time). The floor under the rules is 2 round trips (the return,
+// the status call) and 3 fsyncs, about 2.5 baselines. Each refund is of a
+// fresh sale, taken untimed.
+func BenchmarkRefund(b *testing.B) {
+	bl := newBaseline(b)
+	bl.op(b)
+	e := benchEngine(b, callbackOnly, sandbox.Options{})
+	if err := e.Demo().SetCard(cardVisa); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var refund, base time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		v, err := e.Pay(ctx, Sale, Amount{Minor: 1000, Currency: "RUB"}, "")
+		if err != nil || v.Status != StatusApproved {
+			b.Fatalf("sale %d: %s %v", i, v.Status, err)
+		}
+		b.StartTimer()
+		t0 := time.Now()
+		c, err := e.Refund(ctx, v.ClientOrderID, Amount{Minor: 400, Currency: "RUB"}, "bench")
+		if err != nil || c.Status != StatusApproved {
+			b.Fatalf("refund %d: %s %v", i, c.Status, err)
+		}
+		refund += time.Since(t0)
+		b.StopTimer()
+		t2 := time.Now()
+		bl.op(b)
+		base += time.Since(t2)
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), "baseline-ns/op")
+	b.ReportMetric(float64(refund)/float64(base), "x-baseline")
+}

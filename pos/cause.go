@@ -69,6 +69,55 @@ const (
 	CauseDayResuming               // close-day step: resuming an unfinished close (Reason.Code: request id)
 	CauseDaySending                // close-day step: sending totals (Reason.Code: sale count, Reason.Message: sum and currency)
 	CauseDayBankClosing            // close-day step: the bank is closing the day (processing)
+	// Capture, release and refund (issue 11). Outcomes of a child:
+	CauseChildDone        // the bank did the capture, release or refund
+	CauseChildDeclined    // the bank declined the operation (Reason.Code/Message); the payment stays as it was
+	CauseChildNotSent     // not sent: Kassa could not reach the bank; nothing changed
+	CauseChildBankRefused // the bank refused the request (Reason.Code/Message); nothing changed
+	CauseChildNotCreated  // the bank has no record of it (after the grace period): nothing changed
+	CauseChildNoReply     // unknown: no answer to the request; resolving by status, never sent again
+	CauseChildStopped     // unknown: Kassa stopped before the answer; resolving by status
+	CauseChildNoFinalYet  // unknown: no final answer within the wait; resolving by status
+	CauseChildProcessing  // the bank is processing the operation
+	// Local refusals of a child (nothing journaled, nothing sent):
+	CauseChildPaymentNotApproved // the payment was not approved (declined, failed)
+	CauseChildPaymentUnresolved  // the payment's own result is not known yet
+	CauseChildInProgress         // another operation of this payment is not final yet
+	CauseChildNotAHold           // capture or release of a sale (no hold)
+	CauseChildNotCaptured        // refund of a hold that was not captured
+	CauseChildAlreadyCaptured    // capture or release of a captured hold
+	CauseChildAlreadyReleased    // capture or release of a released hold
+	CauseChildHoldExpired        // capture or release after the hold period (Reason.Code: when it expired)
+	CauseChildOverHold           // capture over the held amount (Reason.Code: the held amount)
+	CauseChildOverRemaining      // refund over what is left (Reason.Code: what is left)
+	CauseChildNothingLeft        // refund of a payment refunded in full
+	CauseChildNoPartial          // partial operation where the gate does not allow it
+	CauseChildNeedsManager       // the last one's result was unknown, then not found: only a manager may do it again
+	CauseChildNotRetryable       // a manager's retry of a child the bank may have: refused
+	// Issue 12 (chip and contactless): reader prompts while taking a card,
+	// the EMV stage, and the unknown results of a chip transaction cut short.
+	CausePresentCard    // stage: tap, insert or swipe the card
+	CauseInsertCard     // stage: insert the card (the card asked for its chip, or a chip card was swiped)
+	CauseSwipeFallback  // stage: the chip can't be read: swipe the card
+	CauseWrongWay       // stage: card inserted the wrong way, or not a chip card
+	CauseOtherCard      // stage: this card can't be used here: another card
+	CauseReadingCard    // stage: the reader is reading the card (chip or tap)
+	CausePINOnReader    // stage: the customer is entering the PIN on the reader
+	CauseSeePhone       // stage: the customer confirms on the phone
+	CauseCardTakenOut   // stage: the card was taken out while being read: present it again
+	CauseConfirmingCard // stage: the card is confirming the bank's answer (CONTINUE, advice)
+	CauseRemoveCard     // stage: remove the card from the reader
+	CauseCardPulled     // unknown: the card was pulled out before it confirmed the payment
+	CauseReaderLostCard // unknown: the reader was lost before the card confirmed the payment
+	CauseAdviceNotSent  // unknown: the card's confirmation did not reach the bank
+	// Issue 13: cashiers, shifts and reports.
+	CauseWrongPIN        // sign-in refused: the PIN is not this cashier's
+	CauseCashierDisabled // sign-in refused: the cashier is disabled
+	CauseLastManager     // refused: the last enabled manager cannot be disabled or demoted
+	CauseNameTaken       // refused: another cashier has this name
+	CauseNoShift         // payment refused: no shift is open (sign in first)
+	CauseDayEmpty        // close-day: nothing to send (no approved payments in the open day)
+	CauseNoCashier       // refused: no such cashier (Reason.Code: the name)
 	// issue 14: journal backups
 	CauseBackupOld      // status bar: the newest backup is older than two days (Reason.Code: days)
 	CauseBackupNone     // status bar: no backup in the two days since Kassa started
@@ -79,6 +128,8 @@ const (
 	// issue 15: the manager's Store view
 	CauseStoreNotConfigured // Store view: no store database is set (KASSA_CENTRAL_DB)
 	CauseStoreUnreachable   // Store view: the store database could not be read (Reason.Detail: why)
+	// issue 17 (reliability):
+	CauseDayNoAnswer // close-day: the bank could not be reached or did not answer; not closed yet (resumes the same request)
 	causeCount
 )
 
@@ -137,6 +188,54 @@ var causeNames = [...]string{
 	CauseDayResuming:         "day-resuming",
 	CauseDaySending:          "day-sending",
 	CauseDayBankClosing:      "day-bank-closing",
+	// issue 11: capture, release, refund
+	CauseChildDone:               "child-done",
+	CauseChildDeclined:           "child-declined",
+	CauseChildNotSent:            "child-not-sent",
+	CauseChildBankRefused:        "child-bank-refused",
+	CauseChildNotCreated:         "child-not-created",
+	CauseChildNoReply:            "child-no-reply",
+	CauseChildStopped:            "child-stopped",
+	CauseChildNoFinalYet:         "child-no-final-yet",
+	CauseChildProcessing:         "child-processing",
+	CauseChildPaymentNotApproved: "child-payment-not-approved",
+	CauseChildPaymentUnresolved:  "child-payment-unresolved",
+	CauseChildInProgress:         "child-in-progress",
+	CauseChildNotAHold:           "child-not-a-hold",
+	CauseChildNotCaptured:        "child-not-captured",
+	CauseChildAlreadyCaptured:    "child-already-captured",
+	CauseChildAlreadyReleased:    "child-already-released",
+	CauseChildHoldExpired:        "child-hold-expired",
+	CauseChildOverHold:           "child-over-hold",
+	CauseChildOverRemaining:      "child-over-remaining",
+	CauseChildNothingLeft:        "child-nothing-left",
+	CauseChildNoPartial:          "child-no-partial",
+	CauseChildNeedsManager:       "child-needs-manager",
+	CauseChildNotRetryable:       "child-not-retryable",
+	// Issue 12.
+	CausePresentCard:    "present-card",
+	CauseInsertCard:     "insert-card",
+	CauseSwipeFallback:  "swipe-fallback",
+	CauseWrongWay:       "wrong-way",
+	CauseOtherCard:      "other-card",
+	CauseReadingCard:    "reading-card",
+	CausePINOnReader:    "pin-on-reader",
+	CauseSeePhone:       "see-phone",
+	CauseCardTakenOut:   "card-taken-out",
+	CauseConfirmingCard: "confirming-card",
+	CauseRemoveCard:     "remove-card",
+	CauseCardPulled:     "card-pulled",
+	CauseReaderLostCard: "reader-lost-card",
+	CauseAdviceNotSent:  "advice-not-sent",
+
+	// Issue 13: cashiers, shifts and reports.
+	CauseWrongPIN:        "wrong-pin",
+	CauseCashierDisabled: "cashier-disabled",
+	CauseLastManager:     "last-manager",
+	CauseNameTaken:       "name-taken",
+	CauseNoShift:         "no-shift",
+	CauseDayEmpty:        "day-empty",
+	CauseNoCashier:       "no-cashier",
 	// issue 14
 	CauseBackupOld:      "backup-old",
 	CauseBackupNone:     "backup-none",
@@ -147,6 +246,7 @@ var causeNames = [...]string{
 	// issue 15
 	CauseStoreNotConfigured: "store-not-configured",
 	CauseStoreUnreachable:   "store-unreachable",
+	CauseDayNoAnswer:        "day-no-answer", // issue 17
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"
@@ -187,16 +287,18 @@ type ReaderProblem uint8
 
 // The reader problems.
 const (
-	ReaderOK           ReaderProblem = iota
-	ReaderTimeout                    // no card swiped in time
-	ReaderGone                       // the reader was disconnected
-	ReaderNotFound                   // no reader found
-	ReaderPortBusy                   // the reader's port is in use by another program
-	ReaderNoKeys                     // the reader has no encryption keys: needs support, not a cable
-	ReaderNoAnswer                   // the reader does not answer
-	ReaderOther                      // anything else (Reason.Detail has the error)
-	ReaderNoPermission               // no permission to open the serial port
-	ReaderWrongReader                // a different reader is connected
+	ReaderOK             ReaderProblem = iota
+	ReaderTimeout                      // no card swiped in time
+	ReaderGone                         // the reader was disconnected
+	ReaderNotFound                     // no reader found
+	ReaderPortBusy                     // the reader's port is in use by another program
+	ReaderNoKeys                       // the reader has no encryption keys: needs support, not a cable
+	ReaderNoAnswer                     // the reader does not answer
+	ReaderOther                        // anything else (Reason.Detail has the error)
+	ReaderNoPermission                 // no permission to open the serial port
+	ReaderWrongReader                  // a different reader is connected
+	ReaderCardRemoved                  // issue 12: the card was taken out of the slot while being read
+	ReaderChipUnreadable               // issue 12: the chip can't be read and the card may not be swiped
 )
 
 // readerProblems is THE table from device errors to problems, with the
@@ -215,6 +317,9 @@ var readerProblems = [...]struct {
 	ReaderOther:        {nil, "other"},
 	ReaderNoPermission: {device.ErrPermission, "no-permission"},
 	ReaderWrongReader:  {device.ErrOtherReader, "wrong-reader"},
+	// Issue 12.
+	ReaderCardRemoved:    {device.ErrCardRemoved, "card-removed"},
+	ReaderChipUnreadable: {device.ErrChipUnreadable, "chip-unreadable"},
 }
 
 // String is the problem's stable name.
@@ -320,6 +425,8 @@ func ReasonOf(err error) Reason {
 var unknownCauses = map[Cause]bool{
 	CauseNoReply: true, CauseAcceptedThenMissing: true, CauseNotFoundYet: true,
 	CauseBankSaysUnknown: true, CauseStoppedBeforeAnswer: true, CauseNoFinalAnswerYet: true,
+	CauseChildNoReply: true, CauseChildStopped: true, CauseChildNoFinalYet: true, // issue 11
+	CauseCardPulled: true, CauseReaderLostCard: true, CauseAdviceNotSent: true, // issue 12
 }
 
 // Unknown reports whether c leaves a payment's result unknown (maybe

@@ -64,7 +64,26 @@ func (e *Engine) PreviewCloseDay() (CloseDayPreview, error) {
 	if len(un) > 0 {
 		pv.Warnings = append(pv.Warnings, countReason(CauseDayUnresolved, len(un)))
 	}
-	return pv, nil
+	return pv, e.previewTally(&pv, cur)
+}
+
+// previewTally adds the open day's counts and scheme split (issue 13).
+func (e *Engine) previewTally(pv *CloseDayPreview, cur string) error {
+	x, err := e.XReport()
+	if err != nil {
+		return err
+	}
+	for _, t := range x.Currencies {
+		if t.Currency == cur {
+			pv.Tally = t
+		}
+	}
+	o := pv.Tally.Totals
+	pv.Empty = o.SaleCount == 0 && o.ReversalCount == 0 && o.PreauthCount == 0
+	if pv.Empty {
+		pv.Warnings = append(pv.Warnings, Reason{Cause: CauseDayEmpty})
+	}
+	return nil
 }
 
 // newCloseID makes a day_close_request_id: 8–32 letters and digits.
@@ -80,8 +99,8 @@ func newCloseID() string {
 // records the reply and reports every difference between the journal's and
 // the gateway's counts and sums. progress gets the steps (may be nil).
 func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)) (CloseDayReport, error) {
-	c := &closing{e: e, cfg: e.Config(), progress: progress}
-	c.rep = CloseDayReport{Demo: c.cfg.Demo, At: time.Now()}
+	c := &closing{e: e, cfg: e.Config(), progress: progress, who: e.Who(ctx)}
+	c.rep = CloseDayReport{Demo: c.cfg.Demo, At: e.now()}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(e.ctx, cancel)()
@@ -100,9 +119,13 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)
 		return c.rep, err
 	}
 	res, err := c.send(ctx, req)
+	if res != nil {
+		res, err = c.confirm(ctx, req, res)
+	}
 	if res == nil {
 		return c.rep, err // refused, unanswered or still processing
 	}
+	crashPoint("close-after-reply")
 	c.finish(res)
 	e.refresh()
 	e.backupAfterClose(c.rep) // issue 14: automatic backup into KASSA_BACKUP_DIR
@@ -111,6 +134,7 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)
 
 // closing is one close-day in progress, building its report.
 type closing struct {
+	who      string // who closes the day (issue 13)
 	e        *Engine
 	cfg      Config
 	progress func(Reason)
@@ -152,10 +176,11 @@ func (c *closing) begin() (mapi.CloseDayRequest, error) {
 	} else {
 		id = newCloseID()
 	}
-	batch, err := c.e.journal.BeginClose(id, c.cfg.Currency)
+	batch, err := c.e.journal.BeginCloseBy(id, c.cfg.Currency, c.who)
 	if err != nil {
 		return mapi.CloseDayRequest{}, fmt.Errorf("journal close-day: %w", err)
 	}
+	crashPoint("close-after-intent")
 	c.rep.RequestID = id
 	c.rep.Ours = totalsOf(batch.Totals, c.cfg.Currency)
 	o := c.rep.Ours
@@ -170,7 +195,7 @@ func (c *closing) send(ctx context.Context, req mapi.CloseDayRequest) (*mapi.Clo
 	deadline := time.Now().Add(closeDayMaxWait)
 	for {
 		cctx, cancel := context.WithTimeout(ctx, c.cfg.SaleTimeout)
-		res, err := c.e.gw().CloseDay(cctx, req)
+		res, err := c.e.gw().CloseDay(crashTrace(cctx), req)
 		cancel()
 		if err != nil {
 			c.refused(err)
@@ -195,14 +220,47 @@ func (c *closing) send(ctx context.Context, req mapi.CloseDayRequest) (*mapi.Clo
 	}
 }
 
+// confirmAsks bounds how many times confirm asks again.
+const confirmAsks = 3
+
+// confirm makes sure a finished reply whose totals differ from ours is this
+// close's (issue 17, defect D1): the reply does not carry the request id, so
+// a reply meant for an earlier close (a proxy's or the gateway's mix-up)
+// would be journaled as this one. It asks again with the same
+// day_close_request_id (the gateway returns its stored reply) until two
+// replies in a row agree, and returns the last; nil with the error when an
+// ask fails (the report says why, the batch stays open to resume).
+func (c *closing) confirm(ctx context.Context, req mapi.CloseDayRequest, res *mapi.CloseDayResult) (*mapi.CloseDayResult, error) {
+	cur := c.cfg.Currency
+	for i := 0; i < confirmAsks; i++ {
+		if res.Status != store.BatchFinished || len(differences(c.rep.Ours, theirsOf(res, cur))) == 0 {
+			return res, nil
+		}
+		c.e.log.Warn("close day: totals differ, asking again with the same id", "request_id", req.RequestID)
+		again, err := c.send(ctx, req)
+		if again == nil || (again.Status == res.Status && theirsOf(again, cur) == theirsOf(res, cur)) {
+			return again, err
+		}
+		res = again
+	}
+	return res, nil
+}
+
+// theirsOf is the gateway's totals in a close-day reply.
+func theirsOf(res *mapi.CloseDayResult, cur string) Totals {
+	return Totals{Currency: cur, SaleCount: res.SaleApprovedCount, SaleSum: withCur(res.SaleAmount, cur),
+		ReversalCount: res.ReversalApprovedCount, ReversalSum: withCur(res.ReversalAmount, cur)}
+}
+
 // refused reports a close the gateway refused or did not answer (a
 // refusal is journaled).
 func (c *closing) refused(err error) {
 	var refused *mapi.RefusedError
 	c.e.gatewayContact(errors.As(err, &refused))
 	c.rep.Status = DayError
-	c.rep.Reason = Reason{Cause: CauseDayNotClosed, Detail: err.Error()}
+	c.rep.Reason = Reason{Cause: CauseDayNoAnswer, Detail: err.Error()} // issue 17: not the bank's error
 	if refused != nil {
+		c.rep.Reason.Cause = CauseDayNotClosed
 		c.rep.Reason.Code, c.rep.Reason.Message = refused.Code, refused.Message
 		_, _ = c.e.journal.FinishClose(c.rep.RequestID, store.BatchError, nonEmpty(map[string]string{
 			"error_code": refused.Code, "error_message": refused.Message}))
@@ -228,8 +286,7 @@ func (c *closing) finish(res *mapi.CloseDayResult) {
 	cur := c.cfg.Currency
 	c.rep.Status = dayStatusOf(status)
 	c.rep.GateCloseDate = res.GateCloseDate
-	c.rep.Theirs = Totals{Currency: cur, SaleCount: res.SaleApprovedCount, SaleSum: withCur(res.SaleAmount, cur),
-		ReversalCount: res.ReversalApprovedCount, ReversalSum: withCur(res.ReversalAmount, cur)}
+	c.rep.Theirs = theirsOf(res, cur)
 	c.rep.Differences = differences(c.rep.Ours, c.rep.Theirs)
 	c.rep.Agree = status == store.BatchFinished && len(c.rep.Differences) == 0
 	c.rep.ChainHead = c.e.journal.Head()
@@ -254,7 +311,7 @@ func (e *Engine) unfinishedClose(currency string) string {
 	}
 	b := bs[len(bs)-1]
 	if b.Currency == currency && (b.Status == store.BatchPending || b.Status == store.BatchProcessing) &&
-		time.Since(b.CreatedAt) < 24*time.Hour {
+		e.now().Sub(b.CreatedAt) < 24*time.Hour {
 		return b.RequestID
 	}
 	return ""

@@ -71,6 +71,12 @@ type Config struct {
 	// bank has no record of it"). Default 10 minutes. Env
 	// KASSA_NOT_FOUND_GRACE; not in the file.
 	NotFoundGrace time.Duration `json:"-"`
+	// HoldPeriod is how long an approved preauth's hold lasts from the
+	// preauth (MAPI.md §9): open holds show their time left, warn from
+	// HoldWarning before the end, and a capture or release after it is
+	// refused. Default 7 days. Env KASSA_HOLD_PERIOD (issue 11); not in the
+	// file.
+	HoldPeriod time.Duration `json:"-"`
 
 	// issue 14: automatic backups after every finished close-day into
 	// BackupDir (KASSA_BACKUP_DIR, or Settings; empty: none), keeping the
@@ -86,6 +92,10 @@ const (
 	DefaultResultWait    = 2 * time.Minute
 	DefaultPollInterval  = 4 * time.Second
 	DefaultNotFoundGrace = 10 * time.Minute
+	DefaultHoldPeriod    = 7 * 24 * time.Hour // issue 11
+	// HoldWarning is how long before its end an open hold is shown as
+	// expiring (amber).
+	HoldWarning = 2 * 24 * time.Hour
 	// KeyringService is the OS keyring service holding the control key.
 	KeyringService = "kassa"
 )
@@ -192,6 +202,7 @@ func applyEnv(cfg *Config) error {
 		{"KASSA_POLL_INTERVAL", &cfg.PollInterval, false},
 		{"KASSA_NOT_FOUND_GRACE", &cfg.NotFoundGrace, true},
 		{"KASSA_SIM_AUTOSWIPE", &cfg.SimAutoSwipe, true},
+		{"KASSA_HOLD_PERIOD", &cfg.HoldPeriod, false}, // issue 11
 	}
 	if err := applyBackupEnv(cfg); err != nil { // issue 14: KASSA_BACKUP_KEEP
 		return err
@@ -257,6 +268,9 @@ func (c *Config) fillDefaults() {
 	}
 	if c.NotFoundGrace <= 0 {
 		c.NotFoundGrace = DefaultNotFoundGrace
+	}
+	if c.HoldPeriod <= 0 {
+		c.HoldPeriod = DefaultHoldPeriod
 	}
 	if c.Reader == "" {
 		c.Reader = "auto"

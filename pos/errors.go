@@ -33,6 +33,12 @@ var (
 	ErrGatewayRefused = errors.New("gateway refused the credentials or request")
 	// ErrGatewayUnreachable: the gateway cannot be reached (TestGateway).
 	ErrGatewayUnreachable = errors.New("gateway cannot be reached")
+	// ErrSignIn: the cashier could not sign in (wrong PIN, disabled; issue 13).
+	ErrSignIn = errors.New("sign-in refused")
+	// ErrCashier: a change to the cashiers was refused (issue 13).
+	ErrCashier = errors.New("cashier change refused")
+	// ErrNoShift: a GUI payment needs an open shift (issue 13).
+	ErrNoShift = errors.New("no shift is open")
 	// ErrConfig: the configuration is incomplete or wrong.
 	ErrConfig = errors.New("configuration error")
 )

@@ -58,6 +58,10 @@ func (g *fakeGateway) CloseDay(context.Context, mapi.CloseDayRequest) (*mapi.Clo
 	return &mapi.CloseDayResult{Status: "finished"}, nil
 }
 
+func (g *fakeGateway) EMVAdvice(context.Context, mapi.AdviceRequest) (*mapi.Accepted, error) {
+	return g.acc, nil
+}
+
 func (g *fakeGateway) CloseIdleConnections() {}
 
 func (g *fakeGateway) calls() (sales, checks int) {

@@ -11,6 +11,8 @@ const (
 	phaseCard                    // Pay: waiting for the card
 	phaseSending                 // Pay: card read; journaling the intent and sending
 	phaseAwaiting                // Pay: sent; waiting for the final answer
+	phaseConfirming              // Pay: chip at the EMV stage: CONTINUE and the advice (issue 12)
+	phaseRemove                  // Pay: waiting for the chip card to leave the reader (issue 12)
 )
 
 // flow is the engine's side of the checkout's state. The screen's stage is
@@ -18,7 +20,8 @@ const (
 type flow struct {
 	phase phase
 	// event is the reader's latest event while waiting for the card
-	// (CauseBadSwipe, CauseChipInserted).
+	// (CauseBadSwipe, CauseChipInserted, and the chip prompts of issue 12:
+	// CausePresentCard, CauseInsertCard, CausePINOnReader, …).
 	event Cause
 	// note is why the checkout is idle without a result: a payment that
 	// ended before the journal (failed: StageFailed), or a cancel, closing or
@@ -38,12 +41,19 @@ func stageOf(f flow, p *PaymentView) (Stage, Reason) {
 	case phaseReader:
 		return StageWaitingReader, Reason{Cause: CauseConnectingReader}
 	case phaseCard:
+		if f.event == CausePINOnReader {
+			return StagePINOnReader, Reason{Cause: f.event}
+		}
 		if f.event != CauseNone {
 			return StageWaitingCard, Reason{Cause: f.event}
 		}
 		return StageWaitingCard, Reason{Cause: CauseSwipeCard}
 	case phaseSending:
 		return StageSending, Reason{Cause: CauseSending}
+	case phaseConfirming:
+		return StageConfirming, Reason{Cause: CauseConfirmingCard}
+	case phaseRemove:
+		return StageRemoveCard, Reason{Cause: CauseRemoveCard}
 	case phaseAwaiting:
 		if p != nil && (p.Status.Final() || p.Status == StatusUnknown) {
 			return resultStage[p.Status], p.Reason

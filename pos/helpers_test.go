@@ -236,3 +236,13 @@ func (d *testDemo) SetFault(name string) error {
 }
 
 func (d *testDemo) Swipe() error { return d.sim.Swipe() }
+
+func (d *testDemo) Entry() string { return d.sim.Entry().String() }
+
+func (d *testDemo) SetEntry(name string) error {
+	p, err := sim.ParsePresentation(name)
+	if err == nil {
+		d.sim.SetEntry(p)
+	}
+	return err
+}

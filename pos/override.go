@@ -1,6 +1,7 @@
 package pos
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -23,12 +24,13 @@ func (e *Engine) Override(manager, reason string) error {
 	e.mu.Lock()
 	cur := e.current
 	e.mu.Unlock()
+	who := e.Who(context.Background())
 	n := 0
 	for _, p := range un {
 		if p.ClientOrderID == cur {
 			continue
 		}
-		if err := e.paymentOf(p).override(manager, reason); err != nil {
+		if err := e.paymentOf(p).override(manager, reason, who); err != nil {
 			return fmt.Errorf("journal override: %w", err)
 		}
 		e.mu.Lock()

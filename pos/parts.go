@@ -2,6 +2,7 @@ package pos
 
 import (
 	"context"
+	"time"
 
 	"kassa/device"
 	"kassa/mapi"
@@ -14,6 +15,8 @@ type Gateway interface {
 	Preauth(ctx context.Context, req mapi.PaymentRequest) (*mapi.Accepted, error)
 	Status(ctx context.Context, req mapi.StatusRequest) (*mapi.StatusResult, error)
 	CloseDay(ctx context.Context, req mapi.CloseDayRequest) (*mapi.CloseDayResult, error)
+	// EMVAdvice sends a chip card's answer after CONTINUE (issue 12).
+	EMVAdvice(ctx context.Context, req mapi.AdviceRequest) (*mapi.Accepted, error)
 	CloseIdleConnections()
 }
 
@@ -35,11 +38,19 @@ type Option func(*parts)
 // parts are the engine's outside parts; the zero value means the real ones
 // built from the Config.
 type parts struct {
-	gateway    Gateway      // a fixed gateway; nil: a mapi client from the Config
-	openReader ReaderOpener // nil: the serial reader (device.Open)
-	simulated  bool         // the reader is the simulator
-	demo       DemoControls // nil: none
-	onClose    []func()     // run by Close after the engine stopped
+	gateway    Gateway          // a fixed gateway; nil: a mapi client from the Config
+	openReader ReaderOpener     // nil: the serial reader (device.Open)
+	simulated  bool             // the reader is the simulator
+	demo       DemoControls     // nil: none
+	onClose    []func()         // run by Close after the engine stopped
+	cashiers   []NewCashier     // added to a journal without cashiers (demo mode)
+	now        func() time.Time // the wall clock (issue 17: WithClock); nil: time.Now
+}
+
+// WithCashiers adds the cashiers to a journal that has none yet (and no
+// old PINs to migrate): demo mode's cashiers (issue 13).
+func WithCashiers(cs ...NewCashier) Option {
+	return func(p *parts) { p.cashiers = append(p.cashiers, cs...) }
 }
 
 // WithGateway makes the engine use g instead of a gateway client built from

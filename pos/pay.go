@@ -33,6 +33,9 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 		return PaymentView{}, errorOf(ErrBusy, Reason{Cause: CauseBusy})
 	}
 	defer e.payMu.Unlock()
+	if err := e.checkShift(ctx); err != nil {
+		return PaymentView{}, err
+	}
 	if err := e.readyToPay(ctx); err != nil {
 		return PaymentView{}, err
 	}
@@ -44,11 +47,15 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	}
 	pm, req, err := e.journalIntent(payCtx, kind, amount, desc, card)
 	if err != nil {
+		e.endUnsent(card)
 		return PaymentView{}, err
 	}
 	acc, err := e.send(kind, req)
 	first, final := e.onReply(pm, acc, classify(acc, err))
-	if !final {
+	switch {
+	case card.Chip != nil:
+		e.chipPay(ctx, pm, card.Chip, first, final) // issue 12: the EMV stage (chip.go)
+	case !final:
 		e.awaitFinal(ctx, pm, first)
 	}
 	return e.finish(pm.id), nil
@@ -132,9 +139,7 @@ func (e *Engine) readCard(ctx context.Context, amount Amount) (*device.Card, err
 	e.flow.phase = phaseCard
 	e.publishLocked()
 	e.mu.Unlock()
-	card, err := r.ReadCard(ctx, device.ReadRequest{
-		Display: fmt.Sprintf("Amount: %s %s\nSwipe card", amount.Major(), amount.Currency),
-		Timeout: cardReadTimeout, OnEvent: e.onReadEvent})
+	card, err := r.ReadCard(ctx, e.takeRequest(r, amount))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, e.cancelled()
@@ -145,20 +150,6 @@ func (e *Engine) readCard(ctx context.Context, amount Amount) (*device.Card, err
 		return nil, e.failBeforeJournal(ErrCardRead, Reason{Cause: CauseCardUnreadable, Reader: ReaderProblemOf(err), Detail: err.Error()})
 	}
 	return card, nil
-}
-
-// onReadEvent shows a reader event while waiting for the card.
-func (e *Engine) onReadEvent(ev device.ReadEvent) {
-	c := CauseBadSwipe
-	if ev == device.EventChipInserted {
-		c = CauseChipInserted
-	}
-	e.mu.Lock()
-	if e.flow.phase == phaseCard {
-		e.flow.event = c
-		e.publishLocked()
-	}
-	e.mu.Unlock()
 }
 
 // failBeforeJournal ends a payment that failed before its intent was
@@ -206,10 +197,11 @@ func (e *Engine) journalIntent(ctx context.Context, kind Kind, amount Amount, de
 	p := store.Payment{
 		ClientOrderID: id, Kind: store.Kind(kind), AmountMinor: amount.Minor, Currency: amount.Currency,
 		MaskedPAN: card.MaskedPAN, CardScheme: schemeOf(card.First6), ReaderSerial: card.ReaderSerial, KSN: card.KSN,
-		TerminalID: cfg.TerminalID, Description: desc, Status: store.StatusPending,
+		TerminalID: cfg.TerminalID, Description: desc, Status: store.StatusPending, CashierID: e.Who(ctx),
 	}
+	cardJournal(&p, card) // issue 12: entry mode, AID, label, CVM
 	crashPoint("before-intent")
-	p.CreatedAt = time.Now()
+	p.CreatedAt = e.now()
 	pm := e.newPayment(id, amount)
 	if err := pm.begin(p); err != nil {
 		e.forgetPayment(pm)

@@ -40,10 +40,16 @@ type payment struct {
 	done     chan struct{}
 	accepted *store.Event // the reply's accepted event, journaled with the next write
 	amount   Amount       // the journaled amount (compared with the gateway's)
+
+	// Issue 12: a contact chip card waiting in the reader for the EMV stage.
+	stage     chan *mapi.StatusResult // the first status at the stage, for Pay (nil: nobody waits)
+	stageSeen bool
+	poke      chan struct{} // check the status now (the advice went out)
 }
 
 func newPayment(e *Engine, id string, amount Amount) *payment {
-	return &payment{e: e, id: id, amount: amount, hint: make(chan mapi.CallbackEvent, 8), done: make(chan struct{})}
+	return &payment{e: e, id: id, amount: amount, hint: make(chan mapi.CallbackEvent, 8), done: make(chan struct{}),
+		poke: make(chan struct{}, 1)}
 }
 
 // paymentFromJournal makes the payment of a journaled record.
@@ -56,6 +62,12 @@ func paymentFromJournal(e *Engine, p store.Payment) *payment {
 			pm.sentAt = ev.At
 		}
 	}
+	// The journal's times are wall-clock times: one in the future means the
+	// clock went back since (issue 17, defect D6: the grace period would run
+	// for the hours it went back). Count from now instead.
+	if now := e.now(); pm.sentAt.After(now) {
+		pm.sentAt = time.Now()
+	}
 	return pm
 }
 
@@ -65,7 +77,7 @@ func (pm *payment) begin(p store.Payment) error {
 		return err
 	}
 	pm.mu.Lock()
-	pm.sentAt = p.CreatedAt
+	pm.sentAt = time.Now() // monotonic: the grace and the waits must not follow the wall clock (issue 17)
 	pm.mu.Unlock()
 	return nil
 }
@@ -248,12 +260,53 @@ func (pm *payment) alert(r Reason, source string) {
 }
 
 // override journals a manager's override on the payment.
-func (pm *payment) override(manager, reason string) error {
-	_, err := pm.record(store.Event{Type: store.EventOverride, Fields: map[string]string{fManager: manager, fReason: reason}})
+func (pm *payment) override(manager, reason, who string) error {
+	_, err := pm.record(store.Event{Type: store.EventOverride, Fields: map[string]string{fManager: manager, fReason: reason,
+		store.FieldCashier: who}})
 	if err != nil && !errors.Is(err, store.ErrStale) {
 		return err
 	}
 	return nil
+}
+
+// watchStage makes the payment report the EMV stage (once) on the returned
+// channel: a contact card waits in the reader (issue 12).
+func (pm *payment) watchStage() <-chan *mapi.StatusResult {
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	if pm.stage == nil {
+		pm.stage = make(chan *mapi.StatusResult, 1)
+	}
+	return pm.stage
+}
+
+// atStage reports a status answer at the EMV stage to Pay, once; with no
+// card waiting it is left to the gateway's 60 s rule (MAPI.md §10).
+func (pm *payment) atStage(res *mapi.StatusResult) {
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	if pm.stage == nil || pm.stageSeen {
+		return
+	}
+	pm.stageSeen = true
+	pm.stage <- res
+}
+
+// nudge asks the resolving loop for a status call now.
+func (pm *payment) nudge() {
+	select {
+	case pm.poke <- struct{}{}:
+	default:
+	}
+}
+
+// adviceWritten journals (fsynced) that the card's answer, a TC or an AAC
+// given the issuer's response code arc, is about to go to the gateway as
+// the EMV advice (issue 12): the write-ahead record of the advice.
+func (pm *payment) adviceWritten(cryptogram, arc string) error {
+	// store.ErrStale: the payment is final already (no advice to send).
+	_, err := pm.record(store.Event{Type: store.EventAdvice, Fields: nonEmpty(map[string]string{fAdviceKind: cryptogram, fAdviceARC: arc})})
+	return err
 }
 
 // newPayment registers the payment in flight (not resolving yet).

@@ -49,6 +49,9 @@ func (pm *payment) run(first time.Duration) {
 			return
 		case <-pm.done:
 			return
+		case <-pm.poke:
+			pm.check(e.ctx, "status") // issue 12: the advice went out
+			p.schedule(0)
 		case ev := <-pm.hint:
 			e.log.Info("callback received; confirming with status", "id", pm.id, "status", ev.Status)
 			if !pm.check(e.ctx, "callback+status") {
@@ -161,6 +164,9 @@ func (pm *payment) checkOnce(ctx context.Context, source string) bool {
 	case statusUnknown:
 		pm.markUnknown(d.reason)
 	}
+	if err == nil && res.Stage == mapi.StageEMVValidating {
+		pm.atStage(res) // issue 12: a contact card waits for CONTINUE
+	}
 	return false
 }
 
@@ -173,7 +179,14 @@ func (pm *payment) statusFields(res *mapi.StatusResult, source string) map[strin
 		fSource: source, fOrderID: res.PaynetOrderID, fSerial: res.SerialNumber,
 		fApproval: res.ApprovalCode, fRRN: res.ProcessorRRN, fReceiptID: res.ReceiptID, fCardScheme: strings.ToUpper(res.CardType),
 		fMessage: res.ErrorMessage, fCode: res.ErrorCode,
+		// The gate's partial-operation flags, for captures and refunds (issue 11).
+		fGateCapture: enabledWord(res.GatePartialCapture), fGateReversal: enabledWord(res.GatePartialReversal),
 	})
+	if res.Status.Final() {
+		for k, v := range emvFields(res.EMV) { // issue 12: the chip receipt's fields
+			f[k] = v
+		}
+	}
 	want := pm.amount
 	if res.Amount.Minor != 0 && want.Minor != 0 &&
 		(want.Minor != res.Amount.Minor || (res.Amount.Currency != "" && want.Currency != res.Amount.Currency)) {

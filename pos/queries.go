@@ -25,7 +25,7 @@ func (e *Engine) Payment(id string) (PaymentView, error) {
 
 // Today returns today's payments (local business day), newest first.
 func (e *Engine) Today() ([]PaymentView, error) {
-	ps, err := e.journal.ByDay(time.Now().Format("2006-01-02"))
+	ps, err := e.journal.ByDay(e.now().Format("2006-01-02"))
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package pos
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,7 +19,7 @@ func (e *Engine) Receipt(id string, copy ReceiptCopy) (receipt.Receipt, error) {
 		copy = CustomerCopy
 	}
 	p, err := e.journal.Record(id, store.Event{Type: store.EventReceipt,
-		Fields: map[string]string{store.FieldCopy: string(copy)}})
+		Fields: map[string]string{store.FieldCopy: string(copy), store.FieldCashier: e.Who(context.Background())}})
 	if errors.Is(err, store.ErrNotFound) {
 		return receipt.Receipt{}, errorOf(ErrNotFound, Reason{Cause: CauseNotFound, Detail: id})
 	}
@@ -42,7 +43,14 @@ func (e *Engine) Receipt(id string, copy ReceiptCopy) (receipt.Receipt, error) {
 		r.Merchant = cfg.TerminalName
 	}
 	r.SetAmount(v.Amount)
+	r.Chip = v.Card.Receipt()
 	return r, nil
+}
+
+// Receipt is the EMV part of a receipt of the card (issue 12).
+func (c CardFacts) Receipt() receipt.Chip {
+	return receipt.Chip{EntryMode: c.EntryMode, AppLabel: c.AppLabel, AID: c.AID, CVM: c.Verification(),
+		Signature: c.SignatureLine(), TVR: c.TVR, CID: c.CID, Cryptogram: c.Cryptogram}
 }
 
 func merchantAddress(m Merchant) string {
@@ -57,12 +65,30 @@ func merchantAddress(m Merchant) string {
 
 // ZReport fills a Z report from a close-day report (with the unresolved
 // payments of the moment).
-func (e *Engine) ZReport(rep CloseDayReport) receipt.ZReport {
-	cfg := e.Config()
-	ours := receipt.Totals{SaleCount: rep.Ours.SaleCount, SaleSum: rep.Ours.SaleSum.Minor,
-		ReversalCount: rep.Ours.ReversalCount, ReversalSum: rep.Ours.ReversalSum.Minor,
-		PreauthCount: rep.Ours.PreauthCount, PreauthSum: rep.Ours.PreauthSum.Minor}
-	ct := receipt.CurrencyTotals{Currency: cfg.Currency, Ours: ours}
+func (e *Engine) ZReport(rep CloseDayReport) receipt.ZReport { return e.zReceipt(rep, true) }
+
+// zReceipt fills a Z report; unresolved adds the payments unresolved now
+// (not for a past close-day's copy).
+func (e *Engine) zReceipt(rep CloseDayReport, unresolved bool) receipt.ZReport {
+	z := ZReceiptOf(e.Config(), rep)
+	if un, err := e.journal.Unresolved(); err == nil && unresolved {
+		for _, p := range un {
+			z.Unresolved = append(z.Unresolved, receipt.Unresolved{ClientOrderID: p.ClientOrderID,
+				Amount: Amount{Minor: p.AmountMinor, Currency: p.Currency}.Major(), Currency: p.Currency,
+				Status: StatusOf(p.Status).String(), MaskedPAN: p.MaskedPAN, At: p.CreatedAt})
+		}
+	}
+	return z
+}
+
+// ZReceiptOf fills a printable Z report from a close-day report with the
+// terminal's merchant details (no unresolved payments).
+func ZReceiptOf(cfg Config, rep CloseDayReport) receipt.ZReport {
+	cur := rep.Ours.Currency
+	if cur == "" {
+		cur = cfg.Currency
+	}
+	ct := receipt.CurrencyTotals{Currency: cur, Ours: receiptTotals(rep.Ours)}
 	if rep.Status == DayFinished || rep.Theirs.SaleCount != 0 || rep.Theirs.SaleSum.Minor != 0 {
 		t := receipt.Totals{SaleCount: rep.Theirs.SaleCount, SaleSum: rep.Theirs.SaleSum.Minor,
 			ReversalCount: rep.Theirs.ReversalCount, ReversalSum: rep.Theirs.ReversalSum.Minor}
@@ -72,14 +98,7 @@ func (e *Engine) ZReport(rep CloseDayReport) receipt.ZReport {
 		RequestID: rep.RequestID, Status: rep.Status.String(), GateCloseDate: rep.GateCloseDate,
 		Currencies: []receipt.CurrencyTotals{ct}, ChainHead: rep.ChainHead, At: rep.At, Message: rep.Reason.Error(), Demo: rep.Demo}
 	for _, d := range rep.Differences {
-		z.Differences = append(z.Differences, receipt.Difference{Currency: cfg.Currency, Field: d.Field, Ours: d.Ours, Theirs: d.Theirs})
-	}
-	if un, err := e.journal.Unresolved(); err == nil {
-		for _, p := range un {
-			z.Unresolved = append(z.Unresolved, receipt.Unresolved{ClientOrderID: p.ClientOrderID,
-				Amount: Amount{Minor: p.AmountMinor, Currency: p.Currency}.Major(), Currency: p.Currency,
-				Status: StatusOf(p.Status).String(), MaskedPAN: p.MaskedPAN, At: p.CreatedAt})
-		}
+		z.Differences = append(z.Differences, receipt.Difference{Currency: cur, Field: d.Field, Ours: d.Ours, Theirs: d.Theirs})
 	}
 	return z
 }

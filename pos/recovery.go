@@ -42,6 +42,7 @@ func (e *Engine) recoverAll(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	e.recoverChildren(ctx)
 	e.refresh()
 	return ctx.Err()
 }

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/zalando/go-keyring"
 
 	"kassa/device"
 	"kassa/mapi"
+	"kassa/store"
 )
 
 // saveConfig writes the PIN hashes of cfg into the config file, leaving the
@@ -66,6 +68,11 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 	if err := updateConfigFile(func(file *Config) { copyChanged(file, cfg, old) }); err != nil {
 		return err
 	}
+	if what := changedSettings(cfg, old); len(what) > 0 {
+		if err := e.journal.Note(store.EventSettings, e.Who(ctx), map[string]string{store.FieldWhat: strings.Join(what, ",")}); err != nil {
+			e.log.Error("journal: settings change", "err", err)
+		}
+	}
 	e.useConfig(cfg, old, client)
 	if keyErr != nil {
 		return &Error{Reason: Reason{Cause: CauseKeyNotSaved, Detail: keyErr.Error()}, Err: keyErr}
@@ -78,6 +85,7 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 func keepRuntime(cfg, old Config) Config {
 	cfg.Demo, cfg.DataDir, cfg.NoReader, cfg.SimAutoSwipe = old.Demo, old.DataDir, old.NoReader, old.SimAutoSwipe
 	cfg.ResultWait, cfg.PollInterval, cfg.NotFoundGrace = old.ResultWait, old.PollInterval, old.NotFoundGrace
+	cfg.HoldPeriod = old.HoldPeriod
 	if cfg.TerminalID == "" {
 		cfg.TerminalID = old.TerminalID
 	}
@@ -129,6 +137,30 @@ func copyChanged(file *Config, cfg, old Config) {
 			reflect.ValueOf(field(file)).Elem().Set(nv)
 		}
 	}
+}
+
+// changedSettings names (by their JSON keys) the settings that differ
+// between cfg and old, for the journal's settings event (issue 13).
+func changedSettings(cfg, old Config) []string {
+	var out []string
+	rt := reflect.TypeOf(cfg)
+	for _, field := range settingsFields {
+		nv, ov := reflect.ValueOf(field(&cfg)).Elem(), reflect.ValueOf(field(&old)).Elem()
+		if reflect.DeepEqual(nv.Interface(), ov.Interface()) {
+			continue
+		}
+		addr := reflect.ValueOf(field(&cfg)).Pointer()
+		for i := 0; i < rt.NumField(); i++ {
+			if reflect.ValueOf(&cfg).Elem().Field(i).Addr().Pointer() == addr {
+				name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+				if name == "" {
+					name = rt.Field(i).Name
+				}
+				out = append(out, name)
+			}
+		}
+	}
+	return out
 }
 
 // useConfig makes cfg the running configuration; a changed reader port is

@@ -21,6 +21,7 @@ func (e *Engine) snapLocked() Snapshot {
 	}
 	s.Announcements = append([]Announcement(nil), e.announcements...)
 	s.Store = e.StoreLink()
+	s.SignedIn, s.ShiftID = e.session.cashier, e.session.shift
 	s.Backup = e.backupsLocked(time.Now())
 	return s
 }

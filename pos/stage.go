@@ -18,6 +18,12 @@ const (
 	StageDeclined                   // final: declined or filtered
 	StageFailed                     // final: failed (error, not charged)
 	StageUnknown                    // outcome not known yet; resolving in the background
+	// Issue 12 (chip and contactless). StageWaitingCard is "present the
+	// card": its Reason says how (tap, insert or swipe; insert the card;
+	// swipe after a chip that can't be read; …).
+	StagePINOnReader // the customer is entering the PIN on the reader (chip read under way)
+	StageConfirming  // the bank answered; the card is confirming it (CONTINUE and the advice)
+	StageRemoveCard  // remove the card from the reader
 )
 
 // stageTable is THE table of stages: the name (logs, JSON) and whether the
@@ -37,6 +43,9 @@ var stageTable = [...]struct {
 	StageDeclined:      {"declined", true},
 	StageFailed:        {"failed", true},
 	StageUnknown:       {"unknown", true},
+	StagePINOnReader:   {"pin-on-reader", false},
+	StageConfirming:    {"card-confirming", false},
+	StageRemoveCard:    {"remove-card", false},
 }
 
 // String is the stage's stable name ("waiting-card", …) for logs and JSON.

@@ -74,8 +74,16 @@ type PaymentView struct {
 	LegacyText           string
 	CreatedAt, UpdatedAt time.Time
 	Events               []Event
-	// Reprints counts receipt prints after the first.
+	// Reprints counts receipt prints after the first (of the payment's own
+	// receipt; a refund's or capture's are counted apart).
 	Reprints int
+	// Captured, Refunded: the approved capture and refunds (issue 11);
+	// Children counts its captures, releases and refunds (any status).
+	Captured, Refunded Amount
+	Children           int
+	// Card is how the card was read and, for a chip or contactless card,
+	// its application and the EMV receipt fields (issue 12).
+	Card CardFacts
 }
 
 // Final reports whether the payment has a final status.
@@ -124,6 +132,10 @@ type Snapshot struct {
 	Currency      string
 	// Store is the lane's link to the store database (KASSA_CENTRAL_DB).
 	Store StoreLink
+	// SignedIn is the cashier signed in at the terminal (zero: nobody) and
+	// ShiftID their open shift (issue 13).
+	SignedIn CashierView
+	ShiftID  string
 	// Backup is where the lane's journal backups stand (issue 14).
 	Backup BackupStatus
 }
@@ -154,6 +166,11 @@ type CloseDayPreview struct {
 	// Warnings: payments in another currency (CauseOtherCurrency), payments
 	// not resolved yet (CauseDayUnresolved).
 	Warnings []Reason
+	// Tally is the terminal currency's counts (declined, failed, …) and
+	// per-scheme split of the open day (issue 13); Empty says the close has
+	// nothing to send (no approved payment, refund or capture).
+	Tally Tally
+	Empty bool
 }
 
 // CloseDayReport is the outcome of a close-day.
@@ -199,6 +216,11 @@ type DemoControls interface {
 	SetFault(name string) error
 	// Swipe swipes the current card now (when the reader waits for one).
 	Swipe() error
+	// Entry is how the simulated reader presents the card by itself:
+	// "swipe", "insert" or "tap" (issue 12).
+	Entry() string
+	// SetEntry picks how the simulated reader presents the card by itself.
+	SetEntry(entry string) error
 }
 
 // ReceiptCopy says which copy of a receipt is printed.

@@ -77,6 +77,7 @@ func viewOf(p store.Payment) PaymentView {
 		Description:   p.Description,
 		CreatedAt:     p.CreatedAt,
 		UpdatedAt:     p.UpdatedAt,
+		Card:          cardFactsOf(p),
 	}
 	var code, message string
 	var reason *Reason
@@ -84,10 +85,13 @@ func viewOf(p store.Payment) PaymentView {
 	printed := map[string]int{}
 	for _, ev := range p.Events {
 		e := eventView(ev, printed)
-		if e.Duplicate {
+		if e.Duplicate && ev.Fields[store.FieldChild] == "" {
 			v.Reprints++
 		}
 		v.Events = append(v.Events, e)
+		if store.IsChildEvent(ev.Type) {
+			continue // a child's outcome is its own (ChildView), not the payment's
+		}
 		if ev.Fields[fMessage] != "" {
 			message = ev.Fields[fMessage]
 		}
@@ -103,6 +107,10 @@ func viewOf(p store.Payment) PaymentView {
 			reason, legacy = nil, ev.Fields[fReason]
 		}
 	}
+	kids := store.ChildrenOf(p)
+	l := store.LedgerOf(p, kids)
+	v.Captured, v.Refunded = Amount{Minor: l.Captured, Currency: p.Currency}, Amount{Minor: l.Refunded, Currency: p.Currency}
+	v.Children = len(kids)
 	switch {
 	case reason != nil && reasonFits(reason.Cause, v.Status):
 		v.Reason = *reason
@@ -146,9 +154,10 @@ func eventView(ev store.Event, printed map[string]int) Event {
 	}
 	if ev.Type == store.EventReceipt || (ev.Type == store.EventOverride && ev.Fields[fReprint] != "") {
 		c := ev.Fields[fReprintCopy]
-		printed[c]++
+		k := c + "\x00" + ev.Fields[store.FieldChild] // a child's receipt is numbered apart
+		printed[k]++
 		e.Type, e.Copy, e.Detail = "print", ReceiptCopy(c), ""
-		e.Duplicate = printed[c] > 1
+		e.Duplicate = printed[k] > 1
 	}
 	if isOverride(ev) {
 		e.Manager, e.Detail = ev.Fields[fManager], ev.Fields[fManager]+": "+ev.Fields[fReason]

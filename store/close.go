@@ -34,6 +34,12 @@ func addTo(t *Totals, kind Kind, amount int64) {
 	case KindPreauth:
 		t.PreauthCount++
 		t.PreauthSum += amount
+	case Kind(OpCapture): // an approved capture is a sale at the captured amount (MAPI.md §9)
+		t.SaleCount++
+		t.SaleSum += amount
+	case Kind(OpRefund): // an approved refund is a reversal, each partial one counted
+		t.ReversalCount++
+		t.ReversalSum += amount
 	}
 }
 
@@ -62,7 +68,8 @@ func openDay(tx *bolt.Tx, currency string) (map[string]Totals, []string, error) 
 
 // OpenDayTotals returns, per currency, the count and sum of approved sales
 // (and, apart, preauths) not yet covered by a finished close-day: what the
-// gateway counts for its close-day. Reversals are zero (Kassa issues none).
+// gateway counts for its close-day: approved captures count as sales at the
+// captured amount, approved refunds as reversals (MAPI.md §9).
 // It reads the open-day index, so its cost grows with the day's payments, not
 // with the journal's size.
 func (j *Journal) OpenDayTotals() (map[string]Totals, error) {
@@ -105,6 +112,12 @@ func totalsFields(t Totals) map[string]string {
 // request id, the currency, the open-day totals and the payments they cover.
 // Calling it again with the same request id returns the journaled batch.
 func (j *Journal) BeginClose(requestID, currency string) (Batch, error) {
+	return j.BeginCloseBy(requestID, currency, "")
+}
+
+// BeginCloseBy is BeginClose journaled as caused by the person by (a
+// cashier id, FieldCashier; issue 13), who is also kept on the batch.
+func (j *Journal) BeginCloseBy(requestID, currency, by string) (Batch, error) {
 	if requestID == "" || strings.ContainsRune(requestID, 0) {
 		return Batch{}, fmt.Errorf("%w: empty close-day request id", ErrInvalid)
 	}
@@ -115,13 +128,13 @@ func (j *Journal) BeginClose(requestID, currency string) (Batch, error) {
 	var b Batch
 	err := j.update(func(tx *bolt.Tx) error {
 		var err error
-		b, err = beginCloseTx(tx, requestID, currency, now)
+		b, err = beginCloseTx(tx, requestID, currency, by, now)
 		return err
 	})
 	return b, err
 }
 
-func beginCloseTx(tx *bolt.Tx, requestID, currency string, now time.Time) (Batch, error) {
+func beginCloseTx(tx *bolt.Tx, requestID, currency, by string, now time.Time) (Batch, error) {
 	if old, err := getBatch(tx, requestID); err == nil {
 		if old.Currency != currency {
 			return old, fmt.Errorf("close-day %s is for %s: %w", requestID, old.Currency, ErrExists)
@@ -136,8 +149,11 @@ func beginCloseTx(tx *bolt.Tx, requestID, currency string, now time.Time) (Batch
 	t := totals[currency]
 	t.Currency = currency
 	b := Batch{RequestID: requestID, Currency: currency, Totals: t, Status: BatchPending,
-		CreatedAt: now, UpdatedAt: now, Payments: ids}
+		CreatedAt: now, UpdatedAt: now, Payments: ids, CashierID: by}
 	f := totalsFields(t)
+	if by != "" {
+		f[FieldCashier] = by
+	}
 	f[FieldRequestID] = requestID
 	f["currency"] = currency
 	f["stage"] = BatchPending
@@ -195,6 +211,13 @@ func finishClose(tx *bolt.Tx, b *Batch, status string, reply map[string]string, 
 	if status == BatchFinished {
 		open := tx.Bucket(bOpen)
 		for _, id := range b.Payments {
+			parent, child, isChild := splitChildKey(id)
+			if isChild {
+				if err := closeChild(tx, open, id, parent, child, b.RequestID, at); err != nil {
+					return err
+				}
+				continue
+			}
 			p, err := getPayment(tx, id, false)
 			if err != nil {
 				return err
@@ -211,6 +234,7 @@ func finishClose(tx *bolt.Tx, b *Batch, status string, reply map[string]string, 
 				return err
 			}
 		}
+		b.Head = string(tx.Bucket(bMeta).Get(kHead))
 	}
 	return putBatch(tx, b)
 }
@@ -243,13 +267,43 @@ func (j *Journal) Batches() ([]Batch, error) {
 	return out, err
 }
 
-// ByBatch returns the payments a close-day batch covers.
+// ByBatch returns the payments a close-day batch covers (a payment whose
+// capture or refund it covers, once).
 func (j *Journal) ByBatch(requestID string) ([]Payment, error) {
 	return j.collect(func(tx *bolt.Tx) ([]string, error) {
 		b, err := getBatch(tx, requestID)
 		if err != nil {
 			return nil, err
 		}
-		return b.Payments, nil
+		seen := map[string]bool{}
+		var ids []string
+		for _, k := range b.Payments {
+			if parent, _, ok := splitChildKey(k); ok {
+				k = parent
+			}
+			if !seen[k] {
+				seen[k] = true
+				ids = append(ids, k)
+			}
+		}
+		return ids, nil
 	})
+}
+
+// closeChild takes a child (key id) out of the open day and journals its
+// close event on its payment (with FieldChild: the payment's own
+// CloseBatch stays as it is).
+func closeChild(tx *bolt.Tx, open *bolt.Bucket, id, parent, child, requestID string, at int64) error {
+	p, err := getPayment(tx, parent, false)
+	if err != nil {
+		return err
+	}
+	if err := open.Delete([]byte(id)); err != nil {
+		return err
+	}
+	if _, err := appendPaymentEvent(tx, &p, &rec{Type: EventClose, At: at, Status: p.Status,
+		Fields: map[string]string{FieldRequestID: requestID, FieldChild: child}}); err != nil {
+		return err
+	}
+	return putPayment(tx, &p)
 }

@@ -265,6 +265,7 @@ func completePayment(tx *bolt.Tx, id string, p *Payment) error {
 	b := r.Payment
 	p.MaskedPAN, p.ReaderSerial, p.KSN, p.TerminalID = b.MaskedPAN, b.ReaderSerial, b.KSN, b.TerminalID
 	p.CashierID, p.Description, p.Day, p.CreatedAt = b.CashierID, b.Description, b.Day, b.CreatedAt
+	p.EntryMode, p.AID, p.AppLabel, p.CVM = b.EntryMode, b.AID, b.AppLabel, b.CVM
 	return nil
 }
 
@@ -298,6 +299,13 @@ func writePayment(w *wbuf, p *Payment) {
 	writeTime(w, p.CreatedAt)
 	writeTime(w, p.UpdatedAt)
 	w.str(p.CloseBatch)
+	if p.EntryMode != "" || p.AID != "" || p.AppLabel != "" || p.CVM != "" {
+		// Issue 12: the card's entry mode and chip application, only when
+		// known (intents before them end at CloseBatch).
+		for _, s := range []string{p.EntryMode, p.AID, p.AppLabel, p.CVM} {
+			w.str(s)
+		}
+	}
 }
 
 func readPayment(r *rbuf) Payment {
@@ -315,6 +323,11 @@ func readPayment(r *rbuf) Payment {
 	p.CreatedAt = readTime(r)
 	p.UpdatedAt = readTime(r)
 	p.CloseBatch = r.str()
+	if r.err == nil && len(r.b) > 0 { // the payment is the event's last part
+		for _, s := range []*string{&p.EntryMode, &p.AID, &p.AppLabel, &p.CVM} {
+			*s = r.str()
+		}
+	}
 	return p
 }
 

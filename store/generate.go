@@ -69,7 +69,7 @@ func generateDay(tx *bolt.Tx, day time.Time, d, n int, open bool) error {
 	if open {
 		return nil
 	}
-	bt, err := beginCloseTx(tx, fmt.Sprintf("close-%d", d), "RUB", at)
+	bt, err := beginCloseTx(tx, fmt.Sprintf("close-%d", d), "RUB", "", at)
 	if err != nil {
 		return err
 	}

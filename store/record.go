@@ -108,6 +108,15 @@ func validateEvent(ev Event) error {
 	switch ev.Type {
 	case EventIntent:
 		return fmt.Errorf("%w: intents are journaled by Begin", ErrInvalid)
+	case EventChild:
+		return fmt.Errorf("%w: a child is begun by BeginChild", ErrInvalid)
+	case EventChildAccepted, EventChildUnknown, EventChildFinal:
+		if ev.Fields[FieldChild] == "" {
+			return fmt.Errorf("%w: a child event names its child (field %q)", ErrInvalid, FieldChild)
+		}
+		if ev.Type == EventChildFinal && !isFinal(ev.Status) {
+			return fmt.Errorf("%w: %s event needs a final status, not %q", ErrInvalid, ev.Type, ev.Status)
+		}
 	case EventClose:
 		return fmt.Errorf("%w: close events are journaled by FinishClose", ErrInvalid)
 	case EventFinal, EventResolved:
@@ -134,6 +143,9 @@ func validateEvent(ev Event) error {
 // applyTx decides and stores one event of p (as stored in tx) and keeps p
 // current.
 func applyTx(tx *bolt.Tx, p *Payment, ev Event, at time.Time) (Outcome, error) {
+	if childEvents[ev.Type] {
+		return applyChildTx(tx, p, ev, at)
+	}
 	next, outcome := transition(p.Status, p.PaynetOrderID, ev)
 	switch outcome {
 	case OutcomeApplied:
@@ -174,17 +186,17 @@ func storeAlert(tx *bolt.Tx, p *Payment, ev Event, at time.Time) error {
 }
 
 // numberPrint returns a receipt event with FieldPrint (this copy's print
-// number, from 1) and FieldDuplicate ("yes" from the second print of the
+// number, from 1; a child's receipt (FieldChild) is numbered apart) and FieldDuplicate ("yes" from the second print of the
 // copy on, else "no") set from the payment's earlier prints.
 func numberPrint(tx *bolt.Tx, p *Payment, ev Event) (Event, error) {
 	evs, err := paymentEvents(tx, p)
 	if err != nil {
 		return ev, err
 	}
-	copyName := ev.Fields[FieldCopy]
+	copyName, child := ev.Fields[FieldCopy], ev.Fields[FieldChild]
 	n := 1
 	for _, e := range evs {
-		if isPrint(e.Type, e.Fields, copyName) {
+		if isPrint(e.Type, e.Fields, copyName) && e.Fields[FieldChild] == child {
 			n++
 		}
 	}

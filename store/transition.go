@@ -65,6 +65,9 @@ const (
 
 func (w when) holds(cur Status, gw string, ev Event) bool {
 	evGW := ev.Fields[FieldPaynetOrderID]
+	if childEvents[ev.Type] {
+		evGW = ev.Fields[FieldSerialNumber] // a child is named by its request's serial number
+	}
 	switch w {
 	case gwClash:
 		return evGW != "" && gw != "" && evGW != gw
@@ -121,6 +124,11 @@ var rules = []rule{
 	{EventOverride, anyState, always, note, OutcomeApplied},
 	{EventReceipt, anyState, always, note, OutcomeApplied},
 
+	// Issue 12: the EMV advice is a note on a payment in flight (its status
+	// decides); after the final status it is stale.
+	{EventAdvice, notFinal, always, note, OutcomeApplied},
+	{EventAdvice, anyState, always, same, OutcomeStale},
+
 	{EventSent, in(StatusPending), always, become(StatusSent), OutcomeApplied},
 	{EventSent, in(StatusSent), always, same, OutcomeRepeat},
 	{EventSent, anyState, always, same, OutcomeStale},
@@ -145,7 +153,35 @@ var rules = []rule{
 	{EventResolved, notFinal, always, byEvent, OutcomeApplied},
 	{EventResolved, anyFinal, sameFinal, same, OutcomeRepeat},
 	{EventResolved, anyFinal, always, same, OutcomeConflict},
+
+	// Children of an approved payment (capture, release, refund; MAPI.md
+	// §9, issue 11). Their state is the child's own, never the payment's:
+	// a child's begin is decided against the payment (only an approved one
+	// has children) and starts the child pending; its later events are
+	// decided against the child's state and its request's serial number
+	// (the "gateway id" of these rules).
+	{EventChild, in(StatusApproved), always, become(StatusPending), OutcomeApplied},
+	{EventChild, anyState, always, same, OutcomeStale},
+
+	{EventChildAccepted, anyState, gwClash, same, OutcomeConflict},
+	{EventChildAccepted, in(StatusPending), always, become(StatusAccepted), OutcomeApplied},
+	{EventChildAccepted, in(StatusUnknown), gwNew, same, OutcomeApplied}, // news; the child stays unknown
+	{EventChildAccepted, anyState, always, same, OutcomeRepeat},
+
+	{EventChildUnknown, anyState, gwClash, same, OutcomeConflict},
+	{EventChildUnknown, in(StatusUnknown), always, same, OutcomeRepeat},
+	{EventChildUnknown, anyFinal, always, same, OutcomeStale},
+	{EventChildUnknown, notFinal, always, become(StatusUnknown), OutcomeApplied},
+
+	{EventChildFinal, anyState, gwClash, same, OutcomeConflict},
+	{EventChildFinal, notFinal, always, byEvent, OutcomeApplied},
+	{EventChildFinal, anyFinal, sameFinal, same, OutcomeRepeat},
+	{EventChildFinal, anyFinal, always, same, OutcomeConflict},
 }
+
+// childEvents are the event types of a payment's children: decided against
+// the child's state (childState), never changing the payment's own.
+var childEvents = map[EventType]bool{EventChild: true, EventChildAccepted: true, EventChildUnknown: true, EventChildFinal: true}
 
 // transition decides an event against a payment in state current whose
 // gateway order id is gw (empty when not known yet): the state after it and
@@ -166,6 +202,9 @@ func transition(current Status, gw string, ev Event) (next Status, outcome Outco
 // payment's status or fields; notes (alerts, overrides, receipt prints)
 // change nothing on it.
 func changesPayment(t EventType) bool {
+	if childEvents[t] {
+		return false
+	}
 	for _, r := range rules {
 		if r.event == t && r.to.note {
 			return false

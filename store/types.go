@@ -44,11 +44,24 @@ const (
 	EventAlert    EventType = "alert"    // a contradicting report, for a manager; changes nothing
 	EventOverride EventType = "override" // a manager's decision (Fields: manager, reason); changes nothing
 	EventClose    EventType = "close"    // close-day: batch begun/finished; payment covered by a finished batch
+	// EventAdvice (issue 12) records that the card's answer after CONTINUE
+	// (TC or AAC) is about to go to the gateway as /mapi/v1/emv-advice:
+	// journaled (fsynced) before it is sent, a note on a payment in flight.
+	EventAdvice EventType = "advice"
 	// EventReceipt records one print of a receipt copy (Fields: FieldCopy
 	// given by the caller; FieldPrint and FieldDuplicate set by the
 	// journal). It is accepted in any payment state and changes nothing on
 	// the payment.
 	EventReceipt EventType = "receipt"
+
+	// Children of a payment (capture, release, refund: MAPI.md §9, issue
+	// 11), events of the payment they belong to. Each names its child
+	// (FieldChild); Status is the child's state after it, never the
+	// payment's.
+	EventChild         EventType = "child"          // BeginChild: the child's write-ahead record (fsynced before the request)
+	EventChildAccepted EventType = "child-accepted" // the gateway took the child's request (FieldSerialNumber)
+	EventChildUnknown  EventType = "child-unknown"  // the child's outcome is not known: resolve by status, never resend
+	EventChildFinal    EventType = "child-final"    // the child's final status (approved, declined, error)
 )
 
 // Well-known Event.Fields keys. Record copies the gateway ids among them onto
@@ -102,6 +115,13 @@ type Payment struct {
 	CashierID     string `json:"cashier_id,omitempty"`
 	Description   string `json:"description,omitempty"`
 
+	// How the card was read and its chip application (issue 12), from the
+	// reader; journaled with the intent and never changed after it.
+	EntryMode string `json:"entry_mode,omitempty"` // swipe, chip, contactless, fallback-swipe ("" before issue 12)
+	AID       string `json:"aid,omitempty"`        // 4F as hex (chip and contactless)
+	AppLabel  string `json:"app_label,omitempty"`  // 50, the application label
+	CVM       string `json:"cvm,omitempty"`        // the cardholder verification: pin, device, signature, none
+
 	PaynetOrderID string `json:"paynet_order_id,omitempty"`
 	SerialNumber  string `json:"serial_number,omitempty"`
 	ApprovalCode  string `json:"approval_code,omitempty"`
@@ -147,7 +167,8 @@ type Query struct {
 
 // Totals are a currency's open-day counters (approved payments not covered by
 // a finished close-day). Sums are in minor units. Preauths are counted apart
-// from sales; Kassa issues no reversals yet, so those stay zero.
+// from sales; approved captures count as sales (at the captured amount) and
+// approved refunds as reversals; releases count nowhere.
 type Totals struct {
 	Currency      string `json:"currency"`
 	SaleCount     int64  `json:"sale_count"`
@@ -178,4 +199,9 @@ type Batch struct {
 	CreatedAt time.Time         `json:"created_at"`
 	UpdatedAt time.Time         `json:"updated_at"`
 	Payments  []string          `json:"payments"` // client_orderids
+	// CashierID is who closed the day (issue 13; empty in older journals).
+	CashierID string `json:"cashier_id,omitempty"`
+	// Head is the chain head when the day closed (finished batches; empty
+	// in older journals): the Z report's chain head.
+	Head string `json:"head,omitempty"`
 }

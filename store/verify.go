@@ -24,6 +24,7 @@ type replayed struct {
 	p      Payment
 	seqs   []uint64
 	prints map[string]int // receipt prints so far, by copy
+	kids   []Event        // the payment's child events so far
 }
 
 // Verify walks the whole hash chain: every event's hash must match its
@@ -132,7 +133,7 @@ func verify(tx *bolt.Tx) (string, int, error) {
 	if n != len(state) {
 		return prev, int(seq), fmt.Errorf("%w: %d payments have events but only %d records remain", ErrChain, len(state), n)
 	}
-	return prev, int(seq), nil
+	return prev, int(seq), verifyChildList(tx, state)
 }
 
 // linkError says what a broken link before event seq (whose own hash is h)
@@ -178,8 +179,13 @@ func replay(state map[string]*replayed, r rec) error {
 		}
 	}
 	if r.Type == EventClose {
-		s.p.CloseBatch = r.Fields[FieldRequestID]
+		if r.Fields[FieldChild] == "" { // a child's close leaves the payment's batch
+			s.p.CloseBatch = r.Fields[FieldRequestID]
+		}
 		return nil
+	}
+	if childEvents[r.Type] {
+		return replayChild(s, r)
 	}
 	if !changesPayment(r.Type) {
 		return nil // a note
@@ -192,6 +198,63 @@ func replay(state map[string]*replayed, r rec) error {
 	s.p.Status = next
 	applyFields(&s.p, r.Fields)
 	s.p.UpdatedAt = timeFromNano(r.At)
+	return nil
+}
+
+// replayChild checks a child event with the same rules Record used: it
+// must have been applied, and its stored status be the child's next state.
+func replayChild(s *replayed, r rec) error {
+	ev := Event{Seq: r.Seq, Type: r.Type, At: timeFromNano(r.At), Status: r.Status, Fields: r.Fields}
+	kids := ChildrenOf(Payment{ClientOrderID: r.Order, Events: s.kids})
+	if r.Type == EventChild && r.Fields[FieldChild] != strconv.Itoa(len(kids)+1) {
+		return fmt.Errorf("%w: event %d begins child %q of %s, but it is child %d", ErrChain, r.Seq, r.Fields[FieldChild], r.Order, len(kids)+1)
+	}
+	cur, sn, err := childState(&s.p, kids, ev)
+	if err != nil {
+		return fmt.Errorf("%w: event %d: %v", ErrChain, r.Seq, err)
+	}
+	next, outcome := transition(cur, sn, ev)
+	if outcome != OutcomeApplied || next != r.Status {
+		return fmt.Errorf("%w: child event %d (%s %s) of %s would not be applied to a %s child (%s)",
+			ErrChain, r.Seq, r.Type, r.Status, r.Order, cur, outcome)
+	}
+	s.kids = append(s.kids, ev)
+	return nil
+}
+
+// openChildren lists the replayed payments with a child not final yet.
+func openChildren(state map[string]*replayed) map[string]bool {
+	out := map[string]bool{}
+	for id, s := range state {
+		for _, c := range ChildrenOf(Payment{ClientOrderID: id, Events: s.kids}) {
+			if !c.Final() {
+				out[id] = true
+			}
+		}
+	}
+	return out
+}
+
+// verifyChildList checks the stored list of payments with an open child
+// against the replay.
+func verifyChildList(tx *bolt.Tx, state map[string]*replayed) error {
+	ids, err := decodeIDList(tx.Bucket(bMeta).Get(kChildUnresolved))
+	if err != nil {
+		return err
+	}
+	want := openChildren(state)
+	got := map[string]bool{}
+	for _, id := range ids {
+		got[id] = true
+		if !want[id] {
+			return fmt.Errorf("%w: the open-children list names %s, whose children are all final", ErrChain, id)
+		}
+	}
+	for id := range want {
+		if !got[id] {
+			return fmt.Errorf("%w: payment %s has a child not final, missing from the open-children list", ErrChain, id)
+		}
+	}
 	return nil
 }
 
@@ -209,6 +272,7 @@ func replayPrint(s *replayed, r rec) error {
 	if s.prints == nil {
 		s.prints = map[string]int{}
 	}
+	c += "\x00" + r.Fields[FieldChild] // a child's receipt is numbered apart
 	s.prints[c]++
 	if r.Type != EventReceipt {
 		return nil // legacy print notes carry no checked numbering
@@ -216,7 +280,7 @@ func replayPrint(s *replayed, r rec) error {
 	n := s.prints[c]
 	if r.Fields[FieldPrint] != strconv.Itoa(n) || r.Fields[FieldDuplicate] != duplicateWord(n) {
 		return fmt.Errorf("%w: receipt event %d of %s says print %q (duplicate %q) of %s, but it is print %d",
-			ErrChain, r.Seq, r.Order, r.Fields[FieldPrint], r.Fields[FieldDuplicate], c, n)
+			ErrChain, r.Seq, r.Order, r.Fields[FieldPrint], r.Fields[FieldDuplicate], r.Fields[FieldCopy], n)
 	}
 	return nil
 }
@@ -232,6 +296,8 @@ func diff(want, got Payment) string {
 		{"masked card", want.MaskedPAN, got.MaskedPAN},
 		{"reader serial", want.ReaderSerial, got.ReaderSerial},
 		{"KSN", want.KSN, got.KSN},
+		{"entry mode", want.EntryMode, got.EntryMode},
+		{"application", want.AID + " " + want.AppLabel + " " + want.CVM, got.AID + " " + got.AppLabel + " " + got.CVM},
 		{"terminal", want.TerminalID, got.TerminalID},
 		{"cashier", want.CashierID, got.CashierID},
 		{"status", string(want.Status), string(got.Status)},

@@ -135,6 +135,7 @@ func (c *closeDayScreen) showPreview() {
 	for _, t := range c.preview.Totals {
 		objs = append(objs, panel(colorCard, totalsTable(t, nil, nil)))
 	}
+	objs = append(objs, panel(colorCard, tallyPanel(c.preview.Tally))) // issue 13: declined/failed, per scheme
 	c.body.Objects = objs
 	c.body.Refresh()
 	c.setButtons()
@@ -163,6 +164,15 @@ func (c *closeDayScreen) warnings() fyne.CanvasObject {
 // closeTapped starts the close (after a confirmation if payments are
 // unresolved).
 func (c *closeDayScreen) closeTapped() {
+	if c.preview.Empty && len(c.preview.Unresolved) == 0 { // issue 13: an empty day asks first
+		dialog.ShowConfirm(tr("Close an empty day?"), tr("Nothing to send: no approved payments since the last close. Close the day anyway?"),
+			func(ok bool) {
+				if ok {
+					c.run(false)
+				}
+			}, c.u.win)
+		return
+	}
 	if len(c.preview.Unresolved) == 0 {
 		c.run(false)
 		return

@@ -17,10 +17,11 @@ type demoPanel struct {
 	ctl   pos.DemoControls
 	cards []pos.DemoCard
 
-	card  *widget.SelectEntry
-	fault *widget.Select
-	msg   *widget.Label
-	root  *fyne.Container
+	card    *widget.SelectEntry
+	fault   *widget.Select
+	present *widget.RadioGroup // tap, insert or swipe (issue 12)
+	msg     *widget.Label
+	root    *fyne.Container
 }
 
 func newDemoPanel(u *UI) *demoPanel {
@@ -33,8 +34,10 @@ func newDemoPanel(u *UI) *demoPanel {
 	d.card.OnSubmitted = d.cardTyped
 	d.fault = &widget.Select{PlaceHolder: tr("No fault"), OnChanged: d.faultChanged}
 	d.fault.ExtendBaseWidget(d.fault)
+	d.present = d.newPresentation()
 	title := text(tr("Simulated reader"), 17, true, colorDemo)
 	form := container.NewVBox(title,
+		widget.NewLabel(tr("The card is presented by")), d.present,
 		widget.NewLabel(tr("Next card")), d.card,
 		widget.NewLabel(tr("Fault on the next read")), d.fault,
 		d.msg)
@@ -67,6 +70,7 @@ func (d *demoPanel) load() {
 		faults = append(faults, faultLabel(f))
 	}
 	d.fault.Options = faults
+	d.loadPresentation()
 	d.root.Show()
 }
 

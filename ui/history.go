@@ -36,6 +36,8 @@ type historyScreen struct {
 	check    *widget.Button
 	placeHdr fyne.CanvasObject
 	detailBx *fyne.Container
+	// childBtns are the shown payment's Refund, Capture and Release (issue 11).
+	childBtns map[pos.Operation]*widget.Button
 
 	root fyne.CanvasObject
 }
@@ -207,6 +209,9 @@ func (r *historyRow) set(v pos.PaymentView) {
 	if v.MaskedPAN != "" {
 		card = strings.TrimSpace(v.CardScheme + " •" + last4(v.MaskedPAN))
 	}
+	if v.Refunded.Minor > 0 { // issue 11: what was refunded, under its payment
+		card += " · " + tr("refunded") + " " + money(v.Refunded)
+	}
 	r.card.SetText(kind + card)
 	r.status.Text = statusText(v.Status)
 	r.status.ColorName = col
@@ -260,8 +265,20 @@ func (h *historyScreen) showDetail(v pos.PaymentView) {
 	}
 	buttons := container.NewHBox(h.receipt, h.check, layout.NewSpacer())
 	evTitle := &widget.Label{Text: tr("Journal events"), TextStyle: fyne.TextStyle{Bold: true}}
-	h.detailBx.Objects = []fyne.CanvasObject{container.NewVScroll(container.NewVBox(head.box, info, buttons, evTitle, events))}
+	kids := h.childrenPart(v) // issue 11
+	h.detailBx.Objects = []fyne.CanvasObject{container.NewVScroll(container.NewVBox(head.box, info, buttons, kids, evTitle, events))}
 	h.detailBx.Refresh()
+}
+
+// openPayment shows the history with one payment's detail (from the
+// result screen and after a refund, capture or release).
+func (h *historyScreen) openPayment(id string) {
+	h.selected, h.query, h.pending = id, "", false
+	h.search.SetText("")
+	if v, err := h.u.eng.Payment(id); err == nil {
+		h.showDetail(v)
+	}
+	h.u.show(h)
 }
 
 // eventWords is THE table from a journal event's type to its words.
@@ -276,6 +293,11 @@ var eventWords = map[string]string{
 	"override": "Manager override",
 	"print":    "Receipt printed",
 	"receipt":  "Receipt printed",
+	// issue 11: captures, releases and refunds
+	"child":          "Operation started",
+	"child-accepted": "Operation accepted by the bank",
+	"child-unknown":  "Operation result unknown",
+	"child-final":    "Operation final answer",
 }
 
 // eventLine is one journal event of the detail view, in words.

@@ -155,7 +155,7 @@ func (p *payingScreen) update(s pos.Snapshot) {
 	if s.Stage == pos.StageReady || s.Stage == pos.StageStarting || s.Stage == pos.StageRecovering {
 		return // the snapshot predates this payment
 	}
-	p.stage.Text = stageText(s.Stage)
+	p.stage.Text = payingTitle(s)
 	p.stage.Refresh()
 	if s.Stage != p.stageNow {
 		p.stageNow, p.slow = s.Stage, false

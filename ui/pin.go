@@ -19,6 +19,8 @@ type pinScreen struct {
 	u *UI
 
 	role     pos.Role
+	signIn   *pos.CashierView // set: the PIN signs this cashier in (issue 13)
+	who      pos.CashierView  // whose PIN was accepted last (the manager behind a manager screen)
 	ok       func()
 	pin      string
 	checking bool
@@ -74,7 +76,7 @@ func (p *pinScreen) view() fyne.CanvasObject { return p.root }
 
 // ask resets the screen for a role; ok runs after the right PIN.
 func (p *pinScreen) ask(role pos.Role, title string, ok func()) {
-	p.role, p.ok = role, ok
+	p.role, p.ok, p.signIn = role, ok, nil
 	if p.u.locked {
 		p.cancel.Hide() // the terminal is locked: only a PIN opens it
 	} else {
@@ -141,13 +143,13 @@ func (p *pinScreen) okTapped() {
 		return
 	}
 	p.checking = true
-	role, pin, attempt := p.role, p.pin, p.attempt
+	role, pin, attempt, who := p.role, p.pin, p.attempt, p.signIn
 	p.u.goroutine(func(ctx context.Context) {
-		good := p.u.eng.CheckPIN(role, pin)
-		if !good && role == pos.Cashier {
-			good = p.u.eng.CheckPIN(pos.Manager, pin) // a manager may unlock too
-		}
+		good, refusal, by := p.check(role, who, pin)
 		p.u.later(func() {
+			if good {
+				p.who = by
+			}
 			if attempt != p.attempt || p.u.current != p {
 				return
 			}
@@ -155,7 +157,7 @@ func (p *pinScreen) okTapped() {
 			p.pin = ""
 			p.refresh()
 			if !good {
-				p.setMsg(tr("Wrong PIN"))
+				p.setMsg(refusal)
 				return
 			}
 			ok := p.ok
@@ -167,7 +169,40 @@ func (p *pinScreen) okTapped() {
 	})
 }
 
+// check checks a PIN off Fyne's goroutine: a sign-in (who set) through
+// the engine's SignIn, else the role's PIN; refusal says why not.
+func (p *pinScreen) check(role pos.Role, who *pos.CashierView, pin string) (good bool, refusal string, by pos.CashierView) {
+	if who != nil {
+		_, err := p.u.eng.SignIn(who.ID, pin)
+		if err != nil {
+			return false, errText(err), by
+		}
+		return true, "", *who
+	}
+	// A manager counts for the cashier role too (Authorize).
+	if c, ok := p.u.eng.Authorize(role, pin); ok {
+		return true, "", c
+	}
+	return false, tr("Wrong PIN"), by
+}
+
+// askSignIn resets the screen for a cashier's sign-in; ok runs once they
+// are signed in (their shift open).
+func (p *pinScreen) askSignIn(c pos.CashierView, ok func()) {
+	p.ask(c.Role, c.Name, ok)
+	p.signIn = &c
+	p.cancel.Show() // back to the names
+	p.title.Text = c.Name + " — " + tr("PIN")
+	p.title.Refresh()
+}
+
 func (p *pinScreen) cancelTapped() {
+	if p.signIn != nil {
+		p.attempt++
+		p.checking = false
+		p.u.show(p.u.signIn)
+		return
+	}
 	if p.u.locked {
 		return
 	}

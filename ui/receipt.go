@@ -25,8 +25,9 @@ import (
 type receiptScreen struct {
 	u *UI
 
-	id   string
-	back screen
+	id    string
+	child string // a refund's or capture's receipt (issue 11); "" for the payment's
+	back  screen
 
 	title    *widget.Label
 	merchant *widget.Label
@@ -63,7 +64,7 @@ func (r *receiptScreen) view() fyne.CanvasObject { return r.root }
 
 // open loads a payment's receipt preview; back is where Back returns.
 func (r *receiptScreen) open(id string, back screen) {
-	r.id, r.back = id, back
+	r.id, r.child, r.back = id, "", back
 	r.saved.SetText("")
 	r.printBtn.Enable()
 	v, err := r.u.eng.Payment(id)
@@ -79,6 +80,25 @@ func (r *receiptScreen) open(id string, back screen) {
 	r.customer.SetText(c.Text())
 }
 
+// openChild loads a refund's or capture's receipt preview (issue 11).
+func (r *receiptScreen) openChild(id, child string, back screen) {
+	r.id, r.child, r.back = id, child, back
+	r.saved.SetText("")
+	r.printBtn.Enable()
+	m, err := r.u.eng.ChildReceiptPreview(id, child, pos.MerchantCopy)
+	c, _ := r.u.eng.ChildReceiptPreview(id, child, pos.CustomerCopy)
+	if err != nil {
+		r.title.SetText(tr("Receipt"))
+		r.merchant.SetText(errText(err))
+		r.customer.SetText("")
+		return
+	}
+	m.Words, c.Words = current(), current()
+	r.title.SetText(tr("Receipt") + " · " + current().Text(receipt.KindText(m.Kind)) + " · " + m.Amount + " " + m.Currency)
+	r.merchant.SetText(m.Text())
+	r.customer.SetText(c.Text())
+}
+
 // preview fills a receipt for the screen from the payment's view. Printing
 // asks the engine instead (which journals the print).
 func (r *receiptScreen) preview(v pos.PaymentView, cp pos.ReceiptCopy) receipt.Receipt {
@@ -90,7 +110,7 @@ func (r *receiptScreen) preview(v pos.PaymentView, cp pos.ReceiptCopy) receipt.R
 		Kind: string(v.Kind), Amount: v.Amount.Major(), Currency: v.Amount.Currency,
 		MaskedPAN: v.MaskedPAN, Scheme: v.CardScheme, ApprovalCode: v.ApprovalCode, RRN: v.RRN,
 		Status: v.Status.String(), At: v.CreatedAt.Local(), Copy: string(cp),
-		Duplicate: v.Reprints > 0, Demo: cfg.Demo, Words: current(),
+		Duplicate: v.Reprints > 0, Demo: cfg.Demo, Words: current(), Chip: v.Card.Receipt(),
 	}
 	if rc.TerminalID == "" {
 		rc.TerminalID = cfg.TerminalID
@@ -101,14 +121,18 @@ func (r *receiptScreen) preview(v pos.PaymentView, cp pos.ReceiptCopy) receipt.R
 // printTapped asks the engine for both copies (a reprint comes back
 // stamped DUPLICATE), writes them as one PDF and opens it with the OS.
 func (r *receiptScreen) printTapped() {
-	id := r.id
+	id, child := r.id, r.child
 	r.printBtn.Disable()
 	r.u.goroutine(func(ctx context.Context) {
 		var rs []receipt.Receipt
 		var err error
 		for _, cp := range []pos.ReceiptCopy{pos.MerchantCopy, pos.CustomerCopy} {
 			var rc receipt.Receipt
-			rc, err = r.u.eng.Receipt(id, cp)
+			if child != "" {
+				rc, err = r.u.eng.ChildReceipt(id, child, cp)
+			} else {
+				rc, err = r.u.eng.Receipt(id, cp)
+			}
 			if err != nil {
 				break
 			}

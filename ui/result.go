@@ -38,6 +38,7 @@ type resultScreen struct {
 
 	newBtn     *widget.Button
 	receiptBtn *widget.Button
+	detailsBtn *widget.Button // the payment's detail: refund, capture, release (issue 11)
 	checkBtn   *widget.Button
 
 	root fyne.CanvasObject
@@ -56,6 +57,7 @@ func newResultScreen(u *UI) *resultScreen {
 	}
 	r.newBtn = &widget.Button{Text: tr("New payment (Enter)"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: r.newTapped}
 	r.receiptBtn = &widget.Button{Text: tr("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: r.receiptTapped}
+	r.detailsBtn = &widget.Button{Text: tr("Refund, capture…"), Icon: theme.ListIcon(), OnTapped: r.detailsTapped}
 	r.checkBtn = &widget.Button{Text: tr("Check with the bank now"), Icon: theme.ViewRefreshIcon(), OnTapped: r.checkTapped}
 	r.checking = container.NewHBox(container.NewGridWrap(fyne.NewSquareSize(28), r.spinner),
 		&widget.Label{Text: tr("Kassa keeps checking with the bank; this screen changes by itself."), SizeName: theme.SizeNameSubHeadingText})
@@ -66,7 +68,7 @@ func newResultScreen(u *UI) *resultScreen {
 	r.header = newStatusPanel(colorApproved, 14, container.NewPadded(head))
 
 	buttons := container.NewHBox(layout.NewSpacer(),
-		fixedHeight(56, r.checkBtn), fixedHeight(56, r.receiptBtn), fixedHeight(56, r.newBtn))
+		fixedHeight(56, r.checkBtn), fixedHeight(56, r.detailsBtn), fixedHeight(56, r.receiptBtn), fixedHeight(56, r.newBtn))
 	body := container.NewVBox(
 		r.header.box,
 		container.NewPadded(container.NewVBox(r.reason, r.advice, r.checking)),
@@ -107,16 +109,21 @@ func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
 	r.reason.SetText(reason)
 	r.advice.SetText(advice)
 
-	r.details.Objects = []fyne.CanvasObject{kv(
-		[2]string{tr("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)},
+	rows := append([][2]string{{tr("Card"), joinNonEmpty(v.MaskedPAN, v.CardScheme)}}, chipRows(v.Card)...)
+	r.details.Objects = []fyne.CanvasObject{kv(append(rows,
 		[2]string{tr("Approval code"), v.ApprovalCode},
 		[2]string{tr("RRN"), v.RRN},
 		[2]string{tr("Reference"), shortRef(v.ClientOrderID)},
 		[2]string{tr("Time"), dateTime(v.CreatedAt)},
-	)}
+	)...)}
 	r.details.Refresh()
 
 	r.receiptBtn.Show()
+	if status == pos.StatusApproved {
+		r.detailsBtn.Show()
+	} else {
+		r.detailsBtn.Hide()
+	}
 	if status == pos.StatusUnknown {
 		r.checking.Show()
 		r.spinner.Start()
@@ -161,6 +168,7 @@ func (r *resultScreen) showNotStarted(kind pos.Kind, amount pos.Amount, err erro
 	r.spinner.Stop()
 	r.checkBtn.Hide()
 	r.receiptBtn.Hide()
+	r.detailsBtn.Hide()
 }
 
 func (r *resultScreen) setHeader(status pos.Status, title, sub string) {
@@ -276,6 +284,13 @@ func (r *resultScreen) checked(res pos.LookupResult, err error) {
 }
 
 func (r *resultScreen) newTapped() { r.u.home() }
+
+// detailsTapped opens the payment's detail (refund, capture, release).
+func (r *resultScreen) detailsTapped() {
+	if r.view_.ClientOrderID != "" {
+		r.u.history.openPayment(r.view_.ClientOrderID)
+	}
+}
 
 func (r *resultScreen) receiptTapped() {
 	if r.view_.ClientOrderID == "" {

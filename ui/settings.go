@@ -121,7 +121,7 @@ func newSettingsScreen(u *UI) *settingsScreen {
 
 	cols := container.NewGridWithColumns(2,
 		container.NewVBox(readerBox, gatewayBox),
-		container.NewVBox(merchantBox, otherBox, s.backup.root))
+		container.NewVBox(merchantBox, otherBox, s.backup.root, u.cashierSettings.view())) // backup: issue 14; Cashiers: issue 13, settings_cashiers.go
 	title := text(tr("Settings"), 30, true, theme.ColorNameForeground)
 	bottom := container.NewBorder(nil, nil, nil, fixedHeight(48, s.saveBtn), s.saveMsg)
 	s.root = container.NewPadded(container.NewBorder(container.NewPadded(title), bottom, nil, nil,
@@ -159,6 +159,7 @@ func (s *settingsScreen) shown() {
 	}
 	s.cashierPIN.SetText("")
 	s.managerPIN.SetText("")
+	s.u.cashierSettings.load() // issue 13
 	s.readerMsg.SetText("")
 	s.gatewayMsg.SetText("")
 	s.saveMsg.SetText("")

@@ -35,6 +35,7 @@ type topBar struct {
 	closeDayBtn *widget.Button
 	settingsBtn *widget.Button
 	storeBtn    *widget.Button // issue 15: shown with a store database
+	holdsBtn    *widget.Button // the open-holds board (issue 11)
 	lockBtn     *widget.Button
 
 	root fyne.CanvasObject
@@ -60,7 +61,8 @@ func newTopBar(u *UI) *topBar {
 	t.historyBtn = &widget.Button{Text: tr("History"), Icon: theme.HistoryIcon(), OnTapped: t.historyTapped}
 	t.closeDayBtn = &widget.Button{Text: tr("Close day"), Icon: theme.DocumentIcon(), OnTapped: t.closeDayTapped}
 	t.settingsBtn = &widget.Button{Text: tr("Settings"), Icon: theme.SettingsIcon(), OnTapped: t.settingsTapped}
-	t.storeBtn = &widget.Button{Text: tr("Store"), Icon: theme.StorageIcon(), OnTapped: t.storeTapped}
+	t.holdsBtn = &widget.Button{Text: tr("Holds"), Icon: theme.StorageIcon(), OnTapped: t.holdsTapped}
+	t.storeBtn = &widget.Button{Text: tr("Store"), Icon: theme.GridIcon(), OnTapped: t.storeTapped}
 	t.storeBtn.Hide()
 	t.lockBtn = &widget.Button{Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: t.lockTapped}
 
@@ -71,7 +73,7 @@ func newTopBar(u *UI) *topBar {
 		widget.NewSeparator(),
 		dotBox(t.gatewayDot), container.NewPadded(t.gatewayText),
 	)
-	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.closeDayBtn, t.storeBtn, t.settingsBtn, t.lockBtn)
+	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.holdsBtn, t.closeDayBtn, t.storeBtn, t.settingsBtn, u.shiftBtn, t.lockBtn) // shiftBtn: issue 13
 	bar := container.NewHBox(left, layout.NewSpacer(), nav)
 	t.root = container.NewVBox(container.NewStack(newBox(colorCard, 0), container.NewPadded(bar)), widget.NewSeparator())
 	status := container.NewBorder(nil, nil, indicators, nil, container.NewPadded(t.demoStrip))
@@ -108,6 +110,7 @@ func (t *topBar) update(s pos.Snapshot) {
 	t.gatewayDot.SetColor(c)
 	t.gatewayText.SetText(txt)
 
+	t.u.updateShiftButton(s) // issue 13
 	cur := t.u.current
 	if s.Store.Enabled != t.storeBtn.Visible() { // issue 15
 		t.storeBtn.Hidden = !s.Store.Enabled
@@ -124,6 +127,7 @@ func (t *topBar) update(s pos.Snapshot) {
 	}{
 		{t.checkoutBtn, cur == t.u.checkout || cur == t.u.pay || cur == t.u.result || (cur == t.u.receipt && t.u.receipt.back != t.u.history)},
 		{t.historyBtn, cur == t.u.history || (cur == t.u.receipt && t.u.receipt.back == t.u.history)},
+		{t.holdsBtn, cur == t.u.holds || (cur == t.u.child && t.u.child.back == t.u.holds)},
 		{t.closeDayBtn, cur == t.u.closeDay},
 		{t.settingsBtn, cur == t.u.settings},
 		{t.storeBtn, cur == t.u.store},
@@ -221,6 +225,8 @@ func (t *topBar) historyTapped() {
 	t.u.history.pending = false
 	t.u.show(t.u.history)
 }
+
+func (t *topBar) holdsTapped() { t.u.show(t.u.holds) }
 
 func (t *topBar) closeDayTapped() {
 	t.u.askPIN(pos.Manager, tr("Close day"), func() { t.u.show(t.u.closeDay) })

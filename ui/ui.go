@@ -178,22 +178,25 @@ type UI struct {
 	locked  bool         // the cashier locked the terminal; UI goroutine only
 	current screen
 
-	content  fyne.CanvasObject
-	attached bool // content is in the window
-	body     *fyne.Container
-	top      *topBar
-	banner   *bannerBar
-	announce *announceBar
-	checkout *checkoutScreen
-	pay      *payingScreen
-	result   *resultScreen
-	receipt  *receiptScreen
-	history  *historyScreen
-	closeDay *closeDayScreen
-	settings *settingsScreen
-	store    *storeScreen // issue 15: the manager's Store view (store.go)
-	pin      *pinScreen
-	demo     *demoPanel
+	content        fyne.CanvasObject
+	attached       bool // content is in the window
+	body           *fyne.Container
+	top            *topBar
+	banner         *bannerBar
+	announce       *announceBar
+	checkout       *checkoutScreen
+	pay            *payingScreen
+	result         *resultScreen
+	receipt        *receiptScreen
+	history        *historyScreen
+	closeDay       *closeDayScreen
+	settings       *settingsScreen
+	pin            *pinScreen
+	demo           *demoPanel
+	child          *childScreen // capture, release, refund (issue 11)
+	holds          *holdsScreen // the open-holds board (issue 11)
+	store          *storeScreen // issue 15: the manager's Store view (store.go)
+	cashierScreens              // issue 13: sign-in, shift, X report, past Z reports
 }
 
 // screen is one full-window view below the top bar.
@@ -232,6 +235,7 @@ func build(a fyne.App, eng *pos.Engine, opts Options) *UI {
 		setupLanguage(languageOverride(eng.Config().Language))
 	}
 
+	u.buildCashierScreens() // before the top bar, which shows the shift button
 	u.top = newTopBar(u)
 	u.banner = newBannerBar(u)
 	u.announce = newAnnounceBar(u)
@@ -245,6 +249,8 @@ func build(a fyne.App, eng *pos.Engine, opts Options) *UI {
 	u.settings = newSettingsScreen(u)
 	u.store = newStoreScreen(u) // issue 15
 	u.pin = newPINScreen(u)
+	u.child = newChildScreen(u) // issue 11
+	u.holds = newHoldsScreen(u)
 
 	u.body = container.NewStack()
 	u.content = container.NewBorder(
@@ -263,8 +269,9 @@ func (u *UI) attach() {
 	u.win.SetTitle(u.title())
 	u.win.Canvas().SetOnTypedRune(u.typedRune)
 	u.win.Canvas().SetOnTypedKey(u.typedKey)
+	u.eng.RequireShifts() // GUI payments need a signed-in cashier's shift (not in demo mode)
 	if cfg := u.eng.Config(); !cfg.Demo && u.eng.HasPIN(pos.Cashier) {
-		u.lock() // a cashier PIN is set: Kassa starts locked
+		u.lock() // cashiers exist: Kassa starts locked, at the sign-in
 	}
 	// Each notification re-reads the engine's latest snapshot on Fyne's
 	// goroutine: an update queued before an earlier read can never roll the
@@ -400,6 +407,8 @@ func (u *UI) typedRune(r rune) {
 		u.checkout.typed(r)
 	case u.pin:
 		u.pin.typed(r)
+	case u.child:
+		u.child.typed(r)
 	}
 }
 
@@ -416,7 +425,9 @@ func (u *UI) typedKey(ev *fyne.KeyEvent) {
 		u.result.key(ev.Name)
 	case u.pin:
 		u.pin.key(ev.Name)
-	case u.receipt, u.history, u.closeDay, u.settings, u.store:
+	case u.child:
+		u.child.key(ev.Name)
+	case u.receipt, u.history, u.closeDay, u.settings, u.holds, u.store:
 		if ev.Name == fyne.KeyEscape && !u.paying {
 			u.home()
 		}
@@ -466,6 +477,11 @@ func (u *UI) lock() {
 		return
 	}
 	u.locked = true
+	if u.eng.HasPIN(pos.Cashier) { // named cashiers: sign out, then the names (issue 13)
+		u.eng.SignOut()
+		u.show(u.signIn)
+		return
+	}
 	u.pin.ask(pos.Cashier, tr("Locked"), func() {
 		u.locked = false
 		u.home()

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"kassa/mapi/money"
+	"kassa/pos"
 	"kassa/store"
 )
 
@@ -192,10 +193,12 @@ func journalList(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CREATED\tCLIENT_ORDERID\tKIND\tSTATUS\tAMOUNT\tCARD\tAPPROVAL\tGATEWAY ID")
+	fmt.Fprintln(tw, "CREATED\tCLIENT_ORDERID\tKIND\tSTATUS\tAMOUNT\tCARD\tAPPROVAL\tGATEWAY ID\tCASHIER")
+	names := pos.CashierNames(j)
 	for _, p := range ps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.CreatedAt.Local().Format("2006-01-02 15:04:05"),
-			p.ClientOrderID, p.Kind, p.Status, journalAmount(p), journalDash(p.MaskedPAN), journalDash(p.ApprovalCode), journalDash(p.PaynetOrderID))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.CreatedAt.Local().Format("2006-01-02 15:04:05"),
+			p.ClientOrderID, p.Kind, p.Status, journalAmount(p), journalDash(p.MaskedPAN), journalDash(p.ApprovalCode),
+			journalDash(p.PaynetOrderID), journalDash(cashierName(names, p.CashierID)))
 	}
 	_ = tw.Flush()
 	return 0
@@ -252,7 +255,7 @@ func journalShow(args []string, stdout, stderr io.Writer) int {
 	row("Reader", p.ReaderSerial)
 	row("KSN", p.KSN)
 	row("Terminal", p.TerminalID)
-	row("Cashier", p.CashierID)
+	row("Cashier", journalCashier(j, p.CashierID))
 	row("Description", p.Description)
 	row("Gateway order id", p.PaynetOrderID)
 	row("Serial number", p.SerialNumber)
@@ -261,6 +264,7 @@ func journalShow(args []string, stdout, stderr io.Writer) int {
 	row("Receipt id", p.ReceiptID)
 	row("Close-day", p.CloseBatch)
 	_ = tw.Flush()
+	journalShowChildren(stdout, p)
 	fmt.Fprintln(stdout, "\nEvents:")
 	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	for _, e := range p.Events {
@@ -268,6 +272,14 @@ func journalShow(args []string, stdout, stderr io.Writer) int {
 	}
 	_ = tw.Flush()
 	return 0
+}
+
+// journalCashier is "Name (id)" for a payment's cashier (issue 13).
+func journalCashier(j *store.Journal, id string) string {
+	if n := cashierName(pos.CashierNames(j), id); n != id {
+		return n + " (" + id + ")"
+	}
+	return id
 }
 
 func journalFieldsText(f map[string]string) string {
@@ -308,13 +320,23 @@ func journalVerify(args []string, stdout, stderr io.Writer) int {
 
 var journalCSVHeader = []string{"client_orderid", "business_day", "created_at", "updated_at", "kind", "status",
 	"amount", "currency", "masked_pan", "card_scheme", "reader_serial", "ksn", "terminal_id", "cashier_id",
-	"paynet_order_id", "serial_number", "approval_code", "rrn", "receipt_id", "close_batch", "description"}
+	"paynet_order_id", "serial_number", "approval_code", "rrn", "receipt_id", "close_batch", "description",
+	"cashier_name"} // issue 13: cashier_name appended (the columns before it are a contract)
 
-func journalCSVRow(p store.Payment) []string {
+func journalCSVRow(p store.Payment, names map[string]string) []string {
 	return []string{p.ClientOrderID, p.Day, p.CreatedAt.Local().Format(time.RFC3339), p.UpdatedAt.Local().Format(time.RFC3339),
 		string(p.Kind), string(p.Status), money.FormatMinor(p.AmountMinor, p.Currency), p.Currency, p.MaskedPAN,
 		p.CardScheme, p.ReaderSerial, p.KSN, p.TerminalID, p.CashierID, p.PaynetOrderID, p.SerialNumber,
-		p.ApprovalCode, p.RRN, p.ReceiptID, p.CloseBatch, p.Description}
+		p.ApprovalCode, p.RRN, p.ReceiptID, p.CloseBatch, p.Description, cashierName(names, p.CashierID)}
+}
+
+// cashierName is the name of a person id for the exports (issue 13): the
+// cashier's name, or the id itself (cli:<user>, or an unknown id).
+func cashierName(names map[string]string, id string) string {
+	if n, ok := names[id]; ok {
+		return n
+	}
+	return id
 }
 
 // journalExportCSV writes the payments of the days from..to as CSV with a
@@ -322,11 +344,12 @@ func journalCSVRow(p store.Payment) []string {
 func journalExportCSV(ctx context.Context, j *store.Journal, from, to string, stdout io.Writer) error {
 	w := csv.NewWriter(stdout)
 	_ = w.Write(journalCSVHeader)
+	names := pos.CashierNames(j)
 	err := j.Walk(from, to, func(p store.Payment) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return w.Write(journalCSVRow(p))
+		return w.Write(journalCSVRow(p, names))
 	})
 	w.Flush()
 	if err == nil {
@@ -340,11 +363,13 @@ func journalExportCSV(ctx context.Context, j *store.Journal, from, to string, st
 func journalExportJSON(ctx context.Context, j *store.Journal, from, to string, stdout io.Writer) error {
 	n := 0
 	_, _ = io.WriteString(stdout, "[")
+	names := pos.CashierNames(j)
 	err := j.Walk(from, to, func(p store.Payment) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		b, err := json.MarshalIndent(journalExportPayment{Payment: p, Amount: money.FormatMinor(p.AmountMinor, p.Currency)}, "  ", "  ")
+		b, err := json.MarshalIndent(journalExportPayment{Payment: p, Amount: money.FormatMinor(p.AmountMinor, p.Currency),
+			CashierName: cashierName(names, p.CashierID)}, "  ", "  ")
 		if err != nil {
 			return err
 		}
@@ -367,7 +392,8 @@ func journalExportJSON(ctx context.Context, j *store.Journal, from, to string, s
 // the amount in major units.
 type journalExportPayment struct {
 	store.Payment
-	Amount string `json:"amount"`
+	Amount      string `json:"amount"`
+	CashierName string `json:"cashier_name,omitempty"` // issue 13
 }
 
 func journalExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -402,4 +428,23 @@ func journalExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return 1
 	}
 	return 0
+}
+
+// journalShowChildren lists a payment's captures, releases and refunds
+// (issue 11) and what is left of it.
+func journalShowChildren(stdout io.Writer, p store.Payment) {
+	kids := store.ChildrenOf(p)
+	if len(kids) == 0 {
+		return
+	}
+	l := store.LedgerOf(p, kids)
+	fmt.Fprintf(stdout, "\nChildren (captured %s, refunded %s, left to refund %s):\n",
+		money.FormatMinor(l.Captured, p.Currency), money.FormatMinor(l.Refunded, p.Currency),
+		money.FormatMinor(max(l.Refundable, 0), p.Currency))
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	for _, c := range kids {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s %s\t%s\t%s\t%s\n", c.ID, c.CreatedAt.Local().Format("2006-01-02 15:04:05"), c.Operation,
+			money.FormatMinor(c.AmountMinor, c.Currency), c.Currency, c.Status, journalDash(c.SerialNumber), c.Reason)
+	}
+	_ = tw.Flush()
 }

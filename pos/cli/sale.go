@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"kassa/pos"
 	"kassa/pos/demo"
+	"kassa/store"
 )
 
 // The payment commands: sale, status, recover, close-day. They use the same
@@ -88,11 +90,24 @@ func newPayFlagSet(name string, usage func(io.Writer), stderr io.Writer) (*flag.
 type payFlags struct {
 	demo    bool
 	verbose bool
+	cashier string // --cashier NAME: who the journal names (issue 13); else cli:<OS user>
 }
 
 func (c *payFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.demo, "demo", false, "demo mode: the embedded sandbox gateway and the simulated reader (every output says DEMO)")
 	fs.BoolVar(&c.verbose, "verbose", false, "log what the engine does to stderr (masked card numbers only)")
+	fs.StringVar(&c.cashier, "cashier", "", "the cashier the journal names for this command (default cli:<OS user>)")
+}
+
+// person is ctx naming who runs the command: the --cashier's id (checked
+// by payStartEngine), else cli:<OS user>.
+func (c payFlags) person(ctx context.Context, e *pos.Engine) context.Context {
+	if c.cashier != "" {
+		if who, err := e.CashierNamed(c.cashier); err == nil {
+			return pos.WithCashier(ctx, who.ID)
+		}
+	}
+	return pos.WithCashier(ctx, pos.CLIUser())
 }
 
 // payStartEngine loads the configuration and starts the engine.
@@ -111,7 +126,20 @@ func payStartEngine(ctx context.Context, c payFlags, noReader bool, stderr io.Wr
 	e, err := demo.Start(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "kassa:", err)
+		switch { // issue 17: say what to do
+		case errors.Is(err, store.ErrLocked):
+			fmt.Fprintln(stderr, "Close the other Kassa (the checkout window or another kassa command) or wait for it to finish, then run this command again.")
+		case errors.Is(err, fs.ErrPermission):
+			fmt.Fprintf(stderr, "Kassa may not write its journal in %s: give the user running Kassa write access to it, or set KASSA_DATA_DIR to a folder it may write, then run this command again.\n", cfg.DataDir)
+		}
 		return nil, payExitUsage
+	}
+	if c.cashier != "" {
+		if who, err := e.CashierNamed(c.cashier); err != nil || who.Disabled {
+			fmt.Fprintf(stderr, "kassa: no enabled cashier named %q (kassa cashier list)\n", c.cashier)
+			e.Close()
+			return nil, payExitUsage
+		}
 	}
 	return e, payExitOK
 }
@@ -139,6 +167,11 @@ func payLines(ctx context.Context, v pos.PaymentView) [][2]string {
 		{"amount", v.Amount.Major()},
 		{"currency", v.Amount.Currency},
 		{"kind", string(v.Kind)},
+		// Issue 12: how the card was read.
+		{"entry_mode", v.Card.EntryMode},
+		{"aid", v.Card.AID},
+		{"app_label", v.Card.AppLabel},
+		{"cvm", v.Card.Verification()},
 	}
 }
 
@@ -202,14 +235,17 @@ func payExit(status pos.Status) int {
 }
 
 func paySaleUsage(w io.Writer) {
-	fmt.Fprintln(w, `Usage: kassa sale --amount 10.42 [--preauth] [--desc TEXT] [--card PAN] [--json] [--demo]
+	fmt.Fprintln(w, `Usage: kassa sale --amount 10.42 [--preauth] [--desc TEXT] [--card PAN] [--entry swipe|insert|tap] [--json] [--demo]
 
 Takes one card payment on the reader, like the checkout screen: the amount
 is shown on the reader, the card is swiped, the payment is journaled, sent to
 the bank, and the final answer awaited. Prints key: value lines
 (client_orderid, paynet_order_id, status, card, approval_code, rrn, message,
-then amount, currency, kind), or one JSON object with --json. In demo mode
-the first line is "mode: DEMO".
+then amount, currency, kind, entry_mode, aid, app_label, cvm), or one JSON
+object with --json. In demo mode the first line is "mode: DEMO".
+entry_mode is swipe, chip, contactless or fallback-swipe; aid, app_label and
+cvm are the chip application and how the cardholder was verified (empty for a
+swipe).
 
 Exit status: 0 approved; 2 declined, filtered, error or not charged;
 3 unknown (the result is not known yet: DO NOT charge again, see
@@ -222,6 +258,7 @@ func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	preauth := fs.Bool("preauth", false, "pre-authorise instead of a sale")
 	desc := fs.String("desc", "", "order description (default: Sale at <terminal name>)")
 	card := fs.String("card", "", "test card PAN the simulated reader swipes (demo or KASSA_READER=sim only)")
+	entry := fs.String("entry", "", "how the simulated reader presents the card: swipe, insert or tap (demo or KASSA_READER=sim only)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if _, code, ok := payParse(fs, args, 0, stderr); !ok {
 		return code
@@ -235,22 +272,15 @@ func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer e.Close()
+	ctx = c.person(ctx, e)
 	cfg := e.Config()
 	amt, err := pos.ParseAmount(*amount, cfg.Currency)
 	if err != nil {
 		fmt.Fprintf(stderr, "kassa sale: amount %q: %v\n", *amount, err)
 		return payExitUsage
 	}
-	if *card != "" {
-		d := e.Demo()
-		if d == nil {
-			fmt.Fprintln(stderr, "kassa sale: --card needs demo mode (--demo) or KASSA_READER=sim")
-			return payExitUsage
-		}
-		if err := d.SetCard(*card); err != nil {
-			fmt.Fprintln(stderr, "kassa sale: --card:", err)
-			return payExitUsage
-		}
+	if code, ok := saleSimulated(e, *card, *entry, stderr); !ok {
+		return code
 	}
 	if err := e.WaitRecovered(ctx); err != nil {
 		fmt.Fprintln(stderr, "kassa sale:", err)
@@ -274,6 +304,32 @@ func runSale(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	payPrint(stdout, cfg.Demo, *asJSON, payLines(ctx, v))
 	return payExit(v.Status)
+}
+
+// saleSimulated sets the simulated reader's card and presentation for
+// --card and --entry (demo or KASSA_READER=sim only).
+func saleSimulated(e *pos.Engine, card, entry string, stderr io.Writer) (int, bool) {
+	if card == "" && entry == "" {
+		return payExitOK, true
+	}
+	d := e.Demo()
+	if d == nil {
+		fmt.Fprintln(stderr, "kassa sale: --card and --entry need demo mode (--demo) or KASSA_READER=sim")
+		return payExitUsage, false
+	}
+	if card != "" {
+		if err := d.SetCard(card); err != nil {
+			fmt.Fprintln(stderr, "kassa sale: --card:", err)
+			return payExitUsage, false
+		}
+	}
+	if entry != "" {
+		if err := d.SetEntry(entry); err != nil {
+			fmt.Fprintln(stderr, "kassa sale: --entry:", err)
+			return payExitUsage, false
+		}
+	}
+	return payExitOK, true
 }
 
 func payStatusUsage(w io.Writer) {
@@ -301,6 +357,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	defer e.Close()
+	ctx = c.person(ctx, e)
 	res, err := e.Lookup(ctx, strings.TrimSpace(rest[0]))
 	v := res.Payment
 	if errors.Is(err, pos.ErrNotFound) {
@@ -314,7 +371,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		fmt.Fprintln(stderr, "kassa status: the bank could not be asked:", err)
 	}
-	payPrint(stdout, e.Config().Demo, *asJSON, payLines(ctx, v))
+	// Its captures, releases and refunds (issue 11).
+	payPrint(stdout, e.Config().Demo, *asJSON, append(payLines(ctx, v), childLedgerLines(e, v.ClientOrderID)...))
 	return payExit(v.Status)
 }
 
@@ -322,9 +380,10 @@ func payRecoverUsage(w io.Writer) {
 	fmt.Fprintln(w, `Usage: kassa recover [--json] [--wait 30s] [--demo]
 
 Resolves every unresolved payment of the journal with the bank now (the
-same check Kassa makes at every start) and prints one block of key: value
-lines per payment that was unresolved (or one JSON object per line with
---json). Exit status: 0 when none is left unknown, 3 when some still are,
+same check Kassa makes at every start), captures, releases and refunds
+whose result is unknown included (never sent again), and prints one block
+of key: value lines per payment or operation that was unresolved (or one
+JSON object per line with --json). Exit status: 0 when none is left unknown, 3 when some still are,
 1 usage or configuration error.`)
 }
 
@@ -340,6 +399,7 @@ func runRecover(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return code
 	}
 	defer e.Close()
+	ctx = c.person(ctx, e)
 	if err := e.WaitRecovered(ctx); err != nil {
 		fmt.Fprintln(stderr, "kassa recover:", err)
 		return payExitFailed
@@ -350,7 +410,8 @@ func runRecover(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintln(stderr, "kassa recover:", err)
 		}
 		un, _ := e.Journal().Unresolved()
-		if len(un) == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+		kids, _ := e.OpenChildren() // captures, releases, refunds (issue 11)
+		if len(un)+kids == 0 || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}
 		select {
@@ -380,11 +441,21 @@ func payPrintRecovered(ctx context.Context, e *pos.Engine, stdout io.Writer, asJ
 		}
 		payPrint(stdout, demo, asJSON, payLines(ctx, v))
 	}
-	if !asJSON {
-		if len(ids) > 0 {
+	kids := e.RecoveredChildren() // issue 11
+	for i, c := range kids {
+		if !c.Final() {
+			left++
+		}
+		if (i > 0 || len(ids) > 0) && !asJSON {
 			fmt.Fprintln(stdout)
 		}
-		payPrint(stdout, demo, false, [][2]string{{"checked", fmt.Sprint(len(ids))}, {"unresolved", fmt.Sprint(left)}})
+		payPrint(stdout, demo, asJSON, childLines(ctx, c, childStatusWord(c, nil), nil))
+	}
+	if !asJSON {
+		if len(ids)+len(kids) > 0 {
+			fmt.Fprintln(stdout)
+		}
+		payPrint(stdout, demo, false, [][2]string{{"checked", fmt.Sprint(len(ids) + len(kids))}, {"unresolved", fmt.Sprint(left)}})
 	}
 	if left > 0 {
 		return payExitUnknown
@@ -420,6 +491,7 @@ func runCloseDay(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return code
 	}
 	defer e.Close()
+	ctx = c.person(ctx, e)
 	demo := e.Config().Demo
 	var progress func(pos.Reason)
 	if !*asJSON {

@@ -26,6 +26,14 @@ const (
 	EndpointID = "1"
 )
 
+// Cashiers are demo mode's people (issue 13): two cashiers and a manager,
+// added to a demo journal that has none yet.
+var Cashiers = []pos.NewCashier{
+	{Name: "Anna", PIN: pos.DemoCashierPIN, Role: pos.Cashier},
+	{Name: "Boris", PIN: pos.DemoCashier2PIN, Role: pos.Cashier},
+	{Name: "Maria", PIN: pos.DemoManagerPIN, Role: pos.Manager},
+}
+
 // faultReplug is the demo control that plugs the simulated reader back in
 // after the unplug fault.
 const faultReplug = "replug"
@@ -43,6 +51,11 @@ var cardLabels = map[string]string{
 	"4000000000000432": "approved, callback twice (second late)",
 	"4000000000000994": "reply held past the timeout → unknown, then approved",
 	"4000000000000127": "unknown for 60 s, then approved",
+	// Chip test cards (issue 12, READER-PROTOCOL.md §12.5).
+	"4012345678909":    "Visa chip card — approved (the §12.4 vectors)",
+	"4000000000000705": "chip: online PIN on the reader (1234), approved",
+	"4000000000000879": "chip declines after the bank approved",
+	"4000000000000945": "chip unreadable → swipe (fallback)",
 }
 
 // Start starts the engine for cfg: in demo mode (cfg.Demo) with the
@@ -61,6 +74,9 @@ func Start(ctx context.Context, cfg pos.Config, log *slog.Logger, opts ...pos.Op
 		return nil, err
 	}
 	opts = append([]pos.Option{pos.WithReader(d.open, true), pos.WithDemo(d), pos.WithOnClose(d.close)}, opts...)
+	if cfg.Demo {
+		opts = append([]pos.Option{pos.WithCashiers(Cashiers...)}, opts...)
+	}
 	return pos.Start(ctx, cfg, log, opts...)
 }
 
@@ -92,7 +108,12 @@ func newParts(ctx context.Context, cfg pos.Config, log *slog.Logger) (*parts, po
 		d.sandbox = run
 		cfg.GatewayURL, cfg.EndpointID, cfg.Login, cfg.ControlKey = run.URL, EndpointID, Login, Key
 	}
-	d.sim = sim.New(sim.Config{BDK: sred.TestBDK, Card: "4111111111111111", AutoSwipe: cfg.SimAutoSwipe, Logger: log.With("component", "sim-reader")})
+	entry := sim.PresentSwipe // KASSA_READER=sim: swipe-only hosts keep working
+	if cfg.Demo {
+		entry = sim.PresentTap // demo mode presents by tap unless the demo panel says otherwise
+	}
+	d.sim = sim.New(sim.Config{BDK: sred.TestBDK, Card: "4111111111111111", AutoSwipe: cfg.SimAutoSwipe, Entry: entry,
+		Logger: log.With("component", "sim-reader")})
 	link, err := simlink.New(life, d.sim)
 	if err != nil {
 		d.close()
@@ -164,3 +185,18 @@ func (d *parts) SetFault(name string) error {
 
 // Swipe swipes the current card now (when the reader waits for one).
 func (d *parts) Swipe() error { return d.sim.Swipe() }
+
+// Entry is how the simulated reader presents the card by itself: "swipe",
+// "insert" or "tap".
+func (d *parts) Entry() string { return d.sim.Entry().String() }
+
+// SetEntry picks how the simulated reader presents the card by itself
+// (swipe, insert or tap).
+func (d *parts) SetEntry(entry string) error {
+	p, err := sim.ParsePresentation(strings.TrimSpace(entry))
+	if err != nil {
+		return fmt.Errorf("unknown presentation %q (swipe, insert or tap)", entry)
+	}
+	d.sim.SetEntry(p)
+	return nil
+}

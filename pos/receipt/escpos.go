@@ -167,6 +167,7 @@ func (r Receipt) ESCPOS(o PrintOptions) (Job, error) {
 	d.e.Rule('-')
 	d.field("Card", MaskPAN(r.MaskedPAN))
 	d.field("Scheme", strings.ToUpper(r.Scheme))
+	d.chipCard(r.Chip)
 	d.field("Approval code", r.ApprovalCode)
 	d.field("RRN", r.RRN)
 	d.field("Terminal", r.TerminalID)
@@ -175,6 +176,7 @@ func (r Receipt) ESCPOS(o PrintOptions) (Job, error) {
 	if !r.At.IsZero() {
 		d.field("Date", r.At.Format(TimeLayout))
 	}
+	d.chipData(r.Chip)
 	d.e.Rule('-')
 	head, note := StatusText(r.Status)
 	if head != "" {
@@ -183,6 +185,7 @@ func (r Receipt) ESCPOS(o PrintOptions) (Job, error) {
 	if note != "" {
 		d.centered(d.t(note))
 	}
+	d.chipVerification(r)
 	if r.Copy == CustomerCopy && strings.EqualFold(r.Status, "approved") {
 		d.centered(d.t("Thank you! Please keep this receipt."))
 	}

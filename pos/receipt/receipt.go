@@ -36,7 +36,7 @@ type Receipt struct {
 	TerminalID    string    // gateway terminal id
 	ReceiptID     string    // gateway receipt id
 	ClientOrderID string    // Kassa's order id
-	Kind          string    // "sale" or "preauth"
+	Kind          string    // "sale", "preauth", "refund" or "capture"
 	Amount        string    // major units as on the wire, e.g. "10.50"; see SetAmount
 	Currency      string    // ISO 4217 code, e.g. "RUB"
 	MaskedPAN     string    // e.g. "401234****8909"; a clear PAN is masked anyway
@@ -49,6 +49,7 @@ type Receipt struct {
 	Duplicate     bool      // a reprint: stamped DUPLICATE
 	Demo          bool      // demo mode: stamped DemoBanner
 	Words         Words     // the terminal's language; nil prints English
+	Chip          Chip      // issue 12: entry mode, application, verification, EMV data
 }
 
 // SetAmount sets Amount and Currency from a money amount.
@@ -67,6 +68,10 @@ func KindText(kind string) string {
 		return "SALE"
 	case "preauth":
 		return "PREAUTHORIZATION"
+	case "refund": // issue 11: a refund of a sale or capture
+		return "REFUND"
+	case "capture": // issue 11: the capture of a preauthorization's hold
+		return "CAPTURE"
 	}
 	return strings.ToUpper(clean(kind))
 }
@@ -179,6 +184,7 @@ func (r Receipt) doc() *doc {
 		d.field(w.Text("Card"), pan, plain)
 	}
 	d.field(w.Text("Scheme"), strings.ToUpper(r.Scheme), plain)
+	d.chipCard(r.Chip, w)
 	d.field(w.Text("Approval code"), r.ApprovalCode, plain)
 	d.field(w.Text("RRN"), r.RRN, plain)
 	d.field(w.Text("Terminal"), r.TerminalID, plain)
@@ -187,10 +193,12 @@ func (r Receipt) doc() *doc {
 	if !r.At.IsZero() {
 		d.field(w.Text("Date"), r.At.Format(TimeLayout), plain)
 	}
+	d.chipData(r.Chip, w)
 	d.ruler("-")
 	head, note := StatusText(r.Status)
 	d.centered(w.Text(head), big)
 	d.centered(w.Text(note), plain)
+	d.chipVerification(r, w)
 	if r.Copy == CustomerCopy && strings.EqualFold(r.Status, "approved") {
 		d.centered(w.Text("Thank you! Please keep this receipt."), plain)
 	}

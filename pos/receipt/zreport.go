@@ -56,7 +56,9 @@ type ZReport struct {
 	At          time.Time
 	Message     string // what the result means for the cashier, if anything (in Words' language)
 	Demo        bool
-	Words       Words // the terminal's language; nil prints English
+	// Copy marks a reprint of a past Z report (issue 13): stamped CopyBanner.
+	Copy  bool
+	Words Words // the terminal's language; nil prints English
 }
 
 // compared lists the figures of Totals that the gateway also reports.
@@ -130,6 +132,9 @@ func (z ZReport) doc() *doc {
 	if z.Demo {
 		d.stamp(w.Text(DemoBanner))
 	}
+	if z.Copy {
+		d.stamp(w.Text(CopyBanner))
+	}
 	z.header(d, w)
 	diffs := z.AllDifferences()
 	differs := map[string]bool{}
@@ -153,6 +158,10 @@ func (z ZReport) doc() *doc {
 	}
 	d.ruler("-")
 	z.chainHead(d, w)
+	if z.Copy {
+		d.blank()
+		d.stamp(w.Text(CopyBanner))
+	}
 	if z.Demo {
 		d.blank()
 		d.stamp(w.Text(DemoBanner))

@@ -31,6 +31,9 @@ func (z ZReport) ESCPOS(o PrintOptions) (Job, error) {
 	if z.Demo {
 		d.stamp(DemoBanner)
 	}
+	if z.Copy {
+		d.stamp(CopyBanner)
+	}
 	d.big(d.t("Z REPORT — CLOSE DAY"))
 	d.bold(z.Merchant)
 	d.centered(z.Address)
@@ -71,6 +74,10 @@ func (z ZReport) ESCPOS(o PrintOptions) (Job, error) {
 		head = head[n:]
 	}
 	d.e.Align(escpos.Left)
+	if z.Copy {
+		d.e.Line("")
+		d.stamp(CopyBanner)
+	}
 	if z.Demo {
 		d.e.Line("")
 		d.stamp(DemoBanner)

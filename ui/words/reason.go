@@ -78,6 +78,54 @@ var causes = map[pos.Cause]says{
 	pos.CauseDayResuming:         {"Resuming the unfinished close-day {code}.", "", ""},
 	pos.CauseDaySending:          {"Sending the totals to the bank: {code} sale(s), {bank}.", "", ""},
 	pos.CauseDayBankClosing:      {"The bank is closing the day…", "", ""},
+	// issue 11: capture, release, refund
+	pos.CauseChildDone:               {"Done: the bank confirmed it.", "Hand over the receipt.", ""},
+	pos.CauseChildDeclined:           {"The bank declined the operation: {bank}. Nothing changed.", "The payment stays as it was. Call the bank or support if it must be done.", "The bank declined the operation. Nothing changed."},
+	pos.CauseChildNotSent:            {"Not sent: Kassa could not reach the bank. Nothing changed.", "Check the internet connection, then try again.", ""},
+	pos.CauseChildBankRefused:        {"The bank refused the request ({bank}). Nothing changed.", "Check the amount and the payment, then try again or call support.", "The bank refused the request. Nothing changed."},
+	pos.CauseChildNotCreated:         {"The bank has no record of the operation: nothing changed.", "A manager may do it again.", ""},
+	pos.CauseChildNoReply:            {"Result not known yet: no answer from the bank; Kassa is checking its status.", "Do not do it again: Kassa finds out by itself.", ""},
+	pos.CauseChildStopped:            {"Result not known yet: Kassa stopped before the bank's answer; it keeps checking.", "Do not do it again: Kassa finds out by itself.", ""},
+	pos.CauseChildNoFinalYet:         {"Result not known yet: no final answer from the bank within the wait; Kassa keeps checking.", "Do not do it again: Kassa finds out by itself.", ""},
+	pos.CauseChildProcessing:         {"The bank is processing the operation.", "Wait for the bank's answer.", ""},
+	pos.CauseChildPaymentNotApproved: {"This payment was not approved, so there is nothing to capture, release or refund.", "Check the payment.", ""},
+	pos.CauseChildPaymentUnresolved:  {"This payment's own result is not known yet.", "Wait until it resolves, then try again.", ""},
+	pos.CauseChildInProgress:         {"Another operation of this payment is not finished yet.", "Wait for its result, then try again.", ""},
+	pos.CauseChildNotAHold:           {"This is a sale, not a hold: there is nothing to capture or release.", "Use Refund instead.", ""},
+	pos.CauseChildNotCaptured:        {"This hold was not captured, so there is nothing to refund.", "Release the hold instead.", ""},
+	pos.CauseChildAlreadyCaptured:    {"The hold is already captured ({code}).", "Refund from the captured amount if needed.", ""},
+	pos.CauseChildAlreadyReleased:    {"The hold is already released.", "Nothing is held any more.", ""},
+	pos.CauseChildHoldExpired:        {"The hold has expired ({code}).", "The bank has let it go; take a new payment if needed.", ""},
+	pos.CauseChildOverHold:           {"That is more than the held amount ({code}).", "Type an amount up to the held amount.", ""},
+	pos.CauseChildOverRemaining:      {"That is more than is left to refund ({code}).", "Type an amount up to what is left.", ""},
+	pos.CauseChildNothingLeft:        {"This payment is already refunded in full.", "Nothing is left to refund.", ""},
+	pos.CauseChildNoPartial:          {"The bank does not allow a part of the amount here.", "Use the whole amount.", ""},
+	pos.CauseChildNeedsManager:       {"The last operation's result was unknown, then the bank had no record of it.", "A manager must decide to do it again.", ""},
+	pos.CauseChildNotRetryable:       {"This operation cannot be done again: the bank may have it.", "Wait for its result.", ""},
+	// Issue 12: chip and contactless.
+	pos.CausePresentCard:    {"Ask the customer to tap, insert or swipe the card.", "Press Cancel to stop; nothing is charged until the card is read.", ""},
+	pos.CauseInsertCard:     {"The card asks for its chip.", "Ask the customer to insert the card into the reader.", ""},
+	pos.CauseSwipeFallback:  {"The chip can't be read.", "Ask the customer to swipe the card instead.", ""},
+	pos.CauseWrongWay:       {"The card is inserted the wrong way, or it has no chip.", "Ask the customer to turn the card over and insert it again, or to swipe it.", ""},
+	pos.CauseOtherCard:      {"This card can't be used on this reader.", todoOtherCard, ""},
+	pos.CauseReadingCard:    {"The reader is reading the card.", "Ask the customer not to remove the card.", ""},
+	pos.CausePINOnReader:    {"The customer is entering the PIN on the reader.", "Wait; do not look at the keypad while the PIN is typed.", ""},
+	pos.CauseSeePhone:       {"The customer confirms the payment on the phone.", "Ask the customer to follow the phone's instructions, then tap again.", ""},
+	pos.CauseCardTakenOut:   {"The card was taken out before it was read.", "Ask the customer to present the card again.", ""},
+	pos.CauseConfirmingCard: {"The bank answered; the card is confirming the payment.", "Ask the customer to leave the card in the reader.", ""},
+	pos.CauseRemoveCard:     {"Ask the customer to remove the card from the reader.", "The result is shown when the card is out.", ""},
+	pos.CauseCardPulled:     {"Result not known yet: the card was pulled out before it confirmed the payment; Kassa is checking its status with the bank.", todoUnknown, ""},
+	pos.CauseReaderLostCard: {"Result not known yet: the reader was lost before the card confirmed the payment; Kassa is checking its status with the bank.", todoUnknown, ""},
+	pos.CauseAdviceNotSent:  {"Result not known yet: the card's confirmation did not reach the bank; Kassa is checking its status.", todoUnknown, ""},
+
+	// Issue 13: cashiers, shifts and reports.
+	pos.CauseWrongPIN:        {"Wrong PIN", "Type your PIN again.", ""},
+	pos.CauseCashierDisabled: {"This cashier is disabled.", "Ask a manager to enable you in Settings.", ""},
+	pos.CauseLastManager:     {"The last manager cannot be disabled or made a cashier.", "Make another person a manager first.", ""},
+	pos.CauseNameTaken:       {"Another cashier has this name.", "Choose another name.", ""},
+	pos.CauseNoShift:         {"No shift is open.", "Sign in to open your shift.", ""},
+	pos.CauseDayEmpty:        {"Nothing to send: no approved payments since the last close.", "", ""},
+	pos.CauseNoCashier:       {"There is no cashier {code}.", "Check the name.", ""},
 	// issue 14: journal backups
 	pos.CauseBackupOld:      {"The last journal backup is {code} days old.", todoBackup, ""},
 	pos.CauseBackupNone:     {"No journal backup for two days.", todoBackup, ""},
@@ -88,6 +136,7 @@ var causes = map[pos.Cause]says{
 	// issue 15: the Store view
 	pos.CauseStoreNotConfigured: {"No store database is set.", "Ask support to connect this lane to the store database.", ""},
 	pos.CauseStoreUnreachable:   {"The store database cannot be reached.", "Check the network; the lane keeps selling and catches up by itself. Try again later.", ""},
+	pos.CauseDayNoAnswer:        {"Kassa could not reach the bank, or got no answer; the day is not closed yet.", "Check the internet connection, then run Close day again: it resumes the same close.", ""}, // issue 17
 }
 
 // readers is THE table from a reader problem to its words: what ({reader}
@@ -102,6 +151,9 @@ var readers = map[pos.ReaderProblem]says{
 	pos.ReaderOther:        {"the reader reported an error.", todoCheckReader, ""},
 	pos.ReaderNoPermission: {"Kassa may not open the reader's port.", "Call support: Kassa needs permission to use the serial port.", ""},
 	pos.ReaderWrongReader:  {"a different card reader is connected.", "Connect this terminal's reader, or choose the port again in Settings.", ""},
+	// Issue 12.
+	pos.ReaderCardRemoved:    {"the card was taken out of the reader while it was being read.", "Start the payment again and ask the customer to leave the card in until the reader says so.", ""},
+	pos.ReaderChipUnreadable: {"the card's chip can't be read and the card may not be swiped.", todoOtherCard, ""},
 }
 
 // Reason gives a reason in words: what happened and what to do. A bank's

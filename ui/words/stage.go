@@ -15,6 +15,9 @@ var stages = map[pos.Stage]string{
 	pos.StageDeclined:      "Declined",
 	pos.StageFailed:        "Failed — not charged",
 	pos.StageUnknown:       "Result not known yet",
+	pos.StagePINOnReader:   "PIN on the reader", // issue 12
+	pos.StageConfirming:    "Card confirming",
+	pos.StageRemoveCard:    "Remove the card",
 }
 
 // Stage names a checkout stage ("Waiting for card").
