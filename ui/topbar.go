@@ -29,11 +29,14 @@ type topBar struct {
 	readerText  *styledText
 	gatewayDot  *box
 	gatewayText *styledText
+	printerDot  *box // issue 16: ui/printer_status.go
+	printerText *styledText
 
 	checkoutBtn *widget.Button
 	historyBtn  *widget.Button
 	closeDayBtn *widget.Button
 	settingsBtn *widget.Button
+	storeBtn    *widget.Button // issue 15: shown with a store database
 	holdsBtn    *widget.Button // the open-holds board (issue 11)
 	lockBtn     *widget.Button
 
@@ -47,6 +50,8 @@ func newTopBar(u *UI) *topBar {
 		readerText:  text(tr("Reader"), statusSize, true, theme.ColorNameForeground),
 		gatewayDot:  dot(colorMuted),
 		gatewayText: text(tr("Gateway"), statusSize, true, theme.ColorNameForeground),
+		printerDot:  dot(colorMuted),
+		printerText: text("…", statusSize, true, theme.ColorNameForeground),
 	}
 	demo := text(tr("DEMO"), 16, true, colorOnStatus)
 	t.demoBadge = newStatusPanel(colorDemo, 6, container.NewPadded(demo)).box
@@ -61,6 +66,8 @@ func newTopBar(u *UI) *topBar {
 	t.closeDayBtn = &widget.Button{Text: tr("Close day"), Icon: theme.DocumentIcon(), OnTapped: t.closeDayTapped}
 	t.settingsBtn = &widget.Button{Text: tr("Settings"), Icon: theme.SettingsIcon(), OnTapped: t.settingsTapped}
 	t.holdsBtn = &widget.Button{Text: tr("Holds"), Icon: theme.StorageIcon(), OnTapped: t.holdsTapped}
+	t.storeBtn = &widget.Button{Text: tr("Store"), Icon: theme.GridIcon(), OnTapped: t.storeTapped}
+	t.storeBtn.Hide()
 	t.lockBtn = &widget.Button{Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: t.lockTapped}
 
 	name := text("Kassa", 22, true, theme.ColorNameForeground)
@@ -69,8 +76,10 @@ func newTopBar(u *UI) *topBar {
 		dotBox(t.readerDot), container.NewPadded(t.readerText),
 		widget.NewSeparator(),
 		dotBox(t.gatewayDot), container.NewPadded(t.gatewayText),
+		widget.NewSeparator(),
+		dotBox(t.printerDot), printerIcon(), container.NewPadded(t.printerText),
 	)
-	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.holdsBtn, t.closeDayBtn, t.settingsBtn, u.shiftBtn, t.lockBtn) // shiftBtn: issue 13
+	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.holdsBtn, t.closeDayBtn, t.storeBtn, t.settingsBtn, u.shiftBtn, t.lockBtn) // shiftBtn: issue 13
 	bar := container.NewHBox(left, layout.NewSpacer(), nav)
 	t.root = container.NewVBox(container.NewStack(newBox(colorCard, 0), container.NewPadded(bar)), widget.NewSeparator())
 	status := container.NewBorder(nil, nil, indicators, nil, container.NewPadded(t.demoStrip))
@@ -106,9 +115,16 @@ func (t *topBar) update(s pos.Snapshot) {
 	}
 	t.gatewayDot.SetColor(c)
 	t.gatewayText.SetText(txt)
+	c, txt = printerIndicator(s.Printer)
+	t.printerDot.SetColor(c)
+	t.printerText.SetText(txt)
 
 	t.u.updateShiftButton(s) // issue 13
 	cur := t.u.current
+	if s.Store.Enabled != t.storeBtn.Visible() { // issue 15
+		t.storeBtn.Hidden = !s.Store.Enabled
+		t.storeBtn.Refresh()
+	}
 	if t.u.paying || t.u.locked {
 		t.lockBtn.Disable()
 	} else {
@@ -123,6 +139,7 @@ func (t *topBar) update(s pos.Snapshot) {
 		{t.holdsBtn, cur == t.u.holds || (cur == t.u.child && t.u.child.back == t.u.holds)},
 		{t.closeDayBtn, cur == t.u.closeDay},
 		{t.settingsBtn, cur == t.u.settings},
+		{t.storeBtn, cur == t.u.store},
 	} {
 		imp := widget.LowImportance
 		if b.on {
@@ -224,6 +241,10 @@ func (t *topBar) closeDayTapped() {
 	t.u.askPIN(pos.Manager, tr("Close day"), func() { t.u.show(t.u.closeDay) })
 }
 
+func (t *topBar) storeTapped() {
+	t.u.askPIN(pos.Manager, tr("Store"), func() { t.u.show(t.u.store) })
+}
+
 func (t *topBar) settingsTapped() {
 	t.u.askPIN(pos.Manager, tr("Settings"), func() { t.u.show(t.u.settings) })
 }
@@ -269,6 +290,9 @@ func (b *bannerBar) update(s pos.Snapshot) {
 		b.msg.Set(fmt.Sprintf(tr("Payments with unknown result: %d — Kassa keeps checking with the bank."), s.Unresolved), onColor(colorUnknown))
 		b.panel.setColor(colorUnknown)
 		b.showBtn.Show()
+	case s.UnknownChildren > 0: // issue 11
+		b.msg.Set(fmt.Sprintf(tr("Refunds or captures with unknown result: %d — Kassa keeps checking with the bank; do not repeat them."), s.UnknownChildren), onColor(colorUnknown))
+		b.panel.setColor(colorUnknown)
 	default:
 		b.root.Hide()
 		return

@@ -150,9 +150,6 @@ type Options struct {
 	// Do runs fn on Fyne's goroutine; nil means fyne.Do. Tests pass a queue
 	// that they drain on the test goroutine.
 	Do func(fn func())
-	// ReceiptDir is where receipts and Z reports are saved as PDF; "" means
-	// the engine's data directory (its "receipts" folder).
-	ReceiptDir string
 	// NoOpen leaves saved PDFs unopened (tests).
 	NoOpen bool
 }
@@ -195,6 +192,7 @@ type UI struct {
 	demo           *demoPanel
 	child          *childScreen // capture, release, refund (issue 11)
 	holds          *holdsScreen // the open-holds board (issue 11)
+	store          *storeScreen // issue 15: the manager's Store view (store.go)
 	cashierScreens              // issue 13: sign-in, shift, X report, past Z reports
 }
 
@@ -246,6 +244,7 @@ func build(a fyne.App, eng *pos.Engine, opts Options) *UI {
 	u.history = newHistoryScreen(u)
 	u.closeDay = newCloseDayScreen(u)
 	u.settings = newSettingsScreen(u)
+	u.store = newStoreScreen(u) // issue 15
 	u.pin = newPINScreen(u)
 	u.child = newChildScreen(u) // issue 11
 	u.holds = newHoldsScreen(u)
@@ -425,7 +424,7 @@ func (u *UI) typedKey(ev *fyne.KeyEvent) {
 		u.pin.key(ev.Name)
 	case u.child:
 		u.child.key(ev.Name)
-	case u.receipt, u.history, u.closeDay, u.settings, u.holds:
+	case u.receipt, u.history, u.closeDay, u.settings, u.holds, u.store:
 		if ev.Name == fyne.KeyEscape && !u.paying {
 			u.home()
 		}
@@ -462,6 +461,7 @@ func (u *UI) paymentDone(kind pos.Kind, amount pos.Amount, view pos.PaymentView,
 	case view.ClientOrderID != "":
 		u.result.showPayment(view, err)
 		u.show(u.result)
+		u.result.autoPrint(view) // issue 16: receipts after approval
 	default:
 		u.result.showNotStarted(kind, amount, err)
 		u.show(u.result)
