@@ -117,6 +117,9 @@ func (r *Reader) takeCard(ctx context.Context, s *session, req ReadRequest, info
 		if !chip && !ctls {
 			text = "Swipe card"
 		}
+		if req.Heading != "" {
+			text = req.Heading + "\n" + text
+		}
 	}
 	s.drainEvents()
 	if err := r.display(ctx, s, text); err != nil {
