@@ -399,8 +399,10 @@ func TestTakeCardSwipeOvertakesStartScripted(t *testing.T) {
 	swipe := EncodeMessage(NADMPI, true, AppendSW(tmpl, SWSuccess))
 	_, host := newFake(t, chipScript{
 		onCard: func() []byte { return pkt(1, 0x40, hx(t, "E1 04 48 02 00 00 90 00")) },
-		ctls:   func() []byte { return append(pkt(1, 0, []byte{0x9F, 0x43}), pkt(1, 0x40, hx(t, "E1 04 48 02 03 00 90 00"))...) },
-		start:  func() []byte { return append(append([]byte{}, swipe...), pkt(1, 0, []byte{0x9F, 0x30})...) },
+		ctls: func() []byte {
+			return append(pkt(1, 0, []byte{0x9F, 0x43}), pkt(1, 0x40, hx(t, "E1 04 48 02 03 00 90 00"))...)
+		},
+		start: func() []byte { return append(append([]byte{}, swipe...), pkt(1, 0, []byte{0x9F, 0x30})...) },
 	}.answer(t))
 	r, err := OpenConn(context.Background(), host, Options{Logger: testLogger(&bytes.Buffer{})})
 	if err != nil {
