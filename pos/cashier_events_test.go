@@ -34,7 +34,7 @@ func TestPersonEventsCarryCashier(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := pay(t, e, cardVisa, 1042)
-	if _, err := e.Receipt(v.ClientOrderID, CustomerCopy); err != nil {
+	if _, err := e.PrintReceipt(context.Background(), v.ClientOrderID, CustomerCopy, nil); err != nil {
 		t.Fatal(err)
 	}
 	pay(t, e, cardNoCB, 3412) // unknown: overridden below

@@ -325,19 +325,20 @@ func TestRetryOnlyAfterDecision(t *testing.T) {
 func TestChildReceipt(t *testing.T) {
 	e, _ := childEnv(t, nil)
 	s := payKind(t, e, Sale, cardVisa, 1000)
-	if _, err := e.Receipt(s.ClientOrderID, CustomerCopy); err != nil {
+	if _, err := e.PrintReceipt(context.Background(), s.ClientOrderID, CustomerCopy, nil); err != nil {
 		t.Fatal(err)
 	}
 	r := mustChild(t, e, Refund, s.ClientOrderID, 250, StatusApproved)
-	first, err := e.ChildReceipt(s.ClientOrderID, r.ID, CustomerCopy)
+	printed, err := e.PrintChildReceipt(context.Background(), s.ClientOrderID, r.ID, CustomerCopy, nil)
+	first := printed.Receipt
 	if err != nil || first.Duplicate || first.Kind != "refund" || first.Amount != "2.50" {
 		t.Fatalf("first refund receipt: %v %+v", err, first)
 	}
 	if !strings.Contains(first.Text(), "REFUND") {
 		t.Fatalf("receipt text:\n%s", first.Text())
 	}
-	again, _ := e.ChildReceipt(s.ClientOrderID, r.ID, CustomerCopy)
-	if !again.Duplicate {
+	again, _ := e.PrintChildReceipt(context.Background(), s.ClientOrderID, r.ID, CustomerCopy, nil)
+	if !again.Duplicate || !again.Receipt.Duplicate {
 		t.Fatal("reprint not a duplicate")
 	}
 	if v, _ := e.Payment(s.ClientOrderID); v.Reprints != 0 || v.Refunded != rub(250) || v.Children != 1 {

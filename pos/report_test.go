@@ -155,7 +155,10 @@ func TestPastZReprintIsCopy(t *testing.T) {
 	if pv, _ := e.PreviewCloseDay(); !pv.Empty {
 		t.Error("a day with nothing to send is not empty")
 	}
-	z, err := e.ReprintZ(context.Background(), rep.RequestID)
+	if _, err := e.PrintZCopy(context.Background(), rep.RequestID, nil); err != nil {
+		t.Fatalf("reprint: %v", err)
+	}
+	z, err := e.ZCopy(rep.RequestID)
 	if err != nil || !z.Copy {
 		t.Fatalf("reprint %+v %v", z, err)
 	}

@@ -142,6 +142,8 @@ type Snapshot struct {
 	ShiftID  string
 	// Backup is where the lane's journal backups stand (issue 14).
 	Backup BackupStatus
+	// Printer is the receipt printer's state (issue 16).
+	Printer PrinterStatus
 }
 
 // Totals are a day's counts and sums for one currency.
@@ -231,6 +233,9 @@ type DemoControls interface {
 	Entry() string
 	// SetEntry picks how the simulated reader presents the card by itself.
 	SetEntry(entry string) error
+	// Present presents the current card now, as Entry says (e.g. the
+	// customer inserts the card the reader asked for).
+	Present() error
 }
 
 // ReceiptCopy says which copy of a receipt is printed.

@@ -1,9 +1,7 @@
 package pos
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"strconv"
 
 	"kassa/mapi/money"
@@ -85,32 +83,6 @@ func theirsInReply(reply map[string]string, cur string) Totals {
 		t.ReversalSum = a
 	}
 	return t
-}
-
-// ReprintZ fills a past close-day's Z report stamped as a copy, and
-// journals the print as caused by Who(ctx).
-func (e *Engine) ReprintZ(ctx context.Context, id string) (receipt.ZReport, error) {
-	z, err := e.PastZReport(id)
-	if err != nil {
-		return receipt.ZReport{}, err
-	}
-	if err := e.journal.Note(store.EventReport, e.Who(ctx), map[string]string{"report": "z", store.FieldRequestID: id,
-		store.FieldCopy: receipt.CopyBanner}); err != nil {
-		return receipt.ZReport{}, fmt.Errorf("journal print: %w", err)
-	}
-	r := e.zReceipt(z.Report, false)
-	r.Copy = true
-	return r, nil
-}
-
-// PrintX fills the X report for printing and journals the print as caused
-// by Who(ctx).
-func (e *Engine) PrintX(ctx context.Context, x XReport) (receipt.XReport, error) {
-	who := e.Who(ctx)
-	if err := e.journal.Note(store.EventReport, who, map[string]string{"report": "x"}); err != nil {
-		return receipt.XReport{}, fmt.Errorf("journal print: %w", err)
-	}
-	return e.XReceipt(x, e.CashierName(who)), nil
 }
 
 // XReceipt fills the printable X report (cashier: the name printed on it).
