@@ -208,3 +208,15 @@ func TestUnknownRefundResolvesOnScreen(t *testing.T) {
 		t.Fatalf("%d refunds journaled", len(kids))
 	}
 }
+
+// TestBannerShowsUnknownChildren: the banner says how many refunds or
+// captures have an unknown result, and Show lists their payments.
+func TestBannerShowsUnknownChildren(t *testing.T) {
+	h := newHarness(t, tuning{})
+	h.u.banner.update(pos.Snapshot{Stage: pos.StageReady, UnknownChildren: 2})
+	if !h.u.banner.root.Visible() || !strings.Contains(h.u.banner.msg.Text(), "2") || !h.u.banner.showBtn.Visible() {
+		t.Fatalf("banner: visible %v, %q", h.u.banner.root.Visible(), h.u.banner.msg.Text())
+	}
+	test.Tap(h.u.banner.showBtn)
+	h.waitFor(5*time.Second, "the unresolved list", func() bool { return h.u.current == h.u.history && h.u.history.pending })
+}
