@@ -283,11 +283,15 @@ func (c *childScreen) run() {
 	if op == pos.Release {
 		amount = pos.Amount{}
 	}
+	who := tr("Manager") // the journal also keeps the signed-in cashier's id (issue 13)
+	if cv, _ := c.u.eng.SignedIn(); cv.Name != "" {
+		who = cv.Name
+	}
 	c.running = true
 	c.showPart(c.progress)
 	c.spinner.Start()
 	c.u.goroutine(func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(pos.WithActor(ctx, tr("Manager")), 3*time.Minute)
+		ctx, cancel := context.WithTimeout(pos.WithActor(ctx, who), 3*time.Minute)
 		defer cancel()
 		var v pos.ChildView
 		var err error
