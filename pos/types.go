@@ -66,7 +66,10 @@ type PaymentView struct {
 	ReceiptID     string
 	PaynetOrderID string
 	TerminalID    string
-	Description   string
+	// CashierID is who took the payment (issue 13): a cashier's id,
+	// "cli:<user>", or "" in journals from before named cashiers.
+	CashierID   string
+	Description string
 	// Reason says why the payment is where it is (ui turns it into words).
 	Reason Reason
 	// LegacyText is the English reason of a journal written before causes;

@@ -12,9 +12,10 @@ import (
 // PastZ is one journaled close-day (Z report), as the list of past closes
 // shows it (issue 13).
 type PastZ struct {
-	Report   CloseDayReport
-	ClosedBy string // the name of who closed the day ("" in older journals)
-	Payments int    // approved payments the close covers
+	Report     CloseDayReport
+	ClosedBy   string // the name of who closed the day ("" in older journals)
+	ClosedByID string // their person id (a cashier's, cli:<user>, gui:<user>)
+	Payments   int    // approved payments the close covers
 }
 
 // PastZReports lists the journaled close-days, newest first, with their
@@ -68,7 +69,7 @@ func pastZ(j *store.Journal, b store.Batch) PastZ {
 		rep.Theirs = totalsOf(store.Totals{}, cur)
 		rep.Reason = Reason{Cause: CauseDayNotClosed, Code: b.Reply["error_code"], Message: b.Reply["error_message"]}
 	}
-	return PastZ{Report: rep, ClosedBy: nameIn(j, b.CashierID), Payments: len(b.Payments)}
+	return PastZ{Report: rep, ClosedBy: nameIn(j, b.CashierID), ClosedByID: b.CashierID, Payments: len(b.Payments)}
 }
 
 // theirsInReply reads the bank's totals from a journaled close-day reply.

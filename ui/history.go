@@ -253,6 +253,7 @@ func (h *historyScreen) showDetail(v pos.PaymentView) {
 		[2]string{tr("Order id"), v.ClientOrderID},
 		[2]string{tr("Bank order id"), v.PaynetOrderID},
 		[2]string{tr("Terminal"), v.TerminalID},
+		[2]string{tr("Cashier"), personText(h.u.eng, v.CashierID)}, // issue 13
 		[2]string{tr("Created"), dateTime(v.CreatedAt)},
 		[2]string{tr("Updated"), dateTime(v.UpdatedAt)},
 	)

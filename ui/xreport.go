@@ -60,11 +60,11 @@ func (x *xReportScreen) fill(rep pos.XReport, err error) {
 		return
 	}
 	x.x = &rep
-	since := tr("the first payment")
+	since := tr("No day was closed yet.")
 	if !rep.Since.IsZero() {
-		since = dateTime(rep.Since)
+		since = tr("Since the last close:") + " " + dateTime(rep.Since) + "."
 	}
-	objs := []fyne.CanvasObject{widget.NewLabel(tr("Since the last close:") + " " + since + " · " + tr("The day is not closed: this report sends nothing to the bank."))}
+	objs := []fyne.CanvasObject{widget.NewLabel(since + " " + tr("The day is not closed: this report sends nothing to the bank."))}
 	for _, t := range rep.Currencies {
 		objs = append(objs, panel(colorCard, container.NewVBox(totalsTable(t.Totals, nil, nil), widget.NewSeparator(), tallyPanel(t))))
 	}

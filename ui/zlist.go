@@ -93,8 +93,8 @@ func (z *zListScreen) row(p *pos.PastZ) fyne.CanvasObject {
 		head = head[:16] + "…"
 	}
 	sub := r.RequestID + "  ·  " + tr("chain head") + " " + head
-	if p.ClosedBy != "" {
-		sub += "  ·  " + tr("closed by") + " " + p.ClosedBy
+	if p.ClosedByID != "" {
+		sub += "  ·  " + tr("closed by") + " " + personText(z.u.eng, p.ClosedByID)
 	}
 	show := &widget.Button{Text: tr("Show"), Icon: theme.VisibilityIcon(), OnTapped: func() { z.showOne(p) }}
 	z.rows[r.RequestID] = show
@@ -120,7 +120,7 @@ func (z *zListScreen) showOne(p *pos.PastZ) {
 		[2]string{tr("Request id"), r.RequestID},
 		[2]string{tr("Bank status"), tr(r.Status.String())},
 		[2]string{tr("Bank close date"), r.GateCloseDate},
-		[2]string{tr("Closed by"), p.ClosedBy},
+		[2]string{tr("Closed by"), personText(z.u.eng, p.ClosedByID)},
 		[2]string{tr("Journal chain head"), r.ChainHead},
 		[2]string{tr("Time"), dateTime(r.At)},
 	))

@@ -4,8 +4,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"kassa/pos"
+	"kassa/pos/receipt"
 )
 
 // keys lists every translation key of the package's tables.
@@ -178,5 +180,23 @@ func TestReceiptWords(t *testing.T) {
 	}
 	if got := Russian.Text("MERCHANT COPY"); got != "КОПИЯ ПРОДАВЦА" {
 		t.Errorf("MERCHANT COPY: %q", got)
+	}
+}
+
+// TestXReportWords: every label of the X report has Russian words (issue 13).
+func TestXReportWords(t *testing.T) {
+	x := receipt.XReport{Currencies: []receipt.XCurrency{{Currency: "RUB", Schemes: []receipt.SchemeLine{{Scheme: "VISA"}, {Scheme: "MIR"}, {Scheme: "Other cards"}}}},
+		Since: time.Now(), At: time.Now(), Cashier: "x", TerminalID: "T", ChainHead: "ab"}
+	x.Words = Russian
+	text := x.Text()
+	for _, english := range []string{"REPORT", "Sales", "Declined", "Open holds", "Other cards", "Journal", "Since", "Cashier", "not closed"} {
+		if strings.Contains(text, english) {
+			t.Errorf("Russian X report says %q:\n%s", english, text)
+		}
+	}
+	for _, s := range pos.Schemes() {
+		if !Has(pos.SchemeLabel(s), Russian) {
+			t.Errorf("scheme %s has no words", s)
+		}
 	}
 }
