@@ -34,7 +34,7 @@ func TestPersonEventsCarryCashier(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := pay(t, e, cardVisa, 1042)
-	if _, err := e.Receipt(v.ClientOrderID, CustomerCopy); err != nil {
+	if _, err := e.PrintReceipt(context.Background(), v.ClientOrderID, CustomerCopy, nil); err != nil {
 		t.Fatal(err)
 	}
 	if r, err := e.Refund(ctx, v.ClientOrderID, Amount{}, "customer returned it"); err != nil || r.ID == "" { // journaled (the short wait may leave it unknown)

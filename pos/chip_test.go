@@ -107,7 +107,8 @@ func TestChipPayments(t *testing.T) {
 				}
 			}
 			if tc.mode == "chip" || tc.mode == "contactless" {
-				r, err := e.Receipt(v.ClientOrderID, MerchantCopy)
+				out, err := e.PrintReceipt(context.Background(), v.ClientOrderID, MerchantCopy, nil)
+				r := out.Receipt
 				if err != nil || r.Chip.EntryMode != tc.mode || r.Chip.AID == "" || (tc.status == StatusApproved && (r.Chip.TVR == "" || r.Chip.Cryptogram == "")) {
 					t.Errorf("receipt chip %+v, %v", r.Chip, err)
 				}

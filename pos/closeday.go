@@ -30,6 +30,8 @@ func totalsOf(t store.Totals, currency string) Totals {
 		SaleCount: t.SaleCount, SaleSum: Amount{Minor: t.SaleSum, Currency: currency},
 		ReversalCount: t.ReversalCount, ReversalSum: Amount{Minor: t.ReversalSum, Currency: currency},
 		PreauthCount: t.PreauthCount, PreauthSum: Amount{Minor: t.PreauthSum, Currency: currency},
+		CaptureCount: t.CaptureCount, CaptureSum: Amount{Minor: t.CaptureSum, Currency: currency},
+		ReleaseCount: t.ReleaseCount, ReleaseSum: Amount{Minor: t.ReleaseSum, Currency: currency},
 	}
 }
 

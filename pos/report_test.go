@@ -189,7 +189,10 @@ func TestPastZReprintIsCopy(t *testing.T) {
 	if _, err := e.CloseDay(context.Background(), false, func(r Reason) { said = said || r.Cause == CauseDayEmpty }); err != nil || !said {
 		t.Errorf("closing an empty day does not say it has nothing to send (%v)", err)
 	}
-	z, err := e.ReprintZ(context.Background(), rep.RequestID)
+	if _, err := e.PrintZCopy(context.Background(), rep.RequestID, nil); err != nil {
+		t.Fatalf("reprint: %v", err)
+	}
+	z, err := e.ZCopy(rep.RequestID)
 	if err != nil || !z.Copy {
 		t.Fatalf("reprint %+v %v", z, err)
 	}

@@ -129,6 +129,10 @@ type Snapshot struct {
 	// unknown, or unresolved and not the payment in flight (a normal bank
 	// wait does not count).
 	Unresolved int
+	// UnknownChildren counts the captures, releases and refunds whose result
+	// is unknown (issue 11): resolving by status, never sent again; they
+	// block nothing.
+	UnknownChildren int
 	// Announcements are payments resolved after a manager's override, to be
 	// told to the cashier until acknowledged (Engine.Acknowledge).
 	Announcements []Announcement
@@ -141,6 +145,8 @@ type Snapshot struct {
 	ShiftID  string
 	// Backup is where the lane's journal backups stand (issue 14).
 	Backup BackupStatus
+	// Printer is the receipt printer's state (issue 16).
+	Printer PrinterStatus
 }
 
 // Totals are a day's counts and sums for one currency.
@@ -152,6 +158,12 @@ type Totals struct {
 	ReversalSum   Amount
 	PreauthCount  int64
 	PreauthSum    Amount
+	// Captures (also in SaleCount/SaleSum) and releases (counted nowhere),
+	// for the Z report (issue 11).
+	CaptureCount int64
+	CaptureSum   Amount
+	ReleaseCount int64
+	ReleaseSum   Amount
 }
 
 // Difference is one disagreement between the journal's and the gateway's

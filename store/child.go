@@ -44,7 +44,7 @@ type Child struct {
 	Whole        bool      `json:"whole,omitempty"` // sent without an amount
 	Reason       string    `json:"reason,omitempty"`
 	Who          string    `json:"who,omitempty"`
-	CashierID    string    `json:"cashier_id,omitempty"`    // the person id who asked for it (issue 13; FieldCashier)
+	CashierID    string    `json:"cashier_id,omitempty"`    // the person id who caused it (FieldCashier, issue 13)
 	Status       Status    `json:"status"`                  // pending, accepted, unknown, approved, declined, error
 	SerialNumber string    `json:"serial_number,omitempty"` // the request's serial number, once known
 	CreatedAt    time.Time `json:"created_at"`
@@ -339,12 +339,13 @@ func applyChildTx(tx *bolt.Tx, p *Payment, ev Event, at time.Time) (Outcome, err
 	return outcome, nil
 }
 
-// openChild puts an approved capture (a sale at the captured amount) or
-// refund (a reversal) into the open-day totals; releases count nowhere.
+// openChild puts an approved capture (a sale at the captured amount),
+// refund (a reversal) or release (listed, counted nowhere) into the open
+// day.
 func openChild(tx *bolt.Tx, p *Payment, kids []Child, ev Event) error {
 	id := ev.Fields[FieldChild]
 	for _, c := range kids {
-		if c.ID != id || c.Operation == OpRelease {
+		if c.ID != id {
 			continue
 		}
 		v := fmt.Sprintf("%s|%s|%d", c.Operation, c.Currency, c.AmountMinor)

@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -12,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
-	"kassa/pos/receipt"
 )
 
 // xReportScreen is the manager's mid-day X report (issue 13): the open
@@ -77,29 +74,21 @@ func (x *xReportScreen) fill(rep pos.XReport, err error) {
 	x.printBtn.Enable()
 }
 
-// printTapped journals the print and saves the X report as PDF.
+// printTapped prints the X report on the configured printer; it is
+// journaled once on paper (issue 16).
 func (x *xReportScreen) printTapped() {
 	if x.x == nil {
 		return
 	}
 	rep := *x.x
 	x.printBtn.Disable()
+	x.saved.SetText(tr("Printing…"))
+	lang := current()
 	x.u.goroutine(func(ctx context.Context) {
-		r, err := x.u.eng.PrintX(ctx, rep)
-		path := ""
-		if err == nil {
-			r.Words = current()
-			name := "x-report-" + time.Now().Format("20060102-150405") + ".pdf"
-			path, err = x.u.savePDF(name, func(b *bytes.Buffer) error { return receipt.XPDF(b, r) })
-		}
+		out, err := x.u.eng.PrintXReport(ctx, rep, lang)
 		x.u.later(func() {
 			x.printBtn.Enable()
-			if err != nil {
-				x.saved.SetText(tr("Could not print:") + " " + errText(err))
-				return
-			}
-			x.saved.SetText(tr("Saved and sent to the printer:") + " " + path)
-			x.u.openFile(path)
+			x.saved.SetText(reportPrinted(out, err))
 		})
 	})
 }

@@ -134,6 +134,22 @@ var causes = map[pos.Cause]says{
 	pos.CauseBackupNoFolder: {"No backup folder is set.", "Choose a backup folder in Settings first.", ""},
 	pos.CauseBackupDone:     {"Backup written and checked: {code}", "", ""},
 	pos.CauseDayNoAnswer:    {"Kassa could not reach the bank, or got no answer; the day is not closed yet.", "Check the internet connection, then run Close day again: it resumes the same close.", ""}, // issue 17
+	// issue 16: the receipt printer
+	pos.CausePrinterRefused:     {"The receipt printer refused the connection.", "Check that the printer is switched on and its address in Settings, then press Print again.", ""},
+	pos.CausePrinterUnreachable: {"The receipt printer cannot be reached on the network.", "Check the printer's network cable and its address in Settings, then press Print again.", ""},
+	pos.CausePrinterNotFound:    {"The receipt printer is not connected.", "Plug the printer's cable back in and switch it on, then press Print again.", ""},
+	pos.CausePrinterNoAccess:    {"Kassa may not use the receipt printer's port.", "Call support: Kassa needs permission to use the printer.", ""},
+	pos.CausePrinterBusy:        {"The receipt printer is busy.", "Wait a moment, then press Print again.", ""},
+	pos.CausePrinterStopped:     {"The receipt printer stopped in the middle of the receipt.", "Check the printer, then press Print again: the whole receipt prints again.", ""},
+	pos.CausePrinterSilent:      {"The receipt printer does not respond.", "Check that it is switched on and the paper is not jammed, then press Print again.", ""},
+	pos.CausePrinterPaperOut:    {"The receipt printer is out of paper.", "Load a new paper roll, then press Print again.", ""},
+	pos.CausePrinterCoverOpen:   {"The receipt printer's cover is open.", "Close the cover, then press Print again.", ""},
+	pos.CausePrinterOffline:     {"The receipt printer reports an error.", "Check the paper, the cover and the cutter, switch the printer off and on, then press Print again.", ""},
+	pos.CausePrinterFailed:      {"The receipt could not be sent to the printer.", "Check the printer, then press Print again.", ""},
+	pos.CausePrinterConfig:      {"The printer setting is wrong.", "A manager should check the printer in Settings.", ""},
+	pos.CausePrintCommandFailed: {"The computer could not print the PDF: no printer is set up for it.", "Open the PDF and print it by hand, or set up the receipt printer in Settings.", ""},
+	pos.CausePrinterPaperLow:    {"The receipt printer's paper is running out.", "Have a new paper roll ready.", ""},
+	pos.CausePrintNotJournaled:  {"The receipt was printed, but Kassa could not note the print in its journal.", "Call support: the journal on this computer needs attention.", ""},
 }
 
 // readers is THE table from a reader problem to its words: what ({reader}
