@@ -15,7 +15,10 @@ type PastZ struct {
 	Report     CloseDayReport
 	ClosedBy   string // the name of who closed the day ("" in older journals)
 	ClosedByID string // their person id (a cashier's, cli:<user>, gui:<user>)
-	Payments   int    // approved payments the close covers
+	// Tally is the day's counts and split by card scheme; only PastZReport
+	// (one close-day) fills it.
+	Tally    *Tally
+	Payments int // approved payments the close covers
 }
 
 // PastZReports lists the journaled close-days, newest first, with their
@@ -50,7 +53,9 @@ func (e *Engine) PastZReport(id string) (PastZ, error) {
 	}
 	z := pastZ(e.journal, b)
 	z.Report.Demo = e.Config().Demo
-	return z, nil
+	t, err := pastTally(e.journal, b)
+	z.Tally = &t
+	return z, err
 }
 
 func pastZ(j *store.Journal, b store.Batch) PastZ {

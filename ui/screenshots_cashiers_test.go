@@ -106,6 +106,7 @@ func screenshotsCashiers(t *testing.T, l string) {
 	h.waitFor(10*time.Second, "the Z list", func() bool { return h.u.zList.rows[id] != nil })
 	shot("zlist")
 	test.Tap(h.u.zList.rows[id])
+	h.waitFor(10*time.Second, "the day's tally", func() bool { return h.u.zList.shown_.Tally != nil })
 	shot("zlist-show")
 
 	test.Tap(h.u.top.settingsBtn)
