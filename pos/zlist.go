@@ -51,9 +51,16 @@ func (e *Engine) PastZReport(id string) (PastZ, error) {
 	if err != nil {
 		return PastZ{}, err
 	}
-	z := pastZ(e.journal, b)
+	z, err := PastZReportOf(e.journal, b)
 	z.Report.Demo = e.Config().Demo
-	t, err := pastTally(e.journal, b)
+	return z, err
+}
+
+// PastZReportOf is one close-day of a journal in full, with its Tally (the
+// headless `kassa report z --batch ID`).
+func PastZReportOf(j *store.Journal, b store.Batch) (PastZ, error) {
+	z := pastZ(j, b)
+	t, err := pastTally(j, b)
 	z.Tally = &t
 	return z, err
 }
