@@ -125,6 +125,9 @@ const (
 	CauseBackupDiskFull // a backup failed: the backup disk is full; the journal is untouched
 	CauseBackupNoFolder // Back up now: no backup folder is set (KASSA_BACKUP_DIR or Settings)
 	CauseBackupDone     // a backup was written and verified (Reason.Code: its file)
+	// issue 15: the manager's Store view
+	CauseStoreNotConfigured // Store view: no store database is set (KASSA_CENTRAL_DB)
+	CauseStoreUnreachable   // Store view: the store database could not be read (Reason.Detail: why)
 	// issue 17 (reliability):
 	CauseDayNoAnswer // close-day: the bank could not be reached or did not answer; not closed yet (resumes the same request)
 	// issue 16: the receipt printer (not printed; nothing journaled as printed)
@@ -256,7 +259,6 @@ var causeNames = [...]string{
 	CauseBackupDiskFull: "backup-disk-full",
 	CauseBackupNoFolder: "backup-no-folder",
 	CauseBackupDone:     "backup-done",
-	CauseDayNoAnswer:    "day-no-answer", // issue 17
 	// issue 16
 	CausePrinterRefused:     "printer-refused",
 	CausePrinterUnreachable: "printer-unreachable",
@@ -273,6 +275,10 @@ var causeNames = [...]string{
 	CausePrintCommandFailed: "print-command-failed",
 	CausePrinterPaperLow:    "printer-paper-low",
 	CausePrintNotJournaled:  "print-not-journaled",
+	// issue 15
+	CauseStoreNotConfigured: "store-not-configured",
+	CauseStoreUnreachable:   "store-unreachable",
+	CauseDayNoAnswer:        "day-no-answer", // issue 17
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"

@@ -237,7 +237,8 @@ func (e *Engine) startupRecovery() {
 	}
 	e.mu.Unlock()
 	e.refresh()
-	// Only now: a caller of WaitRecovered must see the ready snapshot.
+	// Only now: WaitRecovered's callers read a snapshot that no longer says
+	// recovering (issue 17, defect D7: it was closed before the flow moved).
 	close(e.recovered)
 }
 

@@ -241,6 +241,8 @@ func (d *testDemo) Swipe() error { return d.sim.Swipe() }
 
 func (d *testDemo) Entry() string { return d.sim.Entry().String() }
 
+func (d *testDemo) Present() error { return d.sim.Present(d.sim.Entry()) }
+
 func (d *testDemo) SetEntry(name string) error {
 	p, err := sim.ParsePresentation(name)
 	if err == nil {

@@ -236,6 +236,9 @@ type DemoControls interface {
 	Entry() string
 	// SetEntry picks how the simulated reader presents the card by itself.
 	SetEntry(entry string) error
+	// Present presents the current card now, as Entry says (e.g. the
+	// customer inserts the card the reader asked for).
+	Present() error
 }
 
 // ReceiptCopy says which copy of a receipt is printed.

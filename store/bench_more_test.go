@@ -24,17 +24,6 @@ func sizesFor(b *testing.B) []int {
 	return benchSizes
 }
 
-// saleEvents are the events a sale gets after its intent, as the engine
-// journals them: accepted and final in one RecordAll, then a receipt print.
-func saleEvents(i int) ([]Event, Event) {
-	return []Event{
-			{Type: EventAccepted, Fields: map[string]string{FieldPaynetOrderID: strconv.Itoa(1000000 + i), FieldSource: "reply"}},
-			{Type: EventFinal, Status: StatusApproved, Fields: map[string]string{FieldApprovalCode: "A1B2C3",
-				FieldRRN: "512345678901", FieldSerialNumber: "S" + strconv.Itoa(i), FieldSource: "status"}},
-		},
-		Event{Type: EventReceipt, Fields: map[string]string{FieldCopy: "CUSTOMER COPY"}}
-}
-
 // logicalBytes sums the key and value bytes of every bucket: what the
 // journal holds before any B+tree overhead.
 func logicalBytes(db *bolt.DB) (int64, error) {

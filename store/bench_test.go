@@ -27,17 +27,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func benchPayment(i int) Payment {
-	k := KindSale
-	if i%10 == 9 {
-		k = KindPreauth
-	}
-	return Payment{ClientOrderID: uuid.Must(uuid.NewV7()).String(), Kind: k, AmountMinor: int64(100 + i%997),
-		Currency: "RUB", MaskedPAN: fmt.Sprintf("401234****%04d", i%10000), CardScheme: "VISA",
-		ReaderSerial: "0123456789", KSN: "FFFF9876543210E00012", TerminalID: "T-0001", CashierID: "cashier-1"}
-}
+// benchPayment is the i-th payment of a generated day (Generate).
+func benchPayment(i int) Payment { return generatedPayment(i) }
 
-const benchDay = 5000 // payments in a business day
+const benchDay = GenerateDay // payments in a business day
 
 // benchJournal returns a journal of size payments, built once per run by
 // buildJournal.
@@ -63,58 +56,9 @@ func benchJournal(b *testing.B, size int) string {
 	return path
 }
 
-// buildJournal is the bulk generator: a journal of size payments at path,
-// size/5000 days, each closed by a finished close-day except the last, which
-// stays open. Each day is one large unsynced transaction through the same
-// internal code (codec, chain, indexes) as Begin, RecordAll, Record,
-// BeginClose and FinishClose. A sale gets accepted, final and a receipt
-// print; one in 20 is declined (no receipt), one in 10 is a preauth.
+// buildJournal is the bulk generator (Generate) for the benchmarks.
 func buildJournal(b *testing.B, path string, size int) {
-	j, err := Open(path, Options{noSync: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	base := time.Date(2025, 1, 1, 8, 0, 0, 0, time.Local)
-	days := size / benchDay
-	for d := 0; d < days; d++ {
-		day := base.AddDate(0, 0, d)
-		err := j.db.Update(func(tx *bolt.Tx) error {
-			var at time.Time
-			for i := 0; i < benchDay; i++ {
-				at = day.Add(time.Duration(i) * 5 * time.Second)
-				p := benchPayment(i)
-				if err := prepare(&p, at); err != nil {
-					return err
-				}
-				if err := beginTx(tx, &p, at); err != nil {
-					return err
-				}
-				evs, receipt := saleEvents(d*benchDay + i)
-				if i%20 == 7 {
-					evs = []Event{evs[0], {Type: EventFinal, Status: StatusDeclined, Fields: map[string]string{FieldReason: "declined by issuer"}}}
-				} else {
-					evs = append(evs, receipt)
-				}
-				for _, ev := range evs {
-					if _, err := applyTx(tx, &p, ev, at.Add(time.Second)); err != nil {
-						return err
-					}
-				}
-			}
-			if d == days-1 {
-				return nil // the open day
-			}
-			bt, err := beginCloseTx(tx, fmt.Sprintf("close-%d", d), "RUB", "", at)
-			if err != nil {
-				return err
-			}
-			return finishClose(tx, &bt, BatchFinished, map[string]string{"status": "finished"}, at.UnixNano())
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := j.Close(); err != nil {
+	if err := Generate(path, size); err != nil {
 		b.Fatal(err)
 	}
 }

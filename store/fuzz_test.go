@@ -175,6 +175,14 @@ func FuzzDecodeEvent(f *testing.F) {
 		if ev := r.event(h); ev.Seq != r.Seq || ev.Hash != h || ev.Prev != r.Prev || ev.Type != r.Type {
 			t.Fatalf("event %+v does not carry record %+v", ev, r)
 		}
+		// The exported decoder (store/central uses it) reads the hashed
+		// bytes the same way.
+		body, _, _ := splitStored(v)
+		ev, p, err := DecodeEvent(body)
+		if err != nil || ev.Seq != r.Seq || ev.Prev != r.Prev || ev.Type != r.Type || (p == nil) != (r.Payment == nil) ||
+			ev.Hash != hashHex(body) {
+			t.Fatalf("DecodeEvent: %+v %v, want %+v", ev, err, r)
+		}
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"kassa/pos"
 	"kassa/store"
+	"kassa/ui/words"
 )
 
 // TestBackupWarningText: the status bar says nothing while backups are off
@@ -20,9 +21,9 @@ func TestBackupWarningText(t *testing.T) {
 	}{
 		{pos.BackupStatus{State: pos.BackupOff}, ""},
 		{pos.BackupStatus{State: pos.BackupCurrent, Dir: "/b"}, ""},
-		{pos.BackupStatus{State: pos.BackupOld, Reason: pos.Reason{Cause: pos.CauseBackupOld, Code: "3"}}, "The last journal backup is 3 days old."},
-		{pos.BackupStatus{State: pos.BackupOld, Reason: pos.Reason{Cause: pos.CauseBackupNone}}, "No journal backup for two days."},
-		{pos.BackupStatus{State: pos.BackupFailed, Reason: pos.Reason{Cause: pos.CauseBackupDiskFull}}, "the backup disk is full"},
+		{pos.BackupStatus{State: pos.BackupOld, Reason: pos.Reason{Cause: pos.CauseBackupOld, Code: "3"}}, "⚠ Last backup 3 days ago"},
+		{pos.BackupStatus{State: pos.BackupOld, Reason: pos.Reason{Cause: pos.CauseBackupNone}}, "⚠ No backup for 2 days"},
+		{pos.BackupStatus{State: pos.BackupFailed, Reason: pos.Reason{Cause: pos.CauseBackupDiskFull}}, "disk full"},
 	} {
 		if got := backupWarning(c.st); c.want == "" && got != "" || !strings.Contains(got, c.want) {
 			t.Errorf("%v %v: %q", c.st.State, c.st.Reason.Cause, got)
@@ -63,5 +64,15 @@ func TestSettingsBackUpNow(t *testing.T) {
 	}
 	if strings.Contains(h.u.top.gatewayText.Text, "backup") {
 		t.Errorf("status bar warns after a backup: %q", h.u.top.gatewayText.Text)
+	}
+}
+
+// TestBackupShortWordsTranslated: the status bar's short backup words have
+// Russian.
+func TestBackupShortWordsTranslated(t *testing.T) {
+	for c, k := range backupShort {
+		if !words.Has(k, words.Russian) {
+			t.Errorf("%v: no Russian for %q", c, k)
+		}
 	}
 }

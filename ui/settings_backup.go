@@ -71,7 +71,7 @@ func (b *backupSettings) showLast(st pos.BackupStatus) {
 	default:
 		s = tr("Last backup:") + " " + st.Last.Local().Format("2006-01-02 15:04")
 	}
-	if w := backupWarning(st); w != "" {
+	if w := backupSentence(st); w != "" {
 		s += "\n⚠ " + w
 	}
 	b.last.SetText(s)

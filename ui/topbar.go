@@ -36,6 +36,7 @@ type topBar struct {
 	historyBtn  *widget.Button
 	closeDayBtn *widget.Button
 	settingsBtn *widget.Button
+	storeBtn    *widget.Button // issue 15: shown with a store database
 	holdsBtn    *widget.Button // the open-holds board (issue 11)
 	lockBtn     *widget.Button
 
@@ -65,6 +66,8 @@ func newTopBar(u *UI) *topBar {
 	t.closeDayBtn = &widget.Button{Text: tr("Close day"), Icon: theme.DocumentIcon(), OnTapped: t.closeDayTapped}
 	t.settingsBtn = &widget.Button{Text: tr("Settings"), Icon: theme.SettingsIcon(), OnTapped: t.settingsTapped}
 	t.holdsBtn = &widget.Button{Text: tr("Holds"), Icon: theme.StorageIcon(), OnTapped: t.holdsTapped}
+	t.storeBtn = &widget.Button{Text: tr("Store"), Icon: theme.GridIcon(), OnTapped: t.storeTapped}
+	t.storeBtn.Hide()
 	t.lockBtn = &widget.Button{Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: t.lockTapped}
 
 	name := text("Kassa", 22, true, theme.ColorNameForeground)
@@ -76,7 +79,7 @@ func newTopBar(u *UI) *topBar {
 		widget.NewSeparator(),
 		dotBox(t.printerDot), printerIcon(), container.NewPadded(t.printerText),
 	)
-	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.holdsBtn, t.closeDayBtn, t.settingsBtn, u.shiftBtn, t.lockBtn) // shiftBtn: issue 13
+	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.holdsBtn, t.closeDayBtn, t.storeBtn, t.settingsBtn, u.shiftBtn, t.lockBtn) // shiftBtn: issue 13
 	bar := container.NewHBox(left, layout.NewSpacer(), nav)
 	t.root = container.NewVBox(container.NewStack(newBox(colorCard, 0), container.NewPadded(bar)), widget.NewSeparator())
 	status := container.NewBorder(nil, nil, indicators, nil, container.NewPadded(t.demoStrip))
@@ -118,6 +121,10 @@ func (t *topBar) update(s pos.Snapshot) {
 
 	t.u.updateShiftButton(s) // issue 13
 	cur := t.u.current
+	if s.Store.Enabled != t.storeBtn.Visible() { // issue 15
+		t.storeBtn.Hidden = !s.Store.Enabled
+		t.storeBtn.Refresh()
+	}
 	if t.u.paying || t.u.locked {
 		t.lockBtn.Disable()
 	} else {
@@ -132,6 +139,7 @@ func (t *topBar) update(s pos.Snapshot) {
 		{t.holdsBtn, cur == t.u.holds || (cur == t.u.child && t.u.child.back == t.u.holds)},
 		{t.closeDayBtn, cur == t.u.closeDay},
 		{t.settingsBtn, cur == t.u.settings},
+		{t.storeBtn, cur == t.u.store},
 	} {
 		imp := widget.LowImportance
 		if b.on {
@@ -231,6 +239,10 @@ func (t *topBar) holdsTapped() { t.u.show(t.u.holds) }
 
 func (t *topBar) closeDayTapped() {
 	t.u.askPIN(pos.Manager, tr("Close day"), func() { t.u.show(t.u.closeDay) })
+}
+
+func (t *topBar) storeTapped() {
+	t.u.askPIN(pos.Manager, tr("Store"), func() { t.u.show(t.u.store) })
 }
 
 func (t *topBar) settingsTapped() {

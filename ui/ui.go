@@ -192,6 +192,7 @@ type UI struct {
 	demo           *demoPanel
 	child          *childScreen // capture, release, refund (issue 11)
 	holds          *holdsScreen // the open-holds board (issue 11)
+	store          *storeScreen // issue 15: the manager's Store view (store.go)
 	cashierScreens              // issue 13: sign-in, shift, X report, past Z reports
 }
 
@@ -243,6 +244,7 @@ func build(a fyne.App, eng *pos.Engine, opts Options) *UI {
 	u.history = newHistoryScreen(u)
 	u.closeDay = newCloseDayScreen(u)
 	u.settings = newSettingsScreen(u)
+	u.store = newStoreScreen(u) // issue 15
 	u.pin = newPINScreen(u)
 	u.child = newChildScreen(u) // issue 11
 	u.holds = newHoldsScreen(u)
@@ -422,7 +424,7 @@ func (u *UI) typedKey(ev *fyne.KeyEvent) {
 		u.pin.key(ev.Name)
 	case u.child:
 		u.child.key(ev.Name)
-	case u.receipt, u.history, u.closeDay, u.settings, u.holds:
+	case u.receipt, u.history, u.closeDay, u.settings, u.holds, u.store:
 		if ev.Name == fyne.KeyEscape && !u.paying {
 			u.home()
 		}

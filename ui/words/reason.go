@@ -133,7 +133,6 @@ var causes = map[pos.Cause]says{
 	pos.CauseBackupDiskFull: {"The journal backup failed: the backup disk is full. The journal itself is untouched.", "Free space on the backup disk or choose another folder, then back up again.", ""},
 	pos.CauseBackupNoFolder: {"No backup folder is set.", "Choose a backup folder in Settings first.", ""},
 	pos.CauseBackupDone:     {"Backup written and checked: {code}", "", ""},
-	pos.CauseDayNoAnswer:    {"Kassa could not reach the bank, or got no answer; the day is not closed yet.", "Check the internet connection, then run Close day again: it resumes the same close.", ""}, // issue 17
 	// issue 16: the receipt printer
 	pos.CausePrinterRefused:     {"The receipt printer refused the connection.", "Check that the printer is switched on and its address in Settings, then press Print again.", ""},
 	pos.CausePrinterUnreachable: {"The receipt printer cannot be reached on the network.", "Check the printer's network cable and its address in Settings, then press Print again.", ""},
@@ -150,6 +149,10 @@ var causes = map[pos.Cause]says{
 	pos.CausePrintCommandFailed: {"The computer could not print the PDF: no printer is set up for it.", "Open the PDF and print it by hand, or set up the receipt printer in Settings.", ""},
 	pos.CausePrinterPaperLow:    {"The receipt printer's paper is running out.", "Have a new paper roll ready.", ""},
 	pos.CausePrintNotJournaled:  {"The receipt was printed, but Kassa could not note the print in its journal.", "Call support: the journal on this computer needs attention.", ""},
+	// issue 15: the Store view
+	pos.CauseStoreNotConfigured: {"No store database is set.", "Ask support to connect this lane to the store database.", ""},
+	pos.CauseStoreUnreachable:   {"The store database cannot be reached.", "Check the network; the lane keeps selling and catches up by itself. Try again later.", ""},
+	pos.CauseDayNoAnswer:        {"Kassa could not reach the bank, or got no answer; the day is not closed yet.", "Check the internet connection, then run Close day again: it resumes the same close.", ""}, // issue 17
 }
 
 // readers is THE table from a reader problem to its words: what ({reader}

@@ -1,0 +1,163 @@
+package pos
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+
+	"kassa/mapi"
+	"kassa/mapi/sandbox"
+)
+
+// recordingGateway is the engine's own gateway client, remembering the
+// last sale request and counting the calls (for the floor to replay the
+// same requests). It adds one function call per request.
+type recordingGateway struct {
+	*mapi.Client
+	mu      sync.Mutex
+	last    mapi.PaymentRequest
+	sales   atomic.Int64
+	statuss atomic.Int64
+}
+
+func (g *recordingGateway) Sale(ctx context.Context, req mapi.PaymentRequest) (*mapi.Accepted, error) {
+	g.mu.Lock()
+	g.last = req
+	g.mu.Unlock()
+	g.sales.Add(1)
+	return g.Client.Sale(ctx, req)
+}
+
+func (g *recordingGateway) Status(ctx context.Context, req mapi.StatusRequest) (*mapi.StatusResult, error) {
+	g.statuss.Add(1)
+	return g.Client.Status(ctx, req)
+}
+
+// floor is the least a journaled sale can cost under the write-ahead rule:
+// the same two requests the engine sends (the sale, the status call that
+// confirms it) through the same gateway client to the same sandbox, and two
+// raw fsynced bbolt updates of the sizes of the engine's two writes (the
+// intent; accepted and final together).
+type floor struct {
+	gw     *mapi.Client
+	db     *bolt.DB
+	n      int
+	intent []byte
+	final  []byte
+}
+
+func newFloor(b *testing.B, gw *mapi.Client, intent, final int) *floor {
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "floor.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("p")); return err }); err != nil {
+		b.Fatal(err)
+	}
+	return &floor{gw: gw, db: db, intent: make([]byte, intent), final: make([]byte, final)}
+}
+
+// op is one floor sale: fsync, sale request, status request, fsync.
+func (f *floor) op(b *testing.B, req mapi.PaymentRequest) {
+	put := func(v []byte) {
+		f.n++
+		if err := f.db.Update(func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("p")).Put([]byte(fmt.Sprintf("%012d", f.n)), v)
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	req.ClientOrderID = uuid.NewString()
+	put(f.intent)
+	acc, err := f.gw.Sale(ctx, req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := f.gw.Status(ctx, mapi.StatusRequest{ClientOrderID: req.ClientOrderID, PaynetOrderID: acc.PaynetOrderID})
+	if err != nil || res.Status != "approved" {
+		b.Fatalf("floor status %+v %v", res, err)
+	}
+	put(f.final)
+}
+
+// BenchmarkSaleVsFloor is a full sale through the engine (sandbox with no
+// artificial delays, the simulated reader over its pseudo-terminal, status
+// polling, no callbacks) against the floor of the write-ahead rule measured
+// in the same run, one floor sale timed after each engine sale so both see
+// the same load (x-floor: engine time / floor time; issue 14's target is
+// 1.25).
+func BenchmarkSaleVsFloor(b *testing.B) {
+	sb := startSandbox(b, sandbox.Options{Instant: true})
+	cfg := testConfig(b, sb.URL, pollingOnly)
+	cfg.SimAutoSwipe = time.Microsecond
+	cfg.SaleTimeout = 5 * time.Second
+	client, err := newClient(cfg, "", testLogger(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := &recordingGateway{Client: client}
+	e, err := Start(context.Background(), cfg, testLogger(b), append(simReader(b, cfg), WithGateway(rec))...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { e.Close() })
+	if err := e.WaitRecovered(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	if err := e.Demo().SetCard(cardVisa); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	sale := func(i int) time.Duration {
+		t0 := time.Now()
+		v, err := e.Pay(ctx, Sale, Amount{Minor: int64(100 + i), Currency: "RUB"}, "")
+		if err != nil || v.Status != StatusApproved {
+			b.Fatalf("sale %d: %s %v", i, v.Status, err)
+		}
+		return time.Since(t0)
+	}
+	sale(0) // connections, the reader and the journal warmed up
+	intent, final := writeSizes(b, e)
+	rec.mu.Lock()
+	req := rec.last
+	rec.mu.Unlock()
+	fl := newFloor(b, client, intent, final)
+	fl.op(b, req)
+	sales0, status0 := rec.sales.Load(), rec.statuss.Load()
+	var eng, base time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		eng += sale(i + 1)
+		b.StopTimer()
+		t0 := time.Now()
+		fl.op(b, req)
+		base += time.Since(t0)
+		b.StartTimer()
+	}
+	b.StopTimer()
+	if s, st := rec.sales.Load()-sales0, rec.statuss.Load()-status0; s != int64(b.N) || st != int64(b.N) {
+		b.Fatalf("the engine sent %d sales and %d status calls for %d sales: the floor's two requests are not what it does", s, st, b.N)
+	}
+	b.ReportMetric(float64(base.Microseconds())/1000/float64(b.N), "floor-ms")
+	b.ReportMetric(float64(eng)/float64(base), "x-floor")
+}
+
+// writeSizes are the sizes of the engine's two journal writes of the last
+// sale: its intent event, and its accepted and final events together.
+func writeSizes(b *testing.B, e *Engine) (intent, final int) {
+	seq, _ := e.Journal().HeadSeq()
+	evs, err := e.Journal().EventsSince(seq-3, 0)
+	if err != nil || len(evs) != 3 {
+		b.Fatalf("last sale's events: %d %v", len(evs), err)
+	}
+	return len(evs[0].Data), len(evs[1].Data) + len(evs[2].Data)
+}
