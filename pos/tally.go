@@ -78,16 +78,7 @@ func (t *Tally) add(p store.Payment) {
 }
 
 func (t *Tally) addApproved(p store.Payment) {
-	kids := store.ChildrenOf(p) // issue 11: its approved refunds and captures
-	for _, c := range kids {
-		switch {
-		case c.Status != store.StatusApproved:
-		case c.Operation == store.OpRefund:
-			t.Refunds++
-		case c.Operation == store.OpCapture:
-			t.Captures++
-		}
-	}
+	kids := store.ChildrenOf(p) // issue 11: refunds and captures are counted by addChildren
 	if p.Kind == store.KindPreauth {
 		t.Totals.PreauthCount++
 		t.Totals.PreauthSum.Minor += p.AmountMinor
