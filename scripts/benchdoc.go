@@ -115,9 +115,9 @@ func main() {
 	fmt.Println("journal file reopened each round (in the OS page cache: a cold start after boot is not measured).")
 	fmt.Println()
 	fmt.Println("GUI start and issue 17: since main's 4d155a0 the engine verifies the journal's whole hash chain at")
-	fmt.Println("every start (defect D4, a journal altered while Kassa was stopped), which reads every event: start-up")
-	fmt.Println("time grows with the journal (about 1 min 46 s for 1,000,000 payments on this loaded machine, 20 s of")
-	fmt.Println("it CPU). Before that merge the same benchmark measured 26.3 ms vs 23.3 ms empty, 1.13 (median of 15")
+	fmt.Println("every start (defect D4, a journal altered while Kassa was stopped), which decodes every event: the")
+	fmt.Println("start-up time grows with the journal (the rows above; 4.5–6.5 s with 100,000 payments measured the same")
+	fmt.Println("way). Before that merge the same benchmark measured 26.3 ms vs 23.3 ms empty, 1.13 (median of 15")
 	fmt.Println("rounds, house 4b17457). Meeting both issues needs a decision: e.g. verify in the background and block")
 	fmt.Println("payments only when it fails, or verify incrementally from a mark the clean shutdown writes.")
 }
