@@ -7,6 +7,7 @@
 #   make demo      set up and start Kassa in demo mode
 #   make icons     regenerate the icon PNGs/ICO from assets/icon/kassa.svg
 #   make bench     run the journal benchmarks, regenerate docs/PERFORMANCE.md
+#   make reliability  the fault-injection suite, full counts; regenerate docs/RELIABILITY.md
 
 SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
@@ -16,7 +17,7 @@ DIST := dist
 ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 BIN := $(DIST)/linux-amd64/kassa
 
-.PHONY: all dist setup-dist build deb tarxz windows checksums test check demo icons bench clean
+.PHONY: all dist setup-dist build deb tarxz windows checksums test check demo icons bench reliability clean
 
 all: build
 
@@ -58,6 +59,9 @@ icons:
 
 bench:
 	bash scripts/bench.sh
+
+reliability:
+	bash scripts/reliability.sh
 
 clean:
 	rm -rf $(DIST)

@@ -21,6 +21,7 @@ import (
 	"kassa/pos/cli"
 	"kassa/pos/cli/plainlocale"
 	"kassa/pos/demo"
+	"kassa/pos/receipt"
 	"kassa/ui"
 	"kassa/ui/words"
 )
@@ -57,7 +58,7 @@ func headless(args []string) int {
 	defer stop()
 	return cli.Run(ctx, args, os.Stdout, os.Stderr, cli.WithWords(func(r pos.Reason) (string, string) {
 		return words.Reason(words.English, r)
-	}))
+	}), cli.WithReceiptWords(func(lang string) receipt.Words { return words.ParseLang(lang) }))
 }
 
 // gui opens the checkout on an engine with the configured (or demo) parts.

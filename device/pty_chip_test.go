@@ -26,8 +26,13 @@ import (
 
 var chipAt = time.Date(2026, 12, 3, 10, 15, 0, 0, time.UTC)
 
+// chipReadTimeout is each read's deadline: long, so that a loaded machine
+// (the pty, the simulator's 20 ms presentation, -race) never hits it; a
+// read that works takes milliseconds.
+const chipReadTimeout = 30 * time.Second
+
 func chipRequest(onPrompt func(device.Prompt)) device.ReadRequest {
-	return device.ReadRequest{Currency: "RUB", AmountMinor: 1050, Exponent: 2, At: chipAt, Timeout: 5 * time.Second, OnPrompt: onPrompt}
+	return device.ReadRequest{Currency: "RUB", AmountMinor: 1050, Exponent: 2, At: chipAt, Timeout: chipReadTimeout, OnPrompt: onPrompt}
 }
 
 // prompts records prompts and can act on one.
@@ -153,11 +158,7 @@ func TestPTYChipMatrix(t *testing.T) {
 				s.SetEntry(p)
 				pr := &prompts{}
 				if p == sim.PresentTap && pan == sim.CardOnlinePIN {
-					pr.on = func(x device.Prompt) { // the customer inserts as asked
-						if x == device.PromptInsert {
-							go func() { _ = s.Insert() }()
-						}
-					}
+					pr = insertWhenAsked(s) // the customer inserts as asked
 				}
 				card, err := r.ReadCard(t.Context(), chipRequest(pr.add))
 				if err != nil {
@@ -393,7 +394,8 @@ func TestPTYCancelWhileContactlessBlocks(t *testing.T) {
 	s, r := openChipPTY(t, sim.Config{AutoSwipe: -1}, &logs)
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() {
-		for !strings.Contains(logs.String(), "START CONTACTLESS waits") {
+		deadline := time.Now().Add(chipReadTimeout)
+		for !strings.Contains(logs.String(), "START CONTACTLESS waits") && time.Now().Before(deadline) {
 			time.Sleep(2 * time.Millisecond)
 		}
 		cancel()
@@ -405,7 +407,8 @@ func TestPTYCancelWhileContactlessBlocks(t *testing.T) {
 		t.Error("no ABORT while START CONTACTLESS blocked")
 	}
 	go func() {
-		for s.Tap() != nil {
+		deadline := time.Now().Add(chipReadTimeout)
+		for s.Tap() != nil && time.Now().Before(deadline) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}()

@@ -85,7 +85,7 @@ func payment() PaymentRequest {
 		ClientOrderID: "6f1c1c0e-0d7e-4a8e-9d0b-3f1a2b3c4d5e",
 		Amount:        money.Amount{Minor: 1050, Currency: "RUB"},
 		Description:   "Sale at Counter 1",
-		EncryptedType: "MIURA_SRED",
+		EncryptedType: "miura",
 		EncryptedData: testCardData,
 		PhoneID:       "term-1",
 		Merchant:      Merchant{Address1: "Lenina 1", City: "Moscow", ZipCode: "123000", Country: "RU", Email: "shop@example.com"},
@@ -136,7 +136,7 @@ func TestSaleAndPreauthRequests(t *testing.T) {
 		}
 		want := url.Values{
 			"client_orderid": {req.ClientOrderID}, "order_desc": {desc}, "amount": {"10.50"}, "currency": {"RUB"},
-			"encrypted-type": {"MIURA_SRED"}, "encrypted-data": {testCardData}, "phone-id": {"term-1"},
+			"encrypted-type": {"miura"}, "encrypted-data": {testCardData}, "phone-id": {"term-1"},
 			"sdk-version": {"kassa-1.2.3"}, "ipaddress": {"127.0.0.1"}, "address1": {"Lenina 1"}, "city": {"Moscow"},
 			"zip_code": {"123000"}, "country": {"RU"}, "email": {"shop@example.com"},
 		}

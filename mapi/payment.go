@@ -20,7 +20,7 @@ type PaymentRequest struct {
 	ClientOrderID string       // a UUID journaled before the call; never reused
 	Amount        money.Amount // must be positive, in a known currency
 	Description   string       // order_desc; empty: DefaultSaleDescription/DefaultPreauthDescription
-	EncryptedType string       // from the reader, e.g. MIURA_SRED
+	EncryptedType string       // from the reader: "miura" (READER-PROTOCOL.md §8)
 	EncryptedData string       // from the reader: upper-case hex; never logged
 	PhoneID       string       // the terminal's id
 	SDKVersion    string       // sent verbatim as sdk-version when set; empty: "kassa-" + Config.SDKVersion

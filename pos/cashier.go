@@ -66,18 +66,26 @@ func CLIUser() string {
 	return "cli:" + name
 }
 
+// GUIUser is the person id of a GUI action while nobody is signed in
+// (demo mode, or before the first cashier exists): "gui:" and the OS user.
+func GUIUser() string { return "gui:" + strings.TrimPrefix(CLIUser(), "cli:") }
+
 // Who is the person id journaled (store.FieldCashier) for an engine call
 // made with ctx: the one ctx carries (WithCashier), else the signed-in
-// cashier, else CLIUser. Every person-caused journal write goes through it.
+// cashier, else GUIUser in the GUI (RequireShifts) and CLIUser otherwise.
+// Every person-caused journal write goes through it.
 func (e *Engine) Who(ctx context.Context) string {
 	if id := CashierOf(ctx); id != "" {
 		return id
 	}
 	e.mu.Lock()
-	id := e.session.cashier.ID
+	id, gui := e.session.cashier.ID, e.requireShift
 	e.mu.Unlock()
-	if id != "" {
+	switch {
+	case id != "":
 		return id
+	case gui:
+		return GUIUser()
 	}
 	return CLIUser()
 }

@@ -34,8 +34,11 @@ func TestPersonEventsCarryCashier(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := pay(t, e, cardVisa, 1042)
-	if _, err := e.Receipt(v.ClientOrderID, CustomerCopy); err != nil {
+	if _, err := e.PrintReceipt(context.Background(), v.ClientOrderID, CustomerCopy, nil); err != nil {
 		t.Fatal(err)
+	}
+	if r, err := e.Refund(ctx, v.ClientOrderID, Amount{}, "customer returned it"); err != nil || r.ID == "" { // journaled (the short wait may leave it unknown)
+		t.Fatalf("refund %+v %v", r, err)
 	}
 	pay(t, e, cardNoCB, 3412) // unknown: overridden below
 	if err := e.Override("Maria", "bank line down"); err != nil {
@@ -60,7 +63,7 @@ func TestPersonEventsCarryCashier(t *testing.T) {
 }
 
 // personEvents are the event types a person causes; each must name them.
-var personEvents = map[store.EventType]bool{store.EventOverride: true, store.EventReceipt: true}
+var personEvents = map[store.EventType]bool{store.EventOverride: true, store.EventReceipt: true, store.EventChild: true}
 
 func checkEventsCarry(t *testing.T, e *Engine, cashier string) {
 	t.Helper()

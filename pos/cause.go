@@ -130,6 +130,22 @@ const (
 	CauseStoreUnreachable   // Store view: the store database could not be read (Reason.Detail: why)
 	// issue 17 (reliability):
 	CauseDayNoAnswer // close-day: the bank could not be reached or did not answer; not closed yet (resumes the same request)
+	// issue 16: the receipt printer (not printed; nothing journaled as printed)
+	CausePrinterRefused     // the network printer refused the connection
+	CausePrinterUnreachable // the network printer did not answer
+	CausePrinterNotFound    // the printer's device is not there (unplugged, wrong path)
+	CausePrinterNoAccess    // no permission to open the printer's device
+	CausePrinterBusy        // the printer is in use (another program, another print)
+	CausePrinterStopped     // the printer closed the connection in the middle of the receipt
+	CausePrinterSilent      // the printer stopped taking data or answering (write timeout)
+	CausePrinterPaperOut    // the printer reports it is out of paper
+	CausePrinterCoverOpen   // the printer reports its cover open
+	CausePrinterOffline     // the printer reports itself offline or in error
+	CausePrinterFailed      // another printer error (Reason.Detail)
+	CausePrinterConfig      // the printer setting is wrong (Reason.Detail)
+	CausePrintCommandFailed // the OS print command for the PDF failed (Reason.Detail); the PDF is saved
+	CausePrinterPaperLow    // status: the printer's paper is near its end (it still prints)
+	CausePrintNotJournaled  // printed, but the journal could not record the print (Reason.Detail)
 	causeCount
 )
 
@@ -243,6 +259,22 @@ var causeNames = [...]string{
 	CauseBackupDiskFull: "backup-disk-full",
 	CauseBackupNoFolder: "backup-no-folder",
 	CauseBackupDone:     "backup-done",
+	// issue 16
+	CausePrinterRefused:     "printer-refused",
+	CausePrinterUnreachable: "printer-unreachable",
+	CausePrinterNotFound:    "printer-not-found",
+	CausePrinterNoAccess:    "printer-no-access",
+	CausePrinterBusy:        "printer-busy",
+	CausePrinterStopped:     "printer-stopped",
+	CausePrinterSilent:      "printer-silent",
+	CausePrinterPaperOut:    "printer-paper-out",
+	CausePrinterCoverOpen:   "printer-cover-open",
+	CausePrinterOffline:     "printer-offline",
+	CausePrinterFailed:      "printer-failed",
+	CausePrinterConfig:      "printer-config",
+	CausePrintCommandFailed: "print-command-failed",
+	CausePrinterPaperLow:    "printer-paper-low",
+	CausePrintNotJournaled:  "print-not-journaled",
 	// issue 15
 	CauseStoreNotConfigured: "store-not-configured",
 	CauseStoreUnreachable:   "store-unreachable",

@@ -61,7 +61,8 @@ func (e *Engine) RetryChild(ctx context.Context, orderID, childID, manager, reas
 	}
 	last := kids[len(kids)-1]
 	if _, err := e.journal.Record(orderID, store.Event{Type: store.EventOverride, Fields: map[string]string{
-		fManager: manager, fReason: reason, store.FieldChild: childID, fDecision: decisionRetry}}); err != nil {
+		fManager: manager, fReason: reason, store.FieldChild: childID, fDecision: decisionRetry,
+		store.FieldCashier: e.Who(ctx)}}); err != nil {
 		return ChildView{}, errorOf(ErrJournal, Reason{Cause: CauseJournalFailed, Detail: err.Error()})
 	}
 	amount := Amount{Minor: last.AmountMinor, Currency: last.Currency}
@@ -117,7 +118,7 @@ func (e *Engine) runChild(ctx context.Context, op Operation, orderID string, amo
 // beginChild journals the child (fsynced) before any byte goes out.
 func (e *Engine) beginChild(ctx context.Context, pl childPlan, reason string) (*childRun, error) {
 	c, err := e.journal.BeginChild(pl.parent.ClientOrderID, store.Child{Operation: store.Operation(pl.op),
-		AmountMinor: pl.amount, Whole: pl.send == 0, Reason: clipComment(reason), Who: actorOf(ctx)})
+		AmountMinor: pl.amount, Whole: pl.send == 0, Reason: clipComment(reason), Who: actorOf(ctx), CashierID: e.Who(ctx)})
 	switch {
 	case errors.Is(err, store.ErrRefused):
 		return nil, refuse(CauseChildInProgress, "") // another terminal window began one first

@@ -47,7 +47,7 @@ func (e *Engine) planChild(ctx context.Context, op Operation, p store.Payment, a
 	var err error
 	switch op {
 	case Capture, Release:
-		err = pl.checkHold(op, amount.Minor, time.Now())
+		err = pl.checkHold(op, amount.Minor, e.now()) // the wall clock (issue 17: WithClock)
 	default:
 		err = pl.checkRefund(amount.Minor)
 	}

@@ -20,7 +20,16 @@ func (e *Engine) recoverChildren(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, p := range ps {
 		for _, c := range store.ChildrenOf(p) {
-			if c.Final() || e.runningChild(p.ClientOrderID, c.ID) {
+			if c.Final() {
+				continue
+			}
+			if cr := e.runningChildRun(p.ClientOrderID, c.ID); cr != nil {
+				// This engine's own: ask now unless its request may still
+				// be on its way (pending: its call owns it).
+				if c.Status != store.StatusPending {
+					wg.Add(1)
+					go func() { defer wg.Done(); cr.check(ctx) }()
+				}
 				continue
 			}
 			cr := e.registerChild(p, c)
@@ -43,11 +52,11 @@ func (e *Engine) recoverChildren(ctx context.Context) {
 	wg.Wait()
 }
 
-// runningChild reports whether this engine is already resolving the child.
-func (e *Engine) runningChild(parent, id string) bool {
+// runningChildRun is the child's run when this engine already has it.
+func (e *Engine) runningChildRun(parent, id string) *childRun {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.children[childKey(parent, id)] != nil
+	return e.children[childKey(parent, id)]
 }
 
 func (e *Engine) noteRecoveredChild(parent, id string) {
@@ -92,4 +101,22 @@ func (e *Engine) OpenChildren() (int, error) {
 		}
 	}
 	return n, err
+}
+
+// unknownChildren counts the journal's children whose result is unknown
+// (one small read when there are none).
+func (e *Engine) unknownChildren() int {
+	ps, err := e.journal.UnresolvedChildren()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, p := range ps {
+		for _, c := range store.ChildrenOf(p) {
+			if c.Status == store.StatusUnknown {
+				n++
+			}
+		}
+	}
+	return n
 }

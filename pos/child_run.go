@@ -22,6 +22,7 @@ type childRun struct {
 	child    store.Child  // as begun
 	before   store.Ledger // the payment before this child
 	earlier  bool         // an earlier child makes the same transaction type
+	begun    time.Time    // monotonic: when it began, for the waits and the grace (issue 17, defect D8)
 
 	checkMu sync.Mutex
 	mu      sync.Mutex
@@ -55,7 +56,8 @@ func (e *Engine) registerChild(p store.Payment, c store.Child) *childRun {
 	}
 	cr := &childRun{e: e, parentID: p.ClientOrderID, orderID: p.PaynetOrderID, id: c.ID, comment: c.Reason, child: c,
 		before: store.LedgerOf(p, others), earlier: earlier, serial: c.SerialNumber,
-		unknown: c.Status == store.StatusUnknown, final: c.Final(), done: make(chan struct{})}
+		unknown: c.Status == store.StatusUnknown, final: c.Final(), done: make(chan struct{}),
+		begun: time.Now().Add(-max(e.now().Sub(c.CreatedAt), 0))}
 	e.children[childKey(p.ClientOrderID, c.ID)] = cr
 	return cr
 }
@@ -172,7 +174,7 @@ func (cr *childRun) finish(d childDecision) bool {
 // from its begin; without one it is unknown (and keeps resolving).
 func (cr *childRun) await(ctx context.Context) {
 	cr.start(0)
-	t := time.NewTimer(max(cr.e.Config().ResultWait-time.Since(cr.child.CreatedAt), 0))
+	t := time.NewTimer(max(cr.e.Config().ResultWait-time.Since(cr.begun), 0))
 	defer t.Stop()
 	select {
 	case <-cr.done:
@@ -217,7 +219,7 @@ func (cr *childRun) run(first time.Duration) {
 		if cr.check(e.ctx) {
 			return
 		}
-		d := e.pollDelay(time.Since(cr.child.CreatedAt))
+		d := e.pollDelay(time.Since(cr.begun))
 		if d < 0 {
 			e.log.Warn("child still unresolved after an hour of polling", "id", cr.parentID, "child", cr.id)
 			return
@@ -244,7 +246,7 @@ func (cr *childRun) check(ctx context.Context) bool {
 	res, err := e.gw().Status(cctx, mapi.StatusRequest{ClientOrderID: cr.parentID, PaynetOrderID: cr.orderID, BySerial: serial})
 	crashPoint("child-after-status")
 	d := classifyChildStatus(cr.child, cr.before, res, err, childFacts{bySerial: serial != "",
-		sinceBegin: time.Since(cr.child.CreatedAt), grace: cfg.NotFoundGrace, earlier: cr.earlier})
+		sinceBegin: time.Since(cr.begun), grace: cfg.NotFoundGrace, earlier: cr.earlier})
 	e.gatewayContact(d.answered)
 	if err != nil {
 		e.log.Warn("child status check without an answer", "id", cr.parentID, "child", cr.id, "err", err)

@@ -117,6 +117,15 @@ func TestCaptureAndRefunds(t *testing.T) {
 	if rep.Ours.SaleCount != 2 || rep.Ours.SaleSum != rub(4200+7550) || rep.Ours.ReversalCount != 3 || rep.Ours.ReversalSum != rub(7550+4200) {
 		t.Fatalf("close-day totals: %+v", rep.Ours)
 	}
+	if rep.Ours.CaptureCount != 1 || rep.Ours.ReleaseCount != 1 || rep.Ours.ReleaseSum != rub(3000) {
+		t.Fatalf("captures and releases: %+v", rep.Ours)
+	}
+	z := e.ZReport(rep).Text()
+	for _, want := range []string{"Captures (in sales)", "Releases (not counted)", "Reversals"} {
+		if !strings.Contains(z, want) {
+			t.Errorf("Z report lacks %q:\n%s", want, z)
+		}
+	}
 	verifyJournal(t, e)
 }
 
@@ -242,12 +251,13 @@ func TestHoldExpiry(t *testing.T) {
 // unknown when the engine stops; the next start resolves it by status and
 // never sends it again.
 func TestUnknownChildResolvedAtStart(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{})
+	sb := startSandbox(t, sandbox.Options{Speed: 2}) // a child is processing 0.5 s: longer than the wait
+
 	cfg := testConfig(t, sb.URL, pollingOnly)
 	e := startEngine(t, cfg)
 	s := payKind(t, e, Sale, cardVisa, 1000)
 	e.Close()
-	slow := cfg // no status call within the wait: the refund stays unknown
+	slow := cfg // one status call (processing) within the wait: the refund stays unknown
 	slow.ResultWait, slow.PollInterval = 300*time.Millisecond, time.Hour
 	e = startEngine(t, slow)
 	sb.Server.FailNext(sandbox.CmdReturn, sandbox.FaultDrop)
@@ -257,10 +267,10 @@ func TestUnknownChildResolvedAtStart(t *testing.T) {
 	}
 	e.Close()
 	e = startEngine(t, cfg)
-	kids, _ := e.Children(s.ClientOrderID)
-	if len(kids) != 1 || kids[0].Status != StatusApproved {
-		t.Fatalf("after restart: %+v", kids)
-	}
+	waitFor(t, 10*time.Second, "the refund resolves after the restart", func() bool {
+		kids, _ := e.Children(s.ClientOrderID)
+		return len(kids) == 1 && kids[0].Status == StatusApproved
+	})
 	if n := len(sb.Server.ChildRequests(s.ClientOrderID)); n != 1 {
 		t.Fatalf("refund sent %d times", n)
 	}
@@ -315,23 +325,50 @@ func TestRetryOnlyAfterDecision(t *testing.T) {
 func TestChildReceipt(t *testing.T) {
 	e, _ := childEnv(t, nil)
 	s := payKind(t, e, Sale, cardVisa, 1000)
-	if _, err := e.Receipt(s.ClientOrderID, CustomerCopy); err != nil {
+	if _, err := e.PrintReceipt(context.Background(), s.ClientOrderID, CustomerCopy, nil); err != nil {
 		t.Fatal(err)
 	}
 	r := mustChild(t, e, Refund, s.ClientOrderID, 250, StatusApproved)
-	first, err := e.ChildReceipt(s.ClientOrderID, r.ID, CustomerCopy)
+	printed, err := e.PrintChildReceipt(context.Background(), s.ClientOrderID, r.ID, CustomerCopy, nil)
+	first := printed.Receipt
 	if err != nil || first.Duplicate || first.Kind != "refund" || first.Amount != "2.50" {
 		t.Fatalf("first refund receipt: %v %+v", err, first)
 	}
 	if !strings.Contains(first.Text(), "REFUND") {
 		t.Fatalf("receipt text:\n%s", first.Text())
 	}
-	again, _ := e.ChildReceipt(s.ClientOrderID, r.ID, CustomerCopy)
-	if !again.Duplicate {
+	again, _ := e.PrintChildReceipt(context.Background(), s.ClientOrderID, r.ID, CustomerCopy, nil)
+	if !again.Duplicate || !again.Receipt.Duplicate {
 		t.Fatal("reprint not a duplicate")
 	}
 	if v, _ := e.Payment(s.ClientOrderID); v.Reprints != 0 || v.Refunded != rub(250) || v.Children != 1 {
 		t.Fatalf("payment view: reprints %d refunded %v children %d", v.Reprints, v.Refunded, v.Children)
 	}
 	verifyJournal(t, e)
+}
+
+// TestUnknownChildInSnapshot: a refund left unknown shows in the snapshot
+// until it resolves.
+func TestUnknownChildInSnapshot(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{Speed: 2}) // a child is processing 0.5 s: longer than the wait
+	cfg := testConfig(t, sb.URL, pollingOnly)
+	e := startEngine(t, cfg)
+	s := payKind(t, e, Sale, cardVisa, 1000)
+	e.Close()
+	cfg.ResultWait, cfg.PollInterval = 300*time.Millisecond, time.Hour // one status call (processing) within the wait
+	e = startEngine(t, cfg)
+	sb.Server.FailNext(sandbox.CmdReturn, sandbox.FaultDrop)
+	if v, _ := doChild(t, e, Refund, s.ClientOrderID, 100); v.Status != StatusUnknown {
+		t.Fatalf("refund: %+v", v)
+	}
+	if n := e.Snapshot().UnknownChildren; n != 1 {
+		t.Fatalf("snapshot: %d unknown children", n)
+	}
+	// Recover asks about it now (its own poll is an hour away).
+	waitFor(t, 10*time.Second, "resolved", func() bool {
+		if err := e.Recover(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return e.Snapshot().UnknownChildren == 0
+	})
 }

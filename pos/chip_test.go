@@ -2,11 +2,14 @@ package pos
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"kassa/mapi"
 	"kassa/mapi/sandbox"
 	"kassa/store"
 )
@@ -107,7 +110,8 @@ func TestChipPayments(t *testing.T) {
 				}
 			}
 			if tc.mode == "chip" || tc.mode == "contactless" {
-				r, err := e.Receipt(v.ClientOrderID, MerchantCopy)
+				out, err := e.PrintReceipt(context.Background(), v.ClientOrderID, MerchantCopy, nil)
+				r := out.Receipt
 				if err != nil || r.Chip.EntryMode != tc.mode || r.Chip.AID == "" || (tc.status == StatusApproved && (r.Chip.TVR == "" || r.Chip.Cryptogram == "")) {
 					t.Errorf("receipt chip %+v, %v", r.Chip, err)
 				}
@@ -190,5 +194,98 @@ func TestChipCancelBeforeSale(t *testing.T) {
 	}
 	if all, _ := e.journal.Latest(10); len(all) != 0 {
 		t.Errorf("journaled %d payments", len(all))
+	}
+}
+
+// lossyAdvice is the real gateway client whose first advice goes wrong on
+// the way: lost before it was sent (notSent), or sent with its reply lost.
+type lossyAdvice struct {
+	*mapi.Client
+	mu      sync.Mutex
+	calls   int
+	notSent bool
+}
+
+func (g *lossyAdvice) EMVAdvice(ctx context.Context, req mapi.AdviceRequest) (*mapi.Accepted, error) {
+	g.mu.Lock()
+	g.calls++
+	first := g.calls == 1
+	g.mu.Unlock()
+	switch {
+	case first && g.notSent:
+		return nil, &mapi.NotSentError{Op: "emv-advice", Err: errors.New("connection refused")}
+	case first:
+		_, _ = g.Client.EMVAdvice(ctx, req)
+		return nil, &mapi.UnknownError{Op: "emv-advice", Err: errors.New("reply lost")}
+	}
+	return g.Client.EMVAdvice(ctx, req)
+}
+
+// An advice that did not get through is sent again (MAPI.md §10): one that
+// never left, and one that arrived with its reply lost (the resend's
+// wrong-state refusal says so); the sale ends approved, charged once, with
+// one advice journaled.
+func TestChipAdviceResent(t *testing.T) {
+	for _, notSent := range []bool{true, false} {
+		t.Run(fmt.Sprintf("not-sent-%v", notSent), func(t *testing.T) {
+			sb := startSandbox(t, sandbox.Options{})
+			cfg := testConfig(t, sb.URL, pollingOnly)
+			client, err := mapi.New(mapi.Config{BaseURL: sb.URL, EndpointID: "1", Login: "demo", ControlKey: "demo-control-key", Timeout: 2 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := &lossyAdvice{Client: client, notSent: notSent}
+			e, err := Start(context.Background(), cfg, testLogger(t), append(simReader(t, cfg), WithGateway(g))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { e.Close() })
+			if err := e.Demo().SetEntry("insert"); err != nil {
+				t.Fatal(err)
+			}
+			v := pay(t, e, cardVisa, 1050)
+			if v.Status != StatusApproved {
+				t.Fatalf("%s %+v", v.Status, v.Reason)
+			}
+			p, _ := e.journal.Get(v.ClientOrderID)
+			if countEvents(p, store.EventAdvice) != 1 || countEvents(p, store.EventUnknown) != 0 {
+				t.Errorf("journal %v", eventTypes(p))
+			}
+			wantAdvices := map[bool]int{true: 1, false: 2}[notSent]
+			if n := sb.Server.Requests(sandbox.CmdEMVAdvice); n != wantAdvices || g.calls != 2 {
+				t.Errorf("%d advices at the gateway (%d calls), want %d", n, g.calls, wantAdvices)
+			}
+			if n := sb.Server.Requests(sandbox.CmdSale); n != 1 {
+				t.Errorf("%d sales", n)
+			}
+		})
+	}
+}
+
+// The reader lost at the EMV stage (cable pulled before CONTINUE): unknown
+// at once, resolved by status when the gateway reverses the order; the
+// card is never charged again.
+func TestChipReaderLostAtStage(t *testing.T) {
+	e, _ := chipEngine(t, "insert")
+	d := e.Demo().(*testDemo)
+	SetCrashHook(func(point string) {
+		if point == "emv-stage" {
+			d.sim.Unplug()
+		}
+	})
+	defer SetCrashHook(nil)
+	v := pay(t, e, cardVisa, 1050)
+	p, _ := e.journal.Get(v.ClientOrderID)
+	if countEvents(p, store.EventUnknown) != 1 || countEvents(p, store.EventAdvice) != 0 {
+		t.Fatalf("journal %v", eventTypes(p))
+	}
+	for _, ev := range p.Events {
+		if r, _ := eventReason(ev); ev.Type == store.EventUnknown && r.Cause != CauseReaderLostCard {
+			t.Errorf("unknown because %s, want reader-lost-card", r.Cause)
+		}
+	}
+	waitFor(t, 20*time.Second, "resolved", func() bool { p, _ := e.journal.Get(v.ClientOrderID); return p.Final() })
+	if p, _ := e.journal.Get(v.ClientOrderID); p.Status != store.StatusDeclined {
+		t.Errorf("resolved %s, want declined (reversed without the card's confirmation)", p.Status)
 	}
 }

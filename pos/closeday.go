@@ -30,6 +30,8 @@ func totalsOf(t store.Totals, currency string) Totals {
 		SaleCount: t.SaleCount, SaleSum: Amount{Minor: t.SaleSum, Currency: currency},
 		ReversalCount: t.ReversalCount, ReversalSum: Amount{Minor: t.ReversalSum, Currency: currency},
 		PreauthCount: t.PreauthCount, PreauthSum: Amount{Minor: t.PreauthSum, Currency: currency},
+		CaptureCount: t.CaptureCount, CaptureSum: Amount{Minor: t.CaptureSum, Currency: currency},
+		ReleaseCount: t.ReleaseCount, ReleaseSum: Amount{Minor: t.ReleaseSum, Currency: currency},
 	}
 }
 
@@ -184,6 +186,9 @@ func (c *closing) begin() (mapi.CloseDayRequest, error) {
 	c.rep.RequestID = id
 	c.rep.Ours = totalsOf(batch.Totals, c.cfg.Currency)
 	o := c.rep.Ours
+	if o.SaleCount == 0 && o.ReversalCount == 0 && o.PreauthCount == 0 {
+		c.say(Reason{Cause: CauseDayEmpty}) // issue 13: nothing to send (the GUI asked first)
+	}
 	c.say(Reason{Cause: CauseDaySending, Code: strconv.FormatInt(o.SaleCount, 10), Message: o.SaleSum.Major() + " " + c.cfg.Currency})
 	return mapi.CloseDayRequest{RequestID: id, SaleApprovedCount: o.SaleCount, SaleApprovedSum: o.SaleSum,
 		ReversalApprovedCount: o.ReversalCount, ReversalApprovedSum: o.ReversalSum}, nil

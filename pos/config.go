@@ -50,6 +50,21 @@ type Config struct {
 	CashierPINHash string        `json:"cashier_pin_hash,omitempty"`
 	ManagerPINHash string        `json:"manager_pin_hash,omitempty"`
 
+	// Receipt printer (issue 16; see PrinterSetup). Printer is
+	// KASSA_PRINTER: tcp:HOST[:PORT] (port 9100), usb:/dev/usb/lp0,
+	// serial:PORT[,BAUD] or pdf (the default: a PDF printed by the OS).
+	Printer string `json:"printer,omitempty"`
+	// PrinterWidth is KASSA_PRINTER_WIDTH: 32, 42 or 48 characters a line;
+	// 0 is 42.
+	PrinterWidth int `json:"printer_width,omitempty"`
+	// PrinterCodePage is KASSA_PRINTER_CODEPAGE: the number under which the
+	// printer keeps code page PC866 (Epson: 17, the default when empty).
+	PrinterCodePage string `json:"printer_codepage,omitempty"`
+	// PrintAfter is what is printed when a payment is approved
+	// (KASSA_PRINT_AFTER): PrintBoth, PrintCustomer or PrintAsk; empty is
+	// PrintBoth on an ESC/POS printer and PrintAsk with the PDF.
+	PrintAfter string `json:"print_after,omitempty"`
+
 	// SimAutoSwipe is the simulated reader's auto-swipe delay (demo mode or
 	// Reader "sim"): 0 is the simulator's default (1.5 s), negative turns it
 	// off (swipe from the demo panel). Env KASSA_SIM_AUTOSWIPE.
@@ -185,11 +200,18 @@ func applyEnv(cfg *Config) error {
 		"KASSA_CURRENCY":        &cfg.Currency,
 		"KASSA_TERMINAL_ID":     &cfg.TerminalID,
 		"KASSA_BACKUP_DIR":      &cfg.BackupDir, // issue 14
+		// issue 16: the receipt printer
+		"KASSA_PRINTER":          &cfg.Printer,
+		"KASSA_PRINTER_CODEPAGE": &cfg.PrinterCodePage,
+		"KASSA_PRINT_AFTER":      &cfg.PrintAfter,
 	}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok && v != "" {
 			*p = strings.TrimSpace(v)
 		}
+	}
+	if err := applyPrinterEnv(cfg); err != nil {
+		return err
 	}
 	durs := []struct {
 		name string

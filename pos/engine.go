@@ -41,6 +41,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"kassa/device/printer"
 	"kassa/mapi"
 	"kassa/store"
 	"kassa/store/central"
@@ -87,6 +88,11 @@ type Engine struct {
 
 	changed chan struct{} // the change signal: the publisher delivers the latest snapshot
 
+	// issue 16: the receipt printer
+	printTurn      chan struct{}    // one print (or printer status request) at a time
+	printerChanged chan struct{}    // the printer setting changed: poll now
+	prn            *printer.Printer // the ESC/POS printer of the setting (guarded by mu); nil until used
+
 	hooks atomic.Pointer[testHooks] // benchmarks and tests only
 
 	bk backups // issue 14: backup bookkeeping (backup.go)
@@ -127,8 +133,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (*
 		}()
 	}
 	e.setPhase(phaseRecovering)
-	e.wg.Add(1)
+	e.wg.Add(2)
 	go e.startupRecovery()
+	go e.pollPrinter()
 	ok = true
 	return e, nil
 }
@@ -150,6 +157,7 @@ func newEngine(ctx context.Context, cfg Config, log *slog.Logger, opts []Option)
 		log: log, ctx: life, stop: stop, cfg: cfg,
 		subs: map[int]func(Snapshot){}, payments: map[string]*payment{}, children: map[string]*childRun{}, overridden: map[string]bool{}, recoveredSet: map[string]bool{},
 		recovered: make(chan struct{}), changed: make(chan struct{}, 1),
+		printTurn: make(chan struct{}, 1), printerChanged: make(chan struct{}, 1),
 		fastPhase: 5 * time.Minute, slowMin: 5 * time.Minute, slowMax: 10 * time.Minute, giveUp: time.Hour,
 	}
 	for _, o := range opts {
@@ -159,7 +167,7 @@ func newEngine(ctx context.Context, cfg Config, log *slog.Logger, opts []Option)
 		e.parts.openReader = openSerial
 	}
 	e.snap = Snapshot{Stage: StageStarting, StageSince: time.Now(), Demo: cfg.Demo, Currency: cfg.Currency,
-		Reader: ReaderStatus{State: ReaderStateNotFound, Port: cfg.Reader}}
+		Reader: ReaderStatus{State: ReaderStateNotFound, Port: cfg.Reader}, Printer: printerStatusOf(cfg)}
 	return e, nil
 }
 
@@ -223,13 +231,15 @@ func (e *Engine) restoreOverrides() {
 func (e *Engine) startupRecovery() {
 	defer e.wg.Done()
 	_ = e.recoverAll(e.ctx)
-	close(e.recovered)
 	e.mu.Lock()
 	if e.flow.phase == phaseRecovering {
 		e.flow = flow{phase: phaseIdle}
 	}
 	e.mu.Unlock()
 	e.refresh()
+	// Only now: WaitRecovered's callers read a snapshot that no longer says
+	// recovering (issue 17, defect D7: it was closed before the flow moved).
+	close(e.recovered)
 }
 
 // verifyAtStart refuses a journal whose hash chain does not check out

@@ -41,4 +41,6 @@ var (
 	ErrNoShift = errors.New("no shift is open")
 	// ErrConfig: the configuration is incomplete or wrong.
 	ErrConfig = errors.New("configuration error")
+	// ErrNotPrinted: the receipt or report did not reach the paper (issue 16).
+	ErrNotPrinted = errors.New("not printed")
 )

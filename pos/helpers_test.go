@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -31,9 +32,10 @@ func TestMain(m *testing.M) {
 	os.Setenv("HOME", dir)
 	for _, k := range []string{"KASSA_DATA_DIR", "KASSA_GATEWAY_URL", "KASSA_ENDPOINT_ID", "KASSA_LOGIN", "KASSA_CONTROL_KEY",
 		"KASSA_READER", "KASSA_CALLBACK_LISTEN", "KASSA_CALLBACK_URL", "KASSA_CURRENCY", "KASSA_TERMINAL_ID", "KASSA_SALE_TIMEOUT",
-		"KASSA_TEST_CRASHPOINT"} {
+		"KASSA_TEST_CRASHPOINT", "KASSA_PRINTER", "KASSA_PRINTER_WIDTH", "KASSA_PRINTER_CODEPAGE", "KASSA_PRINT_AFTER"} {
 		os.Unsetenv(k)
 	}
+	fakeLP(dir)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -239,10 +241,26 @@ func (d *testDemo) Swipe() error { return d.sim.Swipe() }
 
 func (d *testDemo) Entry() string { return d.sim.Entry().String() }
 
+func (d *testDemo) Present() error { return d.sim.Present(d.sim.Entry()) }
+
 func (d *testDemo) SetEntry(name string) error {
 	p, err := sim.ParsePresentation(name)
 	if err == nil {
 		d.sim.SetEntry(p)
 	}
 	return err
+}
+
+// fakeLP puts a stand-in for the OS print command first on PATH: PDF
+// receipts "print" (the command succeeds) and no test reaches the
+// machine's real printer (issue 16).
+func fakeLP(dir string) {
+	bin := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(bin, 0o700); err != nil {
+		panic(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "lp"), []byte("#!/bin/sh\nexit 0\n"), 0o700); err != nil {
+		panic(err)
+	}
+	os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 }

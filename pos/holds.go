@@ -16,7 +16,7 @@ import (
 func (e *Engine) OpenHolds() ([]Hold, error) {
 	hold := e.Config().HoldPeriod
 	var out []Hold
-	now := time.Now()
+	now := e.now() // the wall clock (issue 17: WithClock)
 	from := now.Add(-hold - expiredShown).Format("2006-01-02")
 	err := e.journal.Walk(from, "", func(p store.Payment) error {
 		if p.Kind != store.KindPreauth || p.Status != store.StatusApproved {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"kassa/device"
+	"kassa/device/printer"
 	"kassa/mapi"
 )
 
@@ -45,6 +46,10 @@ type parts struct {
 	onClose    []func()         // run by Close after the engine stopped
 	cashiers   []NewCashier     // added to a journal without cashiers (demo mode)
 	now        func() time.Time // the wall clock (issue 17: WithClock); nil: time.Now
+
+	// issue 16: the receipt printer
+	printCmd PrintCommand    // nil: the OS print command (OSPrint)
+	printer  printer.Options // timeouts of the ESC/POS printer; zero: the defaults
 }
 
 // WithCashiers adds the cashiers to a journal that has none yet (and no
@@ -52,6 +57,14 @@ type parts struct {
 func WithCashiers(cs ...NewCashier) Option {
 	return func(p *parts) { p.cashiers = append(p.cashiers, cs...) }
 }
+
+// WithPrinterOptions sets the ESC/POS printer's timeouts (tests shorten
+// them); the engine's logger is used when o.Log is nil.
+func WithPrinterOptions(o printer.Options) Option { return func(p *parts) { p.printer = o } }
+
+// WithPrintCommand makes the engine print PDF receipts with cmd instead of
+// the OS print command (tests; a kiosk's own spooler).
+func WithPrintCommand(cmd PrintCommand) Option { return func(p *parts) { p.printCmd = cmd } }
 
 // WithGateway makes the engine use g instead of a gateway client built from
 // the Config (also after ApplyConfig).

@@ -1,32 +1,25 @@
 package pos
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"strings"
 
 	"kassa/pos/receipt"
 	"kassa/store"
 )
 
-// Receipt fills a receipt copy of a payment from the journal. Every print
-// is journaled (a receipt event, numbered per copy by the journal in the
-// same transaction, so two prints at once cannot both be the first); any
-// print of a copy after its first is stamped DUPLICATE.
-func (e *Engine) Receipt(id string, copy ReceiptCopy) (receipt.Receipt, error) {
+// ReceiptPreview fills a receipt copy of a payment as its next print
+// would be (stamped DUPLICATE when the copy was printed before) without
+// printing or journaling anything: for the screen and `kassa receipt`.
+func (e *Engine) ReceiptPreview(id string, copy ReceiptCopy) (receipt.Receipt, error) {
 	if copy == "" {
 		copy = CustomerCopy
 	}
-	p, err := e.journal.Record(id, store.Event{Type: store.EventReceipt,
-		Fields: map[string]string{store.FieldCopy: string(copy), store.FieldCashier: e.Who(context.Background())}})
-	if errors.Is(err, store.ErrNotFound) {
-		return receipt.Receipt{}, errorOf(ErrNotFound, Reason{Cause: CauseNotFound, Detail: id})
-	}
-	if err != nil {
-		return receipt.Receipt{}, fmt.Errorf("journal print: %w", err)
-	}
-	printed := p.Events[len(p.Events)-1]
+	out, err := e.copyToPrint(id, "", copy, nil)
+	return out.Receipt, err
+}
+
+// receiptOf fills a receipt copy of the journaled payment p.
+func (e *Engine) receiptOf(p store.Payment, copy ReceiptCopy, duplicate bool) receipt.Receipt {
 	cfg := e.Config()
 	v := viewOf(p)
 	r := receipt.Receipt{
@@ -34,7 +27,7 @@ func (e *Engine) Receipt(id string, copy ReceiptCopy) (receipt.Receipt, error) {
 		TerminalID: cfg.TerminalID, ReceiptID: v.ReceiptID, ClientOrderID: v.ClientOrderID,
 		Kind: string(v.Kind), MaskedPAN: v.MaskedPAN, Scheme: v.CardScheme,
 		ApprovalCode: v.ApprovalCode, RRN: v.RRN, Status: v.Status.String(), At: v.CreatedAt,
-		Copy: string(copy), Duplicate: printed.Fields[store.FieldDuplicate] == "yes", Demo: cfg.Demo,
+		Copy: string(copy), Duplicate: duplicate, Demo: cfg.Demo,
 	}
 	if p.TerminalID != "" {
 		r.TerminalID = p.TerminalID
@@ -44,7 +37,7 @@ func (e *Engine) Receipt(id string, copy ReceiptCopy) (receipt.Receipt, error) {
 	}
 	r.SetAmount(v.Amount)
 	r.Chip = v.Card.Receipt()
-	return r, nil
+	return r
 }
 
 // Receipt is the EMV part of a receipt of the card (issue 12).

@@ -37,7 +37,7 @@ func (e *Engine) XReport() (XReport, error) {
 // x`); cur is the terminal's currency, listed first.
 func XReportOf(j *store.Journal, cur string) (XReport, error) {
 	x := XReport{At: time.Now()}
-	ps, since, err := openDayPayments(j)
+	ps, kids, since, err := openDayPayments(j)
 	if err != nil {
 		return x, err
 	}
@@ -46,17 +46,17 @@ func XReportOf(j *store.Journal, cur string) (XReport, error) {
 		return x, err
 	}
 	x.Since = since
-	x.Currencies = useTotals(tallies(ps, cur), totals)
+	x.Currencies = useTotals(addChildren(tallies(ps, cur), kids), totals)
 	x.ChainHead = j.Head()
 	return x, nil
 }
 
 // openDayPayments are the open day's payments and when the day began (the
 // last finished close's start; zero when the journal never closed a day).
-func openDayPayments(j *store.Journal) ([]store.Payment, time.Time, error) {
-	ps, err := j.OpenDayPayments()
+func openDayPayments(j *store.Journal) ([]store.Payment, []store.Child, time.Time, error) {
+	ps, kids, err := j.OpenDayPayments()
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, nil, time.Time{}, err
 	}
 	since := lastClose(j)
 	from := ""
@@ -69,7 +69,7 @@ func openDayPayments(j *store.Journal) ([]store.Payment, time.Time, error) {
 		}
 		return nil
 	})
-	return ps, since, err
+	return ps, kids, since, err
 }
 
 // lastClose is when the newest finished close-day began.
@@ -101,6 +101,20 @@ func (e *Engine) ShiftReport(id string) (ShiftReport, error) {
 	return ShiftReport{}, errorOf(ErrNotFound, Reason{Cause: CauseNotFound, Detail: id})
 }
 
+// shiftChildren are the approved captures and refunds the shift's cashier
+// made during the shift, of the payments in ps.
+func shiftChildren(ps []store.Payment, s store.Shift, end time.Time) []store.Child {
+	var out []store.Child
+	for _, p := range ps {
+		for _, c := range store.ChildrenOf(p) {
+			if c.CashierID == s.CashierID && c.Status == store.StatusApproved && !c.CreatedAt.Before(s.OpenedAt) && !c.CreatedAt.After(end) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
 func (e *Engine) shiftReport(s store.Shift) (ShiftReport, error) {
 	r := ShiftReport{Shift: e.shiftView(s)}
 	end := s.ClosedAt
@@ -115,6 +129,6 @@ func (e *Engine) shiftReport(s store.Shift) (ShiftReport, error) {
 		return nil
 	})
 	r.Payments = views(ps, false)
-	r.Currencies = tallies(ps, e.Config().Currency)
+	r.Currencies = addChildren(tallies(ps, e.Config().Currency), shiftChildren(ps, s, end))
 	return r, err
 }

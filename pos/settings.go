@@ -48,6 +48,9 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 	if _, err := ParseAmount("1", cfg.Currency); err != nil && cfg.Currency != "" {
 		return fmt.Errorf("%w: currency %q", ErrConfig, cfg.Currency)
 	}
+	if _, err := cfg.PrinterSetup(); err != nil { // issue 16
+		return err
+	}
 	e.mu.Lock()
 	old := e.cfg
 	e.mu.Unlock()
@@ -125,6 +128,11 @@ var settingsFields = []func(c *Config) any{
 	func(c *Config) any { return &c.Language },
 	func(c *Config) any { return &c.CashierPINHash },
 	func(c *Config) any { return &c.ManagerPINHash },
+	// issue 16: the receipt printer
+	func(c *Config) any { return &c.Printer },
+	func(c *Config) any { return &c.PrinterWidth },
+	func(c *Config) any { return &c.PrinterCodePage },
+	func(c *Config) any { return &c.PrintAfter },
 }
 
 // copyChanged writes into the file's config only the settings that differ
@@ -171,6 +179,13 @@ func (e *Engine) useConfig(cfg, old Config, client Gateway) {
 	e.client = client
 	e.snap.Gateway.URL = cfg.GatewayURL
 	e.snap.Currency = cfg.Currency
+	if cfg.Printer != old.Printer {
+		e.snap.Printer = printerStatusOf(cfg)
+		select {
+		case e.printerChanged <- struct{}{}:
+		default:
+		}
+	}
 	var r Reader
 	if cfg.Reader != old.Reader && !cfg.Demo {
 		r = e.reader

@@ -50,7 +50,7 @@ func TestSettings(t *testing.T) {
 	if v := pay(t, e, cardVisa, 100); v.Status != StatusApproved {
 		t.Errorf("sale after ApplyConfig: %s", v.Status)
 	}
-	if r, _ := e.Receipt(pay(t, e, cardMC, 200).ClientOrderID, MerchantCopy); r.Merchant != nc.Merchant.Name {
+	if r, _ := e.ReceiptPreview(pay(t, e, cardMC, 200).ClientOrderID, MerchantCopy); r.Merchant != nc.Merchant.Name {
 		t.Errorf("receipt merchant %q", r.Merchant)
 	}
 }

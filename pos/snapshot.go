@@ -115,9 +115,11 @@ func (e *Engine) refresh(changed ...store.Payment) {
 		return
 	}
 	shown := e.shownPayment(changed)
+	kids := e.unknownChildren()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.snap.Unresolved, e.snap.Blocked = e.countUnresolvedLocked(un)
+	e.snap.UnknownChildren = kids
 	if shown != nil && e.snap.Payment != nil && e.snap.Payment.ClientOrderID == shown.ClientOrderID {
 		v := viewOf(*shown)
 		e.snap.Payment = &v

@@ -78,10 +78,13 @@ func (t *Tally) add(p store.Payment) {
 }
 
 func (t *Tally) addApproved(p store.Payment) {
+	kids := store.ChildrenOf(p) // issue 11: refunds and captures are counted by addChildren
 	if p.Kind == store.KindPreauth {
 		t.Totals.PreauthCount++
 		t.Totals.PreauthSum.Minor += p.AmountMinor
-		t.OpenHolds++
+		if l := store.LedgerOf(p, kids); !l.Released && l.Captured == 0 {
+			t.OpenHolds++ // neither captured nor released (issue 11)
+		}
 	} else {
 		t.Totals.SaleCount++
 		t.Totals.SaleSum.Minor += p.AmountMinor
@@ -93,6 +96,40 @@ func (t *Tally) addApproved(p store.Payment) {
 			t.Schemes[i].Sum.Minor += p.AmountMinor
 		}
 	}
+}
+
+// addChildren counts approved captures and refunds (issue 11) in their
+// currency's tally; a capture is a sale and a refund a reversal in the
+// totals, as the close-day counts them.
+func addChildren(ts []Tally, kids []store.Child) []Tally {
+	for _, c := range kids {
+		if c.Status != store.StatusApproved {
+			continue
+		}
+		i := tallyIndex(&ts, c.Currency)
+		switch c.Operation {
+		case store.OpCapture:
+			ts[i].Captures++
+			ts[i].Totals.SaleCount++
+			ts[i].Totals.SaleSum.Minor += c.AmountMinor
+		case store.OpRefund:
+			ts[i].Refunds++
+			ts[i].Totals.ReversalCount++
+			ts[i].Totals.ReversalSum.Minor += c.AmountMinor
+		}
+	}
+	return ts
+}
+
+// tallyIndex finds (or appends) the currency's tally.
+func tallyIndex(ts *[]Tally, cur string) int {
+	for i := range *ts {
+		if (*ts)[i].Currency == cur {
+			return i
+		}
+	}
+	*ts = append(*ts, *newTally(cur))
+	return len(*ts) - 1
 }
 
 // useTotals replaces the tallies' totals with the journal's open-day totals

@@ -66,7 +66,10 @@ type PaymentView struct {
 	ReceiptID     string
 	PaynetOrderID string
 	TerminalID    string
-	Description   string
+	// CashierID is who took the payment (issue 13): a cashier's id,
+	// "cli:<user>", or "" in journals from before named cashiers.
+	CashierID   string
+	Description string
 	// Reason says why the payment is where it is (ui turns it into words).
 	Reason Reason
 	// LegacyText is the English reason of a journal written before causes;
@@ -126,6 +129,10 @@ type Snapshot struct {
 	// unknown, or unresolved and not the payment in flight (a normal bank
 	// wait does not count).
 	Unresolved int
+	// UnknownChildren counts the captures, releases and refunds whose result
+	// is unknown (issue 11): resolving by status, never sent again; they
+	// block nothing.
+	UnknownChildren int
 	// Announcements are payments resolved after a manager's override, to be
 	// told to the cashier until acknowledged (Engine.Acknowledge).
 	Announcements []Announcement
@@ -138,6 +145,8 @@ type Snapshot struct {
 	ShiftID  string
 	// Backup is where the lane's journal backups stand (issue 14).
 	Backup BackupStatus
+	// Printer is the receipt printer's state (issue 16).
+	Printer PrinterStatus
 }
 
 // Totals are a day's counts and sums for one currency.
@@ -149,6 +158,12 @@ type Totals struct {
 	ReversalSum   Amount
 	PreauthCount  int64
 	PreauthSum    Amount
+	// Captures (also in SaleCount/SaleSum) and releases (counted nowhere),
+	// for the Z report (issue 11).
+	CaptureCount int64
+	CaptureSum   Amount
+	ReleaseCount int64
+	ReleaseSum   Amount
 }
 
 // Difference is one disagreement between the journal's and the gateway's
@@ -221,6 +236,9 @@ type DemoControls interface {
 	Entry() string
 	// SetEntry picks how the simulated reader presents the card by itself.
 	SetEntry(entry string) error
+	// Present presents the current card now, as Entry says (e.g. the
+	// customer inserts the card the reader asked for).
+	Present() error
 }
 
 // ReceiptCopy says which copy of a receipt is printed.

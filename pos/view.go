@@ -74,6 +74,7 @@ func viewOf(p store.Payment) PaymentView {
 		ReceiptID:     p.ReceiptID,
 		PaynetOrderID: p.PaynetOrderID,
 		TerminalID:    p.TerminalID,
+		CashierID:     p.CashierID,
 		Description:   p.Description,
 		CreatedAt:     p.CreatedAt,
 		UpdatedAt:     p.UpdatedAt,

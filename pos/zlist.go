@@ -1,9 +1,7 @@
 package pos
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"strconv"
 
 	"kassa/mapi/money"
@@ -14,9 +12,10 @@ import (
 // PastZ is one journaled close-day (Z report), as the list of past closes
 // shows it (issue 13).
 type PastZ struct {
-	Report   CloseDayReport
-	ClosedBy string // the name of who closed the day ("" in older journals)
-	Payments int    // approved payments the close covers
+	Report     CloseDayReport
+	ClosedBy   string // the name of who closed the day ("" in older journals)
+	ClosedByID string // their person id (a cashier's, cli:<user>, gui:<user>)
+	Payments   int    // approved payments the close covers
 }
 
 // PastZReports lists the journaled close-days, newest first, with their
@@ -70,7 +69,7 @@ func pastZ(j *store.Journal, b store.Batch) PastZ {
 		rep.Theirs = totalsOf(store.Totals{}, cur)
 		rep.Reason = Reason{Cause: CauseDayNotClosed, Code: b.Reply["error_code"], Message: b.Reply["error_message"]}
 	}
-	return PastZ{Report: rep, ClosedBy: nameIn(j, b.CashierID), Payments: len(b.Payments)}
+	return PastZ{Report: rep, ClosedBy: nameIn(j, b.CashierID), ClosedByID: b.CashierID, Payments: len(b.Payments)}
 }
 
 // theirsInReply reads the bank's totals from a journaled close-day reply.
@@ -85,32 +84,6 @@ func theirsInReply(reply map[string]string, cur string) Totals {
 		t.ReversalSum = a
 	}
 	return t
-}
-
-// ReprintZ fills a past close-day's Z report stamped as a copy, and
-// journals the print as caused by Who(ctx).
-func (e *Engine) ReprintZ(ctx context.Context, id string) (receipt.ZReport, error) {
-	z, err := e.PastZReport(id)
-	if err != nil {
-		return receipt.ZReport{}, err
-	}
-	if err := e.journal.Note(store.EventReport, e.Who(ctx), map[string]string{"report": "z", store.FieldRequestID: id,
-		store.FieldCopy: receipt.CopyBanner}); err != nil {
-		return receipt.ZReport{}, fmt.Errorf("journal print: %w", err)
-	}
-	r := e.zReceipt(z.Report, false)
-	r.Copy = true
-	return r, nil
-}
-
-// PrintX fills the X report for printing and journals the print as caused
-// by Who(ctx).
-func (e *Engine) PrintX(ctx context.Context, x XReport) (receipt.XReport, error) {
-	who := e.Who(ctx)
-	if err := e.journal.Note(store.EventReport, who, map[string]string{"report": "x"}); err != nil {
-		return receipt.XReport{}, fmt.Errorf("journal print: %w", err)
-	}
-	return e.XReceipt(x, e.CashierName(who)), nil
 }
 
 // XReceipt fills the printable X report (cashier: the name printed on it).
@@ -140,5 +113,7 @@ func SchemeLabel(s Scheme) string {
 
 func receiptTotals(t Totals) receipt.Totals {
 	return receipt.Totals{SaleCount: t.SaleCount, SaleSum: t.SaleSum.Minor, ReversalCount: t.ReversalCount,
-		ReversalSum: t.ReversalSum.Minor, PreauthCount: t.PreauthCount, PreauthSum: t.PreauthSum.Minor}
+		ReversalSum: t.ReversalSum.Minor, PreauthCount: t.PreauthCount, PreauthSum: t.PreauthSum.Minor,
+		// issue 11: listed on the Z report when there are some
+		CaptureCount: t.CaptureCount, CaptureSum: t.CaptureSum.Minor, ReleaseCount: t.ReleaseCount, ReleaseSum: t.ReleaseSum.Minor}
 }

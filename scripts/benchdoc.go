@@ -4,7 +4,10 @@
 // docs/PERFORMANCE.md: the median of each reported metric over the runs,
 // beside the figures measured on the code before issue 14.
 //
-//	go run scripts/benchdoc.go < bench.txt > docs/PERFORMANCE.md
+//	go run scripts/benchdoc.go docs/PERFORMANCE.md < bench.txt > new.md
+//
+// Sections of the old file from its first "## " heading on (other issues'
+// figures) are kept after the generated part.
 package main
 
 import (
@@ -49,6 +52,8 @@ var builtLine = regexp.MustCompile(`built a 1000000-payment journal \((\d+) MB\)
 var loadLine = regexp.MustCompile(`^loadavg: (\S+) (\S+) (\S+)`)
 
 func main() {
+	kept := keptSections()
+	defer fmt.Print(kept)
 	vals := map[string][]float64{} // bench metric -> values
 	var built, loads []string
 	sc := bufio.NewScanner(os.Stdin)
@@ -120,6 +125,23 @@ func main() {
 	fmt.Println("way). Before that merge the same benchmark measured 26.3 ms vs 23.3 ms empty, 1.13 (median of 15")
 	fmt.Println("rounds, house 4b17457). Meeting both issues needs a decision: e.g. verify in the background and block")
 	fmt.Println("payments only when it fails, or verify incrementally from a mark the clean shutdown writes.")
+}
+
+// keptSections is the old file's text from its first "## " heading on
+// (the file named by the first argument; "" without one).
+func keptSections() string {
+	if len(os.Args) < 2 {
+		return ""
+	}
+	b, err := os.ReadFile(os.Args[1])
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	if i := strings.Index(s, "\n## "); i >= 0 {
+		return "\n" + s[i+1:]
+	}
+	return ""
 }
 
 func median(v []float64) string {

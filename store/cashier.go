@@ -210,13 +210,32 @@ func (j *Journal) JournalEvents(since time.Time) ([]Event, error) {
 }
 
 // OpenDayPayments returns the payments the open-day totals count (approved,
-// not covered by a finished close-day), with their events (the X report of
-// issue 13). Its cost grows with the open day.
-func (j *Journal) OpenDayPayments() ([]Payment, error) {
+// not covered by a finished close-day), with their events, and the open
+// day's approved children (captures and refunds, issue 11) — for the X
+// report of issue 13. Its cost grows with the open day.
+func (j *Journal) OpenDayPayments() ([]Payment, []Child, error) {
+	var kids []Child
 	ps, err := j.collect(func(tx *bolt.Tx) ([]string, error) {
-		_, ids, err := openDay(tx, "")
-		return ids, err
+		_, keys, err := openDay(tx, "")
+		var own []string
+		for _, k := range keys {
+			parent, child, ok := splitChildKey(k)
+			if !ok {
+				own = append(own, k)
+				continue
+			}
+			p, err := getPayment(tx, parent, true)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range ChildrenOf(p) {
+				if c.ID == child {
+					kids = append(kids, c)
+				}
+			}
+		}
+		return own, err
 	})
 	sortByCreated(ps)
-	return ps, err
+	return ps, kids, err
 }

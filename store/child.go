@@ -44,6 +44,7 @@ type Child struct {
 	Whole        bool      `json:"whole,omitempty"` // sent without an amount
 	Reason       string    `json:"reason,omitempty"`
 	Who          string    `json:"who,omitempty"`
+	CashierID    string    `json:"cashier_id,omitempty"`    // the person id who caused it (FieldCashier, issue 13)
 	Status       Status    `json:"status"`                  // pending, accepted, unknown, approved, declined, error
 	SerialNumber string    `json:"serial_number,omitempty"` // the request's serial number, once known
 	CreatedAt    time.Time `json:"created_at"`
@@ -122,7 +123,7 @@ func childBegun(parent string, ev Event) Child {
 	n, _ := strconv.ParseInt(ev.Fields[FieldAmount], 10, 64)
 	c := Child{ID: ev.Fields[FieldChild], ParentID: parent, Operation: Operation(ev.Fields[FieldOperation]),
 		AmountMinor: n, Currency: ev.Fields[FieldCurrency], Whole: ev.Fields[FieldWhole] == "yes",
-		Reason: ev.Fields[FieldReason], Who: ev.Fields[FieldWho], Status: ev.Status, CreatedAt: ev.At, UpdatedAt: ev.At,
+		Reason: ev.Fields[FieldReason], Who: ev.Fields[FieldWho], CashierID: ev.Fields[FieldCashier], Status: ev.Status, CreatedAt: ev.At, UpdatedAt: ev.At,
 		Fields: ev.Fields}
 	c.Events = []Event{ev}
 	return c
@@ -171,7 +172,7 @@ func (j *Journal) BeginChild(parentID string, c Child) (Child, error) {
 		return Child{}, fmt.Errorf("%w: child amount %d", ErrInvalid, c.AmountMinor)
 	}
 	f := map[string]string{FieldOperation: string(c.Operation), FieldAmount: strconv.FormatInt(c.AmountMinor, 10),
-		FieldReason: c.Reason, FieldWho: c.Who}
+		FieldReason: c.Reason, FieldWho: c.Who, FieldCashier: c.CashierID}
 	if c.Whole {
 		f[FieldWhole] = "yes"
 	}
@@ -338,12 +339,13 @@ func applyChildTx(tx *bolt.Tx, p *Payment, ev Event, at time.Time) (Outcome, err
 	return outcome, nil
 }
 
-// openChild puts an approved capture (a sale at the captured amount) or
-// refund (a reversal) into the open-day totals; releases count nowhere.
+// openChild puts an approved capture (a sale at the captured amount),
+// refund (a reversal) or release (listed, counted nowhere) into the open
+// day.
 func openChild(tx *bolt.Tx, p *Payment, kids []Child, ev Event) error {
 	id := ev.Fields[FieldChild]
 	for _, c := range kids {
-		if c.ID != id || c.Operation == OpRelease {
+		if c.ID != id {
 			continue
 		}
 		v := fmt.Sprintf("%s|%s|%d", c.Operation, c.Currency, c.AmountMinor)

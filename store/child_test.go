@@ -120,7 +120,8 @@ func TestChildLifecycle(t *testing.T) {
 		t.Fatalf("children changed the payment: %s serial %q", pp.Status, pp.SerialNumber)
 	}
 	tot, _ := j.OpenDayTotals()
-	want := Totals{Currency: "RUB", SaleCount: 1, SaleSum: 8000, ReversalCount: 2, ReversalSum: 8000, PreauthCount: 1, PreauthSum: 10000}
+	want := Totals{Currency: "RUB", SaleCount: 1, SaleSum: 8000, ReversalCount: 2, ReversalSum: 8000, PreauthCount: 1, PreauthSum: 10000,
+		CaptureCount: 1, CaptureSum: 8000}
 	if tot["RUB"] != want {
 		t.Fatalf("open day: %+v, want %+v", tot["RUB"], want)
 	}
@@ -157,7 +158,8 @@ func TestChildCloseDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b2.Totals.SaleCount != 0 || b2.Totals.ReversalCount != 1 || b2.Totals.ReversalSum != 1200 || b2.Totals.PreauthCount != 1 {
+	if b2.Totals.SaleCount != 0 || b2.Totals.ReversalCount != 1 || b2.Totals.ReversalSum != 1200 || b2.Totals.PreauthCount != 1 ||
+		b2.Totals.ReleaseCount != 1 || b2.Totals.ReleaseSum != 700 {
 		t.Fatalf("second day: %+v", b2.Totals)
 	}
 	if _, err := j.FinishClose("REQ2", BatchFinished, nil); err != nil {
@@ -167,7 +169,7 @@ func TestChildCloseDay(t *testing.T) {
 		t.Fatalf("refund still open: %+v", tot)
 	}
 	ps, err := j.ByBatch("REQ2")
-	if err != nil || len(ps) != 2 {
+	if err != nil || len(ps) != 2 { // the sale (its refund) and the preauth (itself, its release)
 		t.Fatalf("by batch: %v %d", err, len(ps))
 	}
 	got, _ := j.Get(sale.ClientOrderID)

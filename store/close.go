@@ -37,6 +37,11 @@ func addTo(t *Totals, kind Kind, amount int64) {
 	case Kind(OpCapture): // an approved capture is a sale at the captured amount (MAPI.md §9)
 		t.SaleCount++
 		t.SaleSum += amount
+		t.CaptureCount++
+		t.CaptureSum += amount
+	case Kind(OpRelease): // listed on the Z report, counted nowhere
+		t.ReleaseCount++
+		t.ReleaseSum += amount
 	case Kind(OpRefund): // an approved refund is a reversal, each partial one counted
 		t.ReversalCount++
 		t.ReversalSum += amount
@@ -105,6 +110,8 @@ func totalsFields(t Totals) map[string]string {
 		"sale_count": strconv.FormatInt(t.SaleCount, 10), "sale_sum": strconv.FormatInt(t.SaleSum, 10),
 		"reversal_count": strconv.FormatInt(t.ReversalCount, 10), "reversal_sum": strconv.FormatInt(t.ReversalSum, 10),
 		"preauth_count": strconv.FormatInt(t.PreauthCount, 10), "preauth_sum": strconv.FormatInt(t.PreauthSum, 10),
+		"capture_count": strconv.FormatInt(t.CaptureCount, 10), "capture_sum": strconv.FormatInt(t.CaptureSum, 10),
+		"release_count": strconv.FormatInt(t.ReleaseCount, 10), "release_sum": strconv.FormatInt(t.ReleaseSum, 10),
 	}
 }
 

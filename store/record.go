@@ -193,13 +193,7 @@ func numberPrint(tx *bolt.Tx, p *Payment, ev Event) (Event, error) {
 	if err != nil {
 		return ev, err
 	}
-	copyName, child := ev.Fields[FieldCopy], ev.Fields[FieldChild]
-	n := 1
-	for _, e := range evs {
-		if isPrint(e.Type, e.Fields, copyName) && e.Fields[FieldChild] == child {
-			n++
-		}
-	}
+	n := nextPrint(evs, ev.Fields[FieldCopy], ev.Fields[FieldChild])
 	f := make(map[string]string, len(ev.Fields)+2)
 	for k, v := range ev.Fields {
 		f[k] = v

@@ -177,6 +177,12 @@ type Totals struct {
 	ReversalSum   int64  `json:"reversal_sum"`
 	PreauthCount  int64  `json:"preauth_count"`
 	PreauthSum    int64  `json:"preauth_sum"`
+	// Captures and releases (issue 11), listed apart: captures are in
+	// SaleCount/SaleSum too; releases count nowhere at the gateway.
+	CaptureCount int64 `json:"capture_count,omitempty"`
+	CaptureSum   int64 `json:"capture_sum,omitempty"`
+	ReleaseCount int64 `json:"release_count,omitempty"`
+	ReleaseSum   int64 `json:"release_sum,omitempty"`
 }
 
 // Close-day batch statuses. Pending is set by BeginClose; the others are the

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -57,19 +58,33 @@ func (u *UI) updateShiftButton(s pos.Snapshot) {
 	}
 }
 
+// personText is who caused an event for the screens: a cashier's name,
+// "command line (user)" for a headless command, "nobody signed in" for the
+// GUI without a sign-in; "" for journals from before named cashiers.
+func personText(e *pos.Engine, id string) string {
+	switch {
+	case strings.HasPrefix(id, "cli:"):
+		return tr("command line") + " (" + strings.TrimPrefix(id, "cli:") + ")"
+	case strings.HasPrefix(id, "gui:"):
+		return tr("nobody signed in")
+	}
+	return e.CashierName(id)
+}
+
 // tallyPanel shows a currency's counts and the split by card scheme beside
 // its totals (close day, X report, shift report).
 func tallyPanel(t pos.Tally) fyne.CanvasObject {
 	n := func(v int64) string { return strconv.FormatInt(v, 10) }
-	counts := kv(
+	counts := container.NewHBox(kv(
 		[2]string{tr("Approved"), n(t.Approved)},
 		[2]string{tr("Declined"), n(t.Declined)},
 		[2]string{tr("Failed"), n(t.Failed)},
 		[2]string{tr("Unknown"), n(t.Unknown)},
+	), kv(
 		[2]string{tr("Refunds"), n(t.Refunds)},
 		[2]string{tr("Captures"), n(t.Captures)},
 		[2]string{tr("Open holds"), n(t.OpenHolds)},
-	)
+	))
 	g := container.NewGridWithColumns(3)
 	hdr := func(s string) fyne.CanvasObject { return &widget.Label{Text: s, TextStyle: fyne.TextStyle{Bold: true}} }
 	g.Add(hdr(tr("Card scheme")))
@@ -80,6 +95,9 @@ func tallyPanel(t pos.Tally) fyne.CanvasObject {
 		g.Add(widget.NewLabel(n(s.Count)))
 		g.Add(widget.NewLabel(money(s.Sum)))
 	}
-	return container.NewVBox(text(tr("Payments"), 18, true, theme.ColorNameForeground), counts,
-		text(tr("By card scheme"), 18, true, theme.ColorNameForeground), g)
+	// Side by side, each at its own width: the panel fits 1024 px in Russian.
+	return container.NewHBox(
+		container.NewVBox(text(tr("Payments"), 18, true, theme.ColorNameForeground), counts),
+		widget.NewSeparator(),
+		container.NewVBox(text(tr("By card scheme"), 18, true, theme.ColorNameForeground), g))
 }

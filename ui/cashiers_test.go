@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,8 +160,8 @@ func TestXReportScreen(t *testing.T) {
 		t.Fatalf("X report %+v", x)
 	}
 	test.Tap(h.u.xReport.printBtn)
-	h.waitFor(10*time.Second, "saved", func() bool { return h.u.xReport.saved.Text != "" })
-	if h.u.xReport.saved.Text[:5] == "Could" {
+	h.waitFor(10*time.Second, "printed", func() bool { return h.u.xReport.saved.Text != "" && h.u.xReport.saved.Text != "Printing…" })
+	if !strings.HasPrefix(h.u.xReport.saved.Text, "Printed.") {
 		t.Fatalf("print: %s", h.u.xReport.saved.Text)
 	}
 }
@@ -199,8 +200,8 @@ func TestPastZList(t *testing.T) {
 		t.Fatal("Show did not open the close day")
 	}
 	test.Tap(h.u.zList.printBtn)
-	h.waitFor(10*time.Second, "the copy saved", func() bool { return h.u.zList.saved.Text != "" })
-	if h.u.zList.saved.Text[:5] == "Could" {
+	h.waitFor(10*time.Second, "the copy printed", func() bool { return h.u.zList.saved.Text != "" && h.u.zList.saved.Text != "Printing…" })
+	if !strings.HasPrefix(h.u.zList.saved.Text, "Printed.") {
 		t.Fatalf("reprint: %s", h.u.zList.saved.Text)
 	}
 }

@@ -47,6 +47,7 @@ type childScreen struct {
 	resWhat  *widget.Label
 	resTodo  *widget.Label
 	receipt  *widget.Button
+	bar      *printBar // issue 16: the receipts printed after an approved capture or refund
 	backBtn  *widget.Button
 	doneBtn  *widget.Button
 
@@ -64,6 +65,7 @@ func newChildScreen(u *UI) *childScreen {
 		resTitle: text("", 30, true, colorOnStatus),
 		resWhat:  &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText},
 		resTodo:  &widget.Label{Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameSubHeadingText},
+		bar:      newPrintBar(u),
 	}
 	c.reason.SetPlaceHolder(tr("Reason (printed nowhere, kept in the journal)"))
 	c.confirm = newBigButton("", theme.ConfirmIcon(), 28, widget.HighImportance, c.confirmTapped)
@@ -79,7 +81,7 @@ func newChildScreen(u *UI) *childScreen {
 		text(tr("Sending to the bank…"), 26, true, theme.ColorNameForeground)))
 	c.header = newStatusPanel(colorApproved, 14, container.NewPadded(c.resTitle))
 	buttons := container.NewHBox(layout.NewSpacer(), fixedHeight(56, c.backBtn), fixedHeight(56, c.receipt), fixedHeight(56, c.doneBtn))
-	c.result = container.NewBorder(nil, buttons, nil, nil,
+	c.result = container.NewBorder(nil, container.NewVBox(c.bar.view(), buttons), nil, nil,
 		container.NewVBox(c.header.box, container.NewPadded(container.NewVBox(c.resWhat, c.resTodo))))
 	c.root = container.NewPadded(container.NewStack(c.form, c.progress, c.result))
 	return c
@@ -159,6 +161,7 @@ func (c *childScreen) refreshAmount() {
 // open prepares op on payment id; back is where Back returns.
 func (c *childScreen) open(op pos.Operation, id string, back screen) {
 	c.op, c.id, c.back, c.running, c.done = op, id, back, false, pos.ChildView{}
+	c.bar.reset("", "")
 	l, err := c.u.eng.Ledger(id)
 	c.ledger = l
 	def := l.Remaining
@@ -291,6 +294,7 @@ func (c *childScreen) showOutcome(v pos.ChildView) {
 	c.setResult(statusColor(st), title, v.Reason)
 	if st == pos.StatusApproved && v.Operation != pos.Release {
 		c.receipt.Show()
+		c.bar.print(v.ClientOrderID, v.ID, autoCopies(c.u.eng.Config())) // issue 16: as after a payment
 	} else {
 		c.receipt.Hide()
 	}

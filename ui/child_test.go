@@ -69,7 +69,9 @@ func TestRefundFromResultScreen(t *testing.T) {
 		t.Fatalf("refund receipt:\n%s", h.u.receipt.customer.Text)
 	}
 	test.Tap(h.u.receipt.printBtn)
-	h.waitFor(10*time.Second, "printed", func() bool { return strings.Contains(h.u.receipt.saved.Text, ".pdf") })
+	h.waitFor(10*time.Second, "printed", func() bool {
+		return !h.u.receipt.bar.printing && strings.HasPrefix(h.u.receipt.bar.msg.Text, "Printed")
+	})
 	h.u.receipt.openChild(sale.ClientOrderID, v.ID, h.u.child)
 	if !strings.Contains(h.u.receipt.customer.Text, "DUPLICATE") {
 		t.Fatalf("reprint preview not stamped DUPLICATE:\n%s", h.u.receipt.customer.Text)

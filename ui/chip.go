@@ -96,6 +96,20 @@ func (d *demoPanel) newPresentation() *widget.RadioGroup {
 	return g
 }
 
+// presentNow presents the card now, the chosen way (the reader asked for
+// the chip after a tap, or no automatic presentation came).
+func (d *demoPanel) presentNow() {
+	if d.ctl == nil {
+		return
+	}
+	if err := d.ctl.Present(); err != nil {
+		d.msg.SetText(tr("The simulated reader is not waiting for a card."))
+	} else {
+		d.msg.SetText("")
+	}
+	d.u.unfocus()
+}
+
 // presentationChanged tells the simulated reader how to present the card.
 func (d *demoPanel) presentationChanged(label string) {
 	if d.ctl == nil {

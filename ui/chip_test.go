@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
@@ -101,4 +102,25 @@ func labelsText(o fyne.CanvasObject) string {
 	}
 	walk(o)
 	return b.String()
+}
+
+// A tap of the online-PIN card: the reader asks for the chip; the demo
+// panel's presentation set to insert and "Present the card now" insert it,
+// and the sale ends approved by chip with the PIN verified.
+func TestDemoInsertWhenAsked(t *testing.T) {
+	h := newHarness(t, tuning{})
+	h.u.demo.selectPresentation("tap")
+	h.useCard("0705")
+	h.typeKeys("1050")
+	h.press(fyne.KeyReturn)
+	h.waitFor(20*time.Second, "insert the card", func() bool { return h.u.snap.Reason.Cause == pos.CauseInsertCard })
+	if h.u.pay.stage.Text != "Insert the card" {
+		t.Errorf("title %q", h.u.pay.stage.Text)
+	}
+	h.u.demo.selectPresentation("insert")
+	test.Tap(h.u.demo.now)
+	h.waitFor(60*time.Second, "a final result", func() bool { return h.u.current == h.u.result && h.u.result.view_.Final() })
+	if v := h.u.result.view_; v.Status != pos.StatusApproved || v.Card.EntryMode != "chip" || v.Card.Verification() != "online-pin" {
+		t.Errorf("%s %q %q", v.Status, v.Card.EntryMode, v.Card.Verification())
+	}
 }

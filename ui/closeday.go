@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strconv"
@@ -16,7 +15,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
-	"kassa/pos/receipt"
 )
 
 // closeDayScreen is the manager's end of day: the open day's totals with
@@ -38,6 +36,8 @@ type closeDayScreen struct {
 	backBtn  *widget.Button
 	stopBtn  *widget.Button
 	saved    *widget.Label
+	openBtn  *widget.Button // the Z report's PDF when it was not printed
+	pdfPath  string
 	steps    *widget.Label
 	spinner  *widget.Activity
 
@@ -57,7 +57,9 @@ func newCloseDayScreen(u *UI) *closeDayScreen {
 	c.printBtn = &widget.Button{Text: tr("Print Z report"), Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: c.printTapped}
 	c.backBtn = &widget.Button{Text: tr("Back to checkout"), Icon: theme.NavigateBackIcon(), OnTapped: c.backTapped}
 	c.stopBtn = &widget.Button{Text: tr("Stop waiting"), Icon: theme.CancelIcon(), OnTapped: c.stopTapped}
-	buttons := container.NewHBox(c.backBtn, layout.NewSpacer(), c.stopBtn, fixedHeight(52, c.printBtn), fixedHeight(52, c.closeBtn))
+	c.openBtn = &widget.Button{Text: tr("Open PDF"), Icon: theme.FileIcon(), OnTapped: func() { c.u.openFile(c.pdfPath) }}
+	c.openBtn.Hide()
+	buttons := container.NewHBox(c.backBtn, layout.NewSpacer(), c.stopBtn, c.openBtn, fixedHeight(52, c.printBtn), fixedHeight(52, c.closeBtn))
 	c.root = container.NewPadded(container.NewBorder(
 		container.NewPadded(c.title), container.NewVBox(c.saved, buttons), nil, nil,
 		container.NewVScroll(container.NewPadded(c.body))))
@@ -73,6 +75,8 @@ func (c *closeDayScreen) shown() {
 	}
 	c.report = nil
 	c.saved.SetText("")
+	c.openBtn.Hide()
+	c.printBtn.SetText(tr("Print Z report"))
 	c.load()
 }
 
@@ -109,6 +113,9 @@ func (c *closeDayScreen) load() {
 	c.body.Refresh()
 	c.u.goroutine(func(ctx context.Context) {
 		p, err := c.u.eng.PreviewCloseDay()
+		if st := c.u.eng.CheckPrinter(ctx); err == nil && st.Reason.Cause != pos.CauseNone {
+			p.Warnings = append(p.Warnings, st.Reason) // out of paper: the Z report would not print
+		}
 		c.u.later(func() {
 			if err != nil {
 				c.body.Objects = []fyne.CanvasObject{errorPanel(tr("Cannot count the open day"), errText(err))}
@@ -227,6 +234,9 @@ func (c *closeDayScreen) run(force bool) {
 			}
 			c.report = &rep
 			c.showReport(rep, err)
+			if rep.Status == pos.DayFinished && autoCopies(c.u.eng.Config()) != nil {
+				c.printTapped() // printed at the close, as the receipts after approval
+			}
 		})
 	})
 }
@@ -317,6 +327,16 @@ func totalsTable(ours pos.Totals, theirs *pos.Totals, diffs []pos.Difference) fy
 		{"reversal sum", tr("Reversals sum"), sum(ours.ReversalSum), ""},
 		{"preauth count", tr("Preauths"), count(ours.PreauthCount), ""},
 		{"preauth sum", tr("Preauths sum"), sum(ours.PreauthSum), ""},
+		{"capture count", tr("Captures (in sales)"), count(ours.CaptureCount), ""},
+		{"capture sum", tr("Captures sum"), sum(ours.CaptureSum), ""},
+		{"release count", tr("Releases (not counted)"), count(ours.ReleaseCount), ""},
+		{"release sum", tr("Releases sum"), sum(ours.ReleaseSum), ""},
+	}
+	if ours.ReleaseCount == 0 { // captures and releases are listed when there are some (issue 11)
+		rows = rows[:len(rows)-2]
+	}
+	if ours.CaptureCount == 0 {
+		rows = append(rows[:6], rows[8:]...)
 	}
 	if theirs != nil {
 		rows[0].their, rows[1].their = count(theirs.SaleCount), sum(theirs.SaleSum)
@@ -372,7 +392,9 @@ func wrapText(s string, c fyne.ThemeColorName) fyne.CanvasObject {
 	return rt
 }
 
-// printTapped writes the Z report as PDF and opens it with the OS.
+// printTapped prints the Z report on the configured printer (a PDF
+// printed by the OS by default); when it did not reach the paper the
+// screen says why and the button prints it again.
 func (c *closeDayScreen) printTapped() {
 	if c.report == nil {
 		return
@@ -382,17 +404,23 @@ func (c *closeDayScreen) printTapped() {
 	what, todo := reasonText(c.report.Reason)
 	z.Message = strings.TrimSpace(what + " " + todo) // the engine's is plain English
 	c.printBtn.Disable()
-	c.u.goroutine(func(context.Context) {
-		name := "z-report-" + safeName(z.RequestID) + "-" + time.Now().Format("20060102-150405") + ".pdf"
-		path, err := c.u.savePDF(name, func(b *bytes.Buffer) error { return receipt.ZPDF(b, z) })
+	c.openBtn.Hide()
+	c.saved.SetText(tr("Printing…"))
+	c.u.goroutine(func(ctx context.Context) {
+		out, err := c.u.eng.PrintZReport(ctx, z)
 		c.u.later(func() {
 			c.printBtn.Enable()
 			if err != nil {
-				c.saved.SetText(tr("Could not print:") + " " + errText(err))
+				what, todo := printProblem(err)
+				c.saved.SetText(strings.TrimSpace(tr("The Z report was not printed.") + " " + what + " " + todo))
+				c.printBtn.SetText(tr("Print again"))
+				if c.pdfPath = out.Path; out.Path != "" {
+					c.openBtn.Show()
+				}
 				return
 			}
-			c.saved.SetText(tr("Saved and sent to the printer:") + " " + path)
-			c.u.openFile(path)
+			c.printBtn.SetText(tr("Print Z report"))
+			c.saved.SetText(tr("The Z report was printed."))
 		})
 	})
 }

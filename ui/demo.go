@@ -20,6 +20,7 @@ type demoPanel struct {
 	card    *widget.SelectEntry
 	fault   *widget.Select
 	present *widget.RadioGroup // tap, insert or swipe (issue 12)
+	now     *widget.Button     // present the card now
 	msg     *widget.Label
 	root    *fyne.Container
 }
@@ -35,9 +36,10 @@ func newDemoPanel(u *UI) *demoPanel {
 	d.fault = &widget.Select{PlaceHolder: tr("No fault"), OnChanged: d.faultChanged}
 	d.fault.ExtendBaseWidget(d.fault)
 	d.present = d.newPresentation()
+	d.now = widget.NewButton(tr("Present the card now"), d.presentNow)
 	title := text(tr("Simulated reader"), 17, true, colorDemo)
 	form := container.NewVBox(title,
-		widget.NewLabel(tr("The card is presented by")), d.present,
+		widget.NewLabel(tr("The card is presented by")), d.present, d.now,
 		widget.NewLabel(tr("Next card")), d.card,
 		widget.NewLabel(tr("Fault on the next read")), d.fault,
 		d.msg)

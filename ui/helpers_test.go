@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -67,6 +68,7 @@ type tuning struct {
 	saleTimeout  time.Duration
 	resultWait   time.Duration
 	pollInterval time.Duration
+	printer      string // KASSA_PRINTER; "" the PDF, printed by a stand-in for lp
 }
 
 func newHarness(t *testing.T, tn tuning) *harness {
@@ -75,9 +77,14 @@ func newHarness(t *testing.T, tn tuning) *harness {
 	t.Setenv("HOME", dir)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
 	t.Setenv("KASSA_DATA_DIR", filepath.Join(dir, "data"))
-	for _, k := range []string{"KASSA_GATEWAY_URL", "KASSA_READER", "KASSA_CONTROL_KEY", "KASSA_CALLBACK_LISTEN", "KASSA_CALLBACK_URL", "KASSA_LANG"} {
+	for _, k := range []string{"KASSA_GATEWAY_URL", "KASSA_READER", "KASSA_CONTROL_KEY", "KASSA_CALLBACK_LISTEN", "KASSA_CALLBACK_URL", "KASSA_LANG",
+		"KASSA_PRINTER", "KASSA_PRINTER_WIDTH", "KASSA_PRINTER_CODEPAGE", "KASSA_PRINT_AFTER"} {
 		t.Setenv(k, "")
 		_ = os.Unsetenv(k)
+	}
+	fakeLP(t, dir)
+	if tn.printer != "" {
+		t.Setenv("KASSA_PRINTER", tn.printer)
 	}
 	cfg, err := pos.LoadConfig(true)
 	if err != nil {
@@ -113,7 +120,7 @@ func newHarness(t *testing.T, tn tuning) *harness {
 	})
 	p := &pump{}
 	w := test.NewWindow(nil)
-	u := New(a, eng, Options{Window: w, Do: p.Do, NoOpen: true, ReceiptDir: filepath.Join(dir, "receipts")})
+	u := New(a, eng, Options{Window: w, Do: p.Do, NoOpen: true})
 	t.Cleanup(func() {
 		u.Close()
 		w.Close()
@@ -206,4 +213,37 @@ type fixedVariant struct {
 
 func (f fixedVariant) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 	return f.kassaTheme.Color(n, f.v)
+}
+
+// fakeLP puts a stand-in for the OS print command first on PATH (no test
+// prints on the machine's real printer): it accepts every job and writes
+// the file's path to dir/lp-jobs, or fails while dir/lp-fails exists.
+func fakeLP(t *testing.T, dir string) {
+	t.Helper()
+	bin := filepath.Join(dir, "bin")
+	script := "#!/bin/sh\n[ -e '" + dir + "/lp-fails' ] && { echo 'lp: Error - no default destination available.' >&2; exit 1; }\n" +
+		"echo \"$2\" >> '" + dir + "/lp-jobs'\necho 'request id is fake-1 (1 file(s))'\n"
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "lp"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// lpJobs lists the files the stand-in lp printed.
+func (h *harness) lpJobs() []string {
+	b, _ := os.ReadFile(filepath.Join(h.dir, "lp-jobs"))
+	return strings.Fields(string(b))
+}
+
+// lpFails makes the stand-in lp fail (or work again).
+func (h *harness) lpFails(fail bool) {
+	path := filepath.Join(h.dir, "lp-fails")
+	if fail {
+		os.WriteFile(path, nil, 0o600)
+	} else {
+		os.Remove(path)
+	}
 }

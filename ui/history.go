@@ -209,8 +209,8 @@ func (r *historyRow) set(v pos.PaymentView) {
 	if v.MaskedPAN != "" {
 		card = strings.TrimSpace(v.CardScheme + " •" + last4(v.MaskedPAN))
 	}
-	if v.Refunded.Minor > 0 { // issue 11: what was refunded, under its payment
-		card += " · " + tr("refunded") + " " + money(v.Refunded)
+	if v.Refunded.Minor > 0 { // issue 11: refunded in part or whole (the detail has the figures)
+		card += " ↩"
 	}
 	r.card.SetText(kind + card)
 	r.status.Text = statusText(v.Status)
@@ -250,6 +250,7 @@ func (h *historyScreen) showDetail(v pos.PaymentView) {
 		[2]string{tr("Order id"), v.ClientOrderID},
 		[2]string{tr("Bank order id"), v.PaynetOrderID},
 		[2]string{tr("Terminal"), v.TerminalID},
+		[2]string{tr("Cashier"), personText(h.u.eng, v.CashierID)}, // issue 13
 		[2]string{tr("Created"), dateTime(v.CreatedAt)},
 		[2]string{tr("Updated"), dateTime(v.UpdatedAt)},
 	)
@@ -266,7 +267,7 @@ func (h *historyScreen) showDetail(v pos.PaymentView) {
 	buttons := container.NewHBox(h.receipt, h.check, layout.NewSpacer())
 	evTitle := &widget.Label{Text: tr("Journal events"), TextStyle: fyne.TextStyle{Bold: true}}
 	kids := h.childrenPart(v) // issue 11
-	h.detailBx.Objects = []fyne.CanvasObject{container.NewVScroll(container.NewVBox(head.box, info, buttons, kids, evTitle, events))}
+	h.detailBx.Objects = []fyne.CanvasObject{container.NewVScroll(container.NewVBox(head.box, kids, info, buttons, evTitle, events))}
 	h.detailBx.Refresh()
 }
 

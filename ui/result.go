@@ -40,6 +40,7 @@ type resultScreen struct {
 	receiptBtn *widget.Button
 	detailsBtn *widget.Button // the payment's detail: refund, capture, release (issue 11)
 	checkBtn   *widget.Button
+	bar        *printBar // receipts printed after the approval
 
 	root fyne.CanvasObject
 }
@@ -54,6 +55,7 @@ func newResultScreen(u *UI) *resultScreen {
 		reason:  &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText},
 		advice:  &widget.Label{Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameSubHeadingText},
 		spinner: widget.NewActivity(),
+		bar:     newPrintBar(u),
 	}
 	r.newBtn = &widget.Button{Text: tr("New payment (Enter)"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: r.newTapped}
 	r.receiptBtn = &widget.Button{Text: tr("Receipt"), Icon: theme.DocumentPrintIcon(), OnTapped: r.receiptTapped}
@@ -74,7 +76,7 @@ func newResultScreen(u *UI) *resultScreen {
 		container.NewPadded(container.NewVBox(r.reason, r.advice, r.checking)),
 		r.details,
 	)
-	r.root = container.NewPadded(container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(container.NewPadded(body))))
+	r.root = container.NewPadded(container.NewBorder(nil, container.NewVBox(r.bar.view(), buttons), nil, nil, container.NewVScroll(container.NewPadded(body))))
 	return r
 }
 
@@ -92,6 +94,9 @@ func (r *resultScreen) shown() {
 
 // showPayment shows a payment that reached the journal.
 func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
+	if r.bar.id != v.ClientOrderID {
+		r.bar.reset(v.ClientOrderID, "")
+	}
 	r.view_ = v
 	status := v.Status
 	if !status.Final() {
@@ -151,6 +156,7 @@ func shortRef(id string) string {
 // (reader missing, blocked, busy...): nothing was charged.
 func (r *resultScreen) showNotStarted(kind pos.Kind, amount pos.Amount, err error) {
 	r.view_ = pos.PaymentView{}
+	r.bar.reset("", "")
 	r.stopWatching()
 	r.setHeader(pos.StatusFailed, tr("NOT STARTED — NOT CHARGED"), money(amount)+"  ·  "+kindText(kind))
 	msg, advice := tr("The payment could not start."), tr("Check the reader and the connection, then try again.")
@@ -289,6 +295,13 @@ func (r *resultScreen) newTapped() { r.u.home() }
 func (r *resultScreen) detailsTapped() {
 	if r.view_.ClientOrderID != "" {
 		r.u.history.openPayment(r.view_.ClientOrderID)
+	}
+}
+
+// autoPrint prints the copies the setting asks for after an approval.
+func (r *resultScreen) autoPrint(v pos.PaymentView) {
+	if v.Status == pos.StatusApproved {
+		r.bar.print(v.ClientOrderID, "", autoCopies(r.u.eng.Config()))
 	}
 }
 

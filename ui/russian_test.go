@@ -52,6 +52,7 @@ var latinOK = map[string]bool{
 	"KASSA_CONTROL_KEY": true, "Coffee": true, "Tverskaya": true, "Moscow": true,
 	"TVR": true, "AID": true, "TC": true, "AAC": true, "ARQC": true, // issue 12: EMV terms as printed on receipts
 	"Anna": true, "Boris": true, "Maria": true, // the demo's cashiers (issue 13)
+	"PDF": true, "USB": true, // issue 16
 }
 
 // noEnglish fails for every English word shown on the window.

@@ -47,6 +47,8 @@ type settingsScreen struct {
 	cashierPIN *widget.Entry
 	managerPIN *widget.Entry
 
+	printer *printerSettings // issue 16: ui/settings_printer.go
+
 	saveBtn *widget.Button
 	saveMsg *widget.Label
 
@@ -119,9 +121,10 @@ func newSettingsScreen(u *UI) *settingsScreen {
 		item(tr("New cashier PIN"), s.cashierPIN),
 		item(tr("New manager PIN"), s.managerPIN))
 
+	s.printer = newPrinterSettings(s)
 	cols := container.NewGridWithColumns(2,
-		container.NewVBox(readerBox, gatewayBox),
-		container.NewVBox(merchantBox, otherBox, s.backup.root, u.cashierSettings.view())) // backup: issue 14; Cashiers: issue 13, settings_cashiers.go
+		container.NewVBox(readerBox, gatewayBox, s.printer.box),
+		container.NewVBox(merchantBox, otherBox, s.backup.root, u.cashierSettings.view())) // printer: issue 16, settings_printer.go; backup: issue 14; Cashiers: issue 13, settings_cashiers.go
 	title := text(tr("Settings"), 30, true, theme.ColorNameForeground)
 	bottom := container.NewBorder(nil, nil, nil, fixedHeight(48, s.saveBtn), s.saveMsg)
 	s.root = container.NewPadded(container.NewBorder(container.NewPadded(title), bottom, nil, nil,
@@ -157,6 +160,7 @@ func (s *settingsScreen) shown() {
 			s.language.SetSelectedIndex(i)
 		}
 	}
+	s.printer.shown(cfg)
 	s.cashierPIN.SetText("")
 	s.managerPIN.SetText("")
 	s.u.cashierSettings.load() // issue 13
@@ -208,6 +212,7 @@ func (s *settingsScreen) form() pos.Config {
 	if i := s.language.SelectedIndex(); i >= 0 {
 		cfg.Language = languages[i].code
 	}
+	s.printer.apply(&cfg)
 	return cfg
 }
 

@@ -56,9 +56,9 @@ func newCashierSettings(u *UI) *cashierSettings {
 	c.saveBtn = &widget.Button{Text: tr("Save cashier"), Icon: theme.DocumentSaveIcon(), OnTapped: c.saveTapped}
 	c.addBtn = &widget.Button{Text: tr("Add cashier"), Icon: theme.ContentAddIcon(), OnTapped: c.addTapped}
 	item := widget.NewFormItem
-	edit := widget.NewForm(item(tr("Cashier"), c.pick), item(tr("Name"), c.name), item(tr("Role"), c.role),
+	edit := widget.NewForm(item(tr("Cashier"), c.pick), item(tr("Cashier's name"), c.name), item(tr("Role"), c.role),
 		item("", c.disabled), item(tr("New PIN"), c.newPIN), item("", container.NewHBox(c.saveBtn)))
-	add := widget.NewForm(item(tr("Name"), c.addName), item(tr("PIN"), c.addPIN), item(tr("Role"), c.addRole),
+	add := widget.NewForm(item(tr("Cashier's name"), c.addName), item(tr("PIN"), c.addPIN), item(tr("Role"), c.addRole),
 		item("", container.NewHBox(c.addBtn)))
 	c.root = panel(colorCard, container.NewVBox(text(tr("Cashiers"), 20, true, theme.ColorNameForeground), c.rows,
 		widget.NewSeparator(), edit, widget.NewSeparator(), text(tr("New cashier"), 16, true, theme.ColorNameForeground), add, c.msg))

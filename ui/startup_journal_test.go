@@ -125,7 +125,7 @@ func startOnce(b *testing.B, journal string) float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	u := New(a, eng, Options{Window: w, Do: p.Do, NoOpen: true, ReceiptDir: filepath.Join(dir, "receipts")})
+	u := New(a, eng, Options{Window: w, Do: p.Do, NoOpen: true})
 	w.Resize(fyne.NewSize(1024, 768))
 	for {
 		p.drain()

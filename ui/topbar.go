@@ -29,6 +29,8 @@ type topBar struct {
 	readerText  *styledText
 	gatewayDot  *box
 	gatewayText *styledText
+	printerDot  *box // issue 16: ui/printer_status.go
+	printerText *styledText
 
 	checkoutBtn *widget.Button
 	historyBtn  *widget.Button
@@ -48,6 +50,8 @@ func newTopBar(u *UI) *topBar {
 		readerText:  text(tr("Reader"), statusSize, true, theme.ColorNameForeground),
 		gatewayDot:  dot(colorMuted),
 		gatewayText: text(tr("Gateway"), statusSize, true, theme.ColorNameForeground),
+		printerDot:  dot(colorMuted),
+		printerText: text("…", statusSize, true, theme.ColorNameForeground),
 	}
 	demo := text(tr("DEMO"), 16, true, colorOnStatus)
 	t.demoBadge = newStatusPanel(colorDemo, 6, container.NewPadded(demo)).box
@@ -72,6 +76,8 @@ func newTopBar(u *UI) *topBar {
 		dotBox(t.readerDot), container.NewPadded(t.readerText),
 		widget.NewSeparator(),
 		dotBox(t.gatewayDot), container.NewPadded(t.gatewayText),
+		widget.NewSeparator(),
+		dotBox(t.printerDot), printerIcon(), container.NewPadded(t.printerText),
 	)
 	nav := container.NewHBox(t.checkoutBtn, t.historyBtn, t.holdsBtn, t.closeDayBtn, t.storeBtn, t.settingsBtn, u.shiftBtn, t.lockBtn) // shiftBtn: issue 13
 	bar := container.NewHBox(left, layout.NewSpacer(), nav)
@@ -109,6 +115,9 @@ func (t *topBar) update(s pos.Snapshot) {
 	}
 	t.gatewayDot.SetColor(c)
 	t.gatewayText.SetText(txt)
+	c, txt = printerIndicator(s.Printer)
+	t.printerDot.SetColor(c)
+	t.printerText.SetText(txt)
 
 	t.u.updateShiftButton(s) // issue 13
 	cur := t.u.current
@@ -281,6 +290,9 @@ func (b *bannerBar) update(s pos.Snapshot) {
 		b.msg.Set(fmt.Sprintf(tr("Payments with unknown result: %d — Kassa keeps checking with the bank."), s.Unresolved), onColor(colorUnknown))
 		b.panel.setColor(colorUnknown)
 		b.showBtn.Show()
+	case s.UnknownChildren > 0: // issue 11
+		b.msg.Set(fmt.Sprintf(tr("Refunds or captures with unknown result: %d — Kassa keeps checking with the bank; do not repeat them."), s.UnknownChildren), onColor(colorUnknown))
+		b.panel.setColor(colorUnknown)
 	default:
 		b.root.Hide()
 		return

@@ -150,9 +150,6 @@ type Options struct {
 	// Do runs fn on Fyne's goroutine; nil means fyne.Do. Tests pass a queue
 	// that they drain on the test goroutine.
 	Do func(fn func())
-	// ReceiptDir is where receipts and Z reports are saved as PDF; "" means
-	// the engine's data directory (its "receipts" folder).
-	ReceiptDir string
 	// NoOpen leaves saved PDFs unopened (tests).
 	NoOpen bool
 }
@@ -464,6 +461,7 @@ func (u *UI) paymentDone(kind pos.Kind, amount pos.Amount, view pos.PaymentView,
 	case view.ClientOrderID != "":
 		u.result.showPayment(view, err)
 		u.show(u.result)
+		u.result.autoPrint(view) // issue 16: receipts after approval
 	default:
 		u.result.showNotStarted(kind, amount, err)
 		u.show(u.result)

@@ -64,20 +64,17 @@ func TestDemoSaleTypedOnKeypadIsApproved(t *testing.T) {
 	}
 	for i := 0; i < 2; i++ {
 		test.Tap(h.u.receipt.printBtn)
-		h.waitFor(10*time.Second, "the receipt is printed", func() bool { return h.u.receipt.saved.Text != "" })
-		if !strings.Contains(h.u.receipt.saved.Text, ".pdf") {
-			t.Fatalf("print %d: %s", i+1, h.u.receipt.saved.Text)
+		h.waitFor(10*time.Second, "the receipt is printed", func() bool { return !h.u.receipt.bar.printing })
+		if got := h.u.receipt.bar.msg.Text; got != "Printed: merchant copy, customer copy" {
+			t.Fatalf("print %d: %s", i+1, got)
 		}
-		if i == 1 && !strings.Contains(h.u.receipt.merchant.Text, "DUPLICATE") {
-			t.Errorf("the reprint is not stamped DUPLICATE:\n%s", h.u.receipt.merchant.Text)
-		}
-		if i == 0 {
-			h.u.receipt.saved.SetText("")
+		// The preview is the next print: a DUPLICATE once printed.
+		if !strings.Contains(h.u.receipt.merchant.Text, "DUPLICATE") {
+			t.Errorf("after print %d the preview is not stamped DUPLICATE:\n%s", i+1, h.u.receipt.merchant.Text)
 		}
 	}
-	pdfs, _ := filepath.Glob(filepath.Join(h.dir, "receipts", "*.pdf"))
-	if len(pdfs) == 0 {
-		t.Errorf("no PDF in the receipts folder")
+	if jobs := h.lpJobs(); len(jobs) != 4 || !strings.HasSuffix(jobs[0], ".pdf") {
+		t.Errorf("the OS print command got %q, want 4 PDFs", jobs)
 	}
 
 	// Enter on the result screen goes back to a fresh checkout.
@@ -232,7 +229,10 @@ func TestCloseDayAfterSale(t *testing.T) {
 		t.Errorf("close day: %+v", *r)
 	}
 	test.Tap(h.u.closeDay.printBtn)
-	h.waitFor(10*time.Second, "the Z report is saved", func() bool { return strings.Contains(h.u.closeDay.saved.Text, ".pdf") })
+	h.waitFor(10*time.Second, "the Z report is printed", func() bool { return h.u.closeDay.saved.Text == "The Z report was printed." })
+	if jobs := h.lpJobs(); len(jobs) != 1 || !strings.Contains(jobs[0], "z-report-") {
+		t.Errorf("the OS print command got %q", jobs)
+	}
 }
 
 func TestRussian(t *testing.T) {

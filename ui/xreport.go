@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -12,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
-	"kassa/pos/receipt"
 )
 
 // xReportScreen is the manager's mid-day X report (issue 13): the open
@@ -63,11 +60,11 @@ func (x *xReportScreen) fill(rep pos.XReport, err error) {
 		return
 	}
 	x.x = &rep
-	since := tr("the first payment")
+	since := tr("No day was closed yet.")
 	if !rep.Since.IsZero() {
-		since = dateTime(rep.Since)
+		since = tr("Since the last close:") + " " + dateTime(rep.Since) + "."
 	}
-	objs := []fyne.CanvasObject{widget.NewLabel(tr("Since the last close:") + " " + since + " · " + tr("The day is not closed: this report sends nothing to the bank."))}
+	objs := []fyne.CanvasObject{widget.NewLabel(since + " " + tr("The day is not closed: this report sends nothing to the bank."))}
 	for _, t := range rep.Currencies {
 		objs = append(objs, panel(colorCard, container.NewVBox(totalsTable(t.Totals, nil, nil), widget.NewSeparator(), tallyPanel(t))))
 	}
@@ -77,29 +74,21 @@ func (x *xReportScreen) fill(rep pos.XReport, err error) {
 	x.printBtn.Enable()
 }
 
-// printTapped journals the print and saves the X report as PDF.
+// printTapped prints the X report on the configured printer; it is
+// journaled once on paper (issue 16).
 func (x *xReportScreen) printTapped() {
 	if x.x == nil {
 		return
 	}
 	rep := *x.x
 	x.printBtn.Disable()
+	x.saved.SetText(tr("Printing…"))
+	lang := current()
 	x.u.goroutine(func(ctx context.Context) {
-		r, err := x.u.eng.PrintX(ctx, rep)
-		path := ""
-		if err == nil {
-			r.Words = current()
-			name := "x-report-" + time.Now().Format("20060102-150405") + ".pdf"
-			path, err = x.u.savePDF(name, func(b *bytes.Buffer) error { return receipt.XPDF(b, r) })
-		}
+		out, err := x.u.eng.PrintXReport(ctx, rep, lang)
 		x.u.later(func() {
 			x.printBtn.Enable()
-			if err != nil {
-				x.saved.SetText(tr("Could not print:") + " " + errText(err))
-				return
-			}
-			x.saved.SetText(tr("Saved and sent to the printer:") + " " + path)
-			x.u.openFile(path)
+			x.saved.SetText(reportPrinted(out, err))
 		})
 	})
 }

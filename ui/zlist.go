@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -13,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kassa/pos"
-	"kassa/pos/receipt"
 )
 
 // zListScreen lists the past close days (issue 13) with their totals,
@@ -96,8 +93,8 @@ func (z *zListScreen) row(p *pos.PastZ) fyne.CanvasObject {
 		head = head[:16] + "…"
 	}
 	sub := r.RequestID + "  ·  " + tr("chain head") + " " + head
-	if p.ClosedBy != "" {
-		sub += "  ·  " + tr("closed by") + " " + p.ClosedBy
+	if p.ClosedByID != "" {
+		sub += "  ·  " + tr("closed by") + " " + personText(z.u.eng, p.ClosedByID)
 	}
 	show := &widget.Button{Text: tr("Show"), Icon: theme.VisibilityIcon(), OnTapped: func() { z.showOne(p) }}
 	z.rows[r.RequestID] = show
@@ -123,7 +120,7 @@ func (z *zListScreen) showOne(p *pos.PastZ) {
 		[2]string{tr("Request id"), r.RequestID},
 		[2]string{tr("Bank status"), tr(r.Status.String())},
 		[2]string{tr("Bank close date"), r.GateCloseDate},
-		[2]string{tr("Closed by"), p.ClosedBy},
+		[2]string{tr("Closed by"), personText(z.u.eng, p.ClosedByID)},
 		[2]string{tr("Journal chain head"), r.ChainHead},
 		[2]string{tr("Time"), dateTime(r.At)},
 	))
@@ -145,29 +142,21 @@ func (z *zListScreen) backTapped() {
 	z.u.show(z.u.shift)
 }
 
-// printTapped reprints the shown close day stamped COPY (journaled) as PDF.
+// printTapped prints the shown close day stamped COPY on the configured
+// printer; it is journaled once on paper (issue 16).
 func (z *zListScreen) printTapped() {
 	if z.shown_ == nil {
 		return
 	}
 	id := z.shown_.Report.RequestID
 	z.printBtn.Disable()
+	z.saved.SetText(tr("Printing…"))
+	lang := current()
 	z.u.goroutine(func(ctx context.Context) {
-		r, err := z.u.eng.ReprintZ(ctx, id)
-		path := ""
-		if err == nil {
-			r.Words = current()
-			name := "z-report-" + safeName(id) + "-copy-" + time.Now().Format("20060102-150405") + ".pdf"
-			path, err = z.u.savePDF(name, func(b *bytes.Buffer) error { return receipt.ZPDF(b, r) })
-		}
+		out, err := z.u.eng.PrintZCopy(ctx, id, lang)
 		z.u.later(func() {
 			z.printBtn.Enable()
-			if err != nil {
-				z.saved.SetText(tr("Could not print:") + " " + errText(err))
-				return
-			}
-			z.saved.SetText(tr("Saved a copy and sent it to the printer:") + " " + path)
-			z.u.openFile(path)
+			z.saved.SetText(reportPrinted(out, err))
 		})
 	})
 }

@@ -22,3 +22,21 @@ func TestUnacknowledgedIsNotPrinted(t *testing.T) {
 	}
 	t.Logf("acknowledged %d of %d bytes", e.Sent, len(job))
 }
+
+// TestSilentAfterAnswering: a printer that answered status before and now
+// answers nothing is silent, even for a job the kernel's buffers would
+// take whole; one that never answered is printed to without status.
+func TestSilentAfterAnswering(t *testing.T) {
+	f := fakeTCP(t)
+	p := open(t, f.Spec, fast)
+	if _, err := p.Status(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f.Set(printertest.Behavior{Silent: true})
+	wantFault(t, p.Print(t.Context(), receiptJob(t)), printer.NoReply)
+	g := fakeTCP(t)
+	g.Set(printertest.Behavior{NoStatus: true})
+	if err := open(t, g.Spec, fast).Print(t.Context(), receiptJob(t)); err != nil {
+		t.Errorf("a printer without status: %v", err)
+	}
+}

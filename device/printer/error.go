@@ -50,8 +50,10 @@ func FaultOf(err error) Fault {
 	return FaultNone
 }
 
-// statusFault is the fault a printer's own status reports, FaultNone when it
-// can print.
+// StatusFault is the fault a printer's own status reports (PaperOut,
+// CoverOpen, Offline), FaultNone when it can print.
+func StatusFault(s escpos.Status) Fault { return statusFault(s) }
+
 func statusFault(s escpos.Status) Fault {
 	switch {
 	case s.PaperOut:

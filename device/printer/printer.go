@@ -54,6 +54,11 @@ type Printer struct {
 	// that otherwise worked: Print stops asking (and waiting) until a
 	// Status call gets a reply again. Guarded by turn.
 	mute bool
+	// answered is set once the printer answered a status request: from
+	// then on a printer that does not answer before a job is silent (hung,
+	// or a network printer whose stack still takes bytes it never prints),
+	// a NoReply fault, not a printer without status. Guarded by turn.
+	answered bool
 }
 
 // New returns the printer of spec; a "pdf" spec is a NotESCPOS error.
@@ -168,10 +173,14 @@ func (p *Printer) precheck(ctx context.Context, l link, total int) (done bool, e
 	var e *Error
 	switch {
 	case err == nil:
+		p.answered = true
 		if f := statusFault(st); f != FaultNone {
 			return true, p.fail(&Error{Fault: f, Op: "print", Total: total, Status: st})
 		}
 		return false, nil
+	case errors.As(err, &e) && e.Fault == NoReply && p.answered:
+		e.Op, e.Total = "print", total
+		return true, p.fail(e)
 	case errors.As(err, &e) && (e.Fault == NoReply || e.Fault == BadReply || e.Fault == IOFailed):
 		// A printer without status (a one-way USB printer answers a read
 		// with EINVAL) still prints.
@@ -199,7 +208,7 @@ func (p *Printer) Status(ctx context.Context) (escpos.Status, error) {
 	if err != nil {
 		return escpos.Status{}, p.fail(err.(*Error))
 	}
-	p.mute = false
+	p.mute, p.answered = false, true
 	return st, nil
 }
 

@@ -252,9 +252,13 @@ func TestCounterAndCards(t *testing.T) {
 		if ksn.Counter() != want {
 			t.Fatalf("card %d: counter %d, want %d", i, ksn.Counter(), want)
 		}
-		tr, err := sred.Open(sred.TestBDK, sred.Blob{Ciphertext: ct.Value, KSN: ksn, MaskedTrack2: string(m.Value)})
-		if err != nil || tr.PAN != pan || tr.String() != ";"+pan+"=2812101000000000?" {
-			t.Fatalf("card %d: open: %v", i, err)
+		clear, err := sred.Decrypt(sred.TestBDK, ksn, ct.Value)
+		tr, perr := sred.ParseTrack2(clear)
+		if err != nil || perr != nil || tr.PAN != pan || tr.String() != ";"+pan+"=2812101000000000?" {
+			t.Fatalf("card %d: decrypt: %v %v", i, err, perr)
+		}
+		if want, _ := sred.Mask(tr.String()); string(m.Value) != want {
+			t.Fatalf("card %d: masked track %q, want %q", i, m.Value, want)
 		}
 		h.conn.Close()
 	}

@@ -1,8 +1,6 @@
 package sred
 
 import (
-	"bytes"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -128,131 +126,11 @@ func (m MaskedCard) String() string {
 	return m.First6 + strings.Repeat("*", n) + m.Last4
 }
 
-// Tags of the §8 blob.
+// Tags of the §6 swipe template (READER-PROTOCOL.md §8 sends the whole
+// template; the earlier re-assembled MIURA_SRED blob is gone).
 const (
 	TagCiphertext   tlv.Tag = 0xDFAE02
 	TagKSN          tlv.Tag = 0xDFAE03
 	TagMaskedTrack2 tlv.Tag = 0xDFAE22
 	TagSerial       tlv.Tag = 0x9F1E
 )
-
-// Blob is the earlier re-assembled card-data blob (DFAE02, DFAE03, DFAE22,
-// 9F1E).
-//
-// Deprecated: READER-PROTOCOL.md §8 now sends the reader's whole template
-// (kassa/device/emv.Template); Blob stays only until the sandbox moves to
-// emv.ParseTemplate. ParseBlob also accepts a §6 swipe template E1{…},
-// since it finds the tags inside E1.
-type Blob struct {
-	Ciphertext   []byte // DFAE02, exactly as the reader sent it
-	KSN          KSN    // DFAE03
-	MaskedTrack2 string // DFAE22, exactly as the reader sent it
-	ReaderSerial string // 9F1E, from RESET DEVICE; omitted when empty
-}
-
-// GoString hides the ciphertext from %#v.
-func (b Blob) GoString() string {
-	return fmt.Sprintf("sred.Blob{KSN: %s, MaskedTrack2: %q, ReaderSerial: %q}", b.KSN, b.MaskedTrack2, b.ReaderSerial)
-}
-
-// Format prints only the KSN, masked track and serial for every verb, so
-// the ciphertext never reaches a log through %v.
-func (b Blob) Format(f fmt.State, _ rune) { fmt.Fprint(f, b.GoString()) }
-
-// Encode returns the BER-TLV: DFAE02, DFAE03, DFAE22, then 9F1E if set.
-func (b Blob) Encode() []byte {
-	items := []tlv.TLV{
-		tlv.New(TagCiphertext, b.Ciphertext),
-		tlv.New(TagKSN, b.KSN[:]),
-		tlv.New(TagMaskedTrack2, []byte(b.MaskedTrack2)),
-	}
-	if b.ReaderSerial != "" {
-		items = append(items, tlv.New(TagSerial, []byte(b.ReaderSerial)))
-	}
-	return tlv.Encode(items...)
-}
-
-// Hex returns Encode as upper-case hex: the encrypted-data value.
-func (b Blob) Hex() string { return strings.ToUpper(hex.EncodeToString(b.Encode())) }
-
-// ErrBlob is wrapped by every ParseBlob error.
-var ErrBlob = errors.New("sred: malformed encrypted-data")
-
-// ParseBlob parses a blob given as hex (either case) or as raw bytes. Tags
-// may come in any order, unknown tags are skipped, and DFAE02 (a positive
-// multiple of 8 bytes), DFAE03 (10 bytes) and a well-formed DFAE22 are
-// required.
-func ParseBlob(hexOrRaw string) (Blob, error) {
-	raw := []byte(hexOrRaw)
-	if isHex(hexOrRaw) {
-		raw, _ = hex.DecodeString(hexOrRaw)
-	}
-	items, err := tlv.Decode(raw)
-	if err != nil {
-		return Blob{}, fmt.Errorf("%w: %v", ErrBlob, err)
-	}
-	var b Blob
-	ct, ok := tlv.Find(items, TagCiphertext)
-	if !ok {
-		return Blob{}, fmt.Errorf("%w: no card data (DFAE02)", ErrBlob)
-	}
-	if len(ct.Value) == 0 || len(ct.Value)%8 != 0 {
-		return Blob{}, fmt.Errorf("%w: card data (DFAE02) is %d bytes, not a positive multiple of 8", ErrBlob, len(ct.Value))
-	}
-	b.Ciphertext = bytes.Clone(ct.Value)
-	ksn, ok := tlv.Find(items, TagKSN)
-	if !ok || len(ksn.Value) != len(b.KSN) {
-		return Blob{}, fmt.Errorf("%w: no 10-byte KSN (DFAE03)", ErrBlob)
-	}
-	copy(b.KSN[:], ksn.Value)
-	m, ok := tlv.Find(items, TagMaskedTrack2)
-	if !ok {
-		return Blob{}, fmt.Errorf("%w: no masked track 2 (DFAE22)", ErrBlob)
-	}
-	if _, err := ParseMasked(string(m.Value)); err != nil {
-		return Blob{}, fmt.Errorf("%w: %v", ErrBlob, err)
-	}
-	b.MaskedTrack2 = string(m.Value)
-	if s, ok := tlv.Find(items, TagSerial); ok {
-		b.ReaderSerial = string(s.Value)
-	}
-	return b, nil
-}
-
-func isHex(s string) bool {
-	if len(s) == 0 || len(s)%2 != 0 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
-
-// ErrMismatch is returned by Open when the decrypted track does not match
-// the blob's masked track 2 (first 6, last 4, length or expiry).
-var ErrMismatch = errors.New("sred: card data does not match its masked track 2")
-
-// Open decrypts b with bdk and checks the clear PAN's first 6, last 4 and
-// length and the expiry against DFAE22.
-func Open(bdk [16]byte, b Blob) (Track2, error) {
-	m, err := ParseMasked(b.MaskedTrack2)
-	if err != nil {
-		return Track2{}, err
-	}
-	s, err := Decrypt(bdk, b.KSN, b.Ciphertext)
-	if err != nil {
-		return Track2{}, err
-	}
-	t, err := ParseTrack2(s)
-	if err != nil {
-		return Track2{}, fmt.Errorf("%w: %v", ErrDecrypt, err)
-	}
-	if len(t.PAN) != m.PANLength || t.PAN[:6] != m.First6 || t.PAN[len(t.PAN)-4:] != m.Last4 || t.Expiry != m.Expiry {
-		return Track2{}, ErrMismatch
-	}
-	return t, nil
-}

@@ -1,7 +1,8 @@
 // Package sred implements Kassa's card-data encryption for magstripe SRED
 // reads (READER-PROTOCOL.md §7–§8): ANSI X9.24-1 TDES DUKPT key derivation,
-// TDES-CBC encryption of track 2, the masked track 2 (DFAE22) and the
-// MIURA_SRED blob sent to the gateway as encrypted-data.
+// TDES-CBC encryption of track 2 and the masked track 2 (DFAE22). The
+// gateway gets the reader's whole template (device/emv), never a blob of
+// our own making.
 //
 // It is the one implementation shared by the reader simulator, the host
 // driver and the gateway sandbox. Errors never contain clear card data.

@@ -55,19 +55,19 @@ configuration error, or no such payment.
 
 func runCapture(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return runChildCommand(ctx, pos.Capture, args, stdout, stderr, childUsage(
-		"capture CLIENT_ORDERID [--amount X] [--json] [--demo]",
+		"capture CLIENT_ORDERID [--amount X] [--json] [--demo] [--cashier NAME]",
 		"Captures an approved preauth's hold: the whole hold, or --amount of it (the rest is released)."))
 }
 
 func runRelease(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return runChildCommand(ctx, pos.Release, args, stdout, stderr, childUsage(
-		"release CLIENT_ORDERID [--json] [--demo]",
+		"release CLIENT_ORDERID [--json] [--demo] [--cashier NAME]",
 		"Releases an approved preauth's whole hold: the customer's money is free again."))
 }
 
 func runRefund(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return runChildCommand(ctx, pos.Refund, args, stdout, stderr, childUsage(
-		"refund CLIENT_ORDERID [--amount X] [--reason TEXT] [--json] [--demo]",
+		"refund CLIENT_ORDERID [--amount X] [--reason TEXT] [--json] [--demo] [--cashier NAME]",
 		"Refunds an approved sale or a preauth's capture: all that is left, or --amount of it (several partial refunds are allowed)."))
 }
 
@@ -113,6 +113,7 @@ func runChildCommand(ctx context.Context, op pos.Operation, args []string, stdou
 		return code
 	}
 	defer e.Close()
+	ctx = a.flags.person(ctx, e) // --cashier, as kassa sale (issue 13)
 	cfg := e.Config()
 	var amt pos.Amount
 	if a.amount != "" {
@@ -145,7 +146,7 @@ func runChildCommand(ctx context.Context, op pos.Operation, args []string, stdou
 
 // childDo runs op through the engine.
 func childDo(ctx context.Context, e *pos.Engine, op pos.Operation, id string, amt pos.Amount, reason string) (pos.ChildView, error) {
-	ctx = pos.WithActor(ctx, "cli")
+	ctx = pos.WithActor(ctx, pos.CashierOf(ctx))
 	switch op {
 	case pos.Capture:
 		return e.Capture(ctx, id, amt, reason)
@@ -245,4 +246,49 @@ func childSummary(c pos.ChildView) string {
 		s += " (" + c.Comment + ")"
 	}
 	return s
+}
+
+func init() {
+	register(Command{Name: "child-retry", Summary: "do again, as a manager's decision, an operation the bank never had", Run: runChildRetry})
+}
+
+func payChildRetryUsage(w io.Writer) {
+	fmt.Fprintln(w, `Usage: kassa child-retry CLIENT_ORDERID CHILD --manager NAME --reason TEXT [--json] [--demo]
+
+Does again a capture, release or refund (CHILD: its number, 'kassa status'
+lists them as child_N) whose result was unknown and which the bank then
+proved it never had: the manager's decision is journaled first. Any other
+is refused. Output and exit status as 'kassa refund'.`)
+}
+
+func runChildRetry(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, c := newPayFlagSet("child-retry", payChildRetryUsage, stderr)
+	manager := fs.String("manager", "", "the manager's name (journaled)")
+	why := fs.String("reason", "", "why it is done again (journaled)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	rest, code, ok := payParse(fs, args, -1, stderr)
+	if !ok {
+		return code
+	}
+	if len(rest) != 2 || strings.TrimSpace(*manager) == "" || strings.TrimSpace(*why) == "" {
+		fs.Usage()
+		return payExitUsage
+	}
+	e, code := payStartEngine(ctx, *c, true, stderr)
+	if e == nil {
+		return code
+	}
+	defer e.Close()
+	ctx = c.person(ctx, e)
+	v, err := e.RetryChild(ctx, strings.TrimSpace(rest[0]), strings.TrimSpace(rest[1]), *manager, *why)
+	if errors.Is(err, pos.ErrNotFound) {
+		fmt.Fprintf(stderr, "kassa child-retry: no payment %s in this terminal's journal\n", rest[0])
+		return payExitUsage
+	}
+	status := childStatusWord(v, err)
+	if v.ClientOrderID == "" {
+		v = pos.ChildView{ClientOrderID: rest[0], Reason: pos.ReasonOf(err)}
+	}
+	payPrint(stdout, e.Config().Demo, *asJSON, childLines(ctx, v, status, err))
+	return childExit(status)
 }

@@ -210,3 +210,33 @@ func TestChildCrashRecovery(t *testing.T) {
 		})
 	}
 }
+
+// TestChildRetryCommand: a refund killed right after its journal write
+// (never sent) is found not created by kassa recover; a new refund is then
+// refused until a manager's kassa child-retry, which sends it once.
+func TestChildRetryCommand(t *testing.T) {
+	sb := saleSandbox(t, 30)
+	env := append(saleEnv(t, sb.URL), "KASSA_NOT_FOUND_GRACE=0s")
+	id := childSale(t, env, "4111111111111111", "10.00", false)
+	if r := saleRun(t, append(append([]string{}, env...), "KASSA_TEST_CRASHPOINT=child-after-begin"), "refund", id); !r.killed {
+		t.Fatalf("refund not killed: exit %d", r.code)
+	}
+	if r := saleRun(t, env, "recover", "--wait", "10s"); r.code != 0 {
+		t.Fatalf("recover: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	kv := childRun(t, env, 2, "refused", "refund", id)
+	if kv["cause"] != "child-needs-manager" {
+		t.Fatalf("refund after a never-created one: %v", kv)
+	}
+	if r := saleRun(t, env, "child-retry", id, "1", "--manager", "anna"); r.code != 1 {
+		t.Fatalf("child-retry without a reason: exit %d", r.code)
+	}
+	kv = childRun(t, env, 0, "approved", "child-retry", id, "1", "--manager", "anna", "--reason", "the bank has no record")
+	if kv["child"] != "2" || kv["remaining"] != "0.00" {
+		t.Fatalf("retry: %v", kv)
+	}
+	childRun(t, env, 2, "refused", "child-retry", id, "2", "--manager", "anna", "--reason", "again")
+	if n := len(sb.Server.ChildRequests(id)); n != 1 {
+		t.Fatalf("%d refunds at the bank", n)
+	}
+}

@@ -39,7 +39,10 @@ type Words func(r pos.Reason) (what, todo string)
 // Option configures Run.
 type Option func(*options)
 
-type options struct{ words Words }
+type options struct {
+	words   Words
+	receipt ReceiptWords // issue 16: kassa receipt
+}
 
 // WithWords makes the commands print reasons with w; without it they print
 // each reason's short description (Reason.Error).
@@ -83,6 +86,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, opts ...O
 		fn(&o)
 	}
 	ctx = context.WithValue(ctx, wordsKey{}, o.words)
+	ctx = context.WithValue(ctx, receiptWordsKey{}, o.receipt)
 	if len(args) == 0 {
 		Usage(stderr)
 		return 1

@@ -19,7 +19,7 @@ func init() {
 }
 
 func payHoldsUsage(w io.Writer) {
-	fmt.Fprintln(w, `Usage: kassa holds [--json] [--demo]
+	fmt.Fprintln(w, `Usage: kassa holds [--json] [--demo] [--cashier NAME]
 
 Lists every approved preauth that is neither captured nor released, oldest
 first: one line per hold (client_orderid=… amount=… currency=… age=…

@@ -190,6 +190,10 @@ func (d *parts) Swipe() error { return d.sim.Swipe() }
 // "insert" or "tap".
 func (d *parts) Entry() string { return d.sim.Entry().String() }
 
+// Present presents the current card now, as Entry says (when the reader
+// waits for one).
+func (d *parts) Present() error { return d.sim.Present(d.sim.Entry()) }
+
 // SetEntry picks how the simulated reader presents the card by itself
 // (swipe, insert or tap).
 func (d *parts) SetEntry(entry string) error {

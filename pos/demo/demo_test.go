@@ -70,7 +70,7 @@ func TestDemoMode(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "journal.db")); err == nil {
 		t.Error("demo mode wrote the live journal")
 	}
-	r, _ := e.Receipt(v.ClientOrderID, pos.CustomerCopy)
+	r, _ := e.ReceiptPreview(v.ClientOrderID, pos.CustomerCopy)
 	if !r.Demo {
 		t.Error("demo receipt not marked")
 	}

@@ -75,3 +75,26 @@ func TestChipReceiptPDF(t *testing.T) {
 		}
 	}
 }
+
+// FuzzChipReceipt: whatever the EMV fields hold (they come from the reader
+// and the gateway), the receipt stays within the printer's width in text
+// and ESC/POS and never fails to render.
+func FuzzChipReceipt(f *testing.F) {
+	f.Add("chip", "VISA", "A0000000031010", "online-pin", false, "0000000000", "TC", "B388BBEDD872DB3C")
+	f.Add("contactless", "MASTERCARD", "A0000000041010", "on-device", false, "8000048000", "ARQC", "6173C4BA994F78A6")
+	f.Add("fallback-swipe", "", "", "", false, "", "", "")
+	f.Add("chip", "ОЧЕНЬ ДЛИННОЕ НАЗВАНИЕ ПРИЛОЖЕНИЯ КАРТЫ", "A000000003101001020304050607", "signature", true, "\n\t", "AAC", "x")
+	f.Fuzz(func(t *testing.T, mode, label, aid, cvm string, sig bool, tvr, cid, crypt string) {
+		r := sample()
+		r.Copy = MerchantCopy
+		r.Chip = Chip{EntryMode: mode, AppLabel: label, AID: aid, CVM: cvm, Signature: sig, TVR: tvr, CID: cid, Cryptogram: crypt}
+		checkWidth(t, r.Text())
+		for _, w := range []int{32, 42, 48} {
+			job, err := r.ESCPOS(PrintOptions{Width: w})
+			if err != nil {
+				t.Fatalf("ESC/POS %d: %v", w, err)
+			}
+			paper(t, job.Bytes, w)
+		}
+	})
+}

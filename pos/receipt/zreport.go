@@ -11,6 +11,10 @@ type Totals struct {
 	SaleCount, SaleSum         int64
 	ReversalCount, ReversalSum int64
 	PreauthCount, PreauthSum   int64
+	// Captures (included in the sales) and releases (counted nowhere), listed
+	// for the record (issue 11).
+	CaptureCount, CaptureSum int64
+	ReleaseCount, ReleaseSum int64
 }
 
 // CurrencyTotals sets Kassa's totals for one currency beside the gateway's.
@@ -196,6 +200,16 @@ var figures = []struct {
 	{"reversal sum", "  sum", true, true, func(t Totals) int64 { return t.ReversalSum }},
 	{"preauth count", "Preauths", false, false, func(t Totals) int64 { return t.PreauthCount }},
 	{"preauth sum", "  sum", true, false, func(t Totals) int64 { return t.PreauthSum }},
+	{"capture count", "Captures (in sales)", false, false, func(t Totals) int64 { return t.CaptureCount }},
+	{"capture sum", "  sum", true, false, func(t Totals) int64 { return t.CaptureSum }},
+	{"release count", "Releases (not counted)", false, false, func(t Totals) int64 { return t.ReleaseCount }},
+	{"release sum", "  sum", true, false, func(t Totals) int64 { return t.ReleaseSum }},
+}
+
+// listedOnly reports whether a figure is listed only when not zero (the
+// captures and releases of issue 11).
+func listedOnly(name string) bool {
+	return strings.HasPrefix(name, "capture ") || strings.HasPrefix(name, "release ")
 }
 
 // totals: one currency's table, Kassa's figures beside the gateway's, the
@@ -211,6 +225,9 @@ func totals(d *doc, w Words, c CurrencyTotals, differs map[string]bool) {
 		return itoa(v)
 	}
 	for _, f := range figures {
+		if listedOnly(f.name) && f.ours(c.Ours) == 0 {
+			continue // no captures or releases that day
+		}
 		ours, theirs := figure(f.ours(c.Ours), f.sum), "—"
 		if f.cmp && c.Theirs != nil {
 			theirs = figure(f.ours(*c.Theirs), f.sum)

@@ -116,8 +116,15 @@ func (d *escposDoc) totals(c CurrencyTotals, diffs []Difference) {
 		{"reversal sum", "  sum", true, c.Ours.ReversalSum, theirs(func(t Totals) int64 { return t.ReversalSum })},
 		{"preauth count", "Preauths", false, c.Ours.PreauthCount, nil},
 		{"preauth sum", "  sum", true, c.Ours.PreauthSum, nil},
+		{"capture count", "Captures (in sales)", false, c.Ours.CaptureCount, nil},
+		{"capture sum", "  sum", true, c.Ours.CaptureSum, nil},
+		{"release count", "Releases (not counted)", false, c.Ours.ReleaseCount, nil},
+		{"release sum", "  sum", true, c.Ours.ReleaseSum, nil},
 	}
 	for _, f := range figures {
+		if listedOnly(f.name) && f.ours == 0 {
+			continue
+		}
 		format := itoa
 		if f.sum {
 			format = func(n int64) string { return MinorText(n, c.Currency) }

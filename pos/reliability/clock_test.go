@@ -23,15 +23,42 @@ func (c *jumpClock) jump(d time.Duration) { c.offset.Add(int64(d)) }
 // TestClockJumps moves the engine's wall clock back and forward by hours
 // while payments are being resolved by polling, across a restart, and
 // around close day: waits and the not-found grace follow the monotonic
-// clock (payments resolve on time), business days follow the wall clock,
-// close day's totals stay right.
+// clock (payments resolve on time), business days and hold expiry follow
+// the wall clock, close day's totals stay right.
 func TestClockJumps(t *testing.T) {
-	n := runs(2, 20)
-	row := newRow(t, fmt.Sprintf("wall clock ±5–80 h during polling, after a restart and around close day, × %d", n))
+	n := runs(1, 20)
+	row := newRow(t, fmt.Sprintf("wall clock ±5 h–8 days during polling, after a restart, around close day and a hold's expiry, × %d", n))
 	for i := 0; i < n; i++ {
 		clockPolling(t, row, i)
 		clockRestart(t, row, i)
 		clockCloseDay(t, row, i)
+		clockHold(t, row, i)
+	}
+}
+
+// clockHold: a preauth, the clock 8 days forward (past the 7-day hold): a
+// capture is refused locally and nothing is sent; the clock back to 5 h
+// before the preauth: the capture goes through.
+func clockHold(t *testing.T, row *row, i int) {
+	clk := &jumpClock{}
+	r := clockRig(t, clk, func(c *pos.Config) { c.HoldPeriod = 7 * 24 * time.Hour })
+	v, err := r.pay(t, pos.Preauth, cardVisa, int64(1500+i))
+	if err != nil || v.Status != pos.StatusApproved {
+		t.Fatalf("preauth: %v %v", v.Status, err)
+	}
+	clk.jump(8 * 24 * time.Hour)
+	c, err := childOp(r, pos.Capture, v.ClientOrderID)
+	row.add(&row.Runs, 1)
+	row.add(&row.Faults, 1)
+	if pos.ReasonOf(err).Cause != pos.CauseChildHoldExpired || c.ID != "" || len(r.sb.Server.Accepted("capture", v.ClientOrderID)) != 0 {
+		row.fail(t, "capture 8 days on: %+v %v, want refused as expired, nothing sent", c.Status, err)
+	}
+	clk.jump(-8*24*time.Hour - 5*time.Hour)
+	c, err = childOp(r, pos.Capture, v.ClientOrderID)
+	row.add(&row.Runs, 1)
+	row.add(&row.Faults, 1)
+	if err != nil || c.Status != pos.StatusApproved {
+		row.fail(t, "capture with the clock 5 h back: %v %v", c.Status, err)
 	}
 }
 

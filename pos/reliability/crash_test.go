@@ -20,6 +20,7 @@ import (
 // `kassa recover` (a close day: `kassa close-day` again): no approval lost,
 // nothing charged twice, every unknown resolved, the chain verifies.
 func TestCrashPoints(t *testing.T) {
+	t.Parallel()
 	n := runs(1, 25)
 	sb := startSandbox(t)
 	row := newRow(t, fmt.Sprintf("kill -9 at every crash point (%d sale/preauth + %d close-day) × %d, then kassa recover",
@@ -84,6 +85,7 @@ func closeDayCrash(t *testing.T, row *row, sb *sandbox.Running, env []string, po
 // (≥ 200 in the full run); each next process recovers first, and a final
 // `kassa recover` leaves nothing unknown.
 func TestRandomKills(t *testing.T) {
+	t.Parallel()
 	n := runs(8, 200)
 	sb := startSandbox(t)
 	row := newRow(t, fmt.Sprintf("kill -9 at random moments under a stream of %d payments, then kassa recover", n))
@@ -128,10 +130,7 @@ func recoverAndCheck(t *testing.T, row *row, sb *sandbox.Running, env []string, 
 // approved, nothing unresolved, nothing taken twice, the chain verifies.
 func checkJournal(t *testing.T, row *row, sb *sandbox.Running, env []string, what string) {
 	t.Helper()
-	j, err := store.Open(filepath.Join(envGet(env, "KASSA_DATA_DIR"), "journal.db"), store.Options{})
-	if err != nil {
-		t.Fatalf("%s: open journal: %v", what, err)
-	}
+	j := openJournal(t, env)
 	defer j.Close()
 	if _, _, err := j.Verify(); err != nil {
 		row.fail(t, "%s: the chain does not verify: %v", what, err)
@@ -166,6 +165,16 @@ func checkBatches(t *testing.T, row *row, j *store.Journal, what string) {
 			in[id] = b.RequestID
 		}
 	}
+}
+
+// openJournal opens the terminal's journal (no kassa running).
+func openJournal(t *testing.T, env []string) *store.Journal {
+	t.Helper()
+	j, err := store.Open(filepath.Join(envGet(env, "KASSA_DATA_DIR"), "journal.db"), store.Options{})
+	if err != nil {
+		t.Fatalf("open journal: %v", err)
+	}
+	return j
 }
 
 // checkPayment judges one journaled payment against the sandbox.

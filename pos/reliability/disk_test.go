@@ -145,7 +145,7 @@ func TestDamagedJournal(t *testing.T) {
 		}},
 		{"meta-zeroed", func(b []byte) []byte { clear(b[:8192]); return b }},
 	}
-	for k := 0; k < runs(2, 20); k++ {
+	for k := 0; k < runs(1, 20); k++ {
 		for _, dm := range damages {
 			d := newDiskTerminal(t, 2)
 			orig, err := os.ReadFile(d.path)

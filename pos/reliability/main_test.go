@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 			os.Unsetenv(k)
 		}
 	}
-	code := m.Run()
+	code := logScanVerdict(m.Run())
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -73,7 +73,7 @@ func (m *mangle) Read(p []byte) (int, error) {
 // good card read, the reader back within 6 s of each fault ending, and no
 // card data in any log line (TestZLogsHaveNoCardData).
 func TestReaderFaults(t *testing.T) {
-	n := runs(10, 100)
+	n := runs(6, 100)
 	row := newRow(t, fmt.Sprintf("%d payments through reader faults (%d kinds) over a pty, reconnect after each", n, lineModes-1))
 	sb, err := sandbox.Start(context.Background(), "127.0.0.1:0", sandbox.Options{Speed: 50})
 	if err != nil {

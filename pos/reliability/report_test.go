@@ -69,17 +69,31 @@ func (r *row) write(t *testing.T) {
 	r.Seconds = time.Since(r.started).Round(time.Millisecond).Seconds()
 	b, _ := json.Marshal(r)
 	t.Logf("reliability: %s", b)
+	if err := r.appendLocked(); err != nil {
+		t.Errorf("report: %v", err)
+	}
+}
+
+// append writes the row to KASSA_RELIABILITY_REPORT.
+func (r *row) append() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.appendLocked()
+}
+
+func (r *row) appendLocked() error {
 	path := os.Getenv("KASSA_RELIABILITY_REPORT")
 	if path == "" {
-		return
+		return nil
 	}
+	b, _ := json.Marshal(r)
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
-		t.Errorf("report: %v", err)
-		return
+		return err
 	}
 	defer f.Close()
-	f.Write(append(b, '\n'))
+	_, err = f.Write(append(b, '\n'))
+	return err
 }
 
 // p99 is the 99th percentile of ds in milliseconds.

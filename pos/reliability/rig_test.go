@@ -44,7 +44,7 @@ func rigConfig(t testing.TB, gatewayURL string) pos.Config {
 }
 
 // logger is the engines' logger: debug level, every line scanned for card
-// data (zz_logscan_test.go); on stderr too with KASSA_TEST_LOG set.
+// data (zz_logscan_test.go, checked after every test); on stderr too with KASSA_TEST_LOG set.
 func logger() *slog.Logger {
 	var out io.Writer = io.Discard
 	if os.Getenv("KASSA_TEST_LOG") != "" {

@@ -4,8 +4,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"kassa/pos"
+	"kassa/pos/receipt"
 )
 
 // keys lists every translation key of the package's tables.
@@ -68,7 +70,8 @@ func TestEveryCauseHasWords(t *testing.T) {
 var latin = regexp.MustCompile(`[A-Za-z_]{3,}`)
 
 // allowedLatin are the Latin words a Russian text may hold: codes and names.
-var allowedLatin = map[string]bool{"RUB": true, "PIN": true, "KASSA_CONTROL_KEY": true, "Enter": true, "Esc": true, "Kassa": true, "Endpoint": true}
+var allowedLatin = map[string]bool{"RUB": true, "PIN": true, "KASSA_CONTROL_KEY": true, "Enter": true, "Esc": true, "Kassa": true, "Endpoint": true,
+	"PDF": true} // PDF: issue 16
 
 // TestRussianHasNoEnglish walks every cause with every reader problem (and
 // known bank texts) in Russian: no English word may leak into the words.
@@ -177,5 +180,23 @@ func TestReceiptWords(t *testing.T) {
 	}
 	if got := Russian.Text("MERCHANT COPY"); got != "КОПИЯ ПРОДАВЦА" {
 		t.Errorf("MERCHANT COPY: %q", got)
+	}
+}
+
+// TestXReportWords: every label of the X report has Russian words (issue 13).
+func TestXReportWords(t *testing.T) {
+	x := receipt.XReport{Currencies: []receipt.XCurrency{{Currency: "RUB", Schemes: []receipt.SchemeLine{{Scheme: "VISA"}, {Scheme: "MIR"}, {Scheme: "Other cards"}}}},
+		Since: time.Now(), At: time.Now(), Cashier: "x", TerminalID: "T", ChainHead: "ab"}
+	x.Words = Russian
+	text := x.Text()
+	for _, english := range []string{"REPORT", "Sales", "Declined", "Open holds", "Other cards", "Journal", "Since", "Cashier", "not closed"} {
+		if strings.Contains(text, english) {
+			t.Errorf("Russian X report says %q:\n%s", english, text)
+		}
+	}
+	for _, s := range pos.Schemes() {
+		if !Has(pos.SchemeLabel(s), Russian) {
+			t.Errorf("scheme %s has no words", s)
+		}
 	}
 }
