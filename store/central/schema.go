@@ -45,6 +45,9 @@ CREATE TABLE IF NOT EXISTS central.schema_migrations (
 		if _, err := tx.Exec(ctx, migrations[v]); err != nil {
 			return from, v, fmt.Errorf("migration %d: %w", v+1, err)
 		}
+		if err := afterMigration(ctx, tx, v+1); err != nil {
+			return from, v, fmt.Errorf("migration %d: %w", v+1, err)
+		}
 		if _, err := tx.Exec(ctx, "INSERT INTO central.schema_migrations (version) VALUES ($1)", v+1); err != nil {
 			return from, v, err
 		}

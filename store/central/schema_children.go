@@ -3,11 +3,10 @@ package central
 // migration2 (issue 11 on the store database): a payment's captures,
 // releases and refunds (its children) get their own table, a close event of
 // a child closes the child (before, it overwrote its payment's close_batch),
-// and the closes keep the captures and releases the lane listed. The
-// children and close batches of JSON events already stored are derived
-// again from the events (binary events keep no facts: their children appear
-// only from the events shipped after this migration). Every statement is
-// idempotent, so a failed run can be repeated; Init applies it once.
+// and the closes keep the captures and releases the lane listed. The events
+// already stored are read again by backfillChildren in the same
+// transaction. Every statement is idempotent (IF NOT EXISTS, OR REPLACE);
+// Init applies it once.
 const migration2 = `
 CREATE TABLE IF NOT EXISTS central.children (
   journal_id    uuid NOT NULL REFERENCES central.lanes,
@@ -144,32 +143,20 @@ BEGIN
 END
 $f$;
 
--- The JSON events stored before: children, close-day captures and
--- releases, and each payment's own close batch, derived again in order.
-DO $d$
-DECLARE
-  r record;
-  b jsonb;
+-- replay_event re-derives, from an event stored before this migration (b:
+-- its facts in the JSON event shape), what migration 1 left out or got
+-- wrong: the children, the closes' captures and releases, and a payment's
+-- own close batch (backfillChildren calls it in seq order, after clearing
+-- every payment's close_batch).
+CREATE OR REPLACE FUNCTION central.replay_event(jid uuid, seq bigint, b jsonb) RETURNS void
+LANGUAGE plpgsql AS $f$
 BEGIN
-  -- a payment whose close_batch a child's close set: its own close (if
-  -- any) sets it again below.
-  UPDATE central.payments p SET close_batch = NULL
-    WHERE EXISTS (SELECT 1 FROM central.events e
-      WHERE e.journal_id = p.journal_id AND get_byte(e.body, 0) = 123
-        AND position('"t":"close"'::bytea IN e.body) > 0 AND position('"child":'::bytea IN e.body) > 0
-        AND convert_from(e.body, 'UTF8')::jsonb->>'o' = p.order_id);
-  FOR r IN SELECT e.journal_id, e.seq, e.body FROM central.events e
-      WHERE get_byte(e.body, 0) = 123
-        AND (position('"t":"child'::bytea IN e.body) > 0 OR position('"t":"close"'::bytea IN e.body) > 0)
-      ORDER BY e.journal_id, e.seq LOOP
-    b := convert_from(r.body, 'UTF8')::jsonb;
-    IF b->>'t' = 'close' AND coalesce(b->>'o', '') <> '' AND NOT (coalesce(b->'f', '{}'::jsonb) ? 'child') THEN
-      UPDATE central.payments SET close_batch = b->'f'->>'request_id'
-        WHERE journal_id = r.journal_id AND order_id = b->>'o';
-    ELSE
-      PERFORM central.apply_child(r.journal_id, r.seq, b);
-    END IF;
-  END LOOP;
+  IF b->>'t' = 'close' AND coalesce(b->>'o', '') <> '' AND NOT (coalesce(b->'f', '{}'::jsonb) ? 'child') THEN
+    UPDATE central.payments SET close_batch = b->'f'->>'request_id'
+      WHERE journal_id = jid AND order_id = b->>'o';
+  ELSE
+    PERFORM central.apply_child(jid, seq, b);
+  END IF;
 END
-$d$;
+$f$;
 `
