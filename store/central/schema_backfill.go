@@ -3,6 +3,7 @@ package central
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -76,8 +77,10 @@ WHERE (journal_id, seq) > ($1::uuid, $2) ORDER BY journal_id, seq LIMIT $3`, jid
 }
 
 // replayFacts is an event's facts in the JSON event shape when it is a
-// child's or a close event; nil otherwise (or when it cannot be read: the
-// database accepted it, so it is applied as it was).
+// child's or a close event; nil otherwise, and nil for facts the database
+// could not apply (a malformed time or amount: they were stored by
+// migration 1, which did not read them, and are left out rather than stop
+// the migration).
 func replayFacts(body []byte) []byte {
 	facts := body
 	if len(body) > 0 && body[0] == formatBinary {
@@ -86,15 +89,25 @@ func replayFacts(body []byte) []byte {
 			return nil
 		}
 	}
-	var e struct {
-		Type string `json:"t"`
-	}
+	var e eventFacts
 	if json.Unmarshal(facts, &e) != nil {
 		return nil
 	}
 	switch e.Type {
 	case "close", "child", "child-accepted", "child-unknown", "child-final":
-		return facts
+	default:
+		return nil
 	}
-	return nil
+	for _, k := range []string{"amount_minor", "capture_count", "capture_sum", "release_count", "release_sum"} {
+		if v, ok := e.Fields[k]; ok {
+			if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+				return nil
+			}
+		}
+	}
+	out, err := json.Marshal(e)
+	if err != nil {
+		return nil
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package central
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"kassa/store"
@@ -63,4 +64,40 @@ func TestMigration2Backfills(t *testing.T) {
 		len(r.Lanes[0].Closes) != 2 || r.Lanes[0].Closes[0].Ours.CaptureSum != 3000 || r.Lanes[0].State != LaneClosed {
 		t.Fatalf("lane-a after the backfill: %+v %+v %s", la, r.Lanes[0].Closes, r.Lanes[0].State)
 	}
+}
+
+// FuzzReplayFacts: any stored body gives nil or the facts of a child's or
+// close event as JSON, never a panic. Seeds: a journal with a sale, a
+// refund, a capture, a release and a close-day, in both event formats.
+func FuzzReplayFacts(f *testing.F) {
+	l := openLane(f, f.TempDir(), "lane-f", "TF")
+	sale := l.pay(f, 500, "RUB", store.StatusApproved)
+	l.child(f, sale, store.OpRefund, 100, store.StatusApproved)
+	l.child(f, l.hold(f, 900, "RUB"), store.OpCapture, 800, store.StatusApproved)
+	l.child(f, l.hold(f, 300, "RUB"), store.OpRelease, 300, store.StatusUnknown)
+	l.closeDay(f, "RUB", 0)
+	evs, _ := FromJournal(l.j).EventsSince(0, 1000)
+	for _, e := range evs {
+		f.Add(e.Body)
+		if facts := replayFacts(e.Body); facts != nil {
+			f.Add(facts)
+		}
+	}
+	f.Add([]byte(`{"q":1,"t":"child","f":{"child":"1"}}`))
+	f.Add([]byte{formatBinary})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out := replayFacts(b)
+		if out == nil {
+			return
+		}
+		var e eventFacts
+		if err := json.Unmarshal(out, &e); err != nil {
+			t.Fatalf("facts are not JSON: %v", err)
+		}
+		switch e.Type {
+		case "close", "child", "child-accepted", "child-unknown", "child-final":
+		default:
+			t.Fatalf("facts of a %q event", e.Type)
+		}
+	})
 }
