@@ -47,7 +47,7 @@ func addChild(t *Totals, op, status string, closed bool, n, sum int64) {
 		case "release":
 			t.Releases.add(n, sum)
 		}
-		if !closed && op != "release" {
+		if !closed { // releases too: the lane lists them in its open day until a close-day covers them
 			t.OpenChildren += n
 		}
 	case finalStatuses[status]:
