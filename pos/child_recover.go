@@ -120,3 +120,13 @@ func (e *Engine) unknownChildren() int {
 	}
 	return n
 }
+
+// WithOpenChildren lists the payments that have a capture, release or
+// refund not final yet (pending, accepted or unknown), oldest first.
+func (e *Engine) WithOpenChildren() ([]PaymentView, error) {
+	ps, err := e.journal.UnresolvedChildren()
+	if err != nil {
+		return nil, err
+	}
+	return views(ps, false), nil
+}

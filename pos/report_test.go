@@ -138,10 +138,28 @@ func TestXAndZTotalsEqualJournal(t *testing.T) {
 		if err != nil || past[0].Report.RequestID != rep.RequestID || past[0].Report.Ours != rep.Ours || past[0].Report.ChainHead != rep.ChainHead {
 			t.Fatalf("day %d: past Z %+v, closed %+v (%v)", day, past[0].Report, rep, err)
 		}
+		one, err := e.PastZReport(rep.RequestID)
+		if err != nil || one.Tally == nil || !sameTally(*one.Tally, x.Currencies[0]) {
+			t.Fatalf("day %d: past Z tally %+v, X %+v (%v)", day, one.Tally, x.Currencies[0], err)
+		}
 		if after, _ := e.XReport(); after.Currencies[0].Approved != 0 || after.Currencies[0].Declined != 0 {
 			t.Fatalf("day %d: X after the close %+v", day, after.Currencies[0])
 		}
 	}
+}
+
+// sameTally compares every figure of two tallies.
+func sameTally(a, b Tally) bool {
+	if a.Totals != b.Totals || a.Approved != b.Approved || a.Declined != b.Declined || a.Failed != b.Failed ||
+		a.Unknown != b.Unknown || a.Refunds != b.Refunds || a.Captures != b.Captures || a.OpenHolds != b.OpenHolds {
+		return false
+	}
+	for i := range a.Schemes {
+		if a.Schemes[i] != b.Schemes[i] {
+			return false
+		}
+	}
+	return len(a.Schemes) == len(b.Schemes)
 }
 
 // TestSchemeOf: the BIN decides, else the named scheme.
@@ -191,6 +209,11 @@ func TestPastZReprintIsCopy(t *testing.T) {
 	}
 	if _, err := e.PrintZCopy(context.Background(), rep.RequestID, nil); err != nil {
 		t.Fatalf("reprint: %v", err)
+	}
+	past, err := e.PastZReport(rep.RequestID)
+	if err != nil || past.Tally == nil || past.Tally.Approved != 1 || past.Tally.Declined != 1 || past.Tally.Schemes[0].Count != 1 ||
+		past.Tally.Totals != rep.Ours {
+		t.Fatalf("past Z tally %+v %v", past.Tally, err)
 	}
 	z, err := e.ZCopy(rep.RequestID)
 	if err != nil || !z.Copy {

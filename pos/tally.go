@@ -78,11 +78,10 @@ func (t *Tally) add(p store.Payment) {
 }
 
 func (t *Tally) addApproved(p store.Payment) {
-	kids := store.ChildrenOf(p) // issue 11: refunds and captures are counted by addChildren
 	if p.Kind == store.KindPreauth {
 		t.Totals.PreauthCount++
 		t.Totals.PreauthSum.Minor += p.AmountMinor
-		if l := store.LedgerOf(p, kids); !l.Released && l.Captured == 0 {
+		if l := store.LedgerOf(p, store.ChildrenOf(p)); !l.Released && l.Captured == 0 {
 			t.OpenHolds++ // neither captured nor released (issue 11)
 		}
 	} else {

@@ -15,7 +15,10 @@ type PastZ struct {
 	Report     CloseDayReport
 	ClosedBy   string // the name of who closed the day ("" in older journals)
 	ClosedByID string // their person id (a cashier's, cli:<user>, gui:<user>)
-	Payments   int    // approved payments the close covers
+	// Tally is the day's counts and split by card scheme; only PastZReport
+	// (one close-day) fills it.
+	Tally    *Tally
+	Payments int // approved payments the close covers
 }
 
 // PastZReports lists the journaled close-days, newest first, with their
@@ -48,9 +51,18 @@ func (e *Engine) PastZReport(id string) (PastZ, error) {
 	if err != nil {
 		return PastZ{}, err
 	}
-	z := pastZ(e.journal, b)
+	z, err := PastZReportOf(e.journal, b)
 	z.Report.Demo = e.Config().Demo
-	return z, nil
+	return z, err
+}
+
+// PastZReportOf is one close-day of a journal in full, with its Tally (the
+// headless `kassa report z --batch ID`).
+func PastZReportOf(j *store.Journal, b store.Batch) (PastZ, error) {
+	z := pastZ(j, b)
+	t, err := pastTally(j, b)
+	z.Tally = &t
+	return z, err
 }
 
 func pastZ(j *store.Journal, b store.Batch) PastZ {

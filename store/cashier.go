@@ -239,3 +239,7 @@ func (j *Journal) OpenDayPayments() ([]Payment, []Child, error) {
 	sortByCreated(ps)
 	return ps, kids, err
 }
+
+// BatchKey is how a close-day batch lists a payment's child ("parent/child"),
+// for reports that match a batch's entries (issue 13).
+func BatchKey(parent, child string) string { return childKey(parent, child) }

@@ -199,6 +199,9 @@ func TestPastZList(t *testing.T) {
 	if h.u.zList.shown_ == nil || h.u.zList.shown_.Report.RequestID != id || h.u.zList.printBtn.Hidden {
 		t.Fatal("Show did not open the close day")
 	}
+	h.waitFor(10*time.Second, "the day's scheme split", func() bool {
+		return h.u.zList.shown_.Tally != nil && h.u.zList.shown_.Tally.Schemes[0].Count == 1
+	})
 	test.Tap(h.u.zList.printBtn)
 	h.waitFor(10*time.Second, "the copy printed", func() bool { return h.u.zList.saved.Text != "" && h.u.zList.saved.Text != "Printing…" })
 	if !strings.HasPrefix(h.u.zList.saved.Text, "Printed.") {

@@ -31,6 +31,7 @@ type childScreen struct {
 	digits  string // minor units as typed
 	running bool
 	done    pos.ChildView
+	watch   chan struct{} // closed to stop following an unknown result
 
 	title    *styledText
 	figures  *fyne.Container
@@ -88,6 +89,45 @@ func newChildScreen(u *UI) *childScreen {
 }
 
 func (c *childScreen) view() fyne.CanvasObject { return c.root }
+
+// shown: back on an unknown result (e.g. from elsewhere), follow it again.
+func (c *childScreen) shown() {
+	if c.done.ID != "" && !c.done.Final() {
+		c.follow()
+	}
+}
+
+func (c *childScreen) hidden() { c.unfollow() }
+
+// follow re-reads an unknown child every 2 s (the engine keeps resolving
+// it by status) until it is final or the screen is left.
+func (c *childScreen) follow() {
+	if c.watch != nil {
+		return
+	}
+	c.watch = make(chan struct{})
+	id, child := c.done.ClientOrderID, c.done.ID
+	c.u.every(2*time.Second, c.watch, func() {
+		kids, err := c.u.eng.Children(id)
+		if err != nil || c.done.ID != child {
+			return
+		}
+		for _, k := range kids {
+			if k.ID == child && k.Final() {
+				c.unfollow()
+				c.done = k
+				c.showOutcome(k)
+			}
+		}
+	})
+}
+
+func (c *childScreen) unfollow() {
+	if c.watch != nil {
+		close(c.watch)
+		c.watch = nil
+	}
+}
 
 // buildKeypad is the amount keypad (digits fill from the right).
 func (c *childScreen) buildKeypad() fyne.CanvasObject {
@@ -160,6 +200,7 @@ func (c *childScreen) refreshAmount() {
 
 // open prepares op on payment id; back is where Back returns.
 func (c *childScreen) open(op pos.Operation, id string, back screen) {
+	c.unfollow()
 	c.op, c.id, c.back, c.running, c.done = op, id, back, false, pos.ChildView{}
 	c.bar.reset("", "")
 	l, err := c.u.eng.Ledger(id)
@@ -242,11 +283,15 @@ func (c *childScreen) run() {
 	if op == pos.Release {
 		amount = pos.Amount{}
 	}
+	who := tr("Manager") // the journal also keeps the signed-in cashier's id (issue 13)
+	if cv, _ := c.u.eng.SignedIn(); cv.Name != "" {
+		who = cv.Name
+	}
 	c.running = true
 	c.showPart(c.progress)
 	c.spinner.Start()
 	c.u.goroutine(func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(pos.WithActor(ctx, tr("Manager")), 3*time.Minute)
+		ctx, cancel := context.WithTimeout(pos.WithActor(ctx, who), 3*time.Minute)
 		defer cancel()
 		var v pos.ChildView
 		var err error
@@ -275,6 +320,9 @@ func (c *childScreen) finished(v pos.ChildView, err error) {
 	}
 	c.done = v
 	c.showOutcome(v)
+	if !v.Final() {
+		c.follow()
+	}
 }
 
 // showRefused: Kassa refused the operation itself (nothing sent).

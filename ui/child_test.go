@@ -183,3 +183,40 @@ func TestHoldExpiringOnBoard(t *testing.T) {
 		return len(h.u.holds.holds) == 1 && holdColor(h.u.holds.holds[0]) == colorUnknown
 	})
 }
+
+// TestUnknownRefundResolvesOnScreen: a refund whose reply is held (…0580)
+// shows as unknown, then changes by itself once the engine resolves it by
+// status; it is sent once.
+func TestUnknownRefundResolvesOnScreen(t *testing.T) {
+	h := newHarness(t, tuning{saleTimeout: 300 * time.Millisecond, resultWait: 600 * time.Millisecond})
+	h.typeCard("4000000000000580")
+	h.typeKeys("2000")
+	h.press(fyne.KeyReturn)
+	h.waitFor(60*time.Second, "a final result", func() bool { return h.u.current == h.u.result && h.u.result.view_.Final() })
+	sale := h.u.result.view_
+	h.u.child.open(pos.Refund, sale.ClientOrderID, h.u.history)
+	h.u.show(h.u.child)
+	v := h.runChildOnScreen()
+	if v.Status != pos.StatusUnknown || !strings.Contains(h.u.child.resTodo.Text, "Do not do it again") {
+		t.Fatalf("held refund: %s, %q", v.Status, h.u.child.resTodo.Text)
+	}
+	h.waitFor(30*time.Second, "the refund resolves on screen", func() bool { return h.u.child.done.Status == pos.StatusApproved })
+	if !h.u.child.receipt.Visible() {
+		t.Fatal("no receipt after the refund resolved")
+	}
+	if kids, _ := h.eng.Children(sale.ClientOrderID); len(kids) != 1 {
+		t.Fatalf("%d refunds journaled", len(kids))
+	}
+}
+
+// TestBannerShowsUnknownChildren: the banner says how many refunds or
+// captures have an unknown result, and Show lists their payments.
+func TestBannerShowsUnknownChildren(t *testing.T) {
+	h := newHarness(t, tuning{})
+	h.u.banner.update(pos.Snapshot{Stage: pos.StageReady, UnknownChildren: 2})
+	if !h.u.banner.root.Visible() || !strings.Contains(h.u.banner.msg.Text(), "2") || !h.u.banner.showBtn.Visible() {
+		t.Fatalf("banner: visible %v, %q", h.u.banner.root.Visible(), h.u.banner.msg.Text())
+	}
+	test.Tap(h.u.banner.showBtn)
+	h.waitFor(5*time.Second, "the unresolved list", func() bool { return h.u.current == h.u.history && h.u.history.pending })
+}

@@ -108,6 +108,9 @@ func (h *historyScreen) load() {
 		switch {
 		case pending:
 			rows, err = h.u.eng.Unresolved()
+			if kids, kerr := h.u.eng.WithOpenChildren(); kerr == nil && err == nil { // issue 11
+				rows = append(rows, kids...)
+			}
 		case q == "":
 			rows, err = h.u.eng.Today()
 		default:

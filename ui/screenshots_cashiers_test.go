@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -23,6 +24,21 @@ func TestScreenshotsCashiers(t *testing.T) {
 	for _, l := range []string{"en", "ru"} {
 		t.Run(l, func(t *testing.T) { screenshotsCashiers(t, l) })
 	}
+}
+
+// findScrollContent is the height of the first scroll's content in obj.
+func findScrollContent(obj fyne.CanvasObject) float32 {
+	switch o := obj.(type) {
+	case *container.Scroll:
+		return o.Content.MinSize().Height
+	case *fyne.Container:
+		for _, c := range o.Objects {
+			if h := findScrollContent(c); h > 0 {
+				return h
+			}
+		}
+	}
+	return 0
 }
 
 func screenshotsCashiers(t *testing.T, l string) {
@@ -90,6 +106,7 @@ func screenshotsCashiers(t *testing.T, l string) {
 	h.waitFor(10*time.Second, "the Z list", func() bool { return h.u.zList.rows[id] != nil })
 	shot("zlist")
 	test.Tap(h.u.zList.rows[id])
+	h.waitFor(10*time.Second, "the day's tally", func() bool { return h.u.zList.shown_.Tally != nil })
 	shot("zlist-show")
 
 	test.Tap(h.u.top.settingsBtn)
@@ -98,6 +115,8 @@ func screenshotsCashiers(t *testing.T, l string) {
 	h.u.cashierSettings.pick.SetSelected("Boris")
 	// The whole of Settings, cashiers at the bottom of the right column: a
 	// taller window (the test driver does not clip scrolled entries).
-	h.u.win.Resize(fyne.NewSize(1024, 1440))
+	h.settle(150 * time.Millisecond)
+	tall := max(findScrollContent(h.u.settings.root), 1180)
+	h.u.win.Resize(fyne.NewSize(1024, tall+260))
 	shot("settings-cashiers")
 }

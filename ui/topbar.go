@@ -293,6 +293,7 @@ func (b *bannerBar) update(s pos.Snapshot) {
 	case s.UnknownChildren > 0: // issue 11
 		b.msg.Set(fmt.Sprintf(tr("Refunds or captures with unknown result: %d — Kassa keeps checking with the bank; do not repeat them."), s.UnknownChildren), onColor(colorUnknown))
 		b.panel.setColor(colorUnknown)
+		b.showBtn.Show()
 	default:
 		b.root.Hide()
 		return

@@ -129,6 +129,23 @@ func (z *zListScreen) showOne(p *pos.PastZ) {
 	z.body.Refresh()
 	z.saved.SetText("")
 	z.printBtn.Show()
+	z.loadTally(p)
+}
+
+// loadTally adds the day's counts and scheme split under its totals.
+func (z *zListScreen) loadTally(p *pos.PastZ) {
+	id := p.Report.RequestID
+	z.u.goroutine(func(context.Context) {
+		one, err := z.u.eng.PastZReport(id)
+		z.u.later(func() {
+			if err != nil || one.Tally == nil || z.shown_ != p {
+				return
+			}
+			p.Tally = one.Tally
+			z.body.Objects = append(z.body.Objects[:1:1], append([]fyne.CanvasObject{panel(colorCard, tallyPanel(*one.Tally))}, z.body.Objects[1:]...)...)
+			z.body.Refresh()
+		})
+	})
 }
 
 func (z *zListScreen) backTapped() {

@@ -111,6 +111,11 @@ func TestReportAndCashierFlag(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &zs); code != 0 || err != nil || len(zs) != 1 || zs[0].SaleSum != "10.42" || !zs[0].Agree || zs[0].ClosedBy != "Anna" || zs[0].ChainHead == "" {
 		t.Fatalf("report z --list: %d %v %s", code, err, out)
 	}
+	code, out, _ = cliRun(t, "", "report", "z", "--batch", zs[0].RequestID, "--json")
+	var one zJSON
+	if err := json.Unmarshal([]byte(out), &one); code != 0 || err != nil || one.Counts == nil || one.Counts.Declined != 1 || one.Counts.Schemes[0].Count != 1 {
+		t.Errorf("report z --batch --json: %d %v %s", code, err, out)
+	}
 	code, out, _ = cliRun(t, "", "report", "z", "--batch", zs[0].RequestID)
 	if code != 0 || strings.Count(out, "COPY") != 2 || !strings.Contains(out, zs[0].RequestID) {
 		t.Errorf("report z --batch: %d\n%s", code, out)

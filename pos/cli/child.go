@@ -113,7 +113,7 @@ func runChildCommand(ctx context.Context, op pos.Operation, args []string, stdou
 		return code
 	}
 	defer e.Close()
-	ctx = a.flags.person(ctx, e) // --cashier, as kassa sale (issue 13)
+	ctx = a.flags.person(ctx, e) // --cashier NAME, else cli:<OS user> (issue 13)
 	cfg := e.Config()
 	var amt pos.Amount
 	if a.amount != "" {

@@ -11,6 +11,7 @@ import (
 	"kassa/mapi/money"
 	"kassa/pos"
 	"kassa/pos/receipt"
+	"kassa/store"
 )
 
 // Issue 13: kassa report x|z.
@@ -191,6 +192,8 @@ type zJSON struct {
 	ChainHead     string           `json:"chain_head"`
 	ClosedBy      string           `json:"closed_by,omitempty"`
 	Payments      int              `json:"payments"`
+	// The day's counts and split by card scheme (one close day only).
+	Counts *xCurrencyJSON `json:"counts,omitempty"`
 }
 
 func zJSONOf(z pos.PastZ) zJSON {
@@ -230,7 +233,7 @@ func reportZ(args []string, stdout, stderr io.Writer) int {
 	if *list {
 		return zList(stdout, zs, *asJSON)
 	}
-	return zOne(stdout, stderr, zs, *batch, *asJSON, reportConfig(jf.demo))
+	return zOne(j, stdout, stderr, zs, *batch, *asJSON, reportConfig(jf.demo))
 }
 
 func zList(stdout io.Writer, zs []pos.PastZ, asJSON bool) int {
@@ -264,7 +267,7 @@ func shortHead(h string) string {
 	return journalDash(h)
 }
 
-func zOne(stdout, stderr io.Writer, zs []pos.PastZ, id string, asJSON bool, cfg pos.Config) int {
+func zOne(j *store.Journal, stdout, stderr io.Writer, zs []pos.PastZ, id string, asJSON bool, cfg pos.Config) int {
 	var z *pos.PastZ
 	for i := range zs {
 		if id == "" || zs[i].Report.RequestID == id {
@@ -281,7 +284,14 @@ func zOne(stdout, stderr io.Writer, zs []pos.PastZ, id string, asJSON bool, cfg 
 		return 1
 	}
 	if asJSON {
-		return printJSON(stdout, zJSONOf(*z))
+		out := zJSONOf(*z)
+		if b, err := j.Batch(z.Report.RequestID); err == nil {
+			if full, err := pos.PastZReportOf(j, b); err == nil && full.Tally != nil {
+				c := xJSONOf(pos.XReport{Currencies: []pos.Tally{*full.Tally}}).Currencies[0]
+				out.Counts = &c
+			}
+		}
+		return printJSON(stdout, out)
 	}
 	r := pos.ZReceiptOf(cfg, z.Report)
 	r.Copy = true
