@@ -388,6 +388,9 @@ func (u *UI) applySnapshot(s pos.Snapshot) {
 		return
 	}
 	u.snap = s
+	if s.Stage != pos.StageStarting && s.Stage != pos.StageRecovering {
+		u.eng.StartJournalCheck() // the checkout is usable: now check the whole journal (once)
+	}
 	u.top.update(s)
 	u.banner.update(s)
 	u.announce.update(s)
