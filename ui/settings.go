@@ -43,6 +43,7 @@ type settingsScreen struct {
 	currency  *widget.Entry
 	termName  *widget.Entry
 	language  *widget.Select
+	hold      *holdSetting // issue 11: ui/settings_hold.go
 
 	printer *printerSettings // issue 16: ui/settings_printer.go
 
@@ -110,8 +111,10 @@ func newSettingsScreen(u *UI) *settingsScreen {
 		item(tr("Phone"), s.phone),
 		item(tr("Currency"), s.currency),
 		item(tr("Terminal name"), s.termName))
+	s.hold = newHoldSetting()
 	otherBox := section(tr("Other settings"), // PINs: Settings → Cashiers (issue 13)
-		item(tr("Language"), s.language))
+		item(tr("Language"), s.language),
+		item(tr("Hold period (days)"), s.hold.entry)) // issue 11
 
 	s.printer = newPrinterSettings(s)
 	cols := container.NewGridWithColumns(2,
@@ -153,6 +156,7 @@ func (s *settingsScreen) shown() {
 		}
 	}
 	s.printer.shown(cfg)
+	s.hold.shown(cfg)
 	s.u.cashierSettings.load() // issue 13
 	s.readerMsg.SetText("")
 	s.gatewayMsg.SetText("")
@@ -262,6 +266,10 @@ func (s *settingsScreen) testGatewayTapped() {
 func (s *settingsScreen) saveTapped() {
 	cfg := s.form()
 	key := cfg.ControlKey
+	if err := s.hold.apply(&cfg); err != nil { // issue 11
+		s.saveMsg.SetText("✗ " + settingsErr(err))
+		return
+	}
 	s.saveBtn.Disable()
 	s.saveMsg.SetText(tr("Saving…"))
 	s.u.goroutine(func(ctx context.Context) {
@@ -287,6 +295,7 @@ func (s *settingsScreen) saveTapped() {
 				s.saveMsg.SetText("✗ " + strings.Join(problems, "\n"))
 				return
 			}
+			s.hold.saved(s.u.eng.Config()) // issue 11
 			s.saveMsg.SetText("✓ " + tr("Saved. A new language applies at the next start."))
 		})
 	})
