@@ -379,3 +379,42 @@ func TestTakeCardChipStripeScripted(t *testing.T) {
 		t.Errorf("commands %s", got)
 	}
 }
+
+// The fallback swipe overtakes START's 9F30 answer (the customer swipes at
+// once, or the link delivers the event first): the swipe that came while
+// START blocked is kept and taken as the fallback swipe after the answer,
+// never dropped.
+func TestTakeCardSwipeOvertakesStartScripted(t *testing.T) {
+	ksn, _ := sred.ParseKSN("FFFF9876543210E00001")
+	track := ";4012345678909=2812201000000000?"
+	ct, err := sred.Encrypt(sred.TestBDK, ksn, track)
+	if err != nil {
+		t.Fatal(err)
+	}
+	masked, _ := sred.Mask(track)
+	tmpl, err := emv.Build(emv.KindSwipe, emv.Fields{CardStatus: []byte{0, 5}, SRED: ct, KSN: ksn[:], MaskedTrack2: masked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	swipe := EncodeMessage(NADMPI, true, AppendSW(tmpl, SWSuccess))
+	_, host := newFake(t, chipScript{
+		onCard: func() []byte { return pkt(1, 0x40, hx(t, "E1 04 48 02 00 00 90 00")) },
+		ctls: func() []byte {
+			return append(pkt(1, 0, []byte{0x9F, 0x43}), pkt(1, 0x40, hx(t, "E1 04 48 02 03 00 90 00"))...)
+		},
+		start: func() []byte { return append(append([]byte{}, swipe...), pkt(1, 0, []byte{0x9F, 0x30})...) },
+	}.answer(t))
+	r, err := OpenConn(context.Background(), host, Options{Logger: testLogger(&bytes.Buffer{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	card, err := r.ReadCard(context.Background(), ReadRequest{Currency: "RUB", AmountMinor: 1050, Exponent: 2, At: goldenAt,
+		Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if card.Entry != EntryFallbackSwipe || card.Chip != nil || card.MaskedPAN != "401234***8909" {
+		t.Errorf("entry %s chip %v pan %s", card.Entry, card.Chip != nil, card.MaskedPAN)
+	}
+}

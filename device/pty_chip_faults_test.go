@@ -5,6 +5,7 @@ package device_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,4 +134,32 @@ func stepCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), chipReadTimeout)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// TestPTYHeading: a take-a-card read with a Heading shows it above the
+// driver's own prompt, which follows the reader: "Tap, insert or swipe" on
+// a chip reader, "Swipe card" on a swipe-only one.
+func TestPTYHeading(t *testing.T) {
+	for _, tc := range []struct {
+		swipeOnly bool
+		want      string
+	}{
+		{false, `text="Amount: 10.50 RUB\nTap, insert or swipe"`},
+		{true, `text="Amount: 10.50 RUB\nSwipe card"`},
+	} {
+		var logs syncBuf
+		_, r := openChipPTY(t, sim.Config{SwipeOnly: tc.swipeOnly}, &logs)
+		req := chipRequest(nil)
+		req.Heading = "Amount: 10.50 RUB"
+		card, err := r.ReadCard(stepCtx(t), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if card.Chip != nil {
+			_ = card.Chip.End(stepCtx(t), false)
+		}
+		if !strings.Contains(logs.String(), tc.want) {
+			t.Errorf("swipe-only %v: reader never showed %s", tc.swipeOnly, tc.want)
+		}
+	}
 }

@@ -91,6 +91,10 @@ type ReadRequest struct {
 	NoContactless bool
 	// OnPrompt receives the typed reader events for the screen (both paths).
 	OnPrompt func(Prompt)
+	// Heading, with Display empty, is a first line above the driver's own
+	// prompt ("Tap, insert or swipe", or "Swipe card" on a swipe-only
+	// reader), e.g. the amount.
+	Heading string
 }
 
 // ReadEvent is something the cashier should know during a read.

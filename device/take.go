@@ -86,6 +86,10 @@ type taking struct {
 
 	ctls       chan blockResult // the pending START CONTACTLESS, or nil
 	ctlsCancel context.CancelFunc
+
+	// later are swipes that came while START TRANSACTION blocked (the
+	// fallback swipe can overtake 9F28's answer): handled after it.
+	later []rxMessage
 }
 
 // startData builds the E0 of START from the request.
@@ -116,6 +120,9 @@ func (r *Reader) takeCard(ctx context.Context, s *session, req ReadRequest, info
 		text = "Tap, insert or swipe"
 		if !chip && !ctls {
 			text = "Swipe card"
+		}
+		if req.Heading != "" {
+			text = req.Heading + "\n" + text
 		}
 	}
 	s.drainEvents()
@@ -343,25 +350,59 @@ func (tk *taking) onInsert(ctx context.Context) (*Card, error) {
 	for {
 		select {
 		case res := <-ch:
-			return tk.onStart(ctx, res)
+			card, err := tk.onStart(ctx, res)
+			if card != nil || err != nil {
+				tk.dropLater()
+				return card, err
+			}
+			return tk.replayLater(ctx)
 		case m := <-tk.s.events:
 			tk.duringStart(m)
 		}
 	}
 }
 
-// duringStart handles an unsolicited message while START TRANSACTION blocks.
+// replayLater handles the swipes kept while START blocked, in order.
+func (tk *taking) replayLater(ctx context.Context) (*Card, error) {
+	for len(tk.later) > 0 {
+		m := tk.later[0]
+		tk.later = tk.later[1:]
+		if card, err := tk.onMessage(ctx, m); card != nil || err != nil {
+			tk.dropLater()
+			return card, err
+		}
+	}
+	return nil, nil
+}
+
+// dropLater wipes the kept swipes.
+func (tk *taking) dropLater() {
+	for _, m := range tk.later {
+		clear(m.apdu)
+	}
+	tk.later = nil
+}
+
+// duringStart handles an unsolicited message while START TRANSACTION
+// blocks; a swipe is kept for after it (replayLater).
 func (tk *taking) duringStart(m rxMessage) {
-	defer clear(m.apdu)
 	body, _, err := ParseResponse(m.apdu)
 	if err != nil {
+		clear(m.apdu)
 		return
 	}
 	if code, text, ok := DecodeDeviceStatus(body); ok {
+		clear(m.apdu)
 		tk.deviceStatus(code, text)
 		return
 	}
-	if cs, ok, err := DecodeCardStatus(body); err == nil && ok && cs.HasStatus && !cs.ChipPresent && !cs.MSRData {
+	cs, ok, err := DecodeCardStatus(body)
+	if err == nil && ok && cs.MSRData {
+		tk.later = append(tk.later, m)
+		return
+	}
+	clear(m.apdu)
+	if err == nil && ok && cs.HasStatus && !cs.ChipPresent {
 		tk.emit("", PromptCardRemoved)
 	}
 }

@@ -41,13 +41,11 @@ const (
 // takeRequest is the reader request that takes a card (tap, insert or
 // swipe) for amount.
 func (e *Engine) takeRequest(r Reader, amount Amount) device.ReadRequest {
-	how := "Tap, insert or swipe"
-	if info := r.Info(); info.CapsKnown && !info.EMV && !info.Contactless {
-		how = "Swipe card"
-	}
 	exp, _ := money.Exponent(amount.Currency)
 	return device.ReadRequest{
-		Display: fmt.Sprintf("Amount: %s %s\n%s", amount.Major(), amount.Currency, how),
+		// The driver adds "Tap, insert or swipe" or, on a swipe-only
+		// reader, "Swipe card".
+		Heading: fmt.Sprintf("Amount: %s %s", amount.Major(), amount.Currency),
 		Timeout: cardReadTimeout, Currency: amount.Currency, AmountMinor: amount.Minor, Exponent: exp,
 		OnPrompt: func(p device.Prompt) { e.onPrompt(r, p) },
 	}

@@ -55,7 +55,7 @@ func (e *Engine) startControl() {
 		e.log.Warn("control socket: headless backups cannot reach this Kassa", "path", path, "err", err)
 		return
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	if err := restrictSocket(path); err != nil {
 		e.log.Warn("control socket: not restricted to this user; closed", "path", path, "err", err)
 		_ = l.Close()
 		return

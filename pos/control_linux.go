@@ -9,6 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// restrictSocket makes the socket file the user's alone.
+func restrictSocket(path string) error { return os.Chmod(path, 0o600) }
+
 // samePeer checks that the process at the other end of a control
 // connection runs as this user (SO_PEERCRED), over and above the socket
 // file's 0600.

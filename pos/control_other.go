@@ -1,10 +1,15 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package pos
 
-import "net"
+import (
+	"net"
+	"os"
+)
+
+// restrictSocket makes the socket file the user's alone.
+func restrictSocket(path string) error { return os.Chmod(path, 0o600) }
 
 // samePeer: outside Linux the socket file's mode (0600, in the user's own
-// 0700 data directory; on Windows the profile directory's ACL) is what
-// keeps other users out.
+// 0700 data directory) is what keeps other users out.
 func samePeer(net.Conn) error { return nil }

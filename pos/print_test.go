@@ -19,8 +19,9 @@ import (
 	"kassa/store"
 )
 
-// quick are printer timeouts that keep a silent printer's test short.
-var quick = printer.Options{DialTimeout: time.Second, WriteTimeout: 300 * time.Millisecond, StatusTimeout: 300 * time.Millisecond}
+// quick are printer timeouts that keep a silent printer's test short
+// (and still long enough for a loaded machine running -race).
+var quick = printer.Options{DialTimeout: 2 * time.Second, WriteTimeout: time.Second, StatusTimeout: 1500 * time.Millisecond}
 
 // printingEngine starts an engine on the sandbox that prints to setting.
 func printingEngine(t *testing.T, setting string, extra ...Option) *Engine {

@@ -99,6 +99,8 @@ func printerScreenshots(t *testing.T, l string) {
 	h.settle(100 * time.Millisecond)
 	sw := test.NewWindow(container.NewPadded(p.box))
 	defer sw.Close()
+	sw.Resize(fyne.NewSize(560, 800))
+	sw.Content().Refresh() // the message wraps at this width: measure again
 	sw.Resize(fyne.NewSize(560, sw.Content().MinSize().Height))
 	save("settings-printer", sw.Canvas())
 }

@@ -3,6 +3,7 @@ package printer_test
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"kassa/device/printer"
 	"kassa/device/printer/printertest"
@@ -28,7 +29,9 @@ func TestUnacknowledgedIsNotPrinted(t *testing.T) {
 // take whole; one that never answered is printed to without status.
 func TestSilentAfterAnswering(t *testing.T) {
 	f := fakeTCP(t)
-	p := open(t, f.Spec, fast)
+	slow := fast
+	slow.StatusTimeout = 1500 * time.Millisecond // a loaded machine running -race must get the first reply
+	p := open(t, f.Spec, slow)
 	if _, err := p.Status(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +39,7 @@ func TestSilentAfterAnswering(t *testing.T) {
 	wantFault(t, p.Print(t.Context(), receiptJob(t)), printer.NoReply)
 	g := fakeTCP(t)
 	g.Set(printertest.Behavior{NoStatus: true})
-	if err := open(t, g.Spec, fast).Print(t.Context(), receiptJob(t)); err != nil {
+	if err := open(t, g.Spec, slow).Print(t.Context(), receiptJob(t)); err != nil {
 		t.Errorf("a printer without status: %v", err)
 	}
 }

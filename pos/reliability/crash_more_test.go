@@ -92,7 +92,11 @@ func TestCrashPointsChip(t *testing.T) {
 	env := kassaEnv(t, sb.URL)
 	notReached := 0
 	for i := 0; i < n; i++ {
-		for _, entry := range []string{"insert", "tap"} {
+		entries := []string{"insert", "tap"}
+		if !full() {
+			entries = entries[:1] // CI: the contact card's points only
+		}
+		for _, entry := range entries {
 			for _, point := range pos.ChipCrashPoints() {
 				r := kassa(t, append(env, "KASSA_TEST_CRASHPOINT="+point), "sale", "--amount", "8.00", "--card", cardVisa, "--entry", entry)
 				row.add(&row.Runs, 1)

@@ -17,12 +17,7 @@ import (
 func TestCommandMessages(t *testing.T) {
 	sb := startSandbox(t)
 	row := newRow(t, "every headless command × wrong flags, missing configuration, unreachable gateway, locked journal: exit code and advice")
-	for _, tc := range []struct {
-		cond string
-		args []string
-		code int
-		want string
-	}{
+	for _, tc := range []msgCase{
 		{"flag", []string{"sale", "--amout", "1"}, 1, "flag provided but not defined"},
 		{"flag", []string{"sale"}, 1, "--amount is required"},
 		{"flag", []string{"sale", "--amount", "1,5x"}, 1, "malformed amount"},
@@ -64,29 +59,46 @@ func TestCommandMessages(t *testing.T) {
 		{"locked", []string{"journal", "backup", "BACKUP"}, 2, "then run this command again"},
 		{"locked", []string{"journal", "compact"}, 2, "then run this command again"},
 	} {
-		env := kassaEnv(t, sb.URL)
-		switch tc.cond {
-		case "no-key":
-			env = append(kassaEnv(t, ""), "KASSA_GATEWAY_URL="+sb.URL, "KASSA_LOGIN=demo", "KASSA_ENDPOINT_ID=1")
-		case "bad-env":
-			env = append(env, "KASSA_SALE_TIMEOUT=abc")
-		case "unreachable":
-			env = append(env, "KASSA_GATEWAY_URL=http://127.0.0.1:1/paynet")
-		case "locked":
-			j := holdJournal(t, envGet(env, "KASSA_DATA_DIR"))
-			defer j.Close()
+		t.Run(tc.cond+"/"+strings.Join(tc.args, "_"), func(t *testing.T) {
+			t.Parallel()
+			commandMessage(t, row, sb.URL, tc)
+		})
+	}
+}
+
+// msgCase is one line of TestCommandMessages: the condition, the
+// arguments, the exit code, a phrase of the advice.
+type msgCase struct {
+	cond string
+	args []string
+	code int
+	want string
+}
+
+// commandMessage runs one case of TestCommandMessages.
+func commandMessage(t *testing.T, row *row, gateway string, tc msgCase) {
+	env := kassaEnv(t, gateway)
+	switch tc.cond {
+	case "no-key":
+		env = append(kassaEnv(t, ""), "KASSA_GATEWAY_URL="+gateway, "KASSA_LOGIN=demo", "KASSA_ENDPOINT_ID=1")
+	case "bad-env":
+		env = append(env, "KASSA_SALE_TIMEOUT=abc")
+	case "unreachable":
+		env = append(env, "KASSA_GATEWAY_URL=http://127.0.0.1:1/paynet")
+	case "locked":
+		j := holdJournal(t, envGet(env, "KASSA_DATA_DIR"))
+		defer j.Close()
+	}
+	args := append([]string(nil), tc.args...)
+	for i, a := range args {
+		if a == "BACKUP" { // a fresh path
+			args[i] = filepath.Join(t.TempDir(), "backup.db")
 		}
-		args := append([]string(nil), tc.args...)
-		for i, a := range args {
-			if a == "BACKUP" {
-				args[i] = filepath.Join(t.TempDir(), "backup.db")
-			}
-		}
-		r := kassa(t, env, args...)
-		row.add(&row.Runs, 1)
-		if out := r.stdout + r.stderr; r.code != tc.code || !strings.Contains(out, tc.want) {
-			row.fail(t, "%s kassa %s: exit %d (want %d), want %q in:\n%s", tc.cond, strings.Join(tc.args, " "), r.code, tc.code, tc.want, out)
-		}
+	}
+	r := kassa(t, env, args...)
+	row.add(&row.Runs, 1)
+	if out := r.stdout + r.stderr; r.code != tc.code || !strings.Contains(out, tc.want) {
+		row.fail(t, "%s kassa %s: exit %d (want %d), want %q in:\n%s", tc.cond, strings.Join(tc.args, " "), r.code, tc.code, tc.want, out)
 	}
 }
 
