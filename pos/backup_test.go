@@ -78,7 +78,10 @@ func TestBackupAfterCloseDay(t *testing.T) {
 	if err != nil || rep.Status != DayFinished {
 		t.Fatalf("close day: %+v %v", rep, err)
 	}
-	waitFor(t, 10*time.Second, "the automatic backup", func() bool { return e.Backups().State == BackupCurrent })
+	waitFor(t, 10*time.Second, "the automatic backup and its pruning", func() bool {
+		names, _ := store.Backups(dir) // the prune runs after the state says current
+		return e.Backups().State == BackupCurrent && len(names) == 2
+	})
 	names, err := store.Backups(dir)
 	if err != nil || len(names) != 2 || strings.Contains(names[0], "20250101") {
 		t.Fatalf("backups after prune: %v %v", names, err)

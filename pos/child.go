@@ -84,6 +84,9 @@ func (e *Engine) runChild(ctx context.Context, op Operation, orderID string, amo
 	if err := e.WaitRecovered(ctx); err != nil {
 		return ChildView{}, err
 	}
+	if err := e.journalChecked(ctx); err != nil {
+		return ChildView{}, err
+	}
 	if e.ctx.Err() != nil {
 		return ChildView{}, ErrClosed
 	}

@@ -109,6 +109,9 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)
 	if err := e.WaitRecovered(ctx); err != nil {
 		return c.rep, err
 	}
+	if err := e.journalChecked(ctx); err != nil {
+		return c.rep, err
+	}
 	if !e.payMu.TryLock() {
 		return c.rep, errorOf(ErrBusy, Reason{Cause: CauseBusy})
 	}

@@ -82,6 +82,8 @@ type Engine struct {
 	current       string // client_orderid of the payment in flight
 	cancelPay     context.CancelFunc
 	recovered     chan struct{} // closed when the start-up recovery is done
+	checked       chan struct{} // closed when the start-up check of the whole journal is done
+	checkErr      error         // its verdict (set before checked is closed)
 	closed        bool
 	session       session // who is signed in (issue 13)
 	requireShift  bool    // GUI: payments need an open shift outside demo mode
@@ -156,7 +158,7 @@ func newEngine(ctx context.Context, cfg Config, log *slog.Logger, opts []Option)
 	e := &Engine{
 		log: log, ctx: life, stop: stop, cfg: cfg,
 		subs: map[int]func(Snapshot){}, payments: map[string]*payment{}, children: map[string]*childRun{}, overridden: map[string]bool{}, recoveredSet: map[string]bool{},
-		recovered: make(chan struct{}), changed: make(chan struct{}, 1),
+		recovered: make(chan struct{}), checked: make(chan struct{}), changed: make(chan struct{}, 1),
 		printTurn: make(chan struct{}, 1), printerChanged: make(chan struct{}, 1),
 		fastPhase: 5 * time.Minute, slowMin: 5 * time.Minute, slowMax: 10 * time.Minute, giveUp: time.Hour,
 	}
@@ -186,11 +188,13 @@ func (e *Engine) open() error {
 	if err != nil {
 		return err
 	}
-	if err := verifyAtStart(j); err != nil {
+	if err := corruptOf(j, j.VerifyTail(tailCheck)); err != nil {
 		_ = j.Close()
 		return err
 	}
 	e.journal = j
+	e.wg.Add(1)
+	go e.checkJournal() // the whole chain, while the checkout is already usable
 	e.startShipping()
 	e.startBackups() // issue 14
 	e.wg.Add(1)
@@ -242,19 +246,52 @@ func (e *Engine) startupRecovery() {
 	close(e.recovered)
 }
 
-// verifyAtStart refuses a journal whose hash chain does not check out
-// (issue 17, defect D4): bytes changed while Kassa was stopped can leave
+// tailCheck is how many of the newest events the engine checks before it
+// opens (a truncated file or removed events show there at once).
+const tailCheck = 1000
+
+// checkJournal checks the whole hash chain in the background at start
+// (issue 17, defect D4: bytes changed while Kassa was stopped can leave
 // bbolt's pages readable but an event altered or a payment gone; taking
-// payments on it would hide the loss. The file is left as it is.
-func verifyAtStart(j *store.Journal) error {
-	if _, _, err := j.Verify(); err != nil {
-		var ce *store.CorruptError
-		if errors.As(err, &ce) {
-			return err
-		}
-		return &store.CorruptError{Path: j.Path(), Err: err}
+// payments on it would hide the loss). Until it has finished, and for
+// good if it failed, nothing that moves money starts (journalChecked); the
+// checkout is usable meanwhile, so a long journal does not delay the start
+// (issue 14). The file is left as it is.
+func (e *Engine) checkJournal() {
+	defer e.wg.Done()
+	defer close(e.checked)
+	_, _, err := e.journal.VerifyContext(e.ctx)
+	if err == nil || e.ctx.Err() != nil {
+		return
 	}
-	return nil
+	e.checkErr = corruptOf(e.journal, err)
+	e.log.Error("journal damaged: payments stopped", "error", err)
+	e.refresh()
+}
+
+// journalChecked waits for the start-up check of the whole journal and
+// returns its verdict: nil, or the damaged journal's error.
+func (e *Engine) journalChecked(ctx context.Context) error {
+	select {
+	case <-e.checked:
+		return e.checkErr
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-e.ctx.Done():
+		return ErrClosed
+	}
+}
+
+// corruptOf is err as the store's damaged-journal error (nil stays nil).
+func corruptOf(j *store.Journal, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *store.CorruptError
+	if errors.As(err, &ce) {
+		return err
+	}
+	return &store.CorruptError{Path: j.Path(), Err: err}
 }
 
 // testHooks observe the engine in benchmarks and tests.

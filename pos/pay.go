@@ -91,6 +91,9 @@ func (e *Engine) readyToPay(ctx context.Context) error {
 	if err := e.WaitRecovered(ctx); err != nil {
 		return err
 	}
+	if err := e.journalChecked(ctx); err != nil {
+		return err
+	}
 	if e.ctx.Err() != nil {
 		return ErrClosed
 	}

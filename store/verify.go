@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -34,20 +35,29 @@ type replayed struct {
 // payment record against them. It returns the head and the number of events,
 // or an error wrapping ErrChain that says what is wrong.
 func (j *Journal) Verify() (head string, events int, err error) {
+	return j.VerifyContext(context.Background())
+}
+
+// VerifyContext is Verify that stops, returning ctx's error, when ctx is
+// done (the engine checks a whole journal in the background at start).
+func (j *Journal) VerifyContext(ctx context.Context) (head string, events int, err error) {
 	err = j.view(func(tx *bolt.Tx) error {
-		head, events, err = verify(tx)
+		head, events, err = verify(ctx, tx)
 		return err
 	})
 	return head, events, err
 }
 
-func verify(tx *bolt.Tx) (string, int, error) {
+func verify(ctx context.Context, tx *bolt.Tx) (string, int, error) {
 	prev := Genesis
 	var seq uint64
 	state := map[string]*replayed{}
 	c := tx.Bucket(bEvents).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		seq++
+		if seq%4096 == 0 && ctx.Err() != nil {
+			return prev, int(seq - 1), ctx.Err()
+		}
 		if got := u64(k); got != seq {
 			if got > seq {
 				return prev, int(seq - 1), fmt.Errorf("%w: event %d is missing (next is %d)", ErrChain, seq, got)
@@ -99,6 +109,9 @@ func verify(tx *bolt.Tx) (string, int, error) {
 	err = tx.Bucket(bPayments).ForEach(func(key, v []byte) error {
 		k := idString(key)
 		n++
+		if n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		p, err := decodePayment(v)
 		if err != nil {
 			return fmt.Errorf("%w: payment %s: %v", ErrChain, k, err)

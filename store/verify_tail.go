@@ -1,0 +1,65 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// VerifyTail checks the newest n events of the hash chain in time that does
+// not grow with the journal: their keys run without a gap up to the stored
+// count, each decodes and carries its own sequence number, each links to
+// the one before it, and the stored head is the last one's hash. It catches
+// a truncated file, removed newest events and damage near the end at once;
+// Verify (which the engine runs in the background at start) checks the rest.
+// The error wraps ErrChain.
+func (j *Journal) VerifyTail(n int) error {
+	return j.view(func(tx *bolt.Tx) error { return verifyTail(tx, n) })
+}
+
+func verifyTail(tx *bolt.Tx, n int) error {
+	meta := tx.Bucket(bMeta)
+	want := u64(meta.Get(kSeq))
+	c := tx.Bucket(bEvents).Cursor()
+	k, v := c.Last()
+	if k == nil {
+		if want != 0 {
+			return fmt.Errorf("%w: the journal says it holds %d events, found none (events were removed)", ErrChain, want)
+		}
+		return nil
+	}
+	if got := u64(k); got != want {
+		return fmt.Errorf("%w: the journal says it holds %d events, the newest is %d (events were removed)", ErrChain, want, got)
+	}
+	next := string(meta.Get(kHead)) // what the newer event (or the head) links to
+	for seq := want; k != nil && n > 0; k, v = c.Prev() {
+		if u64(k) != seq {
+			return fmt.Errorf("%w: event %d is missing", ErrChain, seq)
+		}
+		body, h, err := splitStored(v)
+		if err != nil {
+			return fmt.Errorf("%w: event %d is truncated", ErrChain, seq)
+		}
+		if v[0] != formatBinary {
+			if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != h {
+				return fmt.Errorf("%w: event %d was changed (its hash does not match its content)", ErrChain, seq)
+			}
+		}
+		r, err := decodeBody(body)
+		if err != nil {
+			return fmt.Errorf("%w: event %d: %v", ErrChain, seq, err)
+		}
+		if r.Seq != seq {
+			return fmt.Errorf("%w: event %d carries sequence %d", ErrChain, seq, r.Seq)
+		}
+		if h != next {
+			return fmt.Errorf("%w: event %d was changed or replaced (the chain after it does not link to it)", ErrChain, seq)
+		}
+		next = r.Prev
+		seq--
+		n--
+	}
+	return nil
+}
