@@ -147,7 +147,11 @@ func storeViewOf(r central.Report, journalID string) StoreView {
 		lanes[l.JournalID] = l.Lane
 	}
 	for _, u := range r.Unresolved {
-		v.Unresolved = append(v.Unresolved, StorePayment{Lane: lanes[u.JournalID], ClientOrderID: u.OrderID,
+		id := u.OrderID
+		if u.Child != "" { // a capture, release or refund not final (issue 11): listed as the journal names it
+			id += "/" + u.Child
+		}
+		v.Unresolved = append(v.Unresolved, StorePayment{Lane: lanes[u.JournalID], ClientOrderID: id,
 			Kind: Kind(u.Kind), Status: StatusOf(store.Status(u.Status)), Amount: Amount{Minor: u.AmountMinor, Currency: u.Currency},
 			Day: u.Day, CreatedAt: u.CreatedAt})
 	}

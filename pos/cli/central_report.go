@@ -65,6 +65,7 @@ func totalsJSON(t central.Totals) map[string]any {
 	for k, c := range t.Kinds {
 		m[k+"_count"], m[k+"_sum"] = c.Count, amount(c.Sum, t.Currency)
 	}
+	childTotalsJSON(m, t)
 	return m
 }
 
@@ -72,7 +73,9 @@ func closeTotalsJSON(t central.CloseTotals, cur string) map[string]any {
 	return map[string]any{"currency": cur,
 		"sale_count": t.SaleCount, "sale_sum": amount(t.SaleSum, cur),
 		"reversal_count": t.ReversalCount, "reversal_sum": amount(t.ReversalSum, cur),
-		"preauth_count": t.PreauthCount, "preauth_sum": amount(t.PreauthSum, cur)}
+		"preauth_count": t.PreauthCount, "preauth_sum": amount(t.PreauthSum, cur),
+		"capture_count": t.CaptureCount, "capture_sum": amount(t.CaptureSum, cur),
+		"release_count": t.ReleaseCount, "release_sum": amount(t.ReleaseSum, cur)}
 }
 
 func reportJSON(r central.Report) map[string]any {
@@ -122,7 +125,8 @@ func reportJSON(r central.Report) map[string]any {
 	for _, u := range r.Unresolved {
 		un = append(un, map[string]any{"journal_id": u.JournalID, "store_id": u.StoreID, "lane": u.Lane,
 			"client_orderid": u.OrderID, "kind": u.Kind, "status": u.Status, "amount": amount(u.AmountMinor, u.Currency),
-			"currency": u.Currency, "day": u.Day, "created_at": u.CreatedAt.UTC().Format(time.RFC3339)})
+			"currency": u.Currency, "day": u.Day, "created_at": u.CreatedAt.UTC().Format(time.RFC3339),
+			"child": u.Child, "operation": u.Operation})
 	}
 	return map[string]any{"day": r.Day, "store_id": r.StoreID, "ok": r.OK, "lanes": lanes, "stores": stores,
 		"unresolved": un}
@@ -141,6 +145,7 @@ func totalsLine(t central.Totals) string {
 	}
 	parts = append(parts, fmt.Sprintf("approved %d = %s", t.Approved.Count, amount(t.Approved.Sum, t.Currency)),
 		fmt.Sprintf("declined %d", t.Declined), fmt.Sprintf("unresolved %d (unknown %d)", t.Unresolved, t.Unknown))
+	parts = append(parts, childTotalsText(t)...)
 	if t.Open.Count > 0 {
 		parts = append(parts, fmt.Sprintf("not closed %d = %s", t.Open.Count, amount(t.Open.Sum, t.Currency)))
 	}
@@ -183,7 +188,11 @@ func reportText(w io.Writer, r central.Report) {
 	if len(r.Unresolved) > 0 {
 		fmt.Fprintf(w, "\n%d payment(s) not resolved:\n", len(r.Unresolved))
 		for _, u := range r.Unresolved {
-			fmt.Fprintf(w, "  store %s lane %s  %s  %s %s %s  %s  day %s\n", u.StoreID, u.Lane, u.OrderID, u.Kind,
+			id, kind := u.OrderID, u.Kind
+			if u.Child != "" {
+				id, kind = u.OrderID+"/"+u.Child, u.Operation
+			}
+			fmt.Fprintf(w, "  store %s lane %s  %s  %s %s %s  %s  day %s\n", u.StoreID, u.Lane, id, kind,
 				amount(u.AmountMinor, u.Currency), u.Currency, u.Status, u.Day)
 		}
 	}

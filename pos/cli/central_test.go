@@ -14,6 +14,7 @@ import (
 
 	"kassa/mapi/money"
 	"kassa/store"
+	"kassa/store/central"
 	"kassa/store/central/pgtest"
 )
 
@@ -73,7 +74,7 @@ func TestCentralCommands(t *testing.T) {
 	t.Setenv("KASSA_DATA_DIR", dir)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "cfg"))
 	t.Setenv("KASSA_TERMINAL_ID", "T7")
-	if code, out, errs := centralRun(t, "init"); code != 0 || !strings.Contains(out, "from version 0 to 1") {
+	if code, out, errs := centralRun(t, "init"); code != 0 || !strings.Contains(out, fmt.Sprintf("from version 0 to %d", central.SchemaVersion)) {
 		t.Fatalf("init: %d %q %q", code, out, errs)
 	}
 	if code, out, _ := centralRun(t, "init"); code != 0 || !strings.Contains(out, "up to date") {
@@ -130,7 +131,9 @@ func TestCentralCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || !r.OK || len(r.Lanes) != 2 {
 		t.Fatalf("report after close: %d %q %v", code, out, err)
 	}
-	if tot := r.Stores[0].Totals[0]; tot["sale_count"] != float64(5) || tot["sale_sum"] != "50.04" {
+	if tot := r.Stores[0].Totals[0]; tot["sale_count"] != float64(5) || tot["sale_sum"] != "50.04" ||
+		tot["close_sale_count"] != float64(5) || tot["close_sale_sum"] != "50.04" || tot["refund_count"] != float64(0) ||
+		tot["capture_sum"] != "0.00" || tot["unresolved_children_count"] != float64(0) {
 		t.Fatalf("store totals: %v", tot)
 	}
 	if code, out, _ := centralRun(t, "report", "--day", "2026-12-03"); code != 0 || !strings.Contains(out, "Every lane is closed") {

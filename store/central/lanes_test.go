@@ -70,7 +70,7 @@ func (l *testLane) closeDay(tb testing.TB, cur string, theirsDelta int64) store.
 	reply := map[string]string{"status": "finished",
 		"saleApprovedCount":     fmt.Sprint(b.Totals.SaleCount + theirsDelta),
 		"saleAmount":            money.FormatMinor(b.Totals.SaleSum, cur),
-		"reversalApprovedCount": "0", "reversalAmount": money.FormatMinor(0, cur)}
+		"reversalApprovedCount": fmt.Sprint(b.Totals.ReversalCount), "reversalAmount": money.FormatMinor(b.Totals.ReversalSum, cur)}
 	if b, err = l.j.FinishClose(id, store.BatchFinished, reply); err != nil {
 		tb.Fatal(err)
 	}

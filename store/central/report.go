@@ -28,6 +28,14 @@ type Totals struct {
 	Unresolved int64            // not final: pending, sent, accepted or unknown
 	Unknown    int64            // of those, unknown (must be resolved by status)
 	Open       Count            // approved, not yet in a finished close-day
+	// Children of payments (issue 11): approved captures, refunds and
+	// releases by the day they began; CloseSales and CloseReversals are what
+	// the lane's close-day counts (approved sales plus approved captures at
+	// the captured amount; approved refunds). Releases count nowhere.
+	Captures, Refunds, Releases Count
+	CloseSales, CloseReversals  Count
+	OpenChildren                int64 // approved children not yet in a finished close-day
+	UnresolvedChildren          int64 // children not final (also in Unresolved; unknown ones in Unknown)
 }
 
 // CloseTotals are the counts and sums of one close-day request.
@@ -35,6 +43,8 @@ type CloseTotals struct {
 	SaleCount, SaleSum         int64
 	ReversalCount, ReversalSum int64
 	PreauthCount, PreauthSum   int64
+	CaptureCount, CaptureSum   int64 // in SaleCount/SaleSum too (issue 11)
+	ReleaseCount, ReleaseSum   int64 // listed, counted nowhere
 }
 
 func (t *CloseTotals) add(o CloseTotals) {
@@ -44,6 +54,10 @@ func (t *CloseTotals) add(o CloseTotals) {
 	t.ReversalSum += o.ReversalSum
 	t.PreauthCount += o.PreauthCount
 	t.PreauthSum += o.PreauthSum
+	t.CaptureCount += o.CaptureCount
+	t.CaptureSum += o.CaptureSum
+	t.ReleaseCount += o.ReleaseCount
+	t.ReleaseSum += o.ReleaseSum
 }
 
 // Difference is one figure on which the lane and the bank disagree.
@@ -83,15 +97,18 @@ type StoreReport struct {
 	Unresolved int64                  // payments not final anywhere in the store, any day
 }
 
-// UnresolvedPayment is a payment that is not final, on any lane, any day.
+// UnresolvedPayment is a payment, or a payment's child (Child set), that
+// is not final, on any lane, any day.
 type UnresolvedPayment struct {
 	JournalID   string
 	StoreID     string
 	Lane        string
 	OrderID     string
+	Child       string // the child's id ("" for the payment itself)
+	Operation   string // the child's capture, release or refund
 	Kind        string
 	Status      string
-	AmountMinor int64
+	AmountMinor int64 // the child's amount for a child
 	Currency    string
 	Day         string
 	CreatedAt   time.Time
@@ -126,10 +143,16 @@ func MakeReport(ctx context.Context, db DB, day, storeID string) (Report, error)
 	if err := dayPayments(ctx, db, day, storeID, byID); err != nil {
 		return r, err
 	}
+	if err := dayChildren(ctx, db, day, storeID, byID); err != nil {
+		return r, err
+	}
 	if err := dayCloses(ctx, db, day, storeID, byID); err != nil {
 		return r, err
 	}
 	if r.Unresolved, err = unresolved(ctx, db, storeID); err != nil {
+		return r, err
+	}
+	if r.Unresolved, err = unresolvedChildren(ctx, db, storeID, r.Unresolved); err != nil {
 		return r, err
 	}
 	r.OK = true
@@ -173,6 +196,9 @@ GROUP BY 1, 2, 3, 4, 5`, day, storeID)
 			k.add(n, sum)
 			t.Kinds[kind] = k
 			t.Approved.add(n, sum)
+			if kind == "sale" {
+				t.CloseSales.add(n, sum)
+			}
 			if !closed {
 				t.Open.add(n, sum)
 			}
@@ -202,10 +228,12 @@ func totalsFor(l *LaneReport, cur string) *Totals {
 
 func dayCloses(ctx context.Context, db DB, day, storeID string, byID map[string]*LaneReport) error {
 	rows, err := db.Query(ctx, `SELECT c.journal_id::text, c.request_id, c.currency, c.stage,
-  c.sale_count, c.sale_sum, c.reversal_count, c.reversal_sum, c.preauth_count, c.preauth_sum, c.reply, c.created_at
+  c.sale_count, c.sale_sum, c.reversal_count, c.reversal_sum, c.preauth_count, c.preauth_sum, c.reply, c.created_at,
+  c.capture_count, c.capture_sum, c.release_count, c.release_sum
 FROM central.closes c JOIN central.lanes l USING (journal_id)
 WHERE ($2 = '' OR l.store_id = $2) AND c.request_id IN
-  (SELECT p.close_batch FROM central.payments p WHERE p.journal_id = c.journal_id AND p.day = $1::date)
+  (SELECT p.close_batch FROM central.payments p WHERE p.journal_id = c.journal_id AND p.day = $1::date
+   UNION SELECT k.close_batch FROM central.children k WHERE k.journal_id = c.journal_id AND k.day = $1::date)
 ORDER BY c.created_at, c.request_id`, day, storeID)
 	if err != nil {
 		return err
@@ -217,7 +245,8 @@ ORDER BY c.created_at, c.request_id`, day, storeID)
 		var reply map[string]string
 		o := &c.Ours
 		if err := rows.Scan(&id, &c.RequestID, &c.Currency, &c.Stage, &o.SaleCount, &o.SaleSum, &o.ReversalCount,
-			&o.ReversalSum, &o.PreauthCount, &o.PreauthSum, &reply, &c.CreatedAt); err != nil {
+			&o.ReversalSum, &o.PreauthCount, &o.PreauthSum, &reply, &c.CreatedAt,
+			&o.CaptureCount, &o.CaptureSum, &o.ReleaseCount, &o.ReleaseSum); err != nil {
 			return err
 		}
 		if c.Stage == "finished" || c.Stage == "error" || c.Stage == "processing" {
@@ -293,7 +322,7 @@ func laneState(l *LaneReport) LaneState {
 	for _, t := range l.Totals {
 		payments += t.Approved.Count + t.Declined + t.Unresolved
 		unresolved += t.Unresolved
-		open += t.Open.Count
+		open += t.Open.Count + t.OpenChildren
 	}
 	differs := false
 	for _, c := range l.Closes {
@@ -365,6 +394,7 @@ func storeTotals(lanes []LaneReport, un []UnresolvedPayment) []StoreReport {
 			st.Declined += t.Declined
 			st.Unresolved += t.Unresolved
 			st.Unknown += t.Unknown
+			addChildTotals(st, t)
 		}
 		s.Totals = sl.Totals
 		for _, c := range l.Closes {

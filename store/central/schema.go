@@ -14,7 +14,7 @@ const lockSchema = "SELECT pg_advisory_xact_lock(7243, 0)"
 
 // migrations[i] takes the schema from version i to i+1. Never edit one that
 // has shipped; append a new one.
-var migrations = []string{migration1}
+var migrations = []string{migration1, migration2}
 
 // Init creates or migrates the central schema, one transaction for all
 // steps. It is safe to run twice (and concurrently): applied versions are
@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS central.schema_migrations (
 	}
 	for v := from; v < len(migrations); v++ {
 		if _, err := tx.Exec(ctx, migrations[v]); err != nil {
+			return from, v, fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if err := afterMigration(ctx, tx, v+1); err != nil {
 			return from, v, fmt.Errorf("migration %d: %w", v+1, err)
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO central.schema_migrations (version) VALUES ($1)", v+1); err != nil {
