@@ -146,6 +146,8 @@ const (
 	CausePrintCommandFailed // the OS print command for the PDF failed (Reason.Detail); the PDF is saved
 	CausePrinterPaperLow    // status: the printer's paper is near its end (it still prints)
 	CausePrintNotJournaled  // printed, but the journal could not record the print (Reason.Detail)
+	// polish (issue 11): the hold period as a setting
+	CauseHoldPeriodInvalid // the hold period is not whole days from 1 to 30 (Reason.Code: the value given)
 	causeCount
 )
 
@@ -275,6 +277,7 @@ var causeNames = [...]string{
 	CausePrintCommandFailed: "print-command-failed",
 	CausePrinterPaperLow:    "printer-paper-low",
 	CausePrintNotJournaled:  "print-not-journaled",
+	CauseHoldPeriodInvalid:  "hold-period-invalid", // polish (issue 11)
 	// issue 15
 	CauseStoreNotConfigured: "store-not-configured",
 	CauseStoreUnreachable:   "store-unreachable",

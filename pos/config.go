@@ -89,9 +89,10 @@ type Config struct {
 	// HoldPeriod is how long an approved preauth's hold lasts from the
 	// preauth (MAPI.md §9): open holds show their time left, warn from
 	// HoldWarning before the end, and a capture or release after it is
-	// refused. Default 7 days. Env KASSA_HOLD_PERIOD (issue 11); not in the
-	// file.
-	HoldPeriod time.Duration `json:"-"`
+	// refused. Default 7 days. In the file and Settings as whole days,
+	// hold_period_days, 1 to 30 (HoldPeriodDays); env KASSA_HOLD_PERIOD (a
+	// duration, issue 11) overrides it.
+	HoldPeriod time.Duration `json:"hold_period_days,omitempty"`
 
 	// issue 14: automatic backups after every finished close-day into
 	// BackupDir (KASSA_BACKUP_DIR, or Settings; empty: none), keeping the

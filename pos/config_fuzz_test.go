@@ -44,6 +44,7 @@ var configSeeds = []string{
 	`null`,
 	``,
 	`{"a":`,
+	`{"hold_period_days":7}`, `{"hold_period_days":0}`, `{"hold_period_days":"7"}`, `{"hold_period_days":null}`, // polish (issue 11)
 }
 
 // FuzzConfigFile feeds arbitrary bytes as the config file: parsing never

@@ -45,7 +45,8 @@ func (c Config) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		configPlain
 		SaleTimeout fileDuration `json:"sale_timeout,omitempty"`
-	}{configPlain(c), fileDuration(c.SaleTimeout)})
+		HoldPeriod  *int         `json:"hold_period_days,omitempty"`
+	}{configPlain(c), fileDuration(c.SaleTimeout), fileHoldDays(c.HoldPeriod)})
 }
 
 // UnmarshalJSON reads the config file's form (durations as text or
@@ -53,13 +54,21 @@ func (c Config) MarshalJSON() ([]byte, error) {
 func (c *Config) UnmarshalJSON(b []byte) error {
 	aux := struct {
 		*configPlain
-		SaleTimeout *fileDuration `json:"sale_timeout,omitempty"`
+		SaleTimeout *fileDuration   `json:"sale_timeout,omitempty"`
+		HoldPeriod  json.RawMessage `json:"hold_period_days,omitempty"`
 	}{configPlain: (*configPlain)(c)}
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
 	if aux.SaleTimeout != nil {
 		c.SaleTimeout = time.Duration(*aux.SaleTimeout)
+	}
+	if aux.HoldPeriod != nil && string(aux.HoldPeriod) != "null" {
+		d, err := ParseHoldPeriodDays(string(aux.HoldPeriod))
+		if err != nil {
+			return err
+		}
+		c.HoldPeriod = d
 	}
 	return nil
 }

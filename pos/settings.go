@@ -55,6 +55,11 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 	old := e.cfg
 	e.mu.Unlock()
 	cfg = keepRuntime(cfg, old)
+	if cfg.HoldPeriod != old.HoldPeriod { // an environment override left alone may be any duration
+		if err := validHoldPeriod(cfg.HoldPeriod); err != nil {
+			return err
+		}
+	}
 	keyErr := saveKey(cfg, old)
 	if cfg.ControlKey == "" {
 		cfg.ControlKey = old.ControlKey
@@ -84,11 +89,14 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg Config) error {
 }
 
 // keepRuntime keeps what a running engine does not change: demo mode, the
-// data directory, the advanced timings, the terminal id and PINs not given.
+// data directory, the advanced timings, the terminal id and the PINs and the
+// hold period not given.
 func keepRuntime(cfg, old Config) Config {
 	cfg.Demo, cfg.DataDir, cfg.NoReader, cfg.SimAutoSwipe = old.Demo, old.DataDir, old.NoReader, old.SimAutoSwipe
 	cfg.ResultWait, cfg.PollInterval, cfg.NotFoundGrace = old.ResultWait, old.PollInterval, old.NotFoundGrace
-	cfg.HoldPeriod = old.HoldPeriod
+	if cfg.HoldPeriod == 0 {
+		cfg.HoldPeriod = old.HoldPeriod
+	}
 	if cfg.TerminalID == "" {
 		cfg.TerminalID = old.TerminalID
 	}
@@ -133,6 +141,7 @@ var settingsFields = []func(c *Config) any{
 	func(c *Config) any { return &c.PrinterWidth },
 	func(c *Config) any { return &c.PrinterCodePage },
 	func(c *Config) any { return &c.PrintAfter },
+	func(c *Config) any { return &c.HoldPeriod }, // polish (issue 11): hold_period_days
 }
 
 // copyChanged writes into the file's config only the settings that differ

@@ -16,7 +16,7 @@ import (
 
 // settingsScreen is the manager's configuration: the reader port with a
 // test, the gateway with a connection test, the merchant's details, the
-// language and the PINs. The control key is write-only: it goes to the OS
+// language; PINs are set in Settings → Cashiers (issue 13). The control key is write-only: it goes to the OS
 // keyring and is never shown.
 type settingsScreen struct {
 	u *UI
@@ -43,9 +43,7 @@ type settingsScreen struct {
 	currency  *widget.Entry
 	termName  *widget.Entry
 	language  *widget.Select
-
-	cashierPIN *widget.Entry
-	managerPIN *widget.Entry
+	hold      *holdSetting // issue 11: ui/settings_hold.go
 
 	printer *printerSettings // issue 16: ui/settings_printer.go
 
@@ -70,7 +68,6 @@ func newSettingsScreen(u *UI) *settingsScreen {
 		merchName:  widget.NewEntry(), address: widget.NewEntry(), city: widget.NewEntry(), zip: widget.NewEntry(),
 		country: widget.NewEntry(), email: widget.NewEntry(), phone: widget.NewEntry(),
 		currency: widget.NewEntry(), termName: widget.NewEntry(),
-		cashierPIN: widget.NewPasswordEntry(), managerPIN: widget.NewPasswordEntry(),
 		saveMsg: &widget.Label{Wrapping: fyne.TextWrapWord},
 	}
 	names := make([]string, len(languages))
@@ -84,8 +81,6 @@ func newSettingsScreen(u *UI) *settingsScreen {
 	s.testGateway = &widget.Button{Text: tr("Test connection"), Icon: theme.ComputerIcon(), OnTapped: s.testGatewayTapped}
 	s.saveBtn = &widget.Button{Text: tr("Save settings"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.saveTapped}
 	s.controlKey.SetPlaceHolder(tr("unchanged (kept in the OS keyring)"))
-	s.cashierPIN.SetPlaceHolder(tr("unchanged"))
-	s.managerPIN.SetPlaceHolder(tr("unchanged"))
 	s.gatewayURL.SetPlaceHolder("https://gate.example/paynet")
 	s.cbListen.SetPlaceHolder(":8080")
 	s.cbURL.SetPlaceHolder("https://kassa.example/callback")
@@ -116,10 +111,10 @@ func newSettingsScreen(u *UI) *settingsScreen {
 		item(tr("Phone"), s.phone),
 		item(tr("Currency"), s.currency),
 		item(tr("Terminal name"), s.termName))
-	otherBox := section(tr("Language and PINs"),
+	s.hold = newHoldSetting()
+	otherBox := section(tr("Other settings"), // PINs: Settings → Cashiers (issue 13)
 		item(tr("Language"), s.language),
-		item(tr("New cashier PIN"), s.cashierPIN),
-		item(tr("New manager PIN"), s.managerPIN))
+		item(tr("Hold period (days)"), s.hold.entry)) // issue 11
 
 	s.printer = newPrinterSettings(s)
 	cols := container.NewGridWithColumns(2,
@@ -161,8 +156,7 @@ func (s *settingsScreen) shown() {
 		}
 	}
 	s.printer.shown(cfg)
-	s.cashierPIN.SetText("")
-	s.managerPIN.SetText("")
+	s.hold.shown(cfg)
 	s.u.cashierSettings.load() // issue 13
 	s.readerMsg.SetText("")
 	s.gatewayMsg.SetText("")
@@ -195,7 +189,7 @@ func (s *settingsScreen) loadPorts() {
 // form returns the configuration as edited (control key only if typed).
 func (s *settingsScreen) form() pos.Config {
 	cfg := s.u.eng.Config()
-	cfg.CashierPINHash, cfg.ManagerPINHash = "", "" // "": keep; PINs change through SetPIN
+	cfg.CashierPINHash, cfg.ManagerPINHash = "", "" // "": keep (the old config PINs; people's PINs are in the journal)
 	cfg.Reader = strings.TrimSpace(s.reader.Text)
 	cfg.GatewayURL = strings.TrimSpace(s.gatewayURL.Text)
 	cfg.EndpointID = strings.TrimSpace(s.endpointID.Text)
@@ -268,21 +262,22 @@ func (s *settingsScreen) testGatewayTapped() {
 	})
 }
 
-// saveTapped stores the key in the keyring, the PINs as salted hashes (by
-// the engine) and applies the configuration.
+// saveTapped stores the key in the keyring and applies the configuration.
 func (s *settingsScreen) saveTapped() {
 	cfg := s.form()
 	key := cfg.ControlKey
-	cashier, manager := s.cashierPIN.Text, s.managerPIN.Text
+	if err := s.hold.apply(&cfg); err != nil { // issue 11
+		s.saveMsg.SetText("✗ " + settingsErr(err))
+		return
+	}
 	s.saveBtn.Disable()
 	s.saveMsg.SetText(tr("Saving…"))
 	s.u.goroutine(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		var problems []string
-		// The configuration first (it keeps the current PIN hashes and, in
-		// live mode, puts a typed control key in the keyring), then the new
-		// PINs, so nothing saved later can bring back an old PIN.
+		// The configuration (in live mode it puts a typed control key in
+		// the keyring).
 		if err := s.u.eng.ApplyConfig(ctx, cfg); err != nil {
 			problems = append(problems, settingsErr(err))
 		}
@@ -293,25 +288,14 @@ func (s *settingsScreen) saveTapped() {
 				problems = append(problems, tr("Control key:")+" "+settingsErr(err))
 			}
 		}
-		if cashier != "" {
-			if err := s.u.eng.SetPIN(pos.Cashier, cashier); err != nil {
-				problems = append(problems, tr("Cashier PIN:")+" "+pinErr(err))
-			}
-		}
-		if manager != "" {
-			if err := s.u.eng.SetPIN(pos.Manager, manager); err != nil {
-				problems = append(problems, tr("Manager PIN:")+" "+pinErr(err))
-			}
-		}
 		s.u.later(func() {
 			s.saveBtn.Enable()
 			s.controlKey.SetText("")
-			s.cashierPIN.SetText("")
-			s.managerPIN.SetText("")
 			if len(problems) > 0 {
 				s.saveMsg.SetText("✗ " + strings.Join(problems, "\n"))
 				return
 			}
+			s.hold.saved(s.u.eng.Config()) // issue 11
 			s.saveMsg.SetText("✓ " + tr("Saved. A new language applies at the next start."))
 		})
 	})

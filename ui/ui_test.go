@@ -301,6 +301,9 @@ func TestTranslationsComplete(t *testing.T) {
 	}
 }
 
+// TestSettingsTestReaderAndNewManagerPIN: Test reader works on sim, and a
+// manager's new PIN is set in Settings → Cashiers (issue 13: the one place
+// for PINs; Settings has no role PIN fields any more).
 func TestSettingsTestReaderAndNewManagerPIN(t *testing.T) {
 	h := newHarness(t, tuning{})
 	test.Tap(h.u.top.settingsBtn)
@@ -318,38 +321,45 @@ func TestSettingsTestReaderAndNewManagerPIN(t *testing.T) {
 		t.Errorf("Test reader on sim: %q", s.readerMsg.Text)
 	}
 
-	s.managerPIN.SetText("5678")
-	test.Tap(s.saveBtn)
-	h.waitFor(20*time.Second, "saved", func() bool { return !s.saveBtn.Disabled() && s.saveMsg.Text != "Saving…" })
-	if !strings.HasPrefix(s.saveMsg.Text, "✓") {
-		t.Fatalf("save: %q", s.saveMsg.Text)
-	}
-	if s.managerPIN.Text != "" {
-		t.Errorf("the new PIN stays on screen")
-	}
+	h.setManagerPIN("5678")
 	h.press(fyne.KeyEscape)
-
 	test.Tap(h.u.top.closeDayBtn)
 	h.enterPIN("1234")
 	h.waitFor(10*time.Second, "the old PIN is refused", func() bool { return h.u.pin.msg.Text == "Wrong PIN" })
 	h.enterPIN("5678")
 	h.waitFor(10*time.Second, "close day opens with the new PIN", func() bool { return h.u.current == h.u.closeDay })
 
-	// Once more, now that a PIN hash is stored: saving the form must not
-	// bring the previous PIN back.
+	// Saving the settings form afterwards must not bring the old PIN back.
 	h.press(fyne.KeyEscape)
 	test.Tap(h.u.top.settingsBtn)
 	h.enterPIN("5678")
 	h.waitFor(10*time.Second, "settings", func() bool { return h.u.current == h.u.settings })
-	s.managerPIN.SetText("4321")
 	test.Tap(s.saveBtn)
 	h.waitFor(20*time.Second, "saved", func() bool { return !s.saveBtn.Disabled() && s.saveMsg.Text != "Saving…" })
+	if !strings.HasPrefix(s.saveMsg.Text, "✓") {
+		t.Fatalf("save: %q", s.saveMsg.Text)
+	}
 	h.press(fyne.KeyEscape)
 	test.Tap(h.u.top.settingsBtn)
-	h.enterPIN("5678")
+	h.enterPIN("1234")
 	h.waitFor(10*time.Second, "the replaced PIN is refused", func() bool { return h.u.pin.msg.Text == "Wrong PIN" })
-	h.enterPIN("4321")
-	h.waitFor(10*time.Second, "the newest PIN opens settings", func() bool { return h.u.current == h.u.settings })
+	h.enterPIN("5678")
+	h.waitFor(10*time.Second, "the new PIN opens settings", func() bool { return h.u.current == h.u.settings })
+}
+
+// setManagerPIN gives the demo manager Maria a new PIN in Settings →
+// Cashiers (Settings is open).
+func (h *harness) setManagerPIN(pin string) {
+	h.t.Helper()
+	c := h.u.cashierSettings
+	h.waitFor(10*time.Second, "the cashiers list", func() bool { return len(c.pick.Options) > 0 })
+	c.pick.SetSelected("Maria")
+	c.newPIN.SetText(pin)
+	test.Tap(c.saveBtn)
+	h.waitFor(20*time.Second, "cashier saved", func() bool { return !c.saveBtn.Disabled() && c.msg.Text != "" })
+	if !strings.HasPrefix(c.msg.Text, "✓") {
+		h.t.Fatalf("save cashier: %q", c.msg.Text)
+	}
 }
 
 func TestLockNeedsCashierPIN(t *testing.T) {

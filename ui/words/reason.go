@@ -153,6 +153,9 @@ var causes = map[pos.Cause]says{
 	pos.CauseStoreNotConfigured: {"No store database is set.", "Ask support to connect this lane to the store database.", ""},
 	pos.CauseStoreUnreachable:   {"The store database cannot be reached.", "Check the network; the lane keeps selling and catches up by itself. Try again later.", ""},
 	pos.CauseDayNoAnswer:        {"Kassa could not reach the bank, or got no answer; the day is not closed yet.", "Check the internet connection, then run Close day again: it resumes the same close.", ""}, // issue 17
+
+	// polish (issue 11): the hold period as a setting
+	pos.CauseHoldPeriodInvalid: {"The hold period must be a whole number of days from 1 to 30 (not {code}).", "Type a number of days from 1 to 30 in Settings, or ask support to correct the config file.", ""},
 }
 
 // readers is THE table from a reader problem to its words: what ({reader}
