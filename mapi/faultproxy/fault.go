@@ -14,19 +14,19 @@ type Fault uint8
 // The faults. "Forwarded" says whether the sandbox gets the request (so the
 // money may have moved) before the client sees the fault.
 const (
-	None          Fault = iota // forward the request and the reply unchanged
-	Refused                    // the proxy stops listening: the client's connect is refused; not forwarded
-	ResetBefore                // the connection is reset once the request's headers arrive; not forwarded
-	ResetAfter                 // forwarded; the connection is reset instead of the reply
-	Delay                      // forwarded; the reply is held past the client's timeout (Options.Delay)
-	Truncated                  // forwarded; half the reply, then the connection closes
-	Garbage                    // forwarded; HTTP 200 with random bytes as the body
-	HTTP500                    // forwarded; HTTP 500 instead of the reply
-	HTTP502                    // not forwarded; HTTP 502 (a front proxy that could not reach the gateway)
-	HTTP503                    // forwarded; HTTP 503 instead of the reply
-	HTTP404                    // not forwarded; HTTP 404
-	WrongReply                 // forwarded; the client gets the reply of an earlier request of the same operation
-	Trickle                    // forwarded; the reply one byte at a time (Options.TrickleEvery apart)
+	None        Fault = iota // forward the request and the reply unchanged
+	Refused                  // the proxy stops listening: the client's connect is refused; not forwarded
+	ResetBefore              // the connection is reset once the request's headers arrive; not forwarded
+	ResetAfter               // forwarded; the connection is reset instead of the reply
+	Delay                    // forwarded; the reply is held past the client's timeout (Options.Delay)
+	Truncated                // forwarded; half the reply, then the connection closes
+	Garbage                  // forwarded; HTTP 200 with random bytes as the body
+	HTTP500                  // forwarded; HTTP 500 instead of the reply
+	HTTP502                  // not forwarded; HTTP 502 (a front proxy that could not reach the gateway)
+	HTTP503                  // forwarded; HTTP 503 instead of the reply
+	HTTP404                  // not forwarded; HTTP 404
+	WrongReply               // forwarded; the client gets the reply of an earlier request of the same operation
+	Trickle                  // forwarded; the reply one byte at a time (Options.TrickleEvery apart)
 	faultCount
 )
 

@@ -24,8 +24,11 @@ func TestFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	hc := &http.Client{Timeout: 200 * time.Millisecond}
-	get := func() (int, string, error) {
+	hc := &http.Client{Timeout: 200 * time.Millisecond} // below Options.Delay
+	// A trickled reply takes a millisecond a byte or more (far more on a
+	// loaded machine): its client waits long enough to read it all.
+	patient := &http.Client{Timeout: 10 * time.Second}
+	get := func(hc *http.Client) (int, string, error) {
 		resp, err := hc.Post(p.URL()+"/mapi/v1/sale/1", "application/x-www-form-urlencoded", strings.NewReader("a=b"))
 		if err != nil {
 			return 0, "", err
@@ -34,7 +37,7 @@ func TestFaults(t *testing.T) {
 		b, err := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b), err
 	}
-	if code, _, err := get(); err != nil || code != 200 {
+	if code, _, err := get(hc); err != nil || code != 200 {
 		t.Fatalf("no fault: %d %v", code, err)
 	}
 	for _, tc := range []struct {
@@ -49,7 +52,11 @@ func TestFaults(t *testing.T) {
 		hc.CloseIdleConnections()
 		before := hits.Load()
 		p.Arm(OpSale, tc.f, 1)
-		code, body, err := get()
+		c := hc
+		if tc.f == Trickle {
+			c = patient
+		}
+		code, body, err := get(c)
 		if (err != nil) != tc.wantErr || (!tc.wantErr && code != tc.code) {
 			t.Errorf("%v: code %d err %v", tc.f, code, err)
 		}
