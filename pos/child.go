@@ -84,7 +84,7 @@ func (e *Engine) runChild(ctx context.Context, op Operation, orderID string, amo
 	if err := e.WaitRecovered(ctx); err != nil {
 		return ChildView{}, err
 	}
-	if err := e.journalChecked(ctx); err != nil {
+	if err := e.JournalChecked(ctx); err != nil {
 		return ChildView{}, err
 	}
 	if e.ctx.Err() != nil {

@@ -109,7 +109,7 @@ func (e *Engine) CloseDay(ctx context.Context, force bool, progress func(Reason)
 	if err := e.WaitRecovered(ctx); err != nil {
 		return c.rep, err
 	}
-	if err := e.journalChecked(ctx); err != nil {
+	if err := e.JournalChecked(ctx); err != nil {
 		return c.rep, err
 	}
 	if !e.payMu.TryLock() {

@@ -259,7 +259,7 @@ const tailCheck = 1000
 // is first called — by the GUI once its checkout is usable, else by the
 // first operation that moves money — so that a long journal does not
 // delay the usable checkout (issue 14). Until it has finished, and for
-// good if it failed, nothing that moves money starts (journalChecked). The
+// good if it failed, nothing that moves money starts (JournalChecked). The
 // file is left as it is.
 func (e *Engine) checkJournal() {
 	defer e.wg.Done()
@@ -284,9 +284,11 @@ func (e *Engine) checkJournal() {
 // calls it too and waits for the verdict.
 func (e *Engine) StartJournalCheck() { e.checkOnce.Do(func() { close(e.checkGo) }) }
 
-// journalChecked starts (if need be) and waits for the check of the whole
+// JournalChecked starts (if need be) and waits for the check of the whole
 // journal and returns its verdict: nil, or the damaged journal's error.
-func (e *Engine) journalChecked(ctx context.Context) error {
+// Every money-moving operation calls it; headless commands call it right
+// after Start, so that a damaged journal refuses them before anything else.
+func (e *Engine) JournalChecked(ctx context.Context) error {
 	e.StartJournalCheck()
 	select {
 	case <-e.checked:

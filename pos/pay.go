@@ -91,7 +91,7 @@ func (e *Engine) readyToPay(ctx context.Context) error {
 	if err := e.WaitRecovered(ctx); err != nil {
 		return err
 	}
-	if err := e.journalChecked(ctx); err != nil {
+	if err := e.JournalChecked(ctx); err != nil {
 		return err
 	}
 	if e.ctx.Err() != nil {

@@ -134,6 +134,13 @@ func payStartEngine(ctx context.Context, c payFlags, noReader bool, stderr io.Wr
 		}
 		return nil, payExitUsage
 	}
+	// The whole journal's chain, before anything else (the GUI checks it in
+	// the background once its checkout is usable; a command has no checkout).
+	if err := e.JournalChecked(ctx); err != nil {
+		fmt.Fprintln(stderr, "kassa:", err)
+		e.Close()
+		return nil, payExitUsage
+	}
 	if c.cashier != "" {
 		if who, err := e.CashierNamed(c.cashier); err != nil || who.Disabled {
 			fmt.Fprintf(stderr, "kassa: no enabled cashier named %q (kassa cashier list)\n", c.cashier)
