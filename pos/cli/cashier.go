@@ -20,40 +20,24 @@ import (
 
 // Issue 13: kassa cashier add|list|disable.
 
-func init() {
-	register(Command{Name: "cashier", Summary: "add, list and disable the cashiers who sign in", Run: runCashier})
-}
+func init() { register(cashierCommands().command()) }
 
-const cashierUsage = `Usage: kassa cashier <subcommand> [flags]
-
-The people who sign in at the terminal, kept in the journal file. Subcommands:
-  add NAME --role cashier|manager [--pin-stdin]   add a cashier; asks for the PIN on the terminal
-                                                  (--pin-stdin: read it from the first line of standard input)
-  list [--json]                                   every cashier: name, role, enabled or disabled
-  disable NAME                                    a disabled cashier cannot sign in (the last manager stays)
-
+// cashierCommands is kassa cashier's table.
+func cashierCommands() *group {
+	return &group{name: "cashier", summary: "add, list and disable the cashiers who sign in", noun: "subcommand", width: 47,
+		synopsis: "<subcommand> [flags]",
+		intro: `The people who sign in at the terminal, kept in the journal file. Subcommands:
+`,
+		subs: []subcommand{
+			{"add", "NAME --role cashier|manager [--pin-stdin]", "add a cashier; asks for the PIN on the terminal\n" +
+				"(--pin-stdin: read it from the first line of standard input)", cashierAddStdin},
+			{"list", "[--json]", "every cashier: name, role, enabled or disabled", cashierList},
+			{"disable", "NAME", "a disabled cashier cannot sign in (the last manager stays)", cashierDisable},
+		},
+		tail: `
 Every subcommand takes --journal PATH and --demo (as kassa journal). Changes are
 journaled as made by cli:<OS user>. Close Kassa first: the journal is locked while it runs.
-`
-
-func runCashier(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, cashierUsage)
-		return 1
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, cashierUsage)
-		return 0
-	case "add":
-		return cashierAdd(args[1:], os.Stdin, stdout, stderr)
-	case "list":
-		return cashierList(args[1:], stdout, stderr)
-	case "disable":
-		return cashierDisable(args[1:], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "kassa cashier: unknown subcommand %q\n\n%s", args[0], cashierUsage)
-	return 1
+`}
 }
 
 // toolFlags are a journal command's flags (--journal, --demo) under
@@ -96,6 +80,11 @@ func (jf *journalFlags) openWritable(stderr io.Writer) (*store.Journal, int) {
 		return nil, 1
 	}
 	return j, 0
+}
+
+// cashierAddStdin is kassa cashier add with the process's standard input.
+func cashierAddStdin(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	return cashierAdd(args, os.Stdin, stdout, stderr)
 }
 
 func cashierAdd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -170,27 +159,20 @@ type cashierJSON struct {
 	Disabled bool   `json:"disabled"`
 }
 
-func cashierList(args []string, stdout, stderr io.Writer) int {
+func cashierList(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, jf := toolFlags("cashier", "list", "list [--json]", stderr)
 	asJSON := fs.Bool("json", false, "print a JSON array")
-	if code, done := journalParse(fs, args); done {
-		return code
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 1
-	}
-	j, code := jf.open(stderr)
-	if j == nil {
-		return code
-	}
-	defer j.Close()
+	return toolJournal(fs, jf, args, stderr, nil, func(j *store.Journal) int { return cashierListOf(j, *asJSON, stdout, stderr) })
+}
+
+// cashierListOf prints every cashier, as a table or a JSON array.
+func cashierListOf(j *store.Journal, asJSON bool, stdout, stderr io.Writer) int {
 	cs, err := pos.CashiersIn(j)
 	if err != nil {
 		fmt.Fprintln(stderr, "kassa cashier list:", err)
 		return 1
 	}
-	if *asJSON {
+	if asJSON {
 		out := make([]cashierJSON, 0, len(cs))
 		for _, c := range cs {
 			out = append(out, cashierJSON{ID: c.ID, Name: c.Name, Role: string(c.Role), Disabled: c.Disabled})
@@ -216,7 +198,7 @@ func cashierList(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func cashierDisable(args []string, stdout, stderr io.Writer) int {
+func cashierDisable(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, jf := toolFlags("cashier", "disable", "disable NAME", stderr)
 	rest, err := payParseFlags(fs, args)
 	if err != nil {

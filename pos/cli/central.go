@@ -17,51 +17,39 @@ import (
 	"kassa/store/central"
 )
 
-func init() {
-	register(Command{Name: "central", Summary: "ship the journal to the store database; store-wide status, report, verify", Run: runCentral})
-}
+func init() { register(centralCommands().command()) }
 
-const centralUsage = `Usage: kassa central <subcommand> [flags]
-
-The store database is a PostgreSQL database every lane ships its journal
+// centralCommands is kassa central's table; each subcommand runs under
+// centralTimeout.
+func centralCommands() *group {
+	return &group{name: "central", summary: "ship the journal to the store database; store-wide status, report, verify", noun: "subcommand", width: 43,
+		synopsis: "<subcommand> [flags]",
+		intro: `The store database is a PostgreSQL database every lane ships its journal
 to. KASSA_CENTRAL_DB is its connection string (the password, when not in
 it, comes from the OS keyring: service "kassa", user "central-db");
 KASSA_STORE_ID names the store (default "default"), KASSA_LANE the lane
 (default the terminal id). Subcommands:
-  init                                        create or migrate the schema (safe to run twice)
-  sync [--journal PATH] [--demo]              ship this lane's journal now
-  status [--json]                             per lane: last event shipped, backlog, last contact
-  report [--day YYYY-MM-DD] [--store ID] [--json]
-                                              the day across lanes: totals per currency, close-day
-                                              state, differences, unresolved payments;
-                                              exit 2 unless every lane is closed and agrees
-  verify [--json]                             check every journal's chain in the database; exit 2 if broken
-`
+`,
+		subs: []subcommand{
+			{"init", "", "create or migrate the schema (safe to run twice)", centralTimed(centralInit)},
+			{"sync", "[--journal PATH] [--demo]", "ship this lane's journal now", centralTimed(centralSync)},
+			{"status", "[--json]", "per lane: last event shipped, backlog, last contact", centralTimed(centralStatus)},
+			{"report", "[--day YYYY-MM-DD] [--store ID] [--json]", "the day across lanes: totals per currency, close-day\n" +
+				"state, differences, unresolved payments;\nexit 2 unless every lane is closed and agrees", centralTimed(centralReport)},
+			{"verify", "[--json]", "check every journal's chain in the database; exit 2 if broken", centralTimed(centralVerify)},
+		}}
+}
 
 // centralTimeout bounds each central command.
 var centralTimeout = 60 * time.Second
 
-func runCentral(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, centralUsage)
-		return 1
+// centralTimed runs fn under centralTimeout.
+func centralTimed(fn func(context.Context, []string, io.Writer, io.Writer) int) func(context.Context, []string, io.Writer, io.Writer) int {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		ctx, cancel := context.WithTimeout(ctx, centralTimeout)
+		defer cancel()
+		return fn(ctx, args, stdout, stderr)
 	}
-	run := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
-		"init": centralInit, "sync": centralSync, "status": centralStatus, "report": centralReport, "verify": centralVerify,
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, centralUsage)
-		return 0
-	}
-	fn, ok := run[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "kassa central: unknown subcommand %q\n\n%s", args[0], centralUsage)
-		return 1
-	}
-	ctx, cancel := context.WithTimeout(ctx, centralTimeout)
-	defer cancel()
-	return fn(ctx, args[1:], stdout, stderr)
 }
 
 // centralFlags parses a subcommand's flags; done means exit with code.

@@ -21,51 +21,30 @@ import (
 	"kassa/store"
 )
 
-func init() {
-	register(Command{Name: "journal", Summary: "list, show, verify and export the payment journal", Run: runJournal})
-}
+func init() { register(journalCommands().command()) }
 
-const journalUsage = `Usage: kassa journal <subcommand> [flags]
-
-Reads, checks, exports and backs up the payment journal. Subcommands:
-  list [--day YYYY-MM-DD] [--n N]                 payments of a business day, or the latest N
-  show CLIENT_ORDERID                             one payment and its events
-  verify                                          check the hash chain; exit 2 if it is broken
-  export --format csv|json [--from D] [--to D]    payments for accountants and auditors
-  backup DEST                                     a verified copy (DEST: a file or a directory); exit 2 on failure
-  compact                                         rewrite into a fresh file, verify, swap (old file kept aside)
-
+// journalCommands is kassa journal's table.
+func journalCommands() *group {
+	return &group{name: "journal", summary: "list, show, verify and export the payment journal", noun: "subcommand", width: 47,
+		synopsis: "<subcommand> [flags]",
+		intro: `Reads, checks, exports and backs up the payment journal. Subcommands:
+`,
+		subs: []subcommand{
+			{"list", "[--day YYYY-MM-DD] [--n N]", "payments of a business day, or the latest N", journalList},
+			{"show", "CLIENT_ORDERID", "one payment and its events", journalShow},
+			{"verify", "", "check the hash chain; exit 2 if it is broken", journalVerify},
+			{"export", "--format csv|json [--from D] [--to D]", "payments for accountants and auditors", journalExport},
+			{"backup", "DEST", "a verified copy (DEST: a file or a directory); exit 2 on failure", journalBackup},
+			{"compact", "", "rewrite into a fresh file, verify, swap (old file kept aside)", journalCompact},
+		},
+		tail: `
 Every subcommand takes:
   --journal PATH   the journal file (default $KASSA_DATA_DIR/journal.db,
                    data dir default: the user config dir + /kassa)
   --demo           the demo journal (demo-journal.db in the same dir)
 
 The journal is locked while Kassa runs; close Kassa first.
-`
-
-func runJournal(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, journalUsage)
-		return 1
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, journalUsage)
-		return 0
-	case "list":
-		return journalList(args[1:], stdout, stderr)
-	case "show":
-		return journalShow(args[1:], stdout, stderr)
-	case "verify":
-		return journalVerify(args[1:], stdout, stderr)
-	case "export":
-		return journalExport(ctx, args[1:], stdout, stderr)
-	}
-	if sub, ok := journalMore[args[0]]; ok { // subcommands in journal_*.go
-		return sub(ctx, args[1:], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "kassa journal: unknown subcommand %q\n\n%s", args[0], journalUsage)
-	return 1
+`}
 }
 
 // journalFlags are the flags every journal subcommand takes.
@@ -87,15 +66,48 @@ func newJournalFlags(name, usage string, stderr io.Writer) (*flag.FlagSet, *jour
 	return fs, jf
 }
 
-// journalParse parses args; done means exit with code (0 for --help).
-func journalParse(fs *flag.FlagSet, args []string) (code int, done bool) {
+// toolArgs parses args into fs and checks them with check (nil: no
+// positional arguments allowed). stop means exit with code: 0 after --help,
+// 1 after a flag error, or check's code.
+func toolArgs(fs *flag.FlagSet, args []string, check func() (code int, stop bool)) (code int, stop bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, true
 		}
 		return 1, true
 	}
-	return 0, false
+	if check == nil {
+		return usageUnless(fs, fs.NArg() == 0)
+	}
+	return check()
+}
+
+// usageUnless is a check's answer: go on when ok, else print the usage and
+// exit 1.
+func usageUnless(fs *flag.FlagSet, ok bool) (code int, stop bool) {
+	if ok {
+		return 0, false
+	}
+	fs.Usage()
+	return 1, true
+}
+
+// toolJournal is the preamble the journal tools share (kassa journal,
+// report, cashier list): parse and check args (toolArgs), open the journal
+// read-only and run body with it, closing it after. It returns the exit
+// code: toolArgs' when it stops, open's when the journal does not open (2
+// when damaged, else 1), else body's.
+func toolJournal(fs *flag.FlagSet, jf *journalFlags, args []string, stderr io.Writer,
+	check func() (code int, stop bool), body func(j *store.Journal) int) int {
+	if code, stop := toolArgs(fs, args, check); stop {
+		return code
+	}
+	j, code := jf.open(stderr)
+	if j == nil {
+		return code
+	}
+	defer j.Close()
+	return body(j)
 }
 
 // journalFile returns the journal file Kassa uses: $KASSA_DATA_DIR (default
@@ -161,28 +173,23 @@ func journalAmount(p store.Payment) string {
 	return money.FormatMinor(p.AmountMinor, p.Currency) + " " + p.Currency
 }
 
-func journalList(args []string, stdout, stderr io.Writer) int {
+func journalList(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, jf := newJournalFlags("list", "list [--day YYYY-MM-DD] [--n N] [--journal PATH] [--demo]", stderr)
 	day := fs.String("day", "", "business `DATE` (YYYY-MM-DD) to list; default: the latest payments")
 	n := fs.Int("n", 50, "how many of the latest payments to list without --day")
-	if code, done := journalParse(fs, args); done {
-		return code
-	}
-	if fs.NArg() != 0 || *n <= 0 || !journalCheckDay("day", *day, stderr) {
-		fs.Usage()
-		return 1
-	}
-	j, code := jf.open(stderr)
-	if j == nil {
-		return code
-	}
-	defer j.Close()
+	return toolJournal(fs, jf, args, stderr, func() (int, bool) {
+		return usageUnless(fs, fs.NArg() == 0 && *n > 0 && journalCheckDay("day", *day, stderr))
+	}, func(j *store.Journal) int { return journalListOf(j, *day, *n, stdout, stderr) })
+}
+
+// journalListOf lists the payments of day, or the latest n without one.
+func journalListOf(j *store.Journal, day string, n int, stdout, stderr io.Writer) int {
 	var ps []store.Payment
 	var err error
-	if *day != "" {
-		ps, err = j.ByDay(*day)
+	if day != "" {
+		ps, err = j.ByDay(day)
 	} else {
-		ps, err = j.Latest(*n)
+		ps, err = j.Latest(n)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "kassa journal:", err)
@@ -211,27 +218,24 @@ func journalDash(s string) string {
 	return s
 }
 
-func journalShow(args []string, stdout, stderr io.Writer) int {
+func journalShow(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, jf := newJournalFlags("show", "show CLIENT_ORDERID [--journal PATH] [--demo]", stderr)
 	// Accept the id before or after the flags.
 	var id string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		id, args = args[0], args[1:]
 	}
-	if code, done := journalParse(fs, args); done {
-		return code
-	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
-	} else if fs.NArg() != 0 || id == "" {
-		fs.Usage()
-		return 1
-	}
-	j, code := jf.open(stderr)
-	if j == nil {
-		return code
-	}
-	defer j.Close()
+	return toolJournal(fs, jf, args, stderr, func() (int, bool) {
+		if id == "" && fs.NArg() == 1 {
+			id = fs.Arg(0)
+			return 0, false
+		}
+		return usageUnless(fs, fs.NArg() == 0 && id != "")
+	}, func(j *store.Journal) int { return journalShowOf(j, id, stdout, stderr) })
+}
+
+// journalShowOf prints one payment and its events.
+func journalShowOf(j *store.Journal, id string, stdout, stderr io.Writer) int {
 	p, err := j.Get(id)
 	if err != nil {
 		fmt.Fprintln(stderr, "kassa journal:", err)
@@ -295,27 +299,17 @@ func journalFieldsText(f map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-func journalVerify(args []string, stdout, stderr io.Writer) int {
+func journalVerify(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, jf := newJournalFlags("verify", "verify [--journal PATH] [--demo]\n\nChecks every event's hash and link; exits 0 if the journal is intact, 2 if not.", stderr)
-	if code, done := journalParse(fs, args); done {
-		return code
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 1
-	}
-	j, code := jf.open(stderr)
-	if j == nil {
-		return code
-	}
-	defer j.Close()
-	head, n, err := j.Verify()
-	if err != nil {
-		fmt.Fprintf(stderr, "journal %s is NOT intact: %v\n(%d events checked before the problem; last good hash %s)\n", j.Path(), err, n, head)
-		return 2
-	}
-	fmt.Fprintf(stdout, "journal %s is intact\nevents: %d\nchain head: %s\n", j.Path(), n, head)
-	return 0
+	return toolJournal(fs, jf, args, stderr, nil, func(j *store.Journal) int {
+		head, n, err := j.Verify()
+		if err != nil {
+			fmt.Fprintf(stderr, "journal %s is NOT intact: %v\n(%d events checked before the problem; last good hash %s)\n", j.Path(), err, n, head)
+			return 2
+		}
+		fmt.Fprintf(stdout, "journal %s is intact\nevents: %d\nchain head: %s\n", j.Path(), n, head)
+		return 0
+	})
 }
 
 var journalCSVHeader = []string{"client_orderid", "business_day", "created_at", "updated_at", "kind", "status",
@@ -403,31 +397,27 @@ func journalExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	format := fs.String("format", "csv", "csv or json")
 	from := fs.String("from", "", "first business `DATE` (YYYY-MM-DD)")
 	to := fs.String("to", "", "last business `DATE` (YYYY-MM-DD)")
-	if code, done := journalParse(fs, args); done {
-		return code
-	}
-	if fs.NArg() != 0 || (*format != "csv" && *format != "json") || !journalCheckDay("from", *from, stderr) || !journalCheckDay("to", *to, stderr) {
-		fs.Usage()
-		return 1
-	}
-	if *from != "" && *to != "" && *from > *to {
-		fmt.Fprintf(stderr, "kassa journal: --from %s is after --to %s\n", *from, *to)
-		return 1
-	}
-	j, code := jf.open(stderr)
-	if j == nil {
-		return code
-	}
-	defer j.Close()
-	export := journalExportCSV
-	if *format == "json" {
-		export = journalExportJSON
-	}
-	if err := export(ctx, j, *from, *to, stdout); err != nil {
-		fmt.Fprintln(stderr, "kassa journal: export:", err)
-		return 1
-	}
-	return 0
+	return toolJournal(fs, jf, args, stderr, func() (int, bool) {
+		if code, stop := usageUnless(fs, fs.NArg() == 0 && (*format == "csv" || *format == "json") &&
+			journalCheckDay("from", *from, stderr) && journalCheckDay("to", *to, stderr)); stop {
+			return code, stop
+		}
+		if *from != "" && *to != "" && *from > *to {
+			fmt.Fprintf(stderr, "kassa journal: --from %s is after --to %s\n", *from, *to)
+			return 1, true
+		}
+		return 0, false
+	}, func(j *store.Journal) int {
+		export := journalExportCSV
+		if *format == "json" {
+			export = journalExportJSON
+		}
+		if err := export(ctx, j, *from, *to, stdout); err != nil {
+			fmt.Fprintln(stderr, "kassa journal: export:", err)
+			return 1
+		}
+		return 0
+	})
 }
 
 // journalShowChildren lists a payment's captures, releases and refunds

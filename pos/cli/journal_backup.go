@@ -12,13 +12,6 @@ import (
 	"kassa/store"
 )
 
-// journalMore are `kassa journal` subcommands that live in files of their
-// own; runJournal dispatches to them.
-var journalMore = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{
-	"backup":  journalBackup,
-	"compact": journalCompact,
-}
-
 const journalBackupUsage = `backup [--journal PATH] [--demo] DEST
 
 Writes a consistent copy of the journal to DEST and verifies the copy's
@@ -33,14 +26,12 @@ old one) and run kassa journal verify.`
 
 func journalBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, jf := newJournalFlags("backup", journalBackupUsage, stderr)
-	if code, done := journalParse(fs, args); done {
-		return code
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return 1
-	}
-	if code, asked := backupByInstance(ctx, jf, fs.Arg(0), stdout, stderr); asked {
+	if code, stop := toolArgs(fs, args, func() (int, bool) {
+		if code, stop := usageUnless(fs, fs.NArg() == 1); stop {
+			return code, stop
+		}
+		return backupByInstance(ctx, jf, fs.Arg(0), stdout, stderr)
+	}); stop {
 		return code
 	}
 	j, _ := jf.open(stderr)
@@ -97,12 +88,8 @@ while Kassa is not running. Exit 0 when done, 2 with the reason otherwise.`
 
 func journalCompact(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, jf := newJournalFlags("compact", journalCompactUsage, stderr)
-	if code, done := journalParse(fs, args); done {
+	if code, stop := toolArgs(fs, args, nil); stop {
 		return code
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 1
 	}
 	path := jf.path
 	if path == "" {

@@ -11,43 +11,28 @@ import (
 	"kassa/device"
 )
 
-func init() {
-	register(Command{Name: "reader", Summary: "talk to the card reader (reader info)", Run: runReader})
+func init() { register(readerCommands().command()) }
+
+// readerCommands is kassa reader's table.
+func readerCommands() *group {
+	return &group{name: "reader", summary: "talk to the card reader (reader info)", noun: "subcommand", width: 6,
+		synopsis: "info [--port PATH|auto] [--timeout 10s] [--verbose]", intro: "Subcommands:\n",
+		subs: []subcommand{
+			{"info", "", `open the card reader, print its identity and exit:
+  serial: SIM00001
+  mpi_version: 1-47
+  os_version: 7-12
+  sred_ready: true
+  battery: 85% charging
+  emv: yes
+  contactless: yes
+(emv and contactless from GET DEVICE INFO: chip and tap.)
+Exits non-zero with a plain message when the port is missing, busy
+or nobody answers.`, runReaderInfo},
+		}}
 }
 
-func readerUsage(w io.Writer) {
-	fmt.Fprintln(w, `Usage: kassa reader info [--port PATH|auto] [--timeout 10s] [--verbose]
-
-Subcommands:
-  info   open the card reader, print its identity and exit:
-           serial: SIM00001
-           mpi_version: 1-47
-           os_version: 7-12
-           sred_ready: true
-           battery: 85% charging
-           emv: yes
-           contactless: yes
-         (emv and contactless from GET DEVICE INFO: chip and tap.)
-         Exits non-zero with a plain message when the port is missing, busy
-         or nobody answers.`)
-}
-
-func runReader(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		readerUsage(stderr)
-		return 1
-	}
-	switch args[0] {
-	case "-h", "--help", "-help", "help":
-		readerUsage(stdout)
-		return 0
-	case "info":
-		return runReaderInfo(ctx, args[1:], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "kassa reader: unknown subcommand %q\n\n", args[0])
-	readerUsage(stderr)
-	return 1
-}
+func readerUsage(w io.Writer) { readerCommands().usage(w) }
 
 func runReaderInfo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("reader info", flag.ContinueOnError)

@@ -16,36 +16,19 @@ import (
 
 // Issue 13: kassa report x|z.
 
-func init() {
-	register(Command{Name: "report", Summary: "the X report (day so far) and past Z reports (close days)", Run: runReport})
-}
+func init() { register(reportCommands().command()) }
 
-const reportUsage = `Usage: kassa report <x|z> [flags]
-
-  x [--json]                           the open day so far: totals per currency and card scheme,
-                                       approved, declined, failed, unknown, refunds, captures, open holds
-  z [--list | --batch ID] [--json]     past close days: the list (--list), one of them (--batch ID,
-                                       printed as a COPY), or without a flag the latest one
-
-Both read the journal (--journal PATH, --demo as kassa journal) and send nothing to the bank.
-`
-
-func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, reportUsage)
-		return 1
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, reportUsage)
-		return 0
-	case "x":
-		return reportX(args[1:], stdout, stderr)
-	case "z":
-		return reportZ(args[1:], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "kassa report: unknown report %q\n\n%s", args[0], reportUsage)
-	return 1
+// reportCommands is kassa report's table.
+func reportCommands() *group {
+	return &group{name: "report", summary: "the X report (day so far) and past Z reports (close days)", noun: "report", width: 36,
+		synopsis: "<x|z> [flags]",
+		subs: []subcommand{
+			{"x", "[--json]", "the open day so far: totals per currency and card scheme,\n" +
+				"approved, declined, failed, unknown, refunds, captures, open holds", reportX},
+			{"z", "[--list | --batch ID] [--json]", "past close days: the list (--list), one of them (--batch ID,\n" +
+				"printed as a COPY), or without a flag the latest one", reportZ},
+		},
+		tail: "\nBoth read the journal (--journal PATH, --demo as kassa journal) and send nothing to the bank.\n"}
 }
 
 // reportConfig is the terminal's configuration for the report's header
@@ -58,33 +41,23 @@ func reportConfig(demo bool) pos.Config {
 	return cfg
 }
 
-func reportX(args []string, stdout, stderr io.Writer) int {
+func reportX(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, jf := toolFlags("report", "x", "x [--json]", stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	if code, done := journalParse(fs, args); done {
-		return code
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 1
-	}
-	j, code := jf.open(stderr)
-	if j == nil {
-		return code
-	}
-	defer j.Close()
-	cfg := reportConfig(jf.demo)
-	x, err := pos.XReportOf(j, cfg.Currency)
-	if err != nil {
-		fmt.Fprintln(stderr, "kassa report x:", err)
-		return 1
-	}
-	x.Demo = jf.demo
-	if *asJSON {
-		return printJSON(stdout, xJSONOf(x))
-	}
-	fmt.Fprint(stdout, xReceipt(cfg, x).Text())
-	return 0
+	return toolJournal(fs, jf, args, stderr, nil, func(j *store.Journal) int {
+		cfg := reportConfig(jf.demo)
+		x, err := pos.XReportOf(j, cfg.Currency)
+		if err != nil {
+			fmt.Fprintln(stderr, "kassa report x:", err)
+			return 1
+		}
+		x.Demo = jf.demo
+		if *asJSON {
+			return printJSON(stdout, xJSONOf(x))
+		}
+		fmt.Fprint(stdout, xReceipt(cfg, x).Text())
+		return 0
+	})
 }
 
 // xReceipt is the printable X report with the terminal's merchant details.
@@ -208,32 +181,24 @@ func zJSONOf(z pos.PastZ) zJSON {
 		Agree: r.Agree, Differences: d, ChainHead: r.ChainHead, ClosedBy: z.ClosedBy, Payments: z.Payments}
 }
 
-func reportZ(args []string, stdout, stderr io.Writer) int {
+func reportZ(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, jf := toolFlags("report", "z", "z [--list | --batch ID] [--json]", stderr)
 	list := fs.Bool("list", false, "list every past close day")
 	batch := fs.String("batch", "", "show the close day with this request `ID` (as a COPY)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if code, done := journalParse(fs, args); done {
-		return code
-	}
-	if fs.NArg() != 0 || (*list && *batch != "") {
-		fs.Usage()
-		return 1
-	}
-	j, code := jf.open(stderr)
-	if j == nil {
-		return code
-	}
-	defer j.Close()
-	zs, err := pos.PastZReportsOf(j)
-	if err != nil {
-		fmt.Fprintln(stderr, "kassa report z:", err)
-		return 1
-	}
-	if *list {
-		return zList(stdout, zs, *asJSON)
-	}
-	return zOne(j, stdout, stderr, zs, *batch, *asJSON, reportConfig(jf.demo))
+	return toolJournal(fs, jf, args, stderr, func() (int, bool) {
+		return usageUnless(fs, fs.NArg() == 0 && !(*list && *batch != ""))
+	}, func(j *store.Journal) int {
+		zs, err := pos.PastZReportsOf(j)
+		if err != nil {
+			fmt.Fprintln(stderr, "kassa report z:", err)
+			return 1
+		}
+		if *list {
+			return zList(stdout, zs, *asJSON)
+		}
+		return zOne(j, stdout, stderr, zs, *batch, *asJSON, reportConfig(jf.demo))
+	})
 }
 
 func zList(stdout io.Writer, zs []pos.PastZ, asJSON bool) int {
