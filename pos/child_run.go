@@ -29,8 +29,9 @@ type childRun struct {
 	serial  string
 	unknown bool
 	final   bool
-	started bool
 	done    chan struct{}
+
+	poll *statusPoll // resolves it in the background
 }
 
 func childKey(parent, id string) string { return parent + "/" + id }
@@ -58,6 +59,7 @@ func (e *Engine) registerChild(p store.Payment, c store.Child) *childRun {
 		before: store.LedgerOf(p, others), earlier: earlier, serial: c.SerialNumber,
 		unknown: c.Status == store.StatusUnknown, final: c.Final(), done: make(chan struct{}),
 		begun: time.Now().Add(-max(e.now().Sub(c.CreatedAt), 0))}
+	cr.poll = cr.newPoll()
 	e.children[childKey(p.ClientOrderID, c.ID)] = cr
 	return cr
 }
@@ -187,45 +189,16 @@ func (cr *childRun) await(ctx context.Context) {
 	}
 }
 
-// start polls the child's status in the background (once), the first call
-// after first.
-func (cr *childRun) start(first time.Duration) {
-	cr.mu.Lock()
-	if cr.started || cr.final {
-		cr.mu.Unlock()
-		return
-	}
-	cr.started = true
-	cr.mu.Unlock()
-	cr.e.wg.Add(1)
-	go cr.run(first)
-}
+// start polls the child's status in the background (once; statusPoll),
+// the first call after first. A child has no callbacks (MAPI.md §9): the
+// poll ends when the schedule gives up.
+func (cr *childRun) start(first time.Duration) { cr.poll.start(first) }
 
-// run checks the status on the MAPI §4 schedule until the child is final
-// or the engine closes.
-func (cr *childRun) run(first time.Duration) {
-	e := cr.e
-	defer e.wg.Done()
-	t := time.NewTimer(first)
-	defer t.Stop()
-	for {
-		select {
-		case <-e.ctx.Done():
-			return
-		case <-cr.done:
-			return
-		case <-t.C:
-		}
-		if cr.check(e.ctx) {
-			return
-		}
-		d := e.pollDelay(time.Since(cr.begun))
-		if d < 0 {
-			e.log.Warn("child still unresolved after an hour of polling", "id", cr.parentID, "child", cr.id)
-			return
-		}
-		t.Reset(d)
-	}
+// newPoll is the child's statusPoll: from its begin, no callbacks.
+func (cr *childRun) newPoll() *statusPoll {
+	return &statusPoll{e: cr.e, what: "child", ids: []any{"id", cr.parentID, "child", cr.id},
+		since: func() time.Time { return cr.begun }, final: cr.isFinal, done: cr.done,
+		check: func(ctx context.Context, _ string) bool { return cr.check(ctx) }}
 }
 
 // check asks the gateway once and journals a final answer; it reports

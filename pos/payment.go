@@ -35,7 +35,6 @@ type payment struct {
 	sentAt   time.Time // when the request may have gone out: the intent's time
 	unknown  bool      // the journal says unknown (a final event after it is "resolved")
 	final    bool
-	started  bool
 	hint     chan mapi.CallbackEvent
 	done     chan struct{}
 	accepted *store.Event // the reply's accepted event, journaled with the next write
@@ -45,11 +44,15 @@ type payment struct {
 	stage     chan *mapi.StatusResult // the first status at the stage, for Pay (nil: nobody waits)
 	stageSeen bool
 	poke      chan struct{} // check the status now (the advice went out)
+
+	poll *statusPoll // resolves it in the background (poll.go)
 }
 
 func newPayment(e *Engine, id string, amount Amount) *payment {
-	return &payment{e: e, id: id, amount: amount, hint: make(chan mapi.CallbackEvent, 8), done: make(chan struct{}),
+	pm := &payment{e: e, id: id, amount: amount, hint: make(chan mapi.CallbackEvent, 8), done: make(chan struct{}),
 		poke: make(chan struct{}, 1)}
+	pm.poll = pm.newPoll()
+	return pm
 }
 
 // paymentFromJournal makes the payment of a journaled record.

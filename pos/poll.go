@@ -2,124 +2,28 @@ package pos
 
 import (
 	"context"
-	"math/rand/v2"
 	"strings"
 	"time"
 
 	"kassa/mapi"
 )
 
-// start resolves the payment in the background (once). The first status
+// start resolves the payment in the background (once; statusPoll): by
+// status on the MAPI §4 schedule and after every callback. The first status
 // call comes after first; zero means at once.
-func (pm *payment) start(first time.Duration) {
+func (pm *payment) start(first time.Duration) { pm.poll.start(first) }
+
+// newPoll is the payment's statusPoll.
+func (pm *payment) newPoll() *statusPoll {
+	return &statusPoll{e: pm.e, what: "payment", ids: []any{"id", pm.id}, since: pm.sentTime, final: pm.isFinal,
+		done: pm.done, check: pm.check, poke: pm.poke, hint: pm.hint}
+}
+
+// sentTime is when the request may have gone out (zero: not yet known).
+func (pm *payment) sentTime() time.Time {
 	pm.mu.Lock()
-	if pm.started || pm.final {
-		pm.mu.Unlock()
-		return
-	}
-	pm.started = true
-	pm.mu.Unlock()
-	pm.e.wg.Add(1)
-	go pm.run(first)
-}
-
-// run checks the status on the MAPI §4 schedule and after every callback
-// until the payment is final or the engine closes.
-func (pm *payment) run(first time.Duration) {
-	e := pm.e
-	defer e.wg.Done()
-	pm.mu.Lock()
-	base := pm.sentAt
-	pm.mu.Unlock()
-	if base.IsZero() {
-		base = time.Now()
-	}
-	p := poller{pm: pm, base: base, timer: time.NewTimer(time.Hour)}
-	defer p.timer.Stop()
-	if first > 0 {
-		p.timer.Reset(first)
-	} else if pm.check(e.ctx, "status") {
-		return
-	} else {
-		p.schedule(0)
-	}
-	for !pm.isFinal() {
-		select {
-		case <-e.ctx.Done():
-			return
-		case <-pm.done:
-			return
-		case <-pm.poke:
-			pm.check(e.ctx, "status") // issue 12: the advice went out
-			p.schedule(0)
-		case ev := <-pm.hint:
-			e.log.Info("callback received; confirming with status", "id", pm.id, "status", ev.Status)
-			if !pm.check(e.ctx, "callback+status") {
-				// Not confirmed yet (gateway busy or unreachable): check
-				// again soon rather than at the slow polling pace.
-				p.schedule(jitter(3*time.Second, 5*time.Second))
-			}
-		case <-p.tick():
-			pm.check(e.ctx, "status")
-			p.schedule(0)
-		}
-	}
-}
-
-// poller is run's timer: the next status call on the MAPI §4 schedule.
-type poller struct {
-	pm    *payment
-	base  time.Time
-	timer *time.Timer
-	off   bool // polling stopped (after an hour); callbacks still resolve
-}
-
-func (p *poller) tick() <-chan time.Time {
-	if p.off {
-		return nil
-	}
-	return p.timer.C
-}
-
-// schedule arms the timer for the next poll, or for d when it is sooner
-// (0 < d).
-func (p *poller) schedule(d time.Duration) {
-	next := p.pm.e.pollDelay(time.Since(p.base))
-	if d > 0 && (next < 0 || next > d) {
-		next = d
-	}
-	if next < 0 {
-		p.off = true // callbacks, Recover and the next start still resolve it
-		p.pm.e.log.Warn("payment still unresolved after an hour of polling", "id", p.pm.id)
-		return
-	}
-	p.off = false
-	p.timer.Reset(next)
-}
-
-// pollDelay is the next polling interval after elapsed since sending
-// (MAPI §4): 3–5 s for five minutes, then 5–10 minutes up to an hour, then
-// none (-1).
-func (e *Engine) pollDelay(elapsed time.Duration) time.Duration {
-	e.mu.Lock()
-	base := e.cfg.PollInterval
-	fast, smin, smax, giveUp := e.fastPhase, e.slowMin, e.slowMax, e.giveUp
-	e.mu.Unlock()
-	switch {
-	case elapsed < fast:
-		// base ± 25%: 4 s gives 3–5 s.
-		return jitter(base*3/4, base*5/4)
-	case elapsed < giveUp:
-		return jitter(smin, smax)
-	}
-	return -1
-}
-
-func jitter(lo, hi time.Duration) time.Duration {
-	if hi <= lo {
-		return lo
-	}
-	return lo + rand.N(hi-lo)
+	defer pm.mu.Unlock()
+	return pm.sentAt
 }
 
 // check asks the gateway once and journals a final answer. It reports
