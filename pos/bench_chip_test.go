@@ -1,7 +1,6 @@
 package pos
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -24,7 +23,6 @@ func BenchmarkChipSale(b *testing.B) {
 
 func benchPresented(b *testing.B, entry string) {
 	bl := newBaseline(b)
-	bl.op(b)
 	sb := startSandbox(b, sandbox.Options{Instant: true, CallbackRetry: []time.Duration{10 * time.Millisecond}})
 	cfg := testConfig(b, sb.URL, callbackOnly)
 	cfg.SimAutoSwipe, cfg.SaleTimeout = time.Microsecond, 5*time.Second
@@ -41,23 +39,5 @@ func benchPresented(b *testing.B, entry string) {
 	if err := e.Demo().SetEntry(entry); err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	var sale, base time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		v, err := e.Pay(ctx, Sale, Amount{Minor: int64(100 + i), Currency: "RUB"}, "")
-		if err != nil || v.Status != StatusApproved {
-			b.Fatalf("%s sale %d: %s %v", entry, i, v.Status, err)
-		}
-		sale += time.Since(t0)
-		b.StopTimer()
-		t2 := time.Now()
-		bl.op(b)
-		base += time.Since(t2)
-		b.StartTimer()
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), "baseline-ns/op")
-	b.ReportMetric(float64(sale)/float64(base), "x-baseline")
+	vsBaseline(b, bl, func(i int) time.Duration { return timedSale(b, e, i, entry+" sale") })
 }

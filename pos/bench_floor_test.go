@@ -2,15 +2,12 @@ package pos
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	bolt "go.etcd.io/bbolt"
 
 	"kassa/mapi"
 	"kassa/mapi/sandbox"
@@ -47,37 +44,20 @@ func (g *recordingGateway) Status(ctx context.Context, req mapi.StatusRequest) (
 // intent; accepted and final together).
 type floor struct {
 	gw     *mapi.Client
-	db     *bolt.DB
-	n      int
+	db     *benchDB
 	intent []byte
 	final  []byte
 }
 
 func newFloor(b *testing.B, gw *mapi.Client, intent, final int) *floor {
-	db, err := bolt.Open(filepath.Join(b.TempDir(), "floor.db"), 0o600, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("p")); return err }); err != nil {
-		b.Fatal(err)
-	}
-	return &floor{gw: gw, db: db, intent: make([]byte, intent), final: make([]byte, final)}
+	return &floor{gw: gw, db: newBenchDB(b, "floor.db"), intent: make([]byte, intent), final: make([]byte, final)}
 }
 
 // op is one floor sale: fsync, sale request, status request, fsync.
 func (f *floor) op(b *testing.B, req mapi.PaymentRequest) {
-	put := func(v []byte) {
-		f.n++
-		if err := f.db.Update(func(tx *bolt.Tx) error {
-			return tx.Bucket([]byte("p")).Put([]byte(fmt.Sprintf("%012d", f.n)), v)
-		}); err != nil {
-			b.Fatal(err)
-		}
-	}
 	ctx := context.Background()
 	req.ClientOrderID = uuid.NewString()
-	put(f.intent)
+	f.db.put(b, f.intent)
 	acc, err := f.gw.Sale(ctx, req)
 	if err != nil {
 		b.Fatal(err)
@@ -86,7 +66,7 @@ func (f *floor) op(b *testing.B, req mapi.PaymentRequest) {
 	if err != nil || res.Status != "approved" {
 		b.Fatalf("floor status %+v %v", res, err)
 	}
-	put(f.final)
+	f.db.put(b, f.final)
 }
 
 // BenchmarkSaleVsFloor is a full sale through the engine (sandbox with no
@@ -116,16 +96,7 @@ func BenchmarkSaleVsFloor(b *testing.B) {
 	if err := e.Demo().SetCard(cardVisa); err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	sale := func(i int) time.Duration {
-		t0 := time.Now()
-		v, err := e.Pay(ctx, Sale, Amount{Minor: int64(100 + i), Currency: "RUB"}, "")
-		if err != nil || v.Status != StatusApproved {
-			b.Fatalf("sale %d: %s %v", i, v.Status, err)
-		}
-		return time.Since(t0)
-	}
-	sale(0) // connections, the reader and the journal warmed up
+	timedSale(b, e, 0, "sale") // connections, the reader and the journal warmed up
 	intent, final := writeSizes(b, e)
 	rec.mu.Lock()
 	req := rec.last
@@ -133,17 +104,7 @@ func BenchmarkSaleVsFloor(b *testing.B) {
 	fl := newFloor(b, client, intent, final)
 	fl.op(b, req)
 	sales0, status0 := rec.sales.Load(), rec.statuss.Load()
-	var eng, base time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		eng += sale(i + 1)
-		b.StopTimer()
-		t0 := time.Now()
-		fl.op(b, req)
-		base += time.Since(t0)
-		b.StartTimer()
-	}
-	b.StopTimer()
+	eng, base := againstReference(b, func(i int) time.Duration { return timedSale(b, e, i+1, "sale") }, func() { fl.op(b, req) })
 	if s, st := rec.sales.Load()-sales0, rec.statuss.Load()-status0; s != int64(b.N) || st != int64(b.N) {
 		b.Fatalf("the engine sent %d sales and %d status calls for %d sales: the floor's two requests are not what it does", s, st, b.N)
 	}
