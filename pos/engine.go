@@ -269,13 +269,28 @@ func (e *Engine) checkJournal() {
 	case <-e.ctx.Done():
 		return
 	}
-	_, _, err := e.journal.VerifyContext(e.ctx)
-	if err == nil || e.ctx.Err() != nil {
+	e.setJournalCheck(JournalChecking)
+	t0 := time.Now()
+	_, n, err := e.journal.VerifyContext(e.ctx)
+	if e.ctx.Err() != nil {
+		return
+	}
+	if err == nil {
+		e.log.Info("journal checked", "events", n, "took", time.Since(t0).Round(time.Millisecond))
+		e.setJournalCheck(JournalSound)
 		return
 	}
 	e.checkErr = corruptOf(e.journal, err)
 	e.log.Error("journal damaged: payments stopped", "error", err)
-	e.refresh()
+	e.setJournalCheck(JournalDamaged)
+}
+
+// setJournalCheck publishes where the journal check stands.
+func (e *Engine) setJournalCheck(c JournalCheck) {
+	e.mu.Lock()
+	e.snap.Journal = c
+	e.publishLocked()
+	e.mu.Unlock()
 }
 
 // StartJournalCheck starts the check of the whole journal's hash chain
@@ -292,7 +307,10 @@ func (e *Engine) JournalChecked(ctx context.Context) error {
 	e.StartJournalCheck()
 	select {
 	case <-e.checked:
-		return e.checkErr
+		if e.checkErr != nil {
+			return &Error{Reason: Reason{Cause: CauseJournalDamaged, Detail: e.checkErr.Error()}, Err: e.checkErr}
+		}
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-e.ctx.Done():

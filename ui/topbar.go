@@ -278,6 +278,9 @@ func (b *bannerBar) update(s pos.Snapshot) {
 	b.override.Hide()
 	b.showBtn.Hide()
 	switch {
+	case s.Journal == pos.JournalDamaged:
+		b.msg.Set(tr("The journal on this computer is damaged: payments are stopped. Call support; a manager can restore the last backup."), onColor(colorDeclined))
+		b.panel.setColor(colorDeclined)
 	case s.Stage == pos.StageStarting || s.Stage == pos.StageRecovering:
 		b.msg.Set(stageText(s.Stage)+"…", colorOnStatus)
 		b.panel.setColor(theme.ColorNamePrimary)
