@@ -68,7 +68,7 @@ type tuning struct {
 	saleTimeout  time.Duration
 	resultWait   time.Duration
 	pollInterval time.Duration
-	printer      string // KASSA_PRINTER; "" the PDF, printed by a stand-in for lp
+	printer      string            // KASSA_PRINTER; "" the PDF, printed by a stand-in for lp
 	journal      func(path string) // makes the demo journal before the engine starts
 }
 
