@@ -148,6 +148,8 @@ const (
 	CausePrintNotJournaled  // printed, but the journal could not record the print (Reason.Detail)
 	// polish (issue 11): the hold period as a setting
 	CauseHoldPeriodInvalid // the hold period is not whole days from 1 to 30 (Reason.Code: the value given)
+	// issue 14: the background check of the whole journal
+	CauseJournalDamaged // not sent: the journal's hash chain is broken; payments are stopped (Reason.Detail)
 	causeCount
 )
 
@@ -281,7 +283,8 @@ var causeNames = [...]string{
 	// issue 15
 	CauseStoreNotConfigured: "store-not-configured",
 	CauseStoreUnreachable:   "store-unreachable",
-	CauseDayNoAnswer:        "day-no-answer", // issue 17
+	CauseDayNoAnswer:        "day-no-answer",   // issue 17
+	CauseJournalDamaged:     "journal-damaged", // issue 14
 }
 
 // String is the cause's stable lower-case name, e.g. "bank-unreachable"

@@ -28,7 +28,6 @@ package pos
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -82,10 +81,7 @@ type Engine struct {
 	current       string // client_orderid of the payment in flight
 	cancelPay     context.CancelFunc
 	recovered     chan struct{} // closed when the start-up recovery is done
-	checked       chan struct{} // closed when the start-up check of the whole journal is done
-	checkErr      error         // its verdict (set before checked is closed)
-	checkGo       chan struct{} // closed by StartJournalCheck: the check may start
-	checkOnce     sync.Once
+	check         journalGate   // the background check of the whole journal (journalcheck.go)
 	closed        bool
 	session       session // who is signed in (issue 13)
 	requireShift  bool    // GUI: payments need an open shift outside demo mode
@@ -160,7 +156,7 @@ func newEngine(ctx context.Context, cfg Config, log *slog.Logger, opts []Option)
 	e := &Engine{
 		log: log, ctx: life, stop: stop, cfg: cfg,
 		subs: map[int]func(Snapshot){}, payments: map[string]*payment{}, children: map[string]*childRun{}, overridden: map[string]bool{}, recoveredSet: map[string]bool{},
-		recovered: make(chan struct{}), checked: make(chan struct{}), checkGo: make(chan struct{}), changed: make(chan struct{}, 1),
+		recovered: make(chan struct{}), check: newJournalGate(), changed: make(chan struct{}, 1),
 		printTurn: make(chan struct{}, 1), printerChanged: make(chan struct{}, 1),
 		fastPhase: 5 * time.Minute, slowMin: 5 * time.Minute, slowMax: 10 * time.Minute, giveUp: time.Hour,
 	}
@@ -246,70 +242,6 @@ func (e *Engine) startupRecovery() {
 	// Only now: WaitRecovered's callers read a snapshot that no longer says
 	// recovering (issue 17, defect D7: it was closed before the flow moved).
 	close(e.recovered)
-}
-
-// tailCheck is how many of the newest events the engine checks before it
-// opens (a truncated file or removed events show there at once).
-const tailCheck = 1000
-
-// checkJournal checks the whole hash chain in the background at start
-// (issue 17, defect D4: bytes changed while Kassa was stopped can leave
-// bbolt's pages readable but an event altered or a payment gone; taking
-// payments on it would hide the loss). It starts when StartJournalCheck
-// is first called — by the GUI once its checkout is usable, else by the
-// first operation that moves money — so that a long journal does not
-// delay the usable checkout (issue 14). Until it has finished, and for
-// good if it failed, nothing that moves money starts (JournalChecked). The
-// file is left as it is.
-func (e *Engine) checkJournal() {
-	defer e.wg.Done()
-	defer close(e.checked)
-	select { // the checkout first, then the check (StartJournalCheck)
-	case <-e.checkGo:
-	case <-e.ctx.Done():
-		return
-	}
-	_, _, err := e.journal.VerifyContext(e.ctx)
-	if err == nil || e.ctx.Err() != nil {
-		return
-	}
-	e.checkErr = corruptOf(e.journal, err)
-	e.log.Error("journal damaged: payments stopped", "error", err)
-	e.refresh()
-}
-
-// StartJournalCheck starts the check of the whole journal's hash chain
-// (once; later calls do nothing). The GUI calls it once its checkout is
-// usable; the first sale, preauth, capture, release, refund or close day
-// calls it too and waits for the verdict.
-func (e *Engine) StartJournalCheck() { e.checkOnce.Do(func() { close(e.checkGo) }) }
-
-// JournalChecked starts (if need be) and waits for the check of the whole
-// journal and returns its verdict: nil, or the damaged journal's error.
-// Every money-moving operation calls it; headless commands call it right
-// after Start, so that a damaged journal refuses them before anything else.
-func (e *Engine) JournalChecked(ctx context.Context) error {
-	e.StartJournalCheck()
-	select {
-	case <-e.checked:
-		return e.checkErr
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-e.ctx.Done():
-		return ErrClosed
-	}
-}
-
-// corruptOf is err as the store's damaged-journal error (nil stays nil).
-func corruptOf(j *store.Journal, err error) error {
-	if err == nil {
-		return nil
-	}
-	var ce *store.CorruptError
-	if errors.As(err, &ce) {
-		return err
-	}
-	return &store.CorruptError{Path: j.Path(), Err: err}
 }
 
 // testHooks observe the engine in benchmarks and tests.

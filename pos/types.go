@@ -147,6 +147,9 @@ type Snapshot struct {
 	Backup BackupStatus
 	// Printer is the receipt printer's state (issue 16).
 	Printer PrinterStatus
+	// Journal is where the background check of the whole journal stands;
+	// JournalDamaged stops every payment.
+	Journal JournalCheck
 }
 
 // Totals are a day's counts and sums for one currency.

@@ -156,6 +156,16 @@ func isHash(s string) bool {
 	return true
 }
 
+// binaryHead reads a binary event's link (the previous event's hash, raw)
+// and sequence number without decoding the rest.
+func binaryHead(v []byte) (prev []byte, seq uint64, ok bool) {
+	if len(v) < 1+sha256.Size+1 || v[0] != formatBinary {
+		return nil, 0, false
+	}
+	seq, n := binary.Uvarint(v[1+sha256.Size:])
+	return v[1 : 1+sha256.Size], seq, n > 0
+}
+
 func decodeBinaryEvent(v []byte) (rec, error) {
 	r := &rbuf{b: v[1:]}
 	prev := r.raw(sha256.Size)
@@ -246,7 +256,6 @@ func completePayment(tx *bolt.Tx, id string, p *Payment) error {
 	if !p.slim {
 		return nil
 	}
-	p.slim = false
 	if len(p.seqs) == 0 {
 		return fmt.Errorf("%w: payment %s has no events", ErrChain, id)
 	}
@@ -262,11 +271,17 @@ func completePayment(tx *bolt.Tx, id string, p *Payment) error {
 	if err != nil || r.Type != EventIntent || r.Payment == nil || r.Order != id {
 		return fmt.Errorf("%w: event %d is not the intent of %s", ErrChain, p.seqs[0], id)
 	}
-	b := r.Payment
+	fillFromIntent(p, r.Payment)
+	return nil
+}
+
+// fillFromIntent completes a slim payment record with what never changes
+// after Begin, from its intent's payment b.
+func fillFromIntent(p, b *Payment) {
+	p.slim = false
 	p.MaskedPAN, p.ReaderSerial, p.KSN, p.TerminalID = b.MaskedPAN, b.ReaderSerial, b.KSN, b.TerminalID
 	p.CashierID, p.Description, p.Day, p.CreatedAt = b.CashierID, b.Description, b.Day, b.CreatedAt
 	p.EntryMode, p.AID, p.AppLabel, p.CVM = b.EntryMode, b.AID, b.AppLabel, b.CVM
-	return nil
 }
 
 func writeTime(w *wbuf, t time.Time) {

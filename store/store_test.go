@@ -845,3 +845,41 @@ func TestCorruptInnerPages(t *testing.T) {
 	}
 	_ = j.Close()
 }
+
+// TestVerifyCatchesRecordEventLists: Verify compares each payment with its
+// record at the record's last event and holds only payments still open, so
+// a record listing one event too few or too many, a record with no intent
+// and a record removed are each caught.
+func TestVerifyCatchesRecordEventLists(t *testing.T) {
+	edit := func(seqs func([]uint64) []uint64) func(t *testing.T, tx *bolt.Tx, ids []string) error {
+		return func(t *testing.T, tx *bolt.Tx, ids []string) error {
+			b := tx.Bucket(bPayments)
+			p, err := decodePayment(b.Get(idBytes(ids[0])))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.seqs = seqs(p.seqs)
+			return b.Put(idBytes(ids[0]), encodePayment(&p))
+		}
+	}
+	for _, tc := range []struct {
+		name, want string
+		edit       func(t *testing.T, tx *bolt.Tx, ids []string) error
+	}{
+		{"one event too few", "was changed", edit(func(s []uint64) []uint64 { return s[:len(s)-1] })},
+		{"one event too many", "lists events", edit(func(s []uint64) []uint64 { return append(s, s[len(s)-1]+100) })},
+		{"a record without intent", "is not the intent of", func(t *testing.T, tx *bolt.Tx, ids []string) error {
+			b := tx.Bucket(bPayments)
+			return b.Put(idBytes("0b5e2a52-9d8f-4e0c-9a56-6a3b8e1f0c11"), b.Get(idBytes(ids[1])))
+		}},
+		{"a record removed", "has events but no record", func(t *testing.T, tx *bolt.Tx, ids []string) error {
+			return tx.Bucket(bPayments).Delete(idBytes(ids[1]))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j, path, ids := journalWith(t, 3)
+			rawEdit(t, j, path, func(tx *bolt.Tx) error { return tc.edit(t, tx, ids) })
+			wantChainError(t, path, tc.want)
+		})
+	}
+}

@@ -26,6 +26,7 @@ type replayed struct {
 	seqs   []uint64
 	prints map[string]int // receipt prints so far, by copy
 	kids   []Event        // the payment's child events so far
+	stored Payment        // its record, which lists all its events
 }
 
 // Verify walks the whole hash chain: every event's hash must match its
@@ -51,7 +52,11 @@ func (j *Journal) VerifyContext(ctx context.Context) (head string, events int, e
 func verify(ctx context.Context, tx *bolt.Tx) (string, int, error) {
 	prev := Genesis
 	var seq uint64
-	state := map[string]*replayed{}
+	un, err := unresolvedIDs(tx)
+	if err != nil {
+		return prev, 0, err
+	}
+	rp := newReplay(tx, un)
 	c := tx.Bucket(bEvents).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		seq++
@@ -83,7 +88,7 @@ func verify(ctx context.Context, tx *bolt.Tx) (string, int, error) {
 		if r.Prev != prev {
 			return prev, int(seq - 1), linkError(tx, seq, h)
 		}
-		if err := replay(state, r); err != nil {
+		if err := rp.event(r); err != nil {
 			return prev, int(seq - 1), err
 		}
 		prev = h
@@ -95,58 +100,183 @@ func verify(ctx context.Context, tx *bolt.Tx) (string, int, error) {
 	if got := string(meta.Get(kHead)); got != prev && !(seq == 0 && got == "") {
 		return prev, int(seq), fmt.Errorf("%w: stored head %s is not the last event's hash %s", ErrChain, got, prev)
 	}
-	// Every payment record must be what its events say.
-	un, err := unresolvedIDs(tx)
-	if err != nil {
+	if err := rp.end(ctx); err != nil {
 		return prev, int(seq), err
 	}
-	unresolvedSet := map[string]bool{}
-	for _, id := range un {
-		unresolvedSet[id] = true
+	return prev, int(seq), verifyChildList(tx, rp.openKids)
+}
+
+// replay checks, while Verify walks the chain, every payment record against
+// its events. It holds only the payments whose events are still to come
+// (the record lists them all), so its memory does not grow with the
+// journal: a payment is compared with its record, and dropped, at its last
+// event.
+type replay struct {
+	tx         *bolt.Tx
+	open       map[string]*replayed // begun, events still to come
+	unresolved map[string]bool      // the stored unresolved list
+	openKids   map[string]bool      // payments with a child not final
+	intents    int                  // payments begun
+	pending    int                  // payments replayed that are not final
+	listed     int                  // entries on the stored unresolved list
+	gone       map[string]bool      // payments dropped after a mismatch
+	err        error                // the first mismatch (later)
+}
+
+func newReplay(tx *bolt.Tx, unresolved []string) *replay {
+	rp := &replay{tx: tx, open: map[string]*replayed{}, unresolved: map[string]bool{}, openKids: map[string]bool{}, gone: map[string]bool{}, listed: len(unresolved)}
+	for _, id := range unresolved {
+		rp.unresolved[id] = true
 	}
-	unresolved := len(unresolvedSet)
-	n := 0
-	err = tx.Bucket(bPayments).ForEach(func(key, v []byte) error {
-		k := idString(key)
-		n++
-		if n%4096 == 0 && ctx.Err() != nil {
+	return rp
+}
+
+// record is payment id's stored record, completed from its intent (the
+// event being replayed, intent) when it is slim.
+func (rp *replay) record(id string, intent *Payment) (Payment, bool, error) {
+	v := rp.tx.Bucket(bPayments).Get(idBytes(id))
+	if v == nil {
+		return Payment{}, false, nil
+	}
+	p, err := decodePayment(v)
+	if err != nil {
+		return Payment{}, true, fmt.Errorf("%w: payment %s: %v", ErrChain, id, err)
+	}
+	p.ClientOrderID = id
+	if p.slim && intent != nil {
+		fillFromIntent(&p, intent)
+	}
+	return p, true, nil
+}
+
+// event replays one event of the chain.
+func (rp *replay) event(r rec) error {
+	if r.Order == "" {
+		return nil // journal-level close events
+	}
+	s, ok := rp.open[r.Order]
+	if rp.gone[r.Order] {
+		return nil // already reported (later)
+	}
+	if r.Type == EventIntent {
+		if r.Payment == nil {
+			return fmt.Errorf("%w: intent %d has no payment", ErrChain, r.Seq)
+		}
+		stored, found, err := rp.record(r.Order, r.Payment)
+		switch {
+		case err != nil:
+			return err
+		case ok || found && len(stored.seqs) > 0 && stored.seqs[0] != r.Seq:
+			return fmt.Errorf("%w: payment %s begun twice", ErrChain, r.Order)
+		case !found:
+			rp.later(fmt.Errorf("%w: payment %s has events but no record", ErrChain, r.Order))
+			rp.gone[r.Order] = true
+			return nil
+		}
+		rp.intents++
+		s = &replayed{p: *r.Payment, seqs: []uint64{r.Seq}, stored: stored}
+		rp.open[r.Order] = s
+		rp.settle(r.Order, s)
+		return nil
+	}
+	if !ok {
+		if _, found, _ := rp.record(r.Order, nil); found {
+			rp.later(fmt.Errorf("%w: payment %s does not list its event %d", ErrChain, r.Order, r.Seq))
+			return nil
+		}
+		return fmt.Errorf("%w: event %d is for payment %s, which has no intent", ErrChain, r.Seq, r.Order)
+	}
+	s.seqs = append(s.seqs, r.Seq)
+	if err := replayEvent(s, r); err != nil {
+		return err
+	}
+	rp.settle(r.Order, s)
+	return nil
+}
+
+// later keeps the first mismatch between a record and its events; Verify
+// reports it after the whole chain checked out (a broken chain explains
+// the mismatch better).
+func (rp *replay) later(err error) {
+	if rp.err == nil {
+		rp.err = err
+	}
+}
+
+// settle compares payment id with its record once the chain has reached
+// the record's last event, and drops it.
+func (rp *replay) settle(id string, s *replayed) {
+	i := len(s.seqs) - 1
+	if i >= len(s.stored.seqs) || s.stored.seqs[i] != s.seqs[i] {
+		rp.later(fmt.Errorf("%w: payment %s lists events %v, the chain has %v", ErrChain, id, s.stored.seqs, s.seqs))
+		delete(rp.open, id)
+		rp.gone[id] = true
+		return
+	}
+	if len(s.seqs) < len(s.stored.seqs) {
+		return // more to come
+	}
+	delete(rp.open, id)
+	rp.later(rp.compare(id, s))
+}
+
+// compare checks a payment whose events have all been replayed.
+func (rp *replay) compare(id string, s *replayed) error {
+	p := s.stored
+	if d := diff(s.p, p); d != "" {
+		return fmt.Errorf("%w: payment %s was changed: %s", ErrChain, id, d)
+	}
+	if p.Final() == rp.unresolved[id] {
+		return fmt.Errorf("%w: payment %s is %s but the unresolved list says otherwise", ErrChain, id, p.Status)
+	}
+	if !p.Final() {
+		rp.pending++
+	}
+	for _, c := range ChildrenOf(Payment{ClientOrderID: id, Events: s.kids}) {
+		if !c.Final() {
+			rp.openKids[id] = true
+		}
+	}
+	return nil
+}
+
+// end checks, after the last event, that no record waits for events the
+// chain does not have, that every record was begun by an intent, and that
+// the unresolved list names only unresolved payments.
+func (rp *replay) end(ctx context.Context) error {
+	if rp.err != nil {
+		return rp.err
+	}
+	for id, s := range rp.open {
+		return fmt.Errorf("%w: payment %s lists events %v, the chain has %v", ErrChain, id, s.stored.seqs, s.seqs)
+	}
+	if rp.pending != len(rp.unresolved) || rp.listed != len(rp.unresolved) {
+		return fmt.Errorf("%w: the unresolved list names payments that are not in the journal", ErrChain)
+	}
+	n := rp.tx.Bucket(bPayments).Stats().KeyN
+	if n == rp.intents {
+		return nil
+	}
+	// Some record was not begun by an intent: name it.
+	i := 0
+	err := rp.tx.Bucket(bPayments).ForEach(func(key, v []byte) error {
+		if i++; i%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
+		k := idString(key)
 		p, err := decodePayment(v)
 		if err != nil {
 			return fmt.Errorf("%w: payment %s: %v", ErrChain, k, err)
 		}
-		if err := completePayment(tx, k, &p); err != nil {
+		if err := completePayment(rp.tx, k, &p); err != nil {
 			return err
 		}
-		r, ok := state[k]
-		if !ok {
-			return fmt.Errorf("%w: payment %s has no intent event", ErrChain, k)
-		}
-		if d := diff(r.p, p); d != "" {
-			return fmt.Errorf("%w: payment %s was changed: %s", ErrChain, k, d)
-		}
-		if fmt.Sprint(r.seqs) != fmt.Sprint(p.seqs) {
-			return fmt.Errorf("%w: payment %s lists events %v, the chain has %v", ErrChain, k, p.seqs, r.seqs)
-		}
-		if !p.Final() {
-			unresolved--
-		}
-		if p.Final() != unresolvedSet[k] {
-			return nil
-		}
-		return fmt.Errorf("%w: payment %s is %s but the unresolved list says otherwise", ErrChain, k, p.Status)
+		return nil
 	})
 	if err != nil {
-		return prev, int(seq), err
+		return err
 	}
-	if unresolved != 0 || len(un) != len(unresolvedSet) {
-		return prev, int(seq), fmt.Errorf("%w: the unresolved list names payments that are not in the journal", ErrChain)
-	}
-	if n != len(state) {
-		return prev, int(seq), fmt.Errorf("%w: %d payments have events but only %d records remain", ErrChain, len(state), n)
-	}
-	return prev, int(seq), verifyChildList(tx, state)
+	return fmt.Errorf("%w: %d payment records but %d payments begun", ErrChain, n, rp.intents)
 }
 
 // linkError says what a broken link before event seq (whose own hash is h)
@@ -167,25 +297,8 @@ func linkError(tx *bolt.Tx, seq uint64, h string) error {
 	return fmt.Errorf("%w: event %d does not follow event %d (an event was removed or replaced)", ErrChain, seq, seq-1)
 }
 
-func replay(state map[string]*replayed, r rec) error {
-	if r.Order == "" {
-		return nil // journal-level close events
-	}
-	if r.Type == EventIntent {
-		if r.Payment == nil {
-			return fmt.Errorf("%w: intent %d has no payment", ErrChain, r.Seq)
-		}
-		if _, dup := state[r.Order]; dup {
-			return fmt.Errorf("%w: payment %s begun twice", ErrChain, r.Order)
-		}
-		state[r.Order] = &replayed{p: *r.Payment, seqs: []uint64{r.Seq}}
-		return nil
-	}
-	s, ok := state[r.Order]
-	if !ok {
-		return fmt.Errorf("%w: event %d is for payment %s, which has no intent", ErrChain, r.Seq, r.Order)
-	}
-	s.seqs = append(s.seqs, r.Seq)
+// replayEvent applies one event after the intent to its payment's replay.
+func replayEvent(s *replayed, r rec) error {
 	if r.Type == EventReceipt || r.Type == EventOverride {
 		if err := replayPrint(s, r); err != nil {
 			return err
@@ -235,27 +348,13 @@ func replayChild(s *replayed, r rec) error {
 	return nil
 }
 
-// openChildren lists the replayed payments with a child not final yet.
-func openChildren(state map[string]*replayed) map[string]bool {
-	out := map[string]bool{}
-	for id, s := range state {
-		for _, c := range ChildrenOf(Payment{ClientOrderID: id, Events: s.kids}) {
-			if !c.Final() {
-				out[id] = true
-			}
-		}
-	}
-	return out
-}
-
 // verifyChildList checks the stored list of payments with an open child
 // against the replay.
-func verifyChildList(tx *bolt.Tx, state map[string]*replayed) error {
+func verifyChildList(tx *bolt.Tx, want map[string]bool) error {
 	ids, err := decodeIDList(tx.Bucket(bMeta).Get(kChildUnresolved))
 	if err != nil {
 		return err
 	}
-	want := openChildren(state)
 	got := map[string]bool{}
 	for _, id := range ids {
 		got[id] = true

@@ -10,8 +10,9 @@ import (
 
 // VerifyTail checks the newest n events of the hash chain in time that does
 // not grow with the journal: their keys run without a gap up to the stored
-// count, each decodes and carries its own sequence number, each links to
-// the one before it, and the stored head is the last one's hash. It catches
+// count, each carries its own sequence number, each links to the one
+// before it, and the stored head is the last one's hash (a binary event's
+// hash covers its exact bytes, so only its head is decoded). It catches
 // a truncated file, removed newest events and damage near the end at once;
 // Verify (which the engine runs in the background at start) checks the rest.
 // The error wraps ErrChain.
@@ -38,14 +39,30 @@ func verifyTail(tx *bolt.Tx, n int) error {
 		if u64(k) != seq {
 			return fmt.Errorf("%w: event %d is missing", ErrChain, seq)
 		}
+		if len(v) > 0 && v[0] == formatBinary {
+			// The hash covers the exact stored bytes, so a link that holds
+			// proves the event is as written: only its head is read.
+			prev, own, ok := binaryHead(v)
+			if !ok {
+				return fmt.Errorf("%w: event %d is truncated", ErrChain, seq)
+			}
+			if own != seq {
+				return fmt.Errorf("%w: event %d carries sequence %d", ErrChain, seq, own)
+			}
+			if sum := sha256.Sum256(v); hex.EncodeToString(sum[:]) != next {
+				return fmt.Errorf("%w: event %d was changed or replaced (the chain after it does not link to it)", ErrChain, seq)
+			}
+			next = hex.EncodeToString(prev)
+			seq--
+			n--
+			continue
+		}
 		body, h, err := splitStored(v)
 		if err != nil {
 			return fmt.Errorf("%w: event %d is truncated", ErrChain, seq)
 		}
-		if v[0] != formatBinary {
-			if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != h {
-				return fmt.Errorf("%w: event %d was changed (its hash does not match its content)", ErrChain, seq)
-			}
+		if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != h {
+			return fmt.Errorf("%w: event %d was changed (its hash does not match its content)", ErrChain, seq)
 		}
 		r, err := decodeBody(body)
 		if err != nil {

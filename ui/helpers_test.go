@@ -68,7 +68,8 @@ type tuning struct {
 	saleTimeout  time.Duration
 	resultWait   time.Duration
 	pollInterval time.Duration
-	printer      string // KASSA_PRINTER; "" the PDF, printed by a stand-in for lp
+	printer      string            // KASSA_PRINTER; "" the PDF, printed by a stand-in for lp
+	journal      func(path string) // makes the demo journal before the engine starts
 }
 
 func newHarness(t *testing.T, tn tuning) *harness {
@@ -85,6 +86,12 @@ func newHarness(t *testing.T, tn tuning) *harness {
 	fakeLP(t, dir)
 	if tn.printer != "" {
 		t.Setenv("KASSA_PRINTER", tn.printer)
+	}
+	if tn.journal != nil {
+		if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		tn.journal(filepath.Join(dir, "data", "demo-journal.db"))
 	}
 	cfg, err := pos.LoadConfig(true)
 	if err != nil {

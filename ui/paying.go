@@ -153,6 +153,9 @@ func (p *payingScreen) update(s pos.Snapshot) {
 		return
 	}
 	if s.Stage == pos.StageReady || s.Stage == pos.StageStarting || s.Stage == pos.StageRecovering {
+		if s.Journal == pos.JournalChecking { // the first payment waits for the journal check
+			p.setNote(tr("Kassa checks its journal once after it starts; the card reader is asked in a moment."))
+		}
 		return // the snapshot predates this payment
 	}
 	p.stage.Text = payingTitle(s)

@@ -27,6 +27,7 @@ type resultScreen struct {
 	watching chan struct{}   // closed to stop watching an unknown payment
 
 	header   *statusPanel
+	scroll   *container.Scroll // a new result starts at its top
 	icon     *widget.Icon
 	title    *styledText
 	amount   *styledText
@@ -76,7 +77,8 @@ func newResultScreen(u *UI) *resultScreen {
 		container.NewPadded(container.NewVBox(r.reason, r.advice, r.checking)),
 		r.details,
 	)
-	r.root = container.NewPadded(container.NewBorder(nil, container.NewVBox(r.bar.view(), buttons), nil, nil, container.NewVScroll(container.NewPadded(body))))
+	r.scroll = container.NewVScroll(container.NewPadded(body))
+	r.root = container.NewPadded(container.NewBorder(nil, container.NewVBox(r.bar.view(), buttons), nil, nil, r.scroll))
 	return r
 }
 
@@ -96,6 +98,7 @@ func (r *resultScreen) shown() {
 func (r *resultScreen) showPayment(v pos.PaymentView, err error) {
 	if r.bar.id != v.ClientOrderID {
 		r.bar.reset(v.ClientOrderID, "")
+		r.scroll.ScrollToTop()
 	}
 	r.view_ = v
 	status := v.Status
@@ -157,6 +160,7 @@ func shortRef(id string) string {
 func (r *resultScreen) showNotStarted(kind pos.Kind, amount pos.Amount, err error) {
 	r.view_ = pos.PaymentView{}
 	r.bar.reset("", "")
+	r.scroll.ScrollToTop()
 	r.stopWatching()
 	r.setHeader(pos.StatusFailed, tr("NOT STARTED — NOT CHARGED"), money(amount)+"  ·  "+kindText(kind))
 	msg, advice := tr("The payment could not start."), tr("Check the reader and the connection, then try again.")

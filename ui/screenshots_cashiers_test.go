@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -53,16 +52,7 @@ func screenshotsCashiers(t *testing.T, l string) {
 	h.u.win.Resize(fyne.NewSize(1024, 768))
 	shot := func(name string) {
 		t.Helper()
-		h.settle(150 * time.Millisecond)
-		h.u.win.Content().Refresh()
-		f, err := os.Create(filepath.Join(out, name+suffix+".png"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := png.Encode(f, h.canvas().Capture()); err != nil {
-			t.Fatal(err)
-		}
+		h.shoot(t, filepath.Join(out, name+suffix+".png"))
 	}
 	pay := func(last4, amount string) {
 		h.useCard(last4)

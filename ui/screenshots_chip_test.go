@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,20 +38,7 @@ func chipScreenshots(t *testing.T, l string) {
 	h.u.win.Resize(fyne.NewSize(1024, 768))
 	shot := func(name string) {
 		t.Helper()
-		h.settle(150 * time.Millisecond)
-		// A shorter note than before keeps its old lines on the test canvas
-		// until the window is laid out again.
-		h.u.win.Resize(fyne.NewSize(1024, 767))
-		h.u.win.Resize(fyne.NewSize(1024, 768))
-		h.u.win.Content().Refresh()
-		f, err := os.Create(filepath.Join(out, name+suffix+".png"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := png.Encode(f, h.canvas().Capture()); err != nil {
-			t.Fatal(err)
-		}
+		h.shoot(t, filepath.Join(out, name+suffix+".png"))
 	}
 
 	// The tap prompt: a real read; the simulated card is never tapped.

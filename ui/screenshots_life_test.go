@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,16 +34,7 @@ func lifeShooter(t *testing.T, h *harness, suffix string) func(name string) {
 	}
 	return func(name string) {
 		t.Helper()
-		h.settle(150 * time.Millisecond)
-		h.u.win.Content().Refresh()
-		f, err := os.Create(filepath.Join(out, name+suffix+".png"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := png.Encode(f, h.canvas().Capture()); err != nil {
-			t.Fatal(err)
-		}
+		h.shoot(t, filepath.Join(out, name+suffix+".png"))
 	}
 }
 

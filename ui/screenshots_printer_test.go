@@ -62,9 +62,7 @@ func printerScreenshots(t *testing.T, l string) {
 	}
 	shot := func(name string) {
 		t.Helper()
-		h.settle(150 * time.Millisecond)
-		h.u.win.Content().Refresh()
-		save(name, h.canvas())
+		h.shoot(t, filepath.Join(out, name+suffix+".png"))
 	}
 
 	// A sale: both copies print after the approval; keep the customer's.

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -37,17 +36,7 @@ func storeScreenshots(t *testing.T, l string) {
 	h.u.win.Resize(fyne.NewSize(1024, 768))
 	shot := func(name string) {
 		t.Helper()
-		t.Logf("rendering %s%s", name, suffix)
-		h.settle(150 * time.Millisecond)
-		h.u.win.Content().Refresh()
-		f, err := os.Create(filepath.Join("..", "docs", "screenshots", name+suffix+".png"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := png.Encode(f, h.canvas().Capture()); err != nil {
-			t.Fatal(err)
-		}
+		h.shoot(t, filepath.Join("..", "docs", "screenshots", name+suffix+".png"))
 	}
 	h.sellAndShip()
 	h.openStore()

@@ -44,20 +44,7 @@ func screenshots(t *testing.T, l string) {
 	h.u.win.Resize(fyne.NewSize(1024, 768))
 	shot := func(name string) {
 		t.Helper()
-		h.settle(150 * time.Millisecond)
-		// The test canvas does not re-layout when a widget's minimum size
-		// grows (the real driver does every frame): refresh before capture.
-		h.u.win.Content().Refresh()
-		img := h.canvas().Capture()
-		f, err := os.Create(filepath.Join(out, name+suffix+".png"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := png.Encode(f, img); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s%s.png", name, suffix)
+		h.shoot(t, filepath.Join(out, name+suffix+".png"))
 	}
 	pay := func(last4, amount string, key fyne.KeyName) pos.PaymentView {
 		t.Helper()
@@ -152,9 +139,25 @@ func TestScreenshotDark(t *testing.T) {
 	h.u.win.Resize(fyne.NewSize(1024, 768))
 	h.app.Settings().SetTheme(fixedVariant{v: theme.VariantDark})
 	h.typeKeys("34990")
+	h.shoot(t, filepath.Join("..", "docs", "screenshots", "checkout-dark.png"))
+}
+
+// shoot lets the queued updates run, lays the window out (twice: wrapped
+// texts learn their width in the first pass and their height shows in the
+// second; the test canvas does not re-layout by itself when a minimum size
+// grows, the real driver does every frame) and writes it to file as PNG.
+func (h *harness) shoot(t *testing.T, file string) {
+	t.Helper()
 	h.settle(150 * time.Millisecond)
-	h.u.win.Content().Refresh()
-	f, err := os.Create(filepath.Join("..", "docs", "screenshots", "checkout-dark.png"))
+	// A shorter text than before keeps its old lines on the test canvas
+	// until the window is resized.
+	sz := h.u.win.Canvas().Size()
+	h.u.win.Resize(sz.SubtractWidthHeight(0, 1))
+	h.u.win.Resize(sz)
+	h.u.content.Refresh()
+	h.settle(20 * time.Millisecond)
+	h.u.content.Refresh()
+	f, err := os.Create(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,4 +165,5 @@ func TestScreenshotDark(t *testing.T) {
 	if err := png.Encode(f, h.canvas().Capture()); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("wrote %s", filepath.Base(file))
 }

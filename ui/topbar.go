@@ -263,6 +263,16 @@ type bannerBar struct {
 
 func newBannerBar(u *UI) *bannerBar {
 	b := &bannerBar{u: u, msg: newWrapped("", theme.SizeNameSubHeadingText, true, colorOnStatus)}
+	b.msg.grew = func() {
+		// The banner took another line while the window was being laid
+		// out: lay it out again once this pass is over (a nested pass
+		// would be overwritten by the outer one).
+		u.later(func() {
+			if u.content != nil {
+				u.content.Refresh()
+			}
+		})
+	}
 	b.override = &widget.Button{Text: tr("Manager override"), Icon: theme.AccountIcon(), OnTapped: b.overrideTapped}
 	b.showBtn = &widget.Button{Text: tr("Show"), Icon: theme.VisibilityIcon(), OnTapped: b.showTapped}
 	b.panel = newStatusPanel(colorUnknown, 0,
@@ -278,6 +288,9 @@ func (b *bannerBar) update(s pos.Snapshot) {
 	b.override.Hide()
 	b.showBtn.Hide()
 	switch {
+	case s.Journal == pos.JournalDamaged:
+		b.msg.Set(tr("The journal on this computer is damaged: payments are stopped. Call support; a manager can restore the last backup."), onColor(colorDeclined))
+		b.panel.setColor(colorDeclined)
 	case s.Stage == pos.StageStarting || s.Stage == pos.StageRecovering:
 		b.msg.Set(stageText(s.Stage)+"…", colorOnStatus)
 		b.panel.setColor(theme.ColorNamePrimary)

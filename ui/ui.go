@@ -170,6 +170,8 @@ type UI struct {
 	onClose []func() // run by Close
 	once    sync.Once
 
+	checkTimer *time.Timer // starts the engine's journal check (journalCheckAfter)
+
 	snap    pos.Snapshot // last snapshot; UI goroutine only
 	paying  bool         // a Pay call is running; UI goroutine only
 	locked  bool         // the cashier locked the terminal; UI goroutine only
@@ -382,14 +384,22 @@ func (u *UI) unfocus() {
 // home goes back to the checkout.
 func (u *UI) home() { u.show(u.checkout) }
 
+// journalCheckAfter is how long after the checkout is usable the UI starts
+// the engine's check of the whole journal (pos.Engine.StartJournalCheck):
+// the first frames are drawn before the check takes a core.
+const journalCheckAfter = 2 * time.Second
+
 // applySnapshot spreads a new engine snapshot over the screens.
 func (u *UI) applySnapshot(s pos.Snapshot) {
 	if u.closed {
 		return
 	}
 	u.snap = s
-	if s.Stage != pos.StageStarting && s.Stage != pos.StageRecovering {
-		u.eng.StartJournalCheck() // the checkout is usable: now check the whole journal (once)
+	if s.Stage != pos.StageStarting && s.Stage != pos.StageRecovering && u.checkTimer == nil {
+		// The checkout is usable: check the whole journal (once) when the
+		// window has drawn; a payment before that starts the check itself.
+		u.checkTimer = time.AfterFunc(journalCheckAfter, u.eng.StartJournalCheck)
+		u.onClose = append(u.onClose, func() { u.checkTimer.Stop() })
 	}
 	u.top.update(s)
 	u.banner.update(s)

@@ -95,6 +95,20 @@ func colorOf(w fyne.Widget, n fyne.ThemeColorName, alpha uint8) color.Color {
 type wrapped struct {
 	*widget.RichText
 	seg *widget.TextSegment
+	// grew, when set, runs when a new width changed the text's height (it
+	// wrapped to more or fewer lines): the containers above lay out again,
+	// else a two-line banner overlaps what is below it.
+	grew func()
+}
+
+// Resize wraps the text to the new width and tells grew when that changed
+// its height.
+func (w *wrapped) Resize(s fyne.Size) {
+	before := w.MinSize().Height
+	w.RichText.Resize(s)
+	if w.grew != nil && w.MinSize().Height != before {
+		w.grew()
+	}
 }
 
 // newWrapped makes a wrapping text of a theme size, bold or not, in a colour.

@@ -155,6 +155,7 @@ var causes = map[pos.Cause]says{
 	pos.CauseDayNoAnswer:        {"Kassa could not reach the bank, or got no answer; the day is not closed yet.", "Check the internet connection, then run Close day again: it resumes the same close.", ""}, // issue 17
 
 	// polish (issue 11): the hold period as a setting
+	pos.CauseJournalDamaged:    {"Not charged: the journal on this computer is damaged, so Kassa stopped taking payments.", "Call support: a manager can restore the last journal backup (see the README).", ""}, // issue 14
 	pos.CauseHoldPeriodInvalid: {"The hold period must be a whole number of days from 1 to 30 (not {code}).", "Type a number of days from 1 to 30 in Settings, or ask support to correct the config file.", ""},
 }
 
