@@ -424,3 +424,43 @@ func TestShipKills(t *testing.T) {
 	recoverAndCheck(t, row, sb, env, "shipping kills")
 	checkStoreDB(t, row, d, filepath.Join(envGet(env, "KASSA_DATA_DIR"), "journal.db"), "shipping kills")
 }
+
+// TestShipStalledDatabase: the store database's link accepts connections
+// and then says nothing (a network that drops everything). Kassa's sales
+// go on and each headless run still ends within its bounded last flush
+// (pos.shipFlushTimeout, 3 s); once the link answers again, kassa recover
+// catches the store database up exactly once. The p99 is a stalled sale's
+// whole process, start to exit.
+func TestShipStalledDatabase(t *testing.T) {
+	t.Parallel()
+	n := runs(2, 10)
+	row := newRow(t, fmt.Sprintf("store database link stalled (accepts, never answers) during %d kassa sales, then kassa recover", n))
+	d := newShipDB(t)
+	sb := startSandbox(t)
+	env := append(kassaEnv(t, sb.URL), central.EnvDB+"="+d.dsn(), central.EnvStore+"=reliability")
+	start := time.Now()
+	if r := kassa(t, env, "sale", "--amount", "1.00", "--card", cardVisa); r.code != 0 {
+		t.Fatalf("sale before the stall: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	base := time.Since(start)
+	d.px.Stall(true)
+	var took []time.Duration
+	for i := 0; i < n; i++ {
+		start := time.Now()
+		r := kassa(t, env, "sale", "--amount", fmt.Sprintf("%d.00", 2+i), "--card", cardVisa)
+		took = append(took, time.Since(start))
+		row.add(&row.Runs, 1)
+		row.add(&row.Faults, 1)
+		switch {
+		case r.code != 0 || kv(r.stdout)["status"] != "approved":
+			row.fail(t, "sale %d with the store database stalled: exit %d\n%s%s", i, r.code, r.stdout, r.stderr)
+		case took[i] > 15*time.Second:
+			row.fail(t, "sale %d with the store database stalled took %v", i, took[i])
+		}
+	}
+	d.px.Stall(false)
+	row.P99ms = p99(took)
+	row.Note = fmt.Sprintf("p99: a stalled sale's process, start to exit (%v with the link answering)", base.Round(time.Millisecond))
+	recoverAndCheck(t, row, sb, env, "stalled database")
+	checkStoreDB(t, row, d, filepath.Join(envGet(env, "KASSA_DATA_DIR"), "journal.db"), "stalled database")
+}

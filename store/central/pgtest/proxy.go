@@ -19,6 +19,7 @@ type Proxy struct {
 
 	armed   atomic.Bool  // cut after the next COMMIT's answer
 	refuse  atomic.Bool  // close every new connection at once
+	stall   atomic.Bool  // hold every byte (both ways) until off
 	latency atomic.Int64 // delay before each chunk to the client (ns)
 	commits atomic.Int64 // COMMITs seen from the clients
 	cuts    atomic.Int64 // connections cut (ArmCommitCut, CutAll, OnCommit)
@@ -76,6 +77,24 @@ func (p *Proxy) OnCommit(f func() CommitFault) {
 // Refuse makes the proxy close new connections at once (on) or forward
 // them again (off).
 func (p *Proxy) Refuse(on bool) { p.refuse.Store(on) }
+
+// Stall makes the proxy hold every byte in both directions (on) — a link
+// that accepts and then says nothing — or forward again (off). A cut
+// connection stops waiting.
+func (p *Proxy) Stall(on bool) { p.stall.Store(on) }
+
+// hold waits while the proxy stalls and c is open.
+func (p *Proxy) hold(c net.Conn) {
+	for p.stall.Load() {
+		p.mu.Lock()
+		_, open := p.conns[c]
+		p.mu.Unlock()
+		if !open {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
 
 // Latency delays every chunk sent to the client by d (a slow link).
 func (p *Proxy) Latency(d time.Duration) { p.latency.Store(int64(d)) }
@@ -174,6 +193,7 @@ func (p *Proxy) accept() {
 					}
 				}
 				if n > 0 {
+					p.hold(cl)
 					if _, werr := srv.Write(buf[:n]); werr != nil {
 						return
 					}
@@ -198,6 +218,7 @@ func (p *Proxy) accept() {
 					time.Sleep(d)
 				}
 				if n > 0 {
+					p.hold(cl)
 					if _, werr := cl.Write(buf[:n]); werr != nil {
 						return
 					}
