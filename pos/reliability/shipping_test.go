@@ -253,13 +253,14 @@ func checkStoreDB(t *testing.T, row *row, d *shipDB, journal, what string) {
 	t.Logf("%s: %d events, %d payments checked in the store database", what, len(evs), len(ps))
 }
 
-// TestShipDatabaseDown stops the store database (and, every other run,
-// cuts the lane's connection instead) in the middle of shipping while the
+// TestShipDatabaseDown stops the store database (in turn: a fast shutdown,
+// the lane's connection cut, the postmaster killed with SIGKILL and
+// restarted from its WAL) in the middle of shipping while the
 // lane keeps selling; after it returns and the lane catches up, the store
 // database holds every journal event once and every payment as journaled.
 func TestShipDatabaseDown(t *testing.T) {
-	n := runs(2, 10)
-	row := newRow(t, fmt.Sprintf("store database stopped (or the connection cut) mid-sync × %d while sales go on, then catch-up", n))
+	n := runs(3, 12)
+	row := newRow(t, fmt.Sprintf("store database stopped, killed with -9 or the connection cut mid-sync × %d while sales go on, then catch-up", n))
 	d := newShipDB(t)
 	r := shipLane(t, d)
 	ctx := context.Background()
@@ -270,20 +271,23 @@ func TestShipDatabaseDown(t *testing.T) {
 			sell(t, row, r, sold)
 			sold++
 		}
-		if i%2 == 1 {
+		switch i % 3 {
+		case 0:
+			stopMidSync(t, row, d, r, &sold, false)
+		case 1:
 			d.px.CutAll() // at a random moment: often the kept, idle connection
-		} else {
-			stopMidSync(t, row, d, r, &sold)
+		case 2:
+			stopMidSync(t, row, d, r, &sold, true)
 		}
 		row.add(&row.Faults, 1)
 		for k := 0; k < 4; k++ { // sales go on while the database is away
 			sell(t, row, r, sold)
 			sold++
 		}
-		if l := r.e.StoreLink(); i%2 == 0 && l.Backlog == 0 {
+		if l := r.e.StoreLink(); i%3 != 1 && l.Backlog == 0 {
 			t.Errorf("run %d: the database is down and the lane shows no backlog: %+v", i, l)
 		}
-		if i%2 == 0 {
+		if i%3 != 1 {
 			if err := d.c.Start(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -299,14 +303,20 @@ func TestShipDatabaseDown(t *testing.T) {
 
 // stopMidSync stops the database while a shipping transaction is open:
 // at the lane's next COMMIT, before it reaches the server (fast shutdown
-// cuts the session, the transaction rolls back).
-func stopMidSync(t *testing.T, row *row, d *shipDB, r *rig, sold *int) {
+// cuts the session, the transaction rolls back; with crash the postmaster
+// is killed with SIGKILL and the COMMIT may or may not reach an orphaned
+// backend).
+func stopMidSync(t *testing.T, row *row, d *shipDB, r *rig, sold *int, crash bool) {
 	t.Helper()
 	stopped := make(chan error, 1)
 	var once atomic.Bool
 	d.px.OnCommit(func() pgtest.CommitFault {
 		if once.CompareAndSwap(false, true) {
-			stopped <- d.c.Stop(context.Background())
+			if crash {
+				stopped <- d.c.Crash(context.Background())
+			} else {
+				stopped <- d.c.Stop(context.Background())
+			}
 		}
 		return pgtest.CommitPass
 	})
