@@ -97,7 +97,9 @@ commit %s, %s/%s, %d CPUs; %s; %s. Do not edit by hand.
 
 The suite (pos/reliability, issue 17) runs the real parts: the sandbox gateway over loopback behind a
 fault-injecting proxy (mapi/faultproxy), the reader simulator over a pseudo-terminal, real bbolt
-journals, and the kassa binary built with -tags kassa_crashpoints for the kill -9 tests. CI runs
+journals, a real PostgreSQL (store/central/pgtest) behind a connection-cutting proxy (pgtest.Proxy) as
+the store database lanes ship their journals to (the TestShip rows), and the kassa binary built with
+-tags kassa_crashpoints for the kill -9 tests. CI runs
 the same tests with bounded counts (`+"`go test -race ./pos/reliability/`"+`).
 
 | test | what | runs | faults injected | wrong outcomes | double charges | lost approvals | unknowns left | p99 | notes |
@@ -120,7 +122,10 @@ faults the proxy, the reader line, the disk or the kill actually applied; a *wro
 result that disagrees with the sandbox's own record (or a message that does not say what to do);
 *double charges* count money (or a child, an advice, a close) taken twice by the sandbox; *lost
 approvals* are approvals the sandbox made that the journal does not show as approved; *unknowns
-left* are payments still unknown after recovery.
+left* are payments still unknown after recovery. In the journal-shipping rows (TestShip…) the store
+database is judged against the lane's journal after the catch-up: a *double charge* is an event or a
+payment held twice there (or more approved money than the journal has), a *lost approval* an event
+or a payment's approval missing there, an *unknown left* a lane that still shows a backlog.
 `)
 }
 

@@ -1,7 +1,9 @@
 // Package reliability is Kassa's fault-injection suite (issue 17): the same
 // faults many times over the real parts — the sandbox gateway over loopback
 // behind mapi/faultproxy, the reader simulator over a pty, real bbolt
-// journals and the kassa command killed with SIGKILL — counting wrong
+// journals, a real PostgreSQL store database (store/central/pgtest) behind a
+// connection-cutting proxy for journal shipping, and the kassa command
+// killed with SIGKILL — counting wrong
 // outcomes, double charges, lost approvals and unknowns left.
 //
 // The package has only tests. `go test ./pos/reliability/` runs the short

@@ -9,13 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -115,91 +113,6 @@ func TestDatabaseDownMidSync(t *testing.T) {
 	checkExactlyOnce(t, conn, l)
 }
 
-// cutProxy forwards TCP to the database; when armed, it lets the client's
-// COMMIT through, waits for the server's answer (so the commit happened)
-// and then drops that answer and cuts both connections.
-type cutProxy struct {
-	l      net.Listener
-	target string
-	armed  atomic.Bool
-	cuts   atomic.Int32
-	wg     sync.WaitGroup
-}
-
-func newCutProxy(t *testing.T, target string) *cutProxy {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &cutProxy{l: l, target: target}
-	p.wg.Add(1)
-	go p.accept()
-	t.Cleanup(func() { _ = l.Close(); p.wg.Wait() })
-	return p
-}
-
-func (p *cutProxy) accept() {
-	defer p.wg.Done()
-	for {
-		cl, err := p.l.Accept()
-		if err != nil {
-			return
-		}
-		srv, err := net.Dial("tcp", p.target)
-		if err != nil {
-			_ = cl.Close()
-			continue
-		}
-		p.wg.Add(2)
-		var committed atomic.Bool
-		go func() { // client -> server
-			defer p.wg.Done()
-			buf := make([]byte, 64<<10)
-			for {
-				n, err := cl.Read(buf)
-				if n > 0 {
-					if p.armed.Load() && bytes.Contains(buf[:n], []byte("commit\x00")) {
-						committed.Store(true)
-					}
-					if _, werr := srv.Write(buf[:n]); werr != nil {
-						return
-					}
-				}
-				if err != nil {
-					_ = srv.Close()
-					return
-				}
-			}
-		}()
-		go func() { // server -> client
-			defer p.wg.Done()
-			buf := make([]byte, 64<<10)
-			for {
-				n, err := srv.Read(buf)
-				if n > 0 && committed.Load() && p.armed.CompareAndSwap(true, false) {
-					p.cuts.Add(1)
-					_ = cl.Close()
-					_ = srv.Close()
-					return
-				}
-				if n > 0 {
-					if _, werr := cl.Write(buf[:n]); werr != nil {
-						return
-					}
-				}
-				if err != nil {
-					_ = cl.Close()
-					return
-				}
-			}
-		}()
-	}
-}
-
-func (p *cutProxy) dsn(db string) string {
-	return fmt.Sprintf("postgres://%s@%s/%s?sslmode=disable", pgtest.User, p.l.Addr(), db)
-}
-
 // TestReplyLostAfterCommit: the connection is cut after the COMMIT reached
 // the database but before its answer reached the lane. The lane does not
 // know; its resend of the very same batch is a no-op, and the next Ship
@@ -210,12 +123,16 @@ func TestReplyLostAfterCommit(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), "SELECT current_database()").Scan(&name); err != nil {
 		t.Fatal(err)
 	}
-	p := newCutProxy(t, cluster.TCPAddr())
+	p, err := pgtest.NewProxy(cluster.TCPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
 	ctx := context.Background()
 	l := openLane(t, t.TempDir(), "lane-1", "T1")
 	l.fill(t, 10)
 	src := FromJournal(l.j)
-	pc, err := Connect(ctx, p.dsn(name))
+	pc, err := Connect(ctx, p.DSN(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,16 +140,16 @@ func TestReplyLostAfterCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	evs, _ := src.EventsSince(0, 12)
-	p.armed.Store(true)
+	p.ArmCommitCut()
 	_, err = insertBatch(ctx, pc, src.ID(), l.lane, 0, evs, false)
-	if err == nil || p.cuts.Load() != 1 {
-		t.Fatalf("the cut did not happen: err %v, cuts %d", err, p.cuts.Load())
+	if err == nil || p.Cuts() != 1 {
+		t.Fatalf("the cut did not happen: err %v, cuts %d", err, p.Cuts())
 	}
 	if n := count(t, conn, "SELECT count(*) FROM central.events"); n != 12 {
 		t.Fatalf("the batch should have committed before the cut: %d events", n)
 	}
 	// The lane resends the same batch (it never saw the answer): no-op.
-	pc2, err := Connect(ctx, p.dsn(name))
+	pc2, err := Connect(ctx, p.DSN(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,11 +166,11 @@ func TestReplyLostAfterCommit(t *testing.T) {
 	}
 	// And a cut in the middle of Ship itself: the next Ship completes.
 	l.fill(t, 5)
-	p.armed.Store(true)
+	p.ArmCommitCut()
 	if _, err := Ship(ctx, src, pc2, l.lane, ShipOptions{Batch: 4}); err == nil {
 		t.Fatal("ship through a cut connection reported success")
 	}
-	pc3, err := Connect(ctx, p.dsn(name))
+	pc3, err := Connect(ctx, p.DSN(name))
 	if err != nil {
 		t.Fatal(err)
 	}
