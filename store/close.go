@@ -49,14 +49,15 @@ func addTo(t *Totals, kind Kind, amount int64) {
 }
 
 // openDay scans the open-day index: approved payments not yet covered by a
-// finished close-day. Its cost grows with the open day, not the journal.
+// finished close-day, and those of the index backlog (backlog.go). Its cost
+// grows with the open day, not the journal.
 func openDay(tx *bolt.Tx, currency string) (map[string]Totals, []string, error) {
 	totals := map[string]Totals{}
 	var ids []string
-	err := tx.Bucket(bOpen).ForEach(func(k, v []byte) error {
+	add := func(id string, v []byte) error {
 		kind, cur, amount, ok := openEntry(v)
 		if !ok {
-			return fmt.Errorf("%w: open-day entry %s is malformed", ErrChain, idString(k))
+			return fmt.Errorf("%w: open-day entry %s is malformed", ErrChain, id)
 		}
 		if currency != "" && cur != currency {
 			return nil
@@ -65,10 +66,28 @@ func openDay(tx *bolt.Tx, currency string) (map[string]Totals, []string, error) 
 		t.Currency = cur
 		addTo(&t, kind, amount)
 		totals[cur] = t
-		ids = append(ids, idString(k))
+		ids = append(ids, id)
 		return nil
-	})
-	return totals, ids, err
+	}
+	if err := tx.Bucket(bOpen).ForEach(func(k, v []byte) error { return add(idString(k), v) }); err != nil {
+		return nil, nil, err
+	}
+	later, err := backlogIDs(tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, id := range later {
+		p, err := getPayment(tx, id, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p.Status == StatusApproved && p.CloseBatch == "" {
+			if err := add(id, openValue(&p)); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return totals, ids, nil
 }
 
 // OpenDayTotals returns, per currency, the count and sum of approved sales
@@ -147,6 +166,11 @@ func beginCloseTx(tx *bolt.Tx, requestID, currency, by string, now time.Time) (B
 			return old, fmt.Errorf("close-day %s is for %s: %w", requestID, old.Currency, ErrExists)
 		}
 		return old, nil
+	}
+	// The batch's payments leave the open-day index when it finishes:
+	// they must all be in it.
+	if err := flushBacklog(tx); err != nil {
+		return Batch{}, err
 	}
 	totals, ids, err := openDay(tx, currency)
 	if err != nil {

@@ -67,7 +67,7 @@ func generateDay(tx *bolt.Tx, day time.Time, d, n int, open bool) error {
 		}
 	}
 	if open {
-		return nil
+		return flushBacklog(tx) // built fully indexed
 	}
 	bt, err := beginCloseTx(tx, fmt.Sprintf("close-%d", d), "RUB", "", at)
 	if err != nil {

@@ -48,18 +48,27 @@ func idAfter(k []byte, n int) string {
 	return idString(k[n+8:])
 }
 
-// indexFinal adds a payment that became final to the day index and the
-// search indexes, and takes it off the unresolved list.
+// indexFinal adds a final payment (from the index backlog, backlog.go) to
+// the day index, the search indexes and, approved and not closed yet, the
+// open-day index.
 func indexFinal(tx *bolt.Tx, p *Payment) error {
 	days := tx.Bucket(bDays)
 	days.FillPercent = 0.9 // payments become final about in creation order: appends
 	if err := days.Put(append(dayPrefix(p.Day), timeID(p)...), nil); err != nil {
 		return err
 	}
-	if err := setUnresolved(tx, p.ClientOrderID, false); err != nil {
+	if err := indexSearch(tx, p); err != nil {
 		return err
 	}
-	return indexSearch(tx, p)
+	if p.Status != StatusApproved || p.CloseBatch != "" {
+		return nil
+	}
+	return tx.Bucket(bOpen).Put(idBytes(p.ClientOrderID), openValue(p))
+}
+
+// openValue is a payment's open-day index entry: "kind|currency|amount".
+func openValue(p *Payment) []byte {
+	return fmt.Appendf(nil, "%s|%s|%d", p.Kind, p.Currency, p.AmountMinor)
 }
 
 // indexSearch adds p to the search indexes.

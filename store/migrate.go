@@ -8,7 +8,8 @@ import (
 
 // SchemaVersion is the journal layout this Kassa writes. Journals with an
 // older version are migrated on Open (one step per version, each in one
-// fsynced transaction); a newer one is refused with ErrSchema.
+// fsynced transaction); a newer one is refused with ErrSchema when its
+// schema seal matches (seal.go), and as damaged when it does not.
 //
 // Schema 3 stores new events and every payment record in a compact binary
 // encoding (codec.go, wire.go) and keys the day and search indexes by
@@ -55,7 +56,7 @@ func (j *Journal) migrate(from uint64) error {
 			if err := step(tx); err != nil {
 				return err
 			}
-			return tx.Bucket(bMeta).Put(kSchema, k8(v+1))
+			return putSchema(tx.Bucket(bMeta), v+1)
 		})
 		if err != nil {
 			return fmt.Errorf("migrating journal %s from schema %d: %w", j.path, v, err)

@@ -17,6 +17,7 @@ func (j *Journal) init() error {
 	}
 	var (
 		version uint64
+		sealed  bool
 		fresh   bool
 	)
 	err = j.view(func(tx *bolt.Tx) error {
@@ -33,9 +34,9 @@ func (j *Journal) init() error {
 			fresh = true
 			return nil
 		}
-		version = u64(meta.Get(kSchema))
-		if version == 0 {
-			return &CorruptError{Path: j.path, Err: errors.New("no schema version")}
+		var err error
+		if version, sealed, err = checkSchema(j.path, meta); err != nil {
+			return err
 		}
 		for _, b := range bucketsV1 {
 			if tx.Bucket(b) == nil {
@@ -51,6 +52,10 @@ func (j *Journal) init() error {
 		j.head = string(meta.Get(kHead))
 		j.seq = seq
 		j.id = string(meta.Get(kJournalID))
+		if sealed && j.id == "" {
+			// Ids came before seals: a sealed journal always has one.
+			return &CorruptError{Path: j.path, Err: errors.New("its journal id is missing")}
+		}
 		return nil
 	})
 	if err != nil {
@@ -67,7 +72,7 @@ func (j *Journal) init() error {
 				}
 			}
 			meta := tx.Bucket(bMeta)
-			if err := meta.Put(kSchema, k8(SchemaVersion)); err != nil {
+			if err := putSchema(meta, SchemaVersion); err != nil {
 				return err
 			}
 			if err := meta.Put(kSeq, k8(0)); err != nil {
@@ -83,6 +88,15 @@ func (j *Journal) init() error {
 		j.head = Genesis
 	}
 	if err := j.migrate(version); err != nil {
+		return err
+	}
+	// Housekeeping rides with the first write (chores), so that Open never
+	// changes a file the whole-journal check may still find damaged.
+	j.chores.seal = !sealed && version == SchemaVersion
+	if err := j.view(func(tx *bolt.Tx) error {
+		j.chores.backlog = len(tx.Bucket(bMeta).Get(kBacklog)) > 0 // left by a kill (backlog.go)
+		return nil
+	}); err != nil {
 		return err
 	}
 	return j.ensureID()

@@ -97,13 +97,18 @@ func (j *Journal) Unresolved() ([]Payment, error) {
 }
 
 // withUnresolved returns ids (from an index of final payments) plus the
-// unresolved payments that match keep.
+// payments no index has yet that match keep: the unresolved ones and the
+// index backlog (backlog.go).
 func withUnresolved(tx *bolt.Tx, ids []string, keep func(p Payment) bool) ([]string, error) {
 	un, err := unresolvedIDs(tx)
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range un {
+	later, err := backlogIDs(tx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range append(un, later...) {
 		p, err := getPayment(tx, id, false)
 		if err != nil {
 			return nil, err

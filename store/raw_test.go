@@ -35,7 +35,12 @@ func TestJournalID(t *testing.T) {
 func TestJournalIDForOldJournal(t *testing.T) {
 	j, path, _ := journalWith(t, 3)
 	head, n := verifyOK(t, j)
-	rawEdit(t, j, path, func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete(kJournalID) })
+	rawEdit(t, j, path, func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bMeta).Delete(kSchemaSeal); err != nil { // ids came before seals
+			return err
+		}
+		return tx.Bucket(bMeta).Delete(kJournalID)
+	})
 	r, err := Open(path, Options{ReadOnly: true})
 	if err != nil || r.ID() != "" {
 		t.Fatalf("read-only open of an id-less journal: %q %v", r.ID(), err)

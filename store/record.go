@@ -241,7 +241,6 @@ func applyFields(p *Payment, f map[string]string) {
 
 // apply stores an event the state machine allowed and moves p to status.
 func apply(tx *bolt.Tx, p *Payment, ev Event, status Status, at time.Time) error {
-	id := idBytes(p.ClientOrderID)
 	wasFinal := p.Final()
 	evStatus := status
 	if ev.Type == EventAlert && ev.Status != "" {
@@ -260,13 +259,11 @@ func apply(tx *bolt.Tx, p *Payment, ev Event, status Status, at time.Time) error
 		return err
 	}
 	if p.Final() && !wasFinal {
-		if err := indexFinal(tx, p); err != nil {
+		// Off the unresolved list; its index entries follow (backlog.go).
+		if err := setUnresolved(tx, p.ClientOrderID, false); err != nil {
 			return err
 		}
-		if p.Status == StatusApproved {
-			v := fmt.Sprintf("%s|%s|%d", p.Kind, p.Currency, p.AmountMinor)
-			return tx.Bucket(bOpen).Put(id, []byte(v))
-		}
+		return deferIndex(tx, p)
 	}
 	return nil
 }

@@ -56,6 +56,8 @@ var (
 	ErrSchema = errors.New("journal was written by a newer version of Kassa")
 	// ErrReadOnly is returned for writes to a journal opened read-only.
 	ErrReadOnly = errors.New("journal is open read-only")
+	// ErrClosed is returned for writes to a journal after Close.
+	ErrClosed = errors.New("journal is closed")
 )
 
 // CorruptError reports a journal file that cannot be read. Kassa never writes
@@ -85,6 +87,10 @@ type Options struct {
 	// ReadOnly opens the journal for queries only (shared lock). A journal
 	// that needs a migration cannot be opened read-only.
 	ReadOnly bool
+	// IndexDelay is how long after its last write the journal writes the
+	// index entries of the payments that became final (backlog.go). Zero
+	// means 2 s.
+	IndexDelay time.Duration
 
 	noSync bool // tests and benchmarks only: build large journals quickly
 }
@@ -100,6 +106,35 @@ type Journal struct {
 	head string
 	seq  uint64 // the newest event's sequence number
 	id   string // journal_id; empty for a journal opened read-only before it had one
+
+	idle    *time.Timer    // applies the index backlog after IndexDelay without writes (guarded by mu)
+	idling  sync.WaitGroup // an idle flush running
+	closing bool           // Close has begun: no more idle flushes (guarded by mu)
+	closed  bool           // Close is done writing (guarded by mu)
+	wrote   bool           // a write committed since Open (guarded by mu)
+	chores  chores         // what Open found to do, done by the first write (guarded by mu)
+}
+
+// chores are the housekeeping writes Open finds needed. They ride with the
+// first write instead of being written by Open: a damaged journal that the
+// whole-journal check refuses before anything is written stays exactly as
+// it was (Kassa never changes a damaged file).
+type chores struct {
+	seal    bool // write the schema seal (a journal from before seals)
+	backlog bool // apply the index backlog (left by a kill)
+}
+
+// do performs the chores in tx.
+func (c chores) do(tx *bolt.Tx) error {
+	if c.seal {
+		if err := putSchema(tx.Bucket(bMeta), SchemaVersion); err != nil {
+			return err
+		}
+	}
+	if c.backlog {
+		return flushBacklog(tx)
+	}
+	return nil
 }
 
 // Open opens (creating if needed) the journal at path. It returns ErrLocked
@@ -112,6 +147,9 @@ func Open(path string, opts Options) (j *Journal, err error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.IndexDelay <= 0 {
+		opts.IndexDelay = defaultIndexDelay
 	}
 	log := opts.Logger
 	if log == nil {
@@ -231,8 +269,34 @@ func MoveAside(path string) (string, error) {
 // Path returns the journal's file path.
 func (j *Journal) Path() string { return j.path }
 
-// Close closes the journal and releases its lock.
-func (j *Journal) Close() error { return j.db.Close() }
+// Close writes the index backlog (backlog.go) when this Journal wrote
+// anything, closes the journal and releases its lock. A backlog it cannot
+// write stays for the next write after Open.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	j.closing = true
+	if j.idle != nil {
+		j.idle.Stop()
+	}
+	wrote := j.wrote
+	j.mu.Unlock()
+	j.idling.Wait()
+	if !wrote {
+		// Nothing written since Open: leave the file as it was (a backlog
+		// left by a kill stays for the next write; queries read it).
+	} else if err := j.FlushIndexes(); err != nil && !isClosed(err) {
+		j.log.Warn("writing the index backlog at close failed; the next open writes it", "path", j.path, "err", err)
+	}
+	j.mu.Lock()
+	j.closed = true
+	j.mu.Unlock()
+	return j.db.Close()
+}
+
+// isClosed reports whether err says the journal is closed.
+func isClosed(err error) bool {
+	return errors.Is(err, ErrClosed) || errors.Is(err, berrors.ErrDatabaseNotOpen)
+}
 
 // Head returns the chain head: the SHA-256 (hex) of the last event, or the
 // all-zero genesis hash for an empty journal. It goes on the Z report.
@@ -262,6 +326,9 @@ func (j *Journal) update(fn func(tx *bolt.Tx) error) (err error) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.closed {
+		return ErrClosed
+	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
@@ -269,19 +336,28 @@ func (j *Journal) update(fn func(tx *bolt.Tx) error) (err error) {
 		}
 	}()
 	var (
-		head string
-		seq  uint64
+		head    string
+		seq     uint64
+		backlog bool
 	)
 	err = j.db.Update(func(tx *bolt.Tx) error {
+		if err := j.chores.do(tx); err != nil {
+			return err
+		}
 		if err := fn(tx); err != nil {
 			return err
 		}
 		meta := tx.Bucket(bMeta)
 		head, seq = string(meta.Get(kHead)), u64(meta.Get(kSeq))
+		backlog = len(meta.Get(kBacklog)) > 0
 		return nil
 	})
 	if err == nil {
 		j.head, j.seq = head, seq
+		j.chores, j.wrote = chores{}, true
+		if backlog {
+			j.armIndexFlush()
+		}
 	}
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -715,6 +716,9 @@ func TestMigrationFromSchema1(t *testing.T) {
 				return err
 			}
 		}
+		if err := tx.Bucket(bMeta).Delete(kSchemaSeal); err != nil { // schema 1 had no seal
+			return err
+		}
 		return tx.Bucket(bMeta).Put(kSchema, k8(1))
 	})
 	if _, err := Open(path, Options{ReadOnly: true}); !errors.Is(err, ErrReadOnly) {
@@ -738,9 +742,82 @@ func TestMigrationFromSchema1(t *testing.T) {
 
 func TestNewerSchemaRefused(t *testing.T) {
 	j, _, path := newJ(t)
-	rawEdit(t, j, path, func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(kSchema, k8(SchemaVersion+1)) })
+	rawEdit(t, j, path, func(tx *bolt.Tx) error { return putSchema(tx.Bucket(bMeta), SchemaVersion+1) })
 	if _, err := Open(path, Options{}); !errors.Is(err, ErrSchema) {
 		t.Fatalf("newer schema: %v", err)
+	}
+}
+
+// TestDamagedSchemaField: a flipped schema number reads as a damaged
+// journal (move it aside), never as "written by a newer Kassa" (update
+// Kassa), sealed or from before seals; and a journal from before seals is
+// sealed on its first writable open, not on a read-only one.
+func TestDamagedSchemaField(t *testing.T) {
+	del := func(m *bolt.Bucket) error { return m.Delete(kSchemaSeal) }
+	set := func(v uint64) func(m *bolt.Bucket) error {
+		return func(m *bolt.Bucket) error { return m.Put(kSchema, k8(v)) }
+	}
+	both := func(fs ...func(m *bolt.Bucket) error) func(m *bolt.Bucket) error {
+		return func(m *bolt.Bucket) error {
+			for _, f := range fs {
+				if err := f(m); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	for _, c := range []struct {
+		name string
+		edit func(m *bolt.Bucket) error
+	}{
+		{"sealed, a high byte flipped (the CI case: 3844)", set(SchemaVersion ^ 0x0f00)},
+		{"sealed, reads as the next schema", set(SchemaVersion + 1)},
+		{"sealed, reads as an older schema", set(SchemaVersion - 1)},
+		{"sealed, the seal flipped", func(m *bolt.Bucket) error { return m.Put(kSchemaSeal, []byte("12345678")) }},
+		{"unsealed, reads as the next schema", both(del, set(SchemaVersion+1))},
+		{"unsealed, a high byte flipped", both(del, set(SchemaVersion^0x0f00))},
+		{"schema zeroed", set(0)},
+		{"schema cut short", func(m *bolt.Bucket) error { return m.Put(kSchema, []byte{4}) }},
+		{"sealed, its journal id's key flipped", func(m *bolt.Bucket) error { return m.Delete(kJournalID) }},
+	} {
+		j, _, path := newJ(t)
+		rawEdit(t, j, path, func(tx *bolt.Tx) error { return c.edit(tx.Bucket(bMeta)) })
+		before, _ := os.ReadFile(path)
+		var ce *CorruptError
+		if _, err := Open(path, Options{}); !errors.As(err, &ce) || errors.Is(err, ErrSchema) ||
+			!strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "Move it aside") {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+			t.Errorf("%s: Open changed the damaged file", c.name)
+		}
+	}
+
+	j, _, path := newJ(t)
+	rawEdit(t, j, path, func(tx *bolt.Tx) error { return del(tx.Bucket(bMeta)) })
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open of an unsealed journal: %v", err)
+	}
+	_ = ro.Close()
+	before, _ := os.ReadFile(path)
+	j = openT(t, path, nil)
+	_ = j.Close()
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Fatal("Open and Close with nothing written changed the file (the seal waits for the first write)")
+	}
+	j = openT(t, path, nil)
+	if err := j.Begin(benchPayment(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.view(func(tx *bolt.Tx) error {
+		if _, sealed, err := checkSchema(path, tx.Bucket(bMeta)); err != nil || !sealed {
+			return fmt.Errorf("after the first write: sealed %v, %v", sealed, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -103,6 +103,9 @@ func verify(ctx context.Context, tx *bolt.Tx) (string, int, error) {
 	if err := rp.end(ctx); err != nil {
 		return prev, int(seq), err
 	}
+	if err := verifyBacklog(tx); err != nil {
+		return prev, int(seq), err
+	}
 	return prev, int(seq), verifyChildList(tx, rp.openKids)
 }
 
