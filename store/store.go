@@ -372,20 +372,68 @@ var forbiddenTokens = map[string]bool{"pan": true, "track": true, "track1": true
 
 func checkFields(f map[string]string) error {
 	for k, v := range f {
-		lk := strings.ToLower(k)
-		if lk == "card_number" || lk == "control_key" || lk == "encrypted_data" {
+		if cardDataKey(k) {
 			return fmt.Errorf("%w: field %q", ErrCardData, k)
-		}
-		for _, tok := range strings.FieldsFunc(lk, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
-		}) {
-			if forbiddenTokens[tok] {
-				return fmt.Errorf("%w: field %q", ErrCardData, k)
-			}
 		}
 		if strings.HasPrefix(v, ";") && strings.Contains(v, "=") {
 			return fmt.Errorf("%w: field %q looks like track data", ErrCardData, k)
 		}
 	}
 	return nil
+}
+
+// cardDataKey reports whether a field name means card data or a secret:
+// one of the reserved names, or a word of forbiddenTokens between
+// non-alphanumerics, case-insensitively. An ASCII name (every name Kassa
+// writes) is read without allocating: it is checked on every journaled
+// event, inside the write transaction.
+func cardDataKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if k[i] >= 0x80 {
+			return cardDataKeyUnicode(k)
+		}
+	}
+	if strings.EqualFold(k, "card_number") || strings.EqualFold(k, "control_key") || strings.EqualFold(k, "encrypted_data") {
+		return true
+	}
+	var word [16]byte
+	n := 0
+	for i := 0; i <= len(k); i++ {
+		c := byte(' ')
+		if i < len(k) {
+			c = k[i]
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' {
+			if n < len(word) {
+				word[n] = c
+			}
+			n++
+			continue
+		}
+		if n > 0 && n <= len(word) && forbiddenTokens[string(word[:n])] {
+			return true
+		}
+		n = 0
+	}
+	return false
+}
+
+// cardDataKeyUnicode is cardDataKey for a name with non-ASCII letters
+// (some lower-case to ASCII ones: the Kelvin sign is a "k").
+func cardDataKeyUnicode(k string) bool {
+	lk := strings.ToLower(k)
+	if lk == "card_number" || lk == "control_key" || lk == "encrypted_data" {
+		return true
+	}
+	for _, tok := range strings.FieldsFunc(lk, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	}) {
+		if forbiddenTokens[tok] {
+			return true
+		}
+	}
+	return false
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -958,5 +959,36 @@ func TestVerifyCatchesRecordEventLists(t *testing.T) {
 			rawEdit(t, j, path, func(tx *bolt.Tx) error { return tc.edit(t, tx, ids) })
 			wantChainError(t, path, tc.want)
 		})
+	}
+}
+
+// TestCardDataKeyMatchesReference checks the allocation-free reading of a
+// field name against the plain one (lower-case, split, look up) on the
+// names Kassa writes, tricky ones and random ASCII, and that a non-ASCII
+// name lower-casing to a forbidden word is still refused.
+func TestCardDataKeyMatchesReference(t *testing.T) {
+	names := []string{"pan", "PAN", "card_pan", "Track2", "track_2", "x-CVV2", "pin", "spinner", "pinpad_id",
+		"ip_address", "paynet_order_id", "approval_code", "control_key", "CONTROL_KEY", "encrypted_data",
+		"Card_Number", "cardnumber", "keys", "api.key", "secret_word", "password1", "expiry", "a-very-long-word-password",
+		"", "_", "9pan", "pan9", "serial_number", "receipt_printed", "not_charged"}
+	rnd := mrand.New(mrand.NewSource(1))
+	const alphabet = "panPANkeyKEYcvvtrack12_-. 9"
+	for i := 0; i < 20000; i++ {
+		b := make([]byte, 1+rnd.Intn(12))
+		for j := range b {
+			b[j] = alphabet[rnd.Intn(len(alphabet))]
+		}
+		names = append(names, string(b))
+	}
+	for _, k := range names {
+		if got, want := cardDataKey(k), cardDataKeyUnicode(k); got != want {
+			t.Fatalf("%q: %v, the reference says %v", k, got, want)
+		}
+	}
+	if !cardDataKey("api_\u212Aey") { // KELVIN SIGN lower-cases to "k"
+		t.Fatal("a name with a Kelvin sign for its k was let through")
+	}
+	if n := testing.AllocsPerRun(100, func() { cardDataKey("paynet_order_id") }); n != 0 {
+		t.Fatalf("%v allocations per name", n)
 	}
 }
