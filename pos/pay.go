@@ -58,7 +58,7 @@ func (e *Engine) Pay(ctx context.Context, kind Kind, amount Amount, desc string)
 	case !final:
 		e.awaitFinal(ctx, pm, first)
 	}
-	return e.finish(pm.id), nil
+	return e.finish(pm), nil
 }
 
 // checkPayment checks the kind and the amount (the terminal's currency when
@@ -97,7 +97,7 @@ func (e *Engine) readyToPay(ctx context.Context) error {
 	if e.ctx.Err() != nil {
 		return ErrClosed
 	}
-	e.refresh()
+	e.refreshCounts() // the shown payment is about to be replaced
 	if e.Snapshot().Blocked {
 		return errorOf(ErrBlocked, Reason{Cause: CauseBlocked})
 	}
@@ -178,7 +178,9 @@ func (e *Engine) cancelled() error {
 // returns the payment and its request. From here on the payment may have
 // reached the gateway: it can no longer be cancelled.
 func (e *Engine) journalIntent(ctx context.Context, kind Kind, amount Amount, desc string, card *device.Card) (*payment, mapi.PaymentRequest, error) {
-	id := uuid.NewString()
+	// A time-ordered UUID (version 7): the journal's new payments append to
+	// its payment B+tree instead of landing on a random page of it.
+	id := uuid.Must(uuid.NewV7()).String()
 	e.mu.Lock()
 	if ctx.Err() != nil {
 		// Cancel came as the card was read: honour it (nothing journaled).
@@ -304,8 +306,11 @@ func (e *Engine) awaitFinal(ctx context.Context, pm *payment, first time.Duratio
 }
 
 // finish shows the payment's final (or unknown) state and returns its view.
-func (e *Engine) finish(id string) PaymentView {
-	v := e.view(id)
+func (e *Engine) finish(pm *payment) PaymentView {
+	v, ok := pm.written()
+	if !ok {
+		v = e.view(pm.id)
+	}
 	e.mu.Lock()
 	e.snap.Payment = &v
 	e.flow = flow{phase: phaseIdle}

@@ -46,6 +46,9 @@ type payment struct {
 	poke      chan struct{} // check the status now (the advice went out)
 
 	poll *statusPoll // resolves it in the background (poll.go)
+
+	last   store.Payment // the record its last journal write returned (lastOK)
+	lastOK bool
 }
 
 func newPayment(e *Engine, id string, amount Amount) *payment {
@@ -147,6 +150,9 @@ func (pm *payment) record(evs ...store.Event) (store.Payment, error) {
 		return store.Payment{}, nil
 	}
 	p, err := pm.e.journal.RecordAll(pm.id, evs...)
+	pm.mu.Lock()
+	pm.last, pm.lastOK = p, err == nil
+	pm.mu.Unlock()
 	if err != nil && !errors.Is(err, store.ErrStale) && !errors.Is(err, store.ErrConflict) {
 		if acc != nil { // not written: keep it for the next write
 			pm.mu.Lock()
@@ -161,6 +167,20 @@ func (pm *payment) record(evs ...store.Event) (store.Payment, error) {
 		crashPoint("after-accepted")
 	}
 	return p, err
+}
+
+// written is the view of the final record the payment's last journal
+// write returned, read inside that write's transaction: what a read of the
+// journal would give, without reading it again (the end of Pay). ok is
+// false when the payment is not final or that write failed.
+func (pm *payment) written() (v PaymentView, ok bool) {
+	pm.mu.Lock()
+	p, ok := pm.last, pm.lastOK && pm.final
+	pm.mu.Unlock()
+	if !ok || !p.Final() {
+		return PaymentView{}, false
+	}
+	return viewOf(p), true
 }
 
 // flushAccepted journals the pending accepted event on its own.

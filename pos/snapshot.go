@@ -107,14 +107,24 @@ func (e *Engine) endPayment(note Reason, failed bool) {
 // journal returned them): the shown payment is updated from them without
 // reading it again, and left alone if it is not among them. Without
 // changed, the shown payment is re-read.
-func (e *Engine) refresh(changed ...store.Payment) {
+func (e *Engine) refresh(changed ...store.Payment) { e.refreshFrom(changed, true) }
+
+// refreshCounts is refresh without reading the shown payment again: for a
+// new payment about to replace it on screen (readyToPay).
+func (e *Engine) refreshCounts() { e.refreshFrom(nil, false) }
+
+// refreshFrom is refresh; withShown false leaves the shown payment as it is.
+func (e *Engine) refreshFrom(changed []store.Payment, withShown bool) {
 	e.notifyShipping()
 	un, err := e.journal.Unresolved()
 	if err != nil {
 		e.log.Error("journal: unresolved", "err", err)
 		return
 	}
-	shown := e.shownPayment(changed)
+	var shown *store.Payment
+	if withShown {
+		shown = e.shownPayment(changed)
+	}
 	kids := e.unknownChildren()
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -353,7 +353,9 @@ type stored struct {
 }
 
 func putPayment(tx *bolt.Tx, p *Payment) error {
-	return tx.Bucket(bPayments).Put(idBytes(p.ClientOrderID), encodePayment(p))
+	b := tx.Bucket(bPayments)
+	b.FillPercent = 0.9 // client_orderids are time-ordered UUIDs (version 7): new payments append
+	return b.Put(idBytes(p.ClientOrderID), encodePayment(p))
 }
 
 // decodePayment decodes a payment record; a schema-3 one still needs
