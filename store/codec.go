@@ -353,9 +353,10 @@ type stored struct {
 }
 
 func putPayment(tx *bolt.Tx, p *Payment) error {
-	b := tx.Bucket(bPayments)
-	b.FillPercent = 0.9 // client_orderids are time-ordered UUIDs (version 7): new payments append
-	return b.Put(idBytes(p.ClientOrderID), encodePayment(p))
+	// Not filled past bbolt's default half: a record grows with each of its
+	// events after it was put (measured: a 90 % fill split the pages the
+	// final events grow, 1,167 -> 1,324 bytes per payment).
+	return tx.Bucket(bPayments).Put(idBytes(p.ClientOrderID), encodePayment(p))
 }
 
 // decodePayment decodes a payment record; a schema-3 one still needs
