@@ -288,10 +288,17 @@ func (e *Engine) setAwaiting() {
 // answer up to Config.ResultWait from the intent; without one it is
 // unknown (and keeps resolving).
 func (e *Engine) awaitFinal(ctx context.Context, pm *payment, first time.Duration) {
-	pm.start(first)
 	pm.mu.Lock()
 	sentAt := pm.sentAt
 	pm.mu.Unlock()
+	wait := max(e.Config().ResultWait-time.Since(sentAt), 0)
+	if first == 0 {
+		if e.firstCheck(ctx, pm, wait) {
+			return
+		}
+		first = e.pollDelay(time.Since(sentAt))
+	}
+	pm.start(first)
 	t := time.NewTimer(max(e.Config().ResultWait-time.Since(sentAt), 0))
 	defer t.Stop()
 	select {
@@ -303,6 +310,19 @@ func (e *Engine) awaitFinal(ctx context.Context, pm *payment, first time.Duratio
 	if !pm.isFinal() {
 		pm.markUnknown(Reason{Cause: CauseNoFinalAnswerYet})
 	}
+}
+
+// firstCheck makes an accepted payment's first status call in Pay's own
+// goroutine, so the usual case (final at the first answer) needs no hand-off
+// to the background poll and back. It is bounded by wait (what is left of
+// Config.ResultWait) and by ctx; a call cut short is only a status call not
+// answered (classifyStatus: wait), and the poll goes on from there.
+func (e *Engine) firstCheck(ctx context.Context, pm *payment, wait time.Duration) bool {
+	cctx, cancel := context.WithTimeout(e.ctx, wait)
+	defer cancel()
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+	return pm.check(cctx, "status")
 }
 
 // finish shows the payment's final (or unknown) state and returns its view.
