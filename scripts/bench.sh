@@ -21,7 +21,7 @@ run -test.bench 'BuildJournal|JournalSize' -test.benchtime 1x -test.count 3
 run -test.bench 'Search|CloseDay' -test.benchtime 1x -test.count 3 -test.v
 run -test.bench 'Verify' -test.benchtime 1x -test.count 3
 runin pos "$out.pos.test" -test.bench 'SaleVsFloor' -test.benchtime 300x -test.count 3
-runin ui "$out.ui.test" -test.bench 'StartupLargeJournal' -test.benchtime 9x -test.count 3
+runin ui "$out.ui.test" -test.bench 'StartupLargeJournal' -test.benchtime 25x -test.count 3
 go run scripts/benchdoc.go docs/PERFORMANCE.md < "$out" > "$out.md"
 mv "$out.md" docs/PERFORMANCE.md
 echo "docs/PERFORMANCE.md written"

@@ -35,6 +35,9 @@ func verifyTail(tx *bolt.Tx, n int) error {
 		return fmt.Errorf("%w: the journal says it holds %d events, the newest is %d (events were removed)", ErrChain, want, got)
 	}
 	next := string(meta.Get(kHead)) // what the newer event (or the head) links to
+	// nextRaw is next as bytes while binary events link to each other: the
+	// comparison is on the raw hashes, hex only for the older text format.
+	nextRaw, rawOK := hexHash(next)
 	for seq := want; k != nil && n > 0; k, v = c.Prev() {
 		if u64(k) != seq {
 			return fmt.Errorf("%w: event %d is missing", ErrChain, seq)
@@ -49,13 +52,17 @@ func verifyTail(tx *bolt.Tx, n int) error {
 			if own != seq {
 				return fmt.Errorf("%w: event %d carries sequence %d", ErrChain, seq, own)
 			}
-			if sum := sha256.Sum256(v); hex.EncodeToString(sum[:]) != next {
+			if sum := sha256.Sum256(v); !rawOK || sum != nextRaw {
 				return fmt.Errorf("%w: event %d was changed or replaced (the chain after it does not link to it)", ErrChain, seq)
 			}
-			next = hex.EncodeToString(prev)
+			copy(nextRaw[:], prev)
+			next, rawOK = "", true
 			seq--
 			n--
 			continue
+		}
+		if next == "" && rawOK { // a text event before binary ones
+			next = hex.EncodeToString(nextRaw[:])
 		}
 		body, h, err := splitStored(v)
 		if err != nil {
@@ -75,8 +82,19 @@ func verifyTail(tx *bolt.Tx, n int) error {
 			return fmt.Errorf("%w: event %d was changed or replaced (the chain after it does not link to it)", ErrChain, seq)
 		}
 		next = r.Prev
+		nextRaw, rawOK = hexHash(next)
 		seq--
 		n--
 	}
 	return nil
+}
+
+// hexHash is a hash written as 64 hex digits as its bytes (ok false for
+// anything else, e.g. the genesis head, which no event's hash matches).
+func hexHash(s string) (h [sha256.Size]byte, ok bool) {
+	if len(s) != 2*sha256.Size {
+		return h, false
+	}
+	_, err := hex.Decode(h[:], []byte(s))
+	return h, err == nil
 }
